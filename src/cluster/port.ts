@@ -1,0 +1,39 @@
+/**
+ * What the engine and the gates need to know about a running cluster. Adapters:
+ * ZooKeeper (every ZooKeeper-mode Kafka, the only one for 0.8/0.9) and kafkajs (0.10+).
+ */
+
+export interface PartitionState {
+  topic: string;
+  partition: number;
+  /** Assigned replicas, in assignment order. */
+  replicas: number[];
+  isr: number[];
+  /** -1 when the partition has no leader (offline). */
+  leader: number;
+}
+
+export interface TopicState {
+  name: string;
+  /** Per-topic overrides only (e.g. `min.insync.replicas`); broker defaults are not included. */
+  config: Record<string, string>;
+}
+
+export interface ClusterSnapshot {
+  /** Ids of the brokers currently registered. */
+  brokers: number[];
+  /** Active controller id, undefined when there is none at the moment. */
+  controller?: number;
+  partitions: PartitionState[];
+  topics: TopicState[];
+}
+
+export interface ClusterState {
+  snapshot(): Promise<ClusterSnapshot>;
+  /**
+   * Resolves when the cluster state may have changed (a watch fired) or after `timeoutMs`,
+   * whichever comes first. Lets gates re-check on events instead of fixed sleeps.
+   */
+  changed(timeoutMs: number): Promise<void>;
+  close(): Promise<void>;
+}

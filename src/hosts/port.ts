@@ -1,0 +1,57 @@
+/**
+ * What the rolling engine needs from the machine (or pod, or app) a broker runs on.
+ * Adapters: SSH (hosts/ssh-host.ts); Kubernetes and Marathon later. The engine knows
+ * only this interface.
+ */
+import type { StopSignal } from '../inventory/model.js';
+
+export interface ProcessFacts {
+  pid: number;
+  /** Signals whose disposition is "ignored" in the running process (from SigIgn in /proc/PID/status). */
+  ignoredSignals: string[];
+}
+
+export interface InstallFacts {
+  /** Release the install directory actually holds (from its libs/kafka_*.jar), undefined if none found. */
+  release?: string;
+  present: boolean;
+}
+
+export interface HostFacts {
+  /** The running broker process, if any. */
+  process?: ProcessFacts;
+  /** Where the install symlink points now (absolute path), undefined if it does not exist. */
+  linkTarget?: string;
+  /** Per release key of the inventory's `installs`. */
+  installs: Record<string, InstallFacts>;
+}
+
+export type ShutdownOutcome = 'controlled' | 'unclean' | 'unknown';
+
+export interface StopResult {
+  /** The process exited within the timeout. */
+  exited: boolean;
+  /** What the broker log says about the shutdown. */
+  shutdown: ShutdownOutcome;
+  /** Lines of the broker log that led to `shutdown`. */
+  evidence: string[];
+  elapsedMs: number;
+}
+
+export interface BrokerHost {
+  readonly brokerId: number;
+  facts(): Promise<HostFacts>;
+  /** The broker's server.properties, verbatim. */
+  readConfig(): Promise<string>;
+  /** Replace server.properties atomically (temp file + rename), keeping a timestamped backup. Returns the backup path. */
+  writeConfig(content: string, backupSuffix: string): Promise<string>;
+  /** Point the install symlink at the install of `release`, atomically. */
+  activateRelease(release: string): Promise<void>;
+  /** Send `signal` to the broker process and wait for it to exit, up to `timeoutMs`. */
+  stop(signal: StopSignal, timeoutMs: number): Promise<StopResult>;
+  /** SIGKILL the broker process (only with the operator's explicit consent). */
+  kill(): Promise<void>;
+  /** Start the broker so that it honours SIGINT. */
+  start(): Promise<void>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,97 @@
+/**
+ * The validated inventory: one cluster, with cluster-level defaults already merged
+ * into every broker. Produced by `loadInventory` from a YAML file; consumed by the
+ * planner (pure), the executors and the cluster-state readers.
+ */
+
+export type StopSignal = 'SIGINT' | 'SIGTERM';
+export type HostKeyPolicy = 'strict' | 'accept-new';
+
+export interface SaslSettings {
+  mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512';
+  username: string;
+  /** Name of the environment variable holding the password (never the password itself). */
+  passwordEnv?: string;
+  /** Path of a file holding the password. */
+  passwordFile?: string;
+}
+
+export interface TlsSettings {
+  caFile?: string;
+  certFile?: string;
+  keyFile?: string;
+  rejectUnauthorized: boolean;
+}
+
+export interface StateSettings {
+  /** ZooKeeper connect string, chroot included (`zk1:2181,zk2:2181/kafka`). */
+  zookeeper?: string;
+  bootstrapServers?: string[];
+  tls?: TlsSettings;
+  sasl?: SaslSettings;
+}
+
+export interface SshExecutorSettings {
+  kind: 'ssh';
+  /** known_hosts file the host keys are checked against. */
+  knownHosts: string;
+  hostKeyPolicy: HostKeyPolicy;
+  /** Seconds to wait for an SSH connection. */
+  connectTimeoutSeconds: number;
+}
+
+export interface OtherExecutorSettings {
+  kind: 'kubernetes' | 'marathon';
+  settings: Record<string, unknown>;
+}
+
+export type ExecutorSettings = SshExecutorSettings | OtherExecutorSettings;
+
+export interface SshLogin {
+  port: number;
+  user: string;
+  identityFile?: string;
+  /** Use the SSH agent at $SSH_AUTH_SOCK. */
+  agent: boolean;
+}
+
+/** How the broker process runs on its host. */
+export type RunSpec =
+  | { kind: 'systemd'; unit: string }
+  | {
+      kind: 'command';
+      /** argv of the broker process; every element is quoted on its way to the host. */
+      command: string[];
+      pidFile: string;
+      /** Where the process's stdout/stderr go. */
+      outputFile: string;
+      /** Extra environment for the process. */
+      env: Record<string, string>;
+    };
+
+export interface BrokerSpec {
+  id: number;
+  host: string;
+  ssh: SshLogin;
+  /** server.properties of this broker. */
+  configPath: string;
+  /** The install symlink the broker is started through, e.g. /opt/kafka. */
+  installLink: string;
+  /** Install directory of each release, keyed by full release ("0.10.2.1"). */
+  installs: Record<string, string>;
+  run: RunSpec;
+  /** The broker's own log (server.log), read to tell clean from unclean shutdowns. */
+  logFile: string;
+  stop: { signal: StopSignal; timeoutSeconds: number };
+  /** Seconds allowed from start until the broker is registered and caught up. */
+  startTimeoutSeconds: number;
+}
+
+export interface Inventory {
+  /** Path of the file it was read from (for messages). */
+  source: string;
+  cluster: string;
+  state: StateSettings;
+  executor: ExecutorSettings;
+  brokers: BrokerSpec[];
+}

@@ -1,0 +1,48 @@
+/**
+ * The one place kafka-ops writes to the terminal. Human text goes to stdout only when
+ * --json is off; with --json, stdout carries exactly one JSON document and everything
+ * else (progress, notices) goes to stderr.
+ */
+import { KafkaOpsError } from '../errors.js';
+
+export interface OutputOptions {
+  json: boolean;
+  /** stdout is a terminal (colours, live progress). */
+  tty: boolean;
+}
+
+export class Output {
+  constructor(
+    readonly options: OutputOptions,
+    private readonly stdout: NodeJS.WritableStream = process.stdout,
+    private readonly stderr: NodeJS.WritableStream = process.stderr,
+  ) {}
+
+  /** A line of the human result (suppressed under --json). */
+  line(text = ''): void {
+    if (!this.options.json) this.stdout.write(`${text}\n`);
+  }
+
+  /** Progress and notices: stderr under --json, stdout otherwise. */
+  info(text: string): void {
+    (this.options.json ? this.stderr : this.stdout).write(`${text}\n`);
+  }
+
+  warn(text: string): void {
+    this.stderr.write(`warning: ${text}\n`);
+  }
+
+  /** The single JSON document of a --json run. */
+  document(value: unknown): void {
+    this.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  }
+
+  error(error: KafkaOpsError): void {
+    if (this.options.json) {
+      this.document({ error: error.toJSON() });
+      return;
+    }
+    const where = error.where ? `${error.where}: ` : '';
+    this.stderr.write(`Error: ${where}${error.message}\n  What to do: ${error.action}\n`);
+  }
+}
