@@ -1,0 +1,34 @@
+import { Flags } from '@oclif/core';
+import { makePlan, type PlanResult } from '../../services/plan-service.js';
+import { KafkaOpsCommand } from '../../ui/base-command.js';
+import { canaryFlag, fromFlag, inventoryFlag, toFlag } from '../../ui/flags.js';
+import type { Output } from '../../ui/output.js';
+import { previewLines } from '../../plan/preview.js';
+
+export default class PlanCommand extends KafkaOpsCommand<PlanResult> {
+  static override summary = 'Build the upgrade plan and preview it (touches nothing).';
+  static override description =
+    'Builds the five-phase upgrade (pin IBP/LMFV, swap binaries, bump IBP, client gate, bump LMFV) for the cluster in the inventory, shows every restart and server.properties change, and optionally writes it as a reviewable YAML plan file.';
+  static override examples = [
+    '<%= config.bin %> plan --from 0.10.2 --to 0.11 --inventory cluster.yaml',
+    '<%= config.bin %> plan --from 0.10.2 --to 0.11 --inventory cluster.yaml -o upgrade.yaml',
+    'KAFKA_OPS_INVENTORY=cluster.yaml <%= config.bin %> plan --from 2.8 --to 3.0 --json',
+  ];
+  static override flags = {
+    inventory: inventoryFlag,
+    from: fromFlag,
+    to: toFlag,
+    canary: canaryFlag,
+    output: Flags.string({ char: 'o', description: 'Write the plan to this YAML file.', env: 'KAFKA_OPS_PLAN_OUT' }),
+  };
+
+  protected async execute(): Promise<PlanResult> {
+    const { flags } = await this.parse(PlanCommand);
+    return makePlan(flags);
+  }
+
+  protected render(result: PlanResult, output: Output): void {
+    for (const line of previewLines(result)) output.line(line);
+    if (result.file) output.line(`\nPlan written to ${result.file}. Apply it with: kafka-ops upgrade --plan ${result.file}`);
+  }
+}

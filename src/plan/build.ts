@@ -1,0 +1,292 @@
+/**
+ * Planning: (inventory, observed state, target) → plan. Pure: no I/O, no clock.
+ *
+ * Every phase is defined by the value it wants per key; a broker whose current value
+ * already reaches it is a skipped step, so a re-run after a partial upgrade (or after
+ * a crash) restarts only the brokers still behind.
+ */
+import { UserError } from '../errors.js';
+import type { BrokerSpec, Inventory } from '../inventory/model.js';
+import type { ConfigChange, GateId, Plan, PlanPhase, PlanStep, Strategy } from './model.js';
+import { PLAN_SCHEMA_VERSION } from './model.js';
+import type { ObservedBroker, ObservedCluster } from './observed.js';
+import {
+  IBP_KEY,
+  IBP_NO_DOWNGRADE_FROM,
+  LMFV_IGNORED_FROM,
+  LMFV_INTRODUCED,
+  LMFV_KEY,
+  assertUpgradePath,
+  compareProtocol,
+  compareRelease,
+  configValueFor,
+  hasMessageFormatConfig,
+  messageFormatOf,
+  releaseFamily,
+  resolveProtocolVersion,
+} from './versions.js';
+
+export interface UpgradeTarget {
+  to: string;
+  /** Pause for confirmation after the first broker of every roll phase (the binary swap always has one). */
+  canary?: boolean;
+}
+
+/** Seconds one broker restart is assumed to take (stop + start + catch-up) for the estimate. */
+export const ASSUMED_RESTART_SECONDS = 60;
+
+const ROLL_GATES: GateId[] = [
+  'no-offline-partitions',
+  'no-under-replicated-partitions',
+  'min-isr-holds-without-broker',
+  'controlled-shutdown-enabled',
+  'stop-signal-honoured',
+  'config-lint',
+  'registered',
+  'isr-caught-up',
+];
+
+/** Brokers in roll order: by id, the active controller (when known) last. */
+export function brokerOrder(ids: readonly number[], controller?: number): number[] {
+  const sorted = [...ids].sort((a, b) => a - b);
+  if (controller === undefined || !sorted.includes(controller)) return sorted;
+  return [...sorted.filter((id) => id !== controller), controller];
+}
+
+/** The release family the cluster is on: the lowest of every broker's release and pinned IBP. */
+export function currentRelease(observed: ObservedCluster): string {
+  const families = observed.brokers.flatMap((b) => {
+    const release = releaseFamily(b.release);
+    const ibp = b.config[IBP_KEY];
+    const pinned = ibp ? releaseFamily(ibp) : undefined;
+    return [release, pinned].filter((f): f is string => f !== undefined);
+  });
+  if (families.length === 0) {
+    throw new UserError('The installed Kafka release could not be determined on any broker.', {
+      code: 'UNKNOWN_CURRENT_VERSION',
+      action: 'Pass --from with the release the cluster runs now.',
+    });
+  }
+  return families.reduce((low, f) => (compareRelease(f, low) < 0 ? f : low));
+}
+
+export function buildUpgradePlan(inventory: Inventory, observed: ObservedCluster, target: UpgradeTarget, from?: string): Plan {
+  const current = from ?? currentRelease(observed);
+  const to = target.to;
+  assertUpgradePath(current, to);
+  const order = brokerOrder(
+    inventory.brokers.map((b) => b.id),
+    observed.controller,
+  );
+  // Each phase plans against the state the previous phases leave behind.
+  const brokers = order.map((id) => pair(inventory, observed, id));
+  const applied = (step: PlanStep, seen: ObservedBroker): PlanStep => {
+    for (const [key, change] of Object.entries(step.changes)) seen.config[key] = change.to ?? undefined;
+    if (step.install) seen.installDir = step.install.to;
+    return step;
+  };
+  const fromValue = configValueFor(current);
+  const toValue = configValueFor(to);
+  const withLmfv = hasMessageFormatConfig(to);
+  const lmfvIgnored = compareRelease(to, LMFV_IGNORED_FROM) >= 0;
+  const timeouts = {
+    stopSeconds: Math.max(...inventory.brokers.map((b) => b.stop.timeoutSeconds)),
+    startSeconds: Math.max(...inventory.brokers.map((b) => b.startTimeoutSeconds)),
+  };
+  const strategy: Strategy = target.canary ? 'serial-canary' : 'serial';
+  const roll = (id: PlanPhase['id'], title: string, steps: PlanStep[], skipReason: string, extra: Partial<PlanPhase> = {}): PlanPhase => {
+    const skipped = steps.every((s) => s.skipped);
+    return {
+      id,
+      title,
+      kind: 'roll',
+      strategy,
+      skipped,
+      ...(skipped ? { reason: skipReason } : {}),
+      gates: id === 'swap-binaries' ? [...ROLL_GATES, 'target-install-present'] : ROLL_GATES,
+      consecutiveHealthyChecks: 3,
+      timeouts,
+      steps,
+      ...extra,
+    };
+  };
+
+  const pinKeys: Record<string, string> = { [IBP_KEY]: fromValue, ...(withLmfv ? { [LMFV_KEY]: fromValue } : {}) };
+  const pin = roll(
+    'pin-versions',
+    `Pin ${withLmfv ? 'inter.broker.protocol.version and log.message.format.version' : 'inter.broker.protocol.version'} to the current ${current}`,
+    brokers.map(([spec, seen]) => applied(configStep(spec, seen, pinKeys), seen)),
+    `Already pinned: every broker has ${Object.entries(pinKeys)
+      .map(([k, v]) => `${k} >= ${v}`)
+      .join(' and ')}.`,
+  );
+
+  const swap = roll(
+    'swap-binaries',
+    `Swap the binaries to ${to} (flip the install symlink)`,
+    brokers.map(([spec, seen]) => applied(swapStep(spec, seen, to), seen)),
+    `Every broker already runs a ${to} install.`,
+    { strategy: 'serial-canary' },
+  );
+
+  const crossesNoDowngrade =
+    compareRelease(current, IBP_NO_DOWNGRADE_FROM) < 0 && compareRelease(to, IBP_NO_DOWNGRADE_FROM) >= 0;
+  const lowestFormat = Math.min(
+    ...brokers.map(([, seen]) => {
+      const lmfv = resolveProtocolVersion(seen.config[LMFV_KEY] ?? fromValue);
+      return lmfv ? messageFormatOf(lmfv) : 0;
+    }),
+  );
+  const ibpNoReturn = [
+    crossesNoDowngrade
+      ? `Once inter.broker.protocol.version is ${IBP_NO_DOWNGRADE_FROM} or higher, a downgrade below ${IBP_NO_DOWNGRADE_FROM} is impossible (new consumer-offsets schema).`
+      : undefined,
+    lmfvIgnored && lowestFormat < 2
+      ? `From inter.broker.protocol.version ${LMFV_IGNORED_FROM}, log.message.format.version is ignored: the message format becomes v2 now, so older clients pay for down-conversion and a binary downgrade is no longer safe.`
+      : undefined,
+  ].filter((s): s is string => s !== undefined);
+  const bumpIbp = roll(
+    'bump-ibp',
+    `Bump inter.broker.protocol.version to ${toValue}`,
+    brokers.map(([spec, seen]) => applied(configStep(spec, seen, { [IBP_KEY]: toValue }), seen)),
+    `Every broker already has inter.broker.protocol.version >= ${toValue}.`,
+    ibpNoReturn.length > 0 ? { pointOfNoReturn: ibpNoReturn.join(' ') } : {},
+  );
+
+  const lmfvBump = withLmfv && !lmfvIgnored;
+  const lmfvSteps = brokers.map(([spec, seen]) =>
+    lmfvBump
+      ? applied(configStep(spec, seen, { [LMFV_KEY]: toValue }), seen)
+      : { broker: spec.id, host: spec.host, changes: {}, skipped: true, reason: 'No message format change in this upgrade.' },
+  );
+  const lmfvNotApplicable = !withLmfv
+    ? `log.message.format.version does not exist before ${LMFV_INTRODUCED}: there is no message format to bump.`
+    : lmfvIgnored
+      ? `log.message.format.version is ignored from inter.broker.protocol.version ${LMFV_IGNORED_FROM}: the message format follows the protocol version, so this phase is dropped.`
+      : undefined;
+  const bumpLmfv = roll(
+    'bump-lmfv',
+    `Bump log.message.format.version to ${toValue}`,
+    lmfvSteps,
+    lmfvNotApplicable ?? `Every broker already has log.message.format.version >= ${toValue}.`,
+    lmfvBump
+      ? {
+          pointOfNoReturn:
+            'After the message format is bumped, consumers older than the new format need down-conversion on the brokers, and a binary downgrade is no longer safe.',
+        }
+      : { skipped: true, reason: lmfvNotApplicable },
+  );
+
+  const clientsSkipped = bumpLmfv.skipped;
+  const clients: PlanPhase = {
+    id: 'upgrade-clients',
+    title: `Upgrade the clients to ${to}`,
+    kind: 'gate',
+    strategy: 'serial',
+    skipped: clientsSkipped,
+    ...(clientsSkipped
+      ? { reason: 'No message format bump follows, so nothing waits on the clients; upgrade them at your own pace.' }
+      : {}),
+    gates: [],
+    consecutiveHealthyChecks: 0,
+    timeouts,
+    prompt: `Have all producers and consumers of cluster ${inventory.cluster} been upgraded to ${to} clients?`,
+    steps: [],
+  };
+
+  const phases = [pin, swap, bumpIbp, clients, bumpLmfv];
+  const restarts = phases.reduce((n, p) => n + (p.skipped ? 0 : p.steps.filter((s) => !s.skipped).length), 0);
+  return {
+    schemaVersion: PLAN_SCHEMA_VERSION,
+    kind: 'upgrade',
+    cluster: inventory.cluster,
+    from: current,
+    to,
+    observed: observed.source,
+    order,
+    controller: controllerNote(observed.controller),
+    phases,
+    notes: [
+      ...(compareRelease(current, '0.10.0') < 0 && withLmfv
+        ? [`The ${current} binaries do not know log.message.format.version; pinning it before the swap is what Kafka's upgrade notes require.`]
+        : []),
+      ...(observed.source === 'assumed'
+        ? [`State was assumed from --from ${current} (no host was contacted); the executor re-reads every broker before touching it.`]
+        : []),
+    ],
+    estimate: {
+      restarts,
+      seconds: restarts * ASSUMED_RESTART_SECONDS,
+      assumption: `${ASSUMED_RESTART_SECONDS} s per broker restart (stop + start + catch-up); large logs take longer`,
+    },
+  };
+}
+
+function controllerNote(controller?: number): Plan['controller'] {
+  return controller === undefined
+    ? { broker: null, note: 'The active controller is not known yet; the executor re-reads it before each broker and moves it last.' }
+    : { broker: controller, note: `Broker ${controller} is the active controller: it goes last (re-read before each broker, since it can move).` };
+}
+
+function pair(inventory: Inventory, observed: ObservedCluster, id: number): [BrokerSpec, ObservedBroker] {
+  const spec = inventory.brokers.find((b) => b.id === id);
+  const seen = observed.brokers.find((b) => b.id === id);
+  if (!spec || !seen) throw new TypeError(`broker ${id} missing from inventory or observed state`);
+  return [spec, { ...seen, config: { ...seen.config } }];
+}
+
+/** A step setting `wanted` keys, skipping keys whose current value already reaches the wanted one. */
+function configStep(spec: BrokerSpec, seen: ObservedBroker, wanted: Record<string, string>): PlanStep {
+  const changes: Record<string, ConfigChange> = {};
+  for (const [key, value] of Object.entries(wanted)) {
+    const current = seen.config[key];
+    const resolved = current === undefined ? undefined : resolveProtocolVersion(current);
+    if (resolved !== undefined && compareProtocol(resolved, value) >= 0) continue;
+    changes[key] = { from: current ?? null, to: value };
+  }
+  const skipped = Object.keys(changes).length === 0;
+  return {
+    broker: spec.id,
+    host: spec.host,
+    changes,
+    skipped,
+    ...(skipped ? { reason: `Already set: ${Object.keys(wanted).map((k) => `${k}=${seen.config[k]}`).join(', ')}.` } : {}),
+  };
+}
+
+function swapStep(spec: BrokerSpec, seen: ObservedBroker, to: string): PlanStep {
+  const candidates = Object.keys(spec.installs)
+    .filter((release) => releaseFamily(release) === to)
+    .sort((a, b) => b.localeCompare(a, undefined, { numeric: true }));
+  const release = candidates[0];
+  if (!release) {
+    throw new UserError(`Broker ${spec.id} has no install of a ${to} release in the inventory.`, {
+      code: 'TARGET_INSTALL_UNKNOWN',
+      action: `Add the ${to} install directory under \`installs\` (e.g. "${to}.0": /opt/kafka_2.13-${to}.0) for this broker or in \`defaults\`.`,
+    });
+  }
+  const target = spec.installs[release] as string;
+  const done = seen.installDir === target;
+  return {
+    broker: spec.id,
+    host: spec.host,
+    changes: {},
+    install: { link: spec.installLink, from: seen.installDir, to: target, release },
+    skipped: done,
+    ...(done ? { reason: `${spec.installLink} already points at ${target}.` } : {}),
+  };
+}
+
+/**
+ * The observed state `plan --from` assumes when no host is contacted: every broker on
+ * `from`, linked to its `from` install if the inventory has one, IBP/LMFV unset.
+ */
+export function assumedState(inventory: Inventory, from: string): ObservedCluster {
+  return {
+    source: 'assumed',
+    brokers: inventory.brokers.map((b) => {
+      const install = Object.entries(b.installs).find(([release]) => releaseFamily(release) === from);
+      return { id: b.id, release: install?.[0] ?? from, installDir: install?.[1] ?? null, config: {} };
+    }),
+  };
+}

@@ -1,0 +1,86 @@
+/**
+ * The plan: the five-step upgrade (or a one-phase config roll) as reviewable data,
+ * plan → phases → steps (one step per broker), after the DC/OS Commons SDK.
+ * It is what `plan -o` writes, what `plan validate` checks and what the engine applies.
+ */
+
+export const PLAN_SCHEMA_VERSION = 1;
+
+export type PhaseId = 'pin-versions' | 'swap-binaries' | 'bump-ibp' | 'upgrade-clients' | 'bump-lmfv' | 'roll-config';
+export type PhaseKind = 'roll' | 'gate';
+export type Strategy = 'serial' | 'serial-canary';
+
+/** Checks the engine runs for each broker of a roll phase. */
+export type GateId =
+  | 'no-offline-partitions'
+  | 'no-under-replicated-partitions'
+  | 'min-isr-holds-without-broker'
+  | 'controlled-shutdown-enabled'
+  | 'stop-signal-honoured'
+  | 'config-lint'
+  | 'target-install-present'
+  | 'registered'
+  | 'isr-caught-up';
+
+export interface ConfigChange {
+  /** Value before the step; null when the key is not set. */
+  from: string | null;
+  /** Value after the step; null removes the key. */
+  to: string | null;
+}
+
+export interface InstallChange {
+  /** The install symlink. */
+  link: string;
+  /** Its target before the step (null when unknown). */
+  from: string | null;
+  to: string;
+  /** Release the target install must hold. */
+  release: string;
+}
+
+export interface PlanStep {
+  broker: number;
+  host: string;
+  /** server.properties key → change; only the keys this phase changes on this broker. */
+  changes: Record<string, ConfigChange>;
+  install?: InstallChange;
+  /** True when this broker already has the phase's result: it is not restarted. */
+  skipped: boolean;
+  reason?: string;
+}
+
+export interface PlanPhase {
+  id: PhaseId;
+  title: string;
+  kind: PhaseKind;
+  strategy: Strategy;
+  skipped: boolean;
+  reason?: string;
+  /** Why this phase cannot be undone, when it cannot. */
+  pointOfNoReturn?: string;
+  gates: GateId[];
+  /** Healthy checks in a row required after a restart. */
+  consecutiveHealthyChecks: number;
+  timeouts: { stopSeconds: number; startSeconds: number };
+  /** For gates: the question the operator confirms. */
+  prompt?: string;
+  steps: PlanStep[];
+}
+
+export interface Plan {
+  schemaVersion: typeof PLAN_SCHEMA_VERSION;
+  kind: 'upgrade' | 'roll';
+  cluster: string;
+  /** Release family the cluster is upgraded from ("0.10.2"); for a roll, the running one. */
+  from: string;
+  to: string;
+  /** Where the observed state came from: read from the hosts, or assumed from --from. */
+  observed: 'hosts' | 'assumed';
+  /** Broker order; the active controller (when known) is last. */
+  order: number[];
+  controller: { broker: number | null; note: string };
+  phases: PlanPhase[];
+  notes: string[];
+  estimate: { restarts: number; seconds: number; assumption: string };
+}

@@ -1,0 +1,71 @@
+/** Plan files: YAML with a schema pointer, validated by schema and by Kafka's rules. */
+import { writeFileSync } from 'node:fs';
+import { stringify } from 'yaml';
+import { UserError } from '../errors.js';
+import { packageJson } from '../files/package-files.js';
+import { assertMatchesSchema, readYamlFile, type LocatedDocument } from '../files/yaml-document.js';
+import type { Plan, PhaseId } from './model.js';
+import { IBP_KEY, LMFV_KEY, compareProtocol, compareRelease, releaseFamily, resolveProtocolVersion } from './versions.js';
+
+const UPGRADE_PHASES: PhaseId[] = ['pin-versions', 'swap-binaries', 'bump-ibp', 'upgrade-clients', 'bump-lmfv'];
+
+export function planToYaml(plan: Plan, schemaRef = 'https://kafka-ops.dev/schemas/plan.schema.json'): string {
+  return `# yaml-language-server: $schema=${schemaRef}\n# kafka-ops plan: review it, then apply it with \`kafka-ops upgrade --plan <this file>\`.\n${stringify(plan, { lineWidth: 0, aliasDuplicateObjects: false })}`;
+}
+
+export function writePlanFile(plan: Plan, file: string): void {
+  writeFileSync(file, planToYaml(plan));
+}
+
+export function loadPlanFile(file: string): Plan {
+  const doc = readYamlFile(file, 'plan');
+  const plan = assertMatchesSchema<Plan & { $schema?: string }>(doc, packageJson('schemas/plan.schema.json'), 'plan');
+  assertPlanRules(doc, plan);
+  return plan;
+}
+
+/** The rules a schema cannot express: known versions, phase order, LMFV never above IBP. */
+export function assertPlanRules(doc: LocatedDocument, plan: Plan): void {
+  const fail = (path: Array<string | number>, message: string, action: string): never => {
+    throw new UserError(`Invalid plan: ${message}`, { code: 'PLAN_RULE', action, location: doc.locate(path) });
+  };
+  for (const key of ['from', 'to'] as const) {
+    if (!releaseFamily(plan[key])) fail([key], `\`${key}\` "${plan[key]}" is not a Kafka release kafka-ops knows.`, 'Use a release between 0.8.2 and 3.9.');
+  }
+  if (plan.kind === 'upgrade') {
+    if (compareRelease(plan.to, plan.from) <= 0) fail(['to'], `\`to\` ${plan.to} is not newer than \`from\` ${plan.from}.`, 'kafka-ops does not plan downgrades; regenerate the plan with `kafka-ops plan`.');
+    const ids = plan.phases.map((p) => p.id);
+    if (ids.join() !== UPGRADE_PHASES.join()) {
+      fail(['phases'], `an upgrade has the phases ${UPGRADE_PHASES.join(', ')} in this order; this plan has ${ids.join(', ')}.`, 'Regenerate the plan with `kafka-ops plan`; mark phases `skipped` instead of removing them.');
+    }
+  }
+  const known = new Set(plan.order);
+  const ibp = new Map<number, string>();
+  const lmfv = new Map<number, string>();
+  plan.phases.forEach((phase, p) => {
+    if (phase.kind === 'gate' && phase.steps.length > 0) fail(['phases', p, 'steps'], `gate phase \`${phase.id}\` has steps.`, 'A gate is a confirmation: give it no steps.');
+    if (phase.skipped && phase.steps.some((s) => !s.skipped)) {
+      fail(['phases', p, 'skipped'], `phase \`${phase.id}\` is skipped but has steps that are not.`, 'Mark those steps skipped too, or the phase not skipped.');
+    }
+    const seen = new Set<number>();
+    phase.steps.forEach((step, s) => {
+      const at = ['phases', p, 'steps', s];
+      if (!known.has(step.broker)) fail([...at, 'broker'], `broker ${step.broker} is not in the plan's \`order\`.`, 'Add it to `order` or remove the step.');
+      if (seen.has(step.broker)) fail([...at, 'broker'], `broker ${step.broker} has two steps in phase \`${phase.id}\`.`, 'Keep one step per broker per phase.');
+      seen.add(step.broker);
+      for (const [key, change] of Object.entries(step.changes)) {
+        if ((key === IBP_KEY || key === LMFV_KEY) && change.to !== null && !resolveProtocolVersion(change.to)) {
+          fail([...at, 'changes', key, 'to'], `${key}=${change.to} is not a value Kafka accepts.`, 'Use a release such as 0.11.0 or 2.8, or an exact id such as 2.8-IV1.');
+        }
+      }
+      if (step.skipped) return;
+      const nextIbp = step.changes[IBP_KEY]?.to ?? ibp.get(step.broker) ?? step.changes[IBP_KEY]?.from ?? undefined;
+      const nextLmfv = step.changes[LMFV_KEY]?.to ?? lmfv.get(step.broker);
+      if (nextIbp) ibp.set(step.broker, nextIbp);
+      if (nextLmfv) lmfv.set(step.broker, nextLmfv);
+      if (nextIbp && nextLmfv && resolveProtocolVersion(nextIbp) && resolveProtocolVersion(nextLmfv) && compareProtocol(nextLmfv, nextIbp) > 0) {
+        fail([...at, 'changes'], `after this step broker ${step.broker} would have log.message.format.version ${nextLmfv} above inter.broker.protocol.version ${nextIbp}.`, 'Bump inter.broker.protocol.version in an earlier phase; the message format never leads the protocol.');
+      }
+    });
+  });
+}

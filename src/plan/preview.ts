@@ -1,0 +1,59 @@
+/** The human preview of a plan, as lines of text (pure; the UI prints them). */
+import type { Plan, PlanPhase, PlanStep } from './model.js';
+
+export function formatDuration(seconds: number): string {
+  if (seconds < 60) return `${seconds} s`;
+  const minutes = Math.round(seconds / 60);
+  return minutes < 60 ? `${minutes} min` : `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
+}
+
+export function previewLines(plan: Plan): string[] {
+  const active = plan.phases.filter((p) => !p.skipped);
+  const lines = [
+    plan.kind === 'upgrade'
+      ? `Upgrade plan for cluster ${plan.cluster}: ${plan.from} → ${plan.to}`
+      : `Rolling configuration change for cluster ${plan.cluster} (on ${plan.from})`,
+    `  ${active.length} of ${plan.phases.length} phases to run, ${plan.estimate.restarts} broker restarts, about ${formatDuration(plan.estimate.seconds)} (${plan.estimate.assumption}).`,
+    `  Broker order: ${plan.order.join(', ')}. ${plan.controller.note}`,
+    ...plan.notes.map((n) => `  Note: ${n}`),
+  ];
+  plan.phases.forEach((phase, index) => {
+    lines.push('', ...phaseLines(phase, index + 1, plan.phases.length));
+  });
+  const noReturn = plan.phases.filter((p) => !p.skipped && p.pointOfNoReturn);
+  if (noReturn.length > 0) {
+    lines.push('', `Points of no return: ${noReturn.map((p) => p.id).join(', ')} (marked ⚠ above).`);
+  }
+  return lines;
+}
+
+function phaseLines(phase: PlanPhase, n: number, total: number): string[] {
+  const head = `Phase ${n}/${total}  ${phase.id}  [${phase.kind}${phase.kind === 'roll' ? `, ${phase.strategy}` : ''}]  ${phase.title}`;
+  if (phase.skipped) return [`${head}`, `  skipped: ${phase.reason ?? ''}`];
+  const lines = [head];
+  if (phase.pointOfNoReturn) lines.push(`  ⚠ point of no return: ${phase.pointOfNoReturn}`);
+  if (phase.kind === 'gate') {
+    lines.push(`  confirm: ${phase.prompt ?? ''}`);
+    return lines;
+  }
+  const restarts = phase.steps.filter((s) => !s.skipped).length;
+  lines.push(
+    `  ${restarts} restart${restarts === 1 ? '' : 's'}; stop timeout ${phase.timeouts.stopSeconds} s, start timeout ${phase.timeouts.startSeconds} s; ${phase.consecutiveHealthyChecks} healthy checks in a row after each restart.`,
+  );
+  if (phase.strategy === 'serial-canary') lines.push('  pauses for confirmation after the first broker (canary).');
+  for (const step of phase.steps) lines.push(...stepLines(step));
+  return lines;
+}
+
+function stepLines(step: PlanStep): string[] {
+  const who = `  broker ${step.broker} (${step.host})`;
+  if (step.skipped) return [`${who}: no restart — ${step.reason ?? 'nothing to change'}`];
+  const lines = [`${who}: restart`];
+  for (const [key, change] of Object.entries(step.changes)) {
+    lines.push(`      server.properties  ${key}: ${change.from ?? '(unset)'} → ${change.to ?? '(removed)'}`);
+  }
+  if (step.install) {
+    lines.push(`      install link  ${step.install.link}: ${step.install.from ?? '(current)'} → ${step.install.to}  (release ${step.install.release})`);
+  }
+  return lines;
+}

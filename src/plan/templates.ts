@@ -1,0 +1,54 @@
+/**
+ * The upgrades `plans/` ships templates for, and the example cluster they are built
+ * for (three brokers over SSH, one install directory per release). Pure.
+ */
+import type { BrokerSpec, Inventory } from '../inventory/model.js';
+import { assumedState, buildUpgradePlan } from './build.js';
+import type { Plan } from './model.js';
+
+/** [from release installed, to release installed]. */
+export const TEMPLATE_UPGRADES: ReadonlyArray<readonly [string, string]> = [
+  ['0.8.2.2', '0.9.0.1'],
+  ['0.10.2.2', '0.11.0.3'],
+  ['0.11.0.3', '1.1.1'],
+  ['1.1.1', '2.0.1'],
+  ['2.0.1', '2.8.2'],
+  ['2.8.2', '3.0.2'],
+];
+
+const family = (release: string): string => release.split('.').slice(0, release.startsWith('0.') ? 3 : 2).join('.');
+
+export function templateInventory(fromRelease: string, toRelease: string): Inventory {
+  const installs = {
+    [fromRelease]: `/opt/kafka_2.12-${fromRelease}`,
+    [toRelease]: `/opt/kafka_2.12-${toRelease}`,
+  };
+  const broker = (id: number): BrokerSpec => ({
+    id,
+    host: `kafka${id}.example.com`,
+    ssh: { port: 22, user: 'kafka', agent: false },
+    configPath: '/etc/kafka/server.properties',
+    installLink: '/opt/kafka',
+    installs,
+    run: { kind: 'systemd', unit: 'kafka.service' },
+    logFile: '/opt/kafka/logs/server.log',
+    stop: { signal: 'SIGINT', timeoutSeconds: 300 },
+    startTimeoutSeconds: 600,
+  });
+  return {
+    source: 'examples/inventory.yaml',
+    cluster: 'example',
+    state: { zookeeper: 'zk1.example.com:2181/kafka' },
+    executor: { kind: 'ssh', knownHosts: '~/.ssh/known_hosts', hostKeyPolicy: 'strict', connectTimeoutSeconds: 15 },
+    brokers: [broker(1), broker(2), broker(3)],
+  };
+}
+
+export function templatePlans(): Array<{ file: string; plan: Plan }> {
+  return TEMPLATE_UPGRADES.map(([fromRelease, toRelease]) => {
+    const from = family(fromRelease);
+    const to = family(toRelease);
+    const inventory = templateInventory(fromRelease, toRelease);
+    return { file: `${from}-to-${to}.yaml`, plan: buildUpgradePlan(inventory, assumedState(inventory, from), { to }, from) };
+  });
+}
