@@ -9,6 +9,8 @@ export interface ProcessFacts {
   pid: number;
   /** Signals whose disposition is "ignored" in the running process (from SigIgn in /proc/PID/status). */
   ignoredSignals: string[];
+  /** When the process started (epoch ms), to tell whether it runs the current config and install. */
+  startedAtMs?: number;
 }
 
 export interface InstallFacts {
@@ -24,6 +26,9 @@ export interface HostFacts {
   linkTarget?: string;
   /** Per release key of the inventory's `installs`. */
   installs: Record<string, InstallFacts>;
+  /** Last change of server.properties and of the install symlink (epoch ms), where known. */
+  configModifiedAtMs?: number;
+  linkModifiedAtMs?: number;
 }
 
 export type ShutdownOutcome = 'controlled' | 'unclean' | 'unknown';

@@ -1,0 +1,399 @@
+/**
+ * `BrokerHost` for a broker on a POSIX (Linux) host, driven through a `CommandRunner`:
+ * the same code works locally (sandbox) and over SSH. Every command is a fixed script
+ * from this file with the inventory's values passed as quoted positional parameters
+ * (`shScript`), so no path or unit name is ever parsed by the remote shell.
+ *
+ * Scripts that report several facts print `key NUL value NUL` records, so values may
+ * contain newlines or any other byte but NUL.
+ */
+import { HaltError, InfrastructureError, UserError } from '../errors.js';
+import type { BrokerSpec, StopSignal } from '../inventory/model.js';
+import { ignoredSignals, launchCommandLine } from './launch.js';
+import type { BrokerHost, HostFacts, InstallFacts, ProcessFacts, ShutdownOutcome, StopResult } from './port.js';
+import type { CommandRunner, RunOptions } from './runner.js';
+import { shScript } from './shell.js';
+
+/** Bound on any single host command, so a hung host cannot hang the run. */
+const COMMAND_TIMEOUT_MS = 60_000;
+const POLL_MS = 200;
+/** Only the end of a huge shutdown log is examined. */
+const MAX_LOG_BYTES = 1024 * 1024;
+/** A process that started this much after its pid file was written is not the one the file names. */
+const PID_FILE_SLACK_SECONDS = 2;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** `$1` kind, `$2` pid file or unit, `$3` install link, then the install directories. */
+const FACTS_SCRIPT = `
+kind=$1; ref=$2; link=$3; cfg=$4; shift 4
+rec() { printf '%s\\0%s\\0' "$1" "$2"; }
+mtime() { stat -c %.9Y -- "$1" 2>/dev/null || stat -c %Y -- "$1" 2>/dev/null; }
+if [ -n "$cfg" ] && [ -e "$cfg" ]; then rec config_mtime "$(mtime "$cfg")"; fi
+if [ -n "$link" ] && [ -L "$link" ]; then rec link_mtime "$(mtime "$link")"; fi
+pid=
+if [ "$kind" = systemd ]; then
+  pid=$(systemctl show -p MainPID "$ref" 2>/dev/null | sed -n 's/^MainPID=//p')
+elif [ -f "$ref" ]; then
+  pid=$(head -n 1 "$ref")
+  rec pidfile_mtime "$(stat -c %Y "$ref")"
+fi
+rec pid "$pid"
+case $pid in ''|0|*[!0-9]*) ;; *)
+  if [ -r "/proc/$pid/status" ]; then
+    rec state "$(sed -n 's/^State:[[:space:]]*//p' "/proc/$pid/status")"
+    rec sigign "$(sed -n 's/^SigIgn:[[:space:]]*//p' "/proc/$pid/status")"
+    rec stat "$(cat "/proc/$pid/stat")"
+    rec cmdline "$(tr '\\000' '\\n' <"/proc/$pid/cmdline")"
+    rec btime "$(sed -n 's/^btime //p' /proc/stat)"
+    rec hz "$(getconf CLK_TCK)"
+  fi;;
+esac
+if [ -n "$link" ] && { [ -L "$link" ] || [ -e "$link" ]; }; then
+  printf 'link\\0'; readlink -f -- "$link"; printf '\\0'
+fi
+for d in "$@"; do
+  if [ -d "$d" ]; then
+    rec install 1
+    for j in "$d"/libs/kafka_*.jar; do
+      if [ -e "$j" ]; then rec jar "\${j##*/}"; fi
+    done
+  else
+    rec install 0
+  fi
+done
+exit 0
+`;
+
+/** `$1` pid, `$2` systemd unit or empty: prints "running" while the broker runs. */
+const RUNNING_SCRIPT = `
+if [ -r "/proc/$1/status" ] && ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status"; then echo running; exit 0; fi
+if [ -n "$2" ]; then
+  case $(systemctl is-active "$2" 2>/dev/null) in active|activating|deactivating|reloading) echo running;; esac
+fi
+exit 0
+`;
+
+/** `$1` log file, then the command that sends the signal: prints the log size before sending. */
+const SIGNAL_SCRIPT = `
+log=$1; shift
+size=$( (wc -c <"$log") 2>/dev/null ) || size=0
+echo "\${size:-0}"
+"$@"
+`;
+
+/** `$1` log file, `$2` offset: prints what was appended since (all of it if the log was rotated). */
+const LOG_SINCE_SCRIPT = `
+log=$1; from=$2
+[ -f "$log" ] || exit 0
+size=$(wc -c <"$log")
+if [ "$size" -lt "$from" ]; then from=0; fi
+tail -c +"$((from + 1))" "$log" | tail -c ${MAX_LOG_BYTES}
+`;
+
+/** `$1` config file, `$2` backup path; the new content comes on stdin. */
+const WRITE_CONFIG_SCRIPT = `
+set -e
+f=$1; bak=$2
+[ -f "$f" ] || { echo "no such file: $f" >&2; exit 1; }
+# A symlinked config (alternatives, config management) is replaced at its real path.
+if [ -L "$f" ]; then f=$(readlink -f -- "$f"); fi
+case $f in */*) dir=\${f%/*};; *) dir=.;; esac
+tmp=$(mktemp "\${dir:-/}/.kafka-ops.XXXXXX")
+trap 'rm -f "$tmp"' EXIT
+cp -p "$f" "$bak"
+# Copying first gives the temp file the original's mode and owner; then the content is replaced.
+cp -p "$f" "$tmp"
+cat >"$tmp"
+mv -f "$tmp" "$f"
+trap - EXIT
+`;
+
+/** `$1` install directory, `$2` symlink. */
+const ACTIVATE_SCRIPT = `
+target=$1; link=$2
+[ -d "$target" ] || { echo "install directory does not exist: $target" >&2; exit 1; }
+ln -sfn "$target" "$link.tmp.$$" && mv -Tf "$link.tmp.$$" "$link"
+`;
+
+interface ProbedProcess extends ProcessFacts {
+  sigIgnMask: string;
+  /** argv of the process now (it changes on exec). */
+  cmdline: string[];
+}
+
+/** Release of a Kafka install from the names of its libs/kafka_*.jar files (e.g. kafka_2.11-0.9.0.1.jar → 0.9.0.1). */
+export function releaseFromJars(names: readonly string[]): string | undefined {
+  const releases = new Set<string>();
+  for (const name of names) {
+    if (/-(sources|javadoc|test|test-sources|scaladoc|site-docs)\.jar$/.test(name)) continue;
+    const match = /^kafka_\d+(?:\.\d+)+-(\d+(?:\.\d+)+(?:-[A-Za-z0-9]+)?)\.jar$/.exec(name);
+    if (match?.[1]) releases.add(match[1]);
+  }
+  // Two different broker jars in one install is not an install we can vouch for.
+  return releases.size === 1 ? [...releases][0] : undefined;
+}
+
+const CONTROLLED = /Controlled shutdown succeeded/;
+const UNCLEAN = /Proceeding to do an unclean shutdown|Retrying controlled shutdown|Controlled shutdown failed/i;
+
+/** What the broker's log lines written during a stop say about the shutdown. */
+export function classifyShutdown(log: string): { shutdown: ShutdownOutcome; evidence: string[] } {
+  const lines = log.split('\n');
+  const evidence = lines.filter((l) => CONTROLLED.test(l) || UNCLEAN.test(l)).slice(-20);
+  const shutdown = evidence.some((l) => CONTROLLED.test(l)) ? 'controlled' : evidence.length > 0 ? 'unclean' : 'unknown';
+  return { shutdown, evidence };
+}
+
+function records(output: string): Array<[string, string]> {
+  const fields = output.split('\0');
+  const out: Array<[string, string]> = [];
+  for (let i = 0; i + 1 < fields.length; i += 2) out.push([fields[i] ?? '', fields[i + 1] ?? '']);
+  return out;
+}
+
+/** The launcher's own stages (forked shell, nohup, the signal reset) still carry the inherited SigIgn. */
+function stillLaunching(cmdline: readonly string[]): boolean {
+  return cmdline.some((a) => a.startsWith('pidfile=$1') || a === '--default-signal=INT' || a.startsWith('$SIG{INT}')) || cmdline[0] === 'nohup';
+}
+
+export class ShellBrokerHost implements BrokerHost {
+  readonly brokerId: number;
+
+  constructor(
+    private readonly runner: CommandRunner,
+    private readonly spec: BrokerSpec,
+  ) {
+    this.brokerId = spec.id;
+  }
+
+  private get where(): string {
+    return `broker ${this.spec.id} on ${this.spec.host}`;
+  }
+
+  /** Runs a fixed script with positional args; a non-zero exit is an InfrastructureError. */
+  private async sh(what: string, script: string, args: readonly string[], options: RunOptions = {}): Promise<string> {
+    const result = await this.runner.run(shScript(script, args), { timeoutMs: COMMAND_TIMEOUT_MS, ...options });
+    if (result.code !== 0) {
+      throw new InfrastructureError(`${what} failed for ${this.where} (exit ${result.code}): ${result.stderr.trim() || '(no error output)'}`, {
+        code: 'HOST_COMMAND_FAILED',
+        action: `Fix the cause on ${this.spec.host} (paths and permissions in the inventory), then retry.`,
+        retriable: false,
+      });
+    }
+    return result.stdout;
+  }
+
+  private async probe(installDirs: readonly string[] = [], link = '', config = ''): Promise<{ process?: ProbedProcess; linkTarget?: string; installs: InstallFacts[]; configModifiedAtMs?: number; linkModifiedAtMs?: number }> {
+    const run = this.spec.run;
+    const ref = run.kind === 'systemd' ? run.unit : run.pidFile;
+    const output = await this.sh('Reading the host facts', FACTS_SCRIPT, [run.kind, ref, link, config, ...installDirs]);
+    const values = new Map<string, string>();
+    const installs: InstallFacts[] = [];
+    let jars: string[] = [];
+    const finishInstall = () => {
+      const last = installs[installs.length - 1];
+      if (last?.present) {
+        const release = releaseFromJars(jars);
+        if (release) last.release = release;
+      }
+      jars = [];
+    };
+    for (const [key, value] of records(output)) {
+      if (key === 'install') {
+        finishInstall();
+        installs.push({ present: value === '1' });
+      } else if (key === 'jar') {
+        jars.push(value);
+      } else {
+        values.set(key, value);
+      }
+    }
+    finishInstall();
+    const linkValue = values.get('link');
+    const process = this.processFrom(values);
+    const seconds = (key: string) => {
+      const v = Number(values.get(key));
+      return values.has(key) && Number.isFinite(v) ? Math.round(v * 1000) : undefined;
+    };
+    const configModifiedAtMs = seconds('config_mtime');
+    const linkModifiedAtMs = seconds('link_mtime');
+    return {
+      ...(process ? { process } : {}),
+      ...(linkValue === undefined ? {} : { linkTarget: linkValue.replace(/\n$/, '') }),
+      installs,
+      ...(configModifiedAtMs === undefined ? {} : { configModifiedAtMs }),
+      ...(linkModifiedAtMs === undefined ? {} : { linkModifiedAtMs }),
+    };
+  }
+
+  private processFrom(values: Map<string, string>): ProbedProcess | undefined {
+    const pid = Number(values.get('pid'));
+    const state = values.get('state');
+    if (!Number.isInteger(pid) || pid <= 0 || state === undefined || state.startsWith('Z')) return undefined;
+    // A pid file outlives its process; if the pid was reused, the process now holding it
+    // started after the file was written and must not be signalled (least of all SIGKILLed).
+    const mtime = Number(values.get('pidfile_mtime'));
+    const stat = values.get('stat') ?? '';
+    const startTicks = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
+    const started = Number(values.get('btime')) + startTicks / Number(values.get('hz'));
+    if (values.has('pidfile_mtime') && Number.isFinite(started) && started > mtime + PID_FILE_SLACK_SECONDS) return undefined;
+    const sigIgnMask = values.get('sigign') ?? '0';
+    return {
+      pid,
+      ignoredSignals: ignoredSignals(sigIgnMask),
+      sigIgnMask,
+      cmdline: (values.get('cmdline') ?? '').split('\n'),
+      ...(Number.isFinite(started) ? { startedAtMs: Math.round(started * 1000) } : {}),
+    };
+  }
+
+  async facts(): Promise<HostFacts> {
+    const releases = Object.keys(this.spec.installs);
+    const probed = await this.probe(
+      releases.map((r) => this.spec.installs[r] ?? ''),
+      this.spec.installLink,
+      this.spec.configPath,
+    );
+    const installs: Record<string, InstallFacts> = {};
+    releases.forEach((release, i) => (installs[release] = probed.installs[i] ?? { present: false }));
+    return {
+      ...(probed.process
+        ? { process: { pid: probed.process.pid, ignoredSignals: probed.process.ignoredSignals, ...(probed.process.startedAtMs === undefined ? {} : { startedAtMs: probed.process.startedAtMs }) } }
+        : {}),
+      ...(probed.linkTarget === undefined ? {} : { linkTarget: probed.linkTarget }),
+      installs,
+      ...(probed.configModifiedAtMs === undefined ? {} : { configModifiedAtMs: probed.configModifiedAtMs }),
+      ...(probed.linkModifiedAtMs === undefined ? {} : { linkModifiedAtMs: probed.linkModifiedAtMs }),
+    };
+  }
+
+  readConfig(): Promise<string> {
+    return this.sh('Reading the broker config', 'cat -- "$1"', [this.spec.configPath]);
+  }
+
+  async writeConfig(content: string, backupSuffix: string): Promise<string> {
+    if (backupSuffix.includes('/')) throw new TypeError(`backup suffix must not contain '/': ${backupSuffix}`);
+    const backup = `${this.spec.configPath}.${backupSuffix}.bak`;
+    await this.sh('Writing the broker config', WRITE_CONFIG_SCRIPT, [this.spec.configPath, backup], { stdin: content });
+    return backup;
+  }
+
+  async activateRelease(release: string): Promise<void> {
+    const target = this.spec.installs[release];
+    if (target === undefined) {
+      throw new UserError(`Release ${release} has no install directory for broker ${this.spec.id} in the inventory.`, {
+        code: 'RELEASE_NOT_IN_INVENTORY',
+        action: `Add installs."${release}" (the directory where Kafka ${release} is unpacked on ${this.spec.host}) to the inventory.`,
+      });
+    }
+    await this.sh(`Pointing ${this.spec.installLink} at ${target}`, ACTIVATE_SCRIPT, [target, this.spec.installLink]);
+  }
+
+  private signalIgnored(process: ProbedProcess, signal: StopSignal): HaltError {
+    return new HaltError(
+      `broker ${this.spec.id} (pid ${process.pid} on host ${this.spec.host}) ignores ${signal} (SigIgn mask ${process.sigIgnMask}): ` +
+        `it was started from a non-interactive shell that ignored ${signal}, so the JVM will never run its shutdown hook on ${signal}.`,
+      {
+        code: 'SIGNAL_IGNORED',
+        brokerId: this.spec.id,
+        action:
+          signal === 'SIGINT'
+            ? 'Restart it once with kafka-ops or under systemd (both start it with SIGINT at its default), or use --stop-signal SIGTERM.'
+            : 'Restart it once with kafka-ops or under systemd, or use --stop-signal SIGINT.',
+      },
+    );
+  }
+
+  private async running(pid: number): Promise<boolean> {
+    const unit = this.spec.run.kind === 'systemd' ? this.spec.run.unit : '';
+    return (await this.sh('Checking the broker process', RUNNING_SCRIPT, [String(pid), unit])).trim() === 'running';
+  }
+
+  /** Polls until the process is gone; false at the deadline. */
+  private async waitGone(pid: number, deadline: number): Promise<boolean> {
+    for (;;) {
+      if (!(await this.running(pid))) return true;
+      if (Date.now() >= deadline) return false;
+      await sleep(Math.max(0, Math.min(POLL_MS, deadline - Date.now())));
+    }
+  }
+
+  private signalCommand(pid: number, signal: 'SIGINT' | 'SIGTERM' | 'SIGKILL'): string[] {
+    const run = this.spec.run;
+    return run.kind === 'systemd' ? ['systemctl', 'kill', '-s', signal, run.unit] : ['kill', '-s', signal.slice(3), String(pid)];
+  }
+
+  async stop(signal: StopSignal, timeoutMs: number): Promise<StopResult> {
+    const started = Date.now();
+    const { process } = await this.probe();
+    if (!process) return { exited: true, shutdown: 'unknown', evidence: [], elapsedMs: Date.now() - started };
+    if (process.ignoredSignals.includes(signal)) throw this.signalIgnored(process, signal);
+    // Only the log lines written from now on tell how this shutdown went.
+    const sizeOutput = await this.sh(`Sending ${signal}`, SIGNAL_SCRIPT, [this.spec.logFile, ...this.signalCommand(process.pid, signal)]);
+    const logOffset = Number.parseInt(sizeOutput.trim(), 10) || 0;
+    const exited = await this.waitGone(process.pid, started + timeoutMs);
+    const newLog = await this.sh('Reading the broker log', LOG_SINCE_SCRIPT, [this.spec.logFile, String(logOffset)]);
+    return { exited, ...classifyShutdown(newLog), elapsedMs: Date.now() - started };
+  }
+
+  async kill(): Promise<void> {
+    const { process } = await this.probe();
+    if (!process) return;
+    await this.sh('Sending SIGKILL', SIGNAL_SCRIPT, ['/dev/null', ...this.signalCommand(process.pid, 'SIGKILL')]);
+    if (!(await this.waitGone(process.pid, Date.now() + 10_000))) {
+      throw new InfrastructureError(`${this.where}: pid ${process.pid} is still there 10 s after SIGKILL.`, {
+        code: 'KILL_FAILED',
+        action: `Look at the process on ${this.spec.host} (ps -o pid,stat,cmd -p ${process.pid}); it may be stuck in the kernel (state D).`,
+        retriable: true,
+      });
+    }
+  }
+
+  async start(): Promise<void> {
+    const run = this.spec.run;
+    const before = (await this.probe()).process;
+    if (before) {
+      // Already running (e.g. on resume): starting again would fight over the log dirs' lock.
+      if (before.ignoredSignals.includes('SIGINT')) throw this.signalIgnored(before, 'SIGINT');
+      return;
+    }
+    if (run.kind === 'systemd') {
+      await this.sh(`Starting unit ${run.unit}`, 'systemctl start "$1"', [run.unit]);
+    } else {
+      const result = await this.runner.run(
+        launchCommandLine({ command: run.command, pidFile: run.pidFile, outputFile: run.outputFile, env: run.env }),
+        { timeoutMs: COMMAND_TIMEOUT_MS },
+      );
+      if (result.code !== 0) {
+        throw new HaltError(`Could not start ${this.where}: ${result.stderr.trim() || `exit ${result.code}`}`, {
+          code: 'BROKER_START_FAILED',
+          brokerId: this.spec.id,
+          action: `Fix the cause on ${this.spec.host} and run kafka-ops again.`,
+        });
+      }
+    }
+    const started = await this.launched(Date.now() + 5_000);
+    if (started.ignoredSignals.includes('SIGINT')) throw this.signalIgnored(started, 'SIGINT');
+  }
+
+  /** The new process once it is past the launcher's stages, whose SigIgn is not yet the broker's. */
+  private async launched(deadline: number): Promise<ProbedProcess> {
+    for (;;) {
+      const { process } = await this.probe();
+      if (process && !stillLaunching(process.cmdline)) return process;
+      if (!process || Date.now() >= deadline) {
+        const output = this.spec.run.kind === 'command' ? this.spec.run.outputFile : `journalctl -u ${this.spec.run.unit}`;
+        throw new HaltError(
+          process ? `${this.where} is still being launched (pid ${process.pid}) after 5 s.` : `${this.where} exited right after it was started.`,
+          { code: 'BROKER_START_FAILED', brokerId: this.spec.id, action: `Look at ${output} on ${this.spec.host}.` },
+        );
+      }
+      await sleep(100);
+    }
+  }
+
+  close(): Promise<void> {
+    return this.runner.close();
+  }
+}
