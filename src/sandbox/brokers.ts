@@ -1,0 +1,83 @@
+/**
+ * The sandbox's brokers: one directory each (server.properties, log4j.properties, data,
+ * logs/server.log, pid file, install symlink), started through the install symlink the
+ * way production hosts run them.
+ */
+import { mkdir, symlink, writeFile } from 'node:fs/promises';
+import { javaCommand } from './java.js';
+import type { BrokerPaths } from './layout.js';
+import { launchDetached } from './processes.js';
+import { fileLog4j } from './zookeeper-server.js';
+
+export interface BrokerConfigInput {
+  paths: BrokerPaths;
+  port: number;
+  zookeeperConnect: string;
+  interBrokerProtocolVersion: string;
+  partitions: number;
+}
+
+export function serverProperties({ paths, port, zookeeperConnect, interBrokerProtocolVersion, partitions }: BrokerConfigInput): string {
+  const settings: Array<[string, string | number | boolean]> = [
+    ['broker.id', paths.id],
+    ['listeners', `PLAINTEXT://127.0.0.1:${port}`],
+    ['advertised.listeners', `PLAINTEXT://127.0.0.1:${port}`],
+    ['advertised.host.name', '127.0.0.1'],
+    ['log.dirs', paths.dataDir],
+    ['zookeeper.connect', zookeeperConnect],
+    ['zookeeper.session.timeout.ms', 6000],
+    ['zookeeper.connection.timeout.ms', 15000],
+    // The sandbox is a cluster in the middle of a 0.8.2 -> 0.9.0 upgrade: binaries are
+    // 0.9.0.1, the inter-broker protocol is still pinned to the old release.
+    ['inter.broker.protocol.version', interBrokerProtocolVersion],
+    ['controlled.shutdown.enable', true],
+    ['controlled.shutdown.max.retries', 3],
+    ['controlled.shutdown.retry.backoff.ms', 1000],
+    ['auto.create.topics.enable', false],
+    ['delete.topic.enable', true],
+    ['num.partitions', partitions],
+    ['default.replication.factor', 3],
+    ['min.insync.replicas', 2],
+    ['unclean.leader.election.enable', false],
+    ['replica.lag.time.max.ms', 10000],
+    ['offsets.topic.replication.factor', 3],
+    ['offsets.topic.num.partitions', partitions],
+    // Small and few: the sandbox shares 2 cores between ZooKeeper and every broker.
+    ['num.network.threads', 2],
+    ['num.io.threads', 2],
+    ['background.threads', 2],
+    ['num.recovery.threads.per.data.dir', 1],
+    ['log.cleaner.enable', false],
+    ['log.segment.bytes', 1048576],
+    ['log.retention.bytes', 10485760],
+    ['log.retention.hours', 1],
+    ['log.retention.check.interval.ms', 60000],
+  ];
+  return [`# Broker ${paths.id} of a kafka-ops sandbox.`, ...settings.map(([k, v]) => `${k}=${v}`), ''].join('\n');
+}
+
+/** argv of a broker: started through its install symlink, log4j writing its server.log. */
+export function brokerCommand(java: string, paths: BrokerPaths): string[] {
+  return javaCommand(java, {
+    heap: '256m',
+    log4jConfig: paths.log4jPath,
+    properties: { 'kafka.logs.dir': paths.logsDir },
+    home: paths.installLink,
+    main: 'kafka.Kafka',
+    args: [paths.configPath],
+  });
+}
+
+/** Writes the broker's files and points its install symlink at `installDir`. */
+export async function prepareBroker(input: BrokerConfigInput, installDir: string): Promise<void> {
+  const { paths } = input;
+  await mkdir(paths.dataDir, { recursive: true });
+  await mkdir(paths.logsDir, { recursive: true });
+  await writeFile(paths.configPath, serverProperties(input));
+  await writeFile(paths.log4jPath, fileLog4j(paths.logFile));
+  await symlink(installDir, paths.installLink);
+}
+
+export function startBroker(java: string, paths: BrokerPaths): Promise<number> {
+  return launchDetached({ command: brokerCommand(java, paths), pidFile: paths.pidFile, outputFile: paths.outputFile });
+}

@@ -1,0 +1,450 @@
+/**
+ * The sandbox services behind `kafka-ops sandbox up|status|down`: a real local cluster
+ * (ZooKeeper, N Kafka 0.9.0.1 brokers with the inter-broker protocol pinned to the "from"
+ * release, an sshd) bound to 127.0.0.1, plus the inventory that drives it over SSH.
+ * Results are plain data: the commands print them as text or as --json.
+ */
+import { mkdir, readdir, rm, symlink, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { execa } from 'execa';
+import type { ClusterSnapshot } from '../cluster/port.js';
+import { ZooKeeperClusterState } from '../cluster/zookeeper.js';
+import { InfrastructureError, UserError } from '../errors.js';
+import { prepareBroker, startBroker } from './brokers.js';
+import { sandboxInventory } from './inventory-file.js';
+import { embeddedKafkaHome, findJava, javaCommand, readDistribution, shortProtocolVersion } from './java.js';
+import { SANDBOX_TOPIC, sandboxLayout, type SandboxLayout } from './layout.js';
+import { commandMentions, freePorts, ignoredSignalsOf, isAlive, readPidFile, signal, tail, waitGone } from './processes.js';
+import { readSshdHandle, startSshd, stopSshd, type SshdHandle } from './sshd.js';
+import { readState, writeState, type SandboxBrokerState, type SandboxInstall, type SandboxState } from './state.js';
+import { startZooKeeper, waitZooKeeperReady } from './zookeeper-server.js';
+
+export type { SandboxState } from './state.js';
+
+const EMBEDDED_FROM = { release: '0.8.2.2', dirName: 'kafka-0.8.2.2' };
+const REPLICATION_FACTOR = 3;
+const MIN_INSYNC_REPLICAS = 2;
+const READY_TIMEOUT_MS = 120_000;
+const BROKER_STOP_TIMEOUT_MS = 45_000;
+const ZOOKEEPER_STOP_TIMEOUT_MS = 10_000;
+
+export interface SandboxUpOptions {
+  dir: string;
+  brokers: number;
+  partitions: number;
+  /** No entry: the embedded 0.9.0.1 for both installs; exactly two: FROM and TO distributions. */
+  kafkaHomes?: readonly string[];
+  /** Progress lines (the command routes them to the output host). */
+  onProgress?: (message: string) => void;
+}
+
+export interface SandboxUpResult {
+  dir: string;
+  inventoryPath: string;
+  statePath: string;
+  zookeeper: { connect: string; pid: number };
+  brokers: Array<{ id: number; port: number; pid: number; logFile: string }>;
+  sshd: { port: number; pid: number; user: string };
+  topic: SandboxState['topic'];
+  installs: { from: SandboxInstall; to: SandboxInstall };
+  interBrokerProtocolVersion: string;
+  /** True when both installs hold the same jars (the embedded distribution). */
+  sameJarsInBothInstalls: boolean;
+  notes: string[];
+  elapsedMs: number;
+}
+
+export type SandboxRole = 'zookeeper' | 'broker' | 'sshd';
+
+export interface SandboxProcessStatus {
+  role: SandboxRole;
+  /** Broker id (brokers only). */
+  id?: number;
+  pid?: number;
+  alive: boolean;
+  /** Brokers only: the JVM ignores SIGINT and so cannot be stopped cleanly with it. */
+  sigintIgnored?: boolean;
+}
+
+export interface PartitionSummary {
+  topic: string;
+  partition: number;
+  leader: number;
+  replicas: number[];
+  isr: number[];
+}
+
+export interface SandboxStatus {
+  dir: string;
+  inventoryPath: string;
+  /** Every process alive and every broker registered. */
+  up: boolean;
+  processes: SandboxProcessStatus[];
+  zookeeper: string;
+  cluster?: {
+    brokers: number[];
+    missingBrokers: number[];
+    controller?: number;
+    partitions: number;
+    underReplicatedCount: number;
+    underReplicated: PartitionSummary[];
+    offline: PartitionSummary[];
+  };
+  /** Why the cluster could not be read (ZooKeeper down, ...). */
+  clusterError?: { code: string; message: string };
+}
+
+export interface StoppedProcess {
+  role: SandboxRole;
+  id?: number;
+  pid: number;
+  outcome: 'stopped' | 'killed';
+}
+
+export interface SandboxDownResult {
+  dir: string;
+  /** False when there was no sandbox in the directory (nothing to do). */
+  found: boolean;
+  stopped: StoppedProcess[];
+  warnings: string[];
+  purged: boolean;
+}
+
+// ---------------------------------------------------------------------------------------
+// up
+
+function validate(opts: SandboxUpOptions): void {
+  const usage = (message: string, action: string) => new UserError(message, { code: 'SANDBOX_USAGE', action });
+  if (!Number.isInteger(opts.brokers) || opts.brokers < REPLICATION_FACTOR || opts.brokers > 9) {
+    throw usage(`--brokers must be between ${REPLICATION_FACTOR} and 9 (got ${opts.brokers})`, 'The topic has replication factor 3: pass --brokers 3 to 9.');
+  }
+  if (!Number.isInteger(opts.partitions) || opts.partitions < 1 || opts.partitions > 200) {
+    throw usage(`--partitions must be between 1 and 200 (got ${opts.partitions})`, 'Pass a smaller --partitions.');
+  }
+  const homes = opts.kafkaHomes ?? [];
+  if (homes.length !== 0 && homes.length !== 2) {
+    throw usage(`--kafka-home was given ${homes.length} time(s)`, 'Give --kafka-home twice (FROM_DIR then TO_DIR), or not at all for the embedded Kafka 0.9.0.1.');
+  }
+}
+
+/** Refuses a running sandbox or a foreign non-empty directory; clears a stopped sandbox. */
+async function claimDirectory(layout: SandboxLayout): Promise<void> {
+  const previous = readState(layout.stateFile);
+  if (previous) {
+    const alive = processStatuses(layout, previous).filter((p) => p.alive);
+    if (alive.length > 0) {
+      throw new UserError(`A sandbox is already up in ${layout.root} (${alive.map(describe).join(', ')})`, {
+        code: 'SANDBOX_ALREADY_UP',
+        action: `Use it (inventory: ${layout.inventoryFile}), or run \`kafka-ops sandbox down --dir ${layout.root}\` first.`,
+      });
+    }
+    await rm(layout.root, { recursive: true, force: true });
+    return;
+  }
+  const entries = await readdir(layout.root).catch(() => []);
+  if (entries.length > 0) {
+    throw new UserError(`${layout.root} is not empty and holds no sandbox (no sandbox.json)`, {
+      code: 'SANDBOX_DIR_NOT_EMPTY',
+      action: 'Pass an empty or new directory with --dir.',
+    });
+  }
+}
+
+function describe(p: SandboxProcessStatus): string {
+  return `${p.role}${p.id === undefined ? '' : ` ${p.id}`} pid ${p.pid}`;
+}
+
+/** The two installs: the embedded distribution twice (symlinked), or the two given homes. */
+async function prepareInstalls(layout: SandboxLayout, homes: readonly string[]): Promise<{ from: SandboxInstall; to: SandboxInstall; notes: string[] }> {
+  if (homes.length === 2) {
+    const [from, to] = homes.map(readDistribution) as [ReturnType<typeof readDistribution>, ReturnType<typeof readDistribution>];
+    if (from.release === to.release) {
+      throw new UserError(`Both --kafka-home directories hold Kafka ${from.release}`, {
+        code: 'SANDBOX_USAGE',
+        action: 'Pass the distribution to upgrade from, then a different one to upgrade to.',
+      });
+    }
+    return { from: { release: from.release, dir: from.home }, to: { release: to.release, dir: to.home }, notes: [] };
+  }
+  const embedded = readDistribution(embeddedKafkaHome());
+  const from = { release: EMBEDDED_FROM.release, dir: path.join(layout.installsDir, EMBEDDED_FROM.dirName) };
+  const to = { release: embedded.release, dir: path.join(layout.installsDir, `kafka_${embedded.scala}-${embedded.release}`) };
+  for (const install of [from, to]) {
+    await mkdir(install.dir, { recursive: true });
+    for (const sub of ['libs', 'config']) await symlink(path.join(embedded.home, sub), path.join(install.dir, sub));
+  }
+  const notes = [
+    `Both installs (${path.basename(from.dir)} and ${path.basename(to.dir)}) hold the SAME Kafka ${embedded.release} jars: only ${embedded.release} ships with kafka-ops.`,
+    `The "${from.release}" side of the upgrade is simulated by inter.broker.protocol.version=${shortProtocolVersion(from.release)} on ${embedded.release} brokers; use --kafka-home FROM_DIR TO_DIR for two real distributions.`,
+  ];
+  await writeFile(layout.installsReadme, `${notes.join('\n\n')}\n\nlibs and config in both directories are symlinks to ${embedded.home}.\n`);
+  return { from, to, notes };
+}
+
+async function createTopic(state: SandboxState): Promise<void> {
+  const home = state.installs.from.dir;
+  const [java, ...args] = javaCommand(state.java, {
+    heap: '128m',
+    // A short-lived tool: C1 only starts faster.
+    jvmFlags: ['-XX:TieredStopAtLevel=1'],
+    log4jConfig: path.join(home, 'config', 'tools-log4j.properties'),
+    home,
+    main: 'kafka.admin.TopicCommand',
+    args: [
+      ...['--zookeeper', state.zookeeper.connect, '--create', '--topic', state.topic.name],
+      ...['--partitions', String(state.topic.partitions), '--replication-factor', String(state.topic.replicationFactor)],
+      ...['--config', `min.insync.replicas=${state.topic.minInsyncReplicas}`],
+    ],
+  });
+  const { exitCode, stdout, stderr } = await execa(java as string, args, { reject: false, timeout: 60_000 });
+  // TopicCommand of 0.8/0.9 may print its error and still exit 0.
+  if (exitCode !== 0 || /error/i.test(stdout)) {
+    throw new InfrastructureError(`Creating topic ${state.topic.name} failed: ${(stdout + stderr).trim()}`, {
+      code: 'SANDBOX_TOPIC_FAILED',
+      retriable: true,
+      action: `Run \`kafka-ops sandbox down --dir ${state.dir}\` and try again; see the brokers' server.log.`,
+    });
+  }
+}
+
+/**
+ * Re-reads the cluster on every watch event (at least once a second, to notice a broker
+ * process that died) until `ready` says yes; fails at `deadline`.
+ */
+async function waitUntil(
+  cluster: ZooKeeperClusterState,
+  state: SandboxState,
+  what: string,
+  deadline: number,
+  ready: (snapshot: ClusterSnapshot) => boolean,
+): Promise<void> {
+  for (;;) {
+    if (ready(await cluster.snapshot())) return;
+    const dead = state.brokers.find((b) => !isAlive(b.pid));
+    if (dead || Date.now() >= deadline) {
+      const cause = dead ? `broker ${dead.id} exited` : `not within ${READY_TIMEOUT_MS / 1000} s`;
+      const logOf = dead ?? state.brokers[0];
+      throw new InfrastructureError(`Sandbox not ready: ${what}: ${cause}\n${dead ? tail(dead.outputFile) || tail(dead.logFile) : ''}`.trimEnd(), {
+        code: 'SANDBOX_NOT_READY',
+        retriable: true,
+        action: `Read ${logOf?.logFile ?? 'the brokers\' server.log'}, then run \`kafka-ops sandbox down --dir ${state.dir}\` and try again.`,
+      });
+    }
+    await cluster.changed(Math.min(1000, deadline - Date.now()));
+  }
+}
+
+function topicReady(snapshot: ClusterSnapshot, topic: SandboxState['topic']): boolean {
+  const partitions = snapshot.partitions.filter((p) => p.topic === topic.name);
+  return (
+    partitions.length === topic.partitions &&
+    partitions.every((p) => p.leader >= 0 && p.replicas.length === topic.replicationFactor && p.replicas.every((r) => p.isr.includes(r)))
+  );
+}
+
+export async function sandboxUp(opts: SandboxUpOptions): Promise<SandboxUpResult> {
+  const started = Date.now();
+  const progress = opts.onProgress ?? (() => {});
+  validate(opts);
+  const layout = sandboxLayout(opts.dir);
+  await claimDirectory(layout);
+  const java = findJava();
+  await mkdir(layout.root, { recursive: true });
+  const installs = await prepareInstalls(layout, opts.kafkaHomes ?? []);
+  const [zkPort, ...brokerPorts] = (await freePorts(opts.brokers + 1)) as [number, ...number[]];
+  const connect = `127.0.0.1:${zkPort}`;
+  const state: SandboxState = {
+    version: 1,
+    dir: layout.root,
+    createdAt: new Date().toISOString(),
+    java,
+    installs: { from: installs.from, to: installs.to },
+    interBrokerProtocolVersion: shortProtocolVersion(installs.from.release),
+    zookeeper: { port: zkPort, connect, pidFile: layout.zookeeper.pidFile, outputFile: layout.zookeeper.outputFile, logFile: layout.zookeeper.logFile },
+    brokers: brokerPorts.map((port, i) => {
+      const p = layout.broker(i + 1);
+      return { id: p.id, port, dir: p.dir, configPath: p.configPath, logFile: p.logFile, pidFile: p.pidFile, outputFile: p.outputFile, installLink: p.installLink };
+    }),
+    topic: { name: SANDBOX_TOPIC, partitions: opts.partitions, replicationFactor: REPLICATION_FACTOR, minInsyncReplicas: MIN_INSYNC_REPLICAS },
+    inventoryPath: layout.inventoryFile,
+  };
+  await writeState(layout.stateFile, state);
+
+  // sshd starts alongside the JVMs; its outcome is collected at the end (or on failure).
+  const sshd: Promise<{ handle?: SshdHandle; error?: unknown }> = startSshd(layout.sshdDir).then(
+    (handle) => ({ handle }),
+    (error: unknown) => ({ error }),
+  );
+  let cluster: ZooKeeperClusterState | undefined;
+  try {
+    progress(`Starting ZooKeeper on ${connect} and ${opts.brokers} brokers (started through ${installs.from.dir}, inter.broker.protocol.version=${state.interBrokerProtocolVersion})`);
+    state.zookeeper.pid = await startZooKeeper(java, installs.from.dir, layout.zookeeper, zkPort);
+    await writeState(layout.stateFile, state);
+    // Brokers start while ZooKeeper is still coming up: they wait for it (zookeeper.connection.timeout.ms).
+    for (const broker of state.brokers) {
+      await prepareBroker(
+        { paths: layout.broker(broker.id), port: broker.port, zookeeperConnect: connect, interBrokerProtocolVersion: state.interBrokerProtocolVersion, partitions: opts.partitions },
+        installs.from.dir,
+      );
+      broker.pid = await startBroker(java, layout.broker(broker.id));
+      await writeState(layout.stateFile, state);
+    }
+    const deadline = Date.now() + READY_TIMEOUT_MS;
+    await waitZooKeeperReady(state.zookeeper.pid, zkPort, layout.zookeeper, READY_TIMEOUT_MS);
+    cluster = await ZooKeeperClusterState.connect(connect, { timeoutMs: 10_000 });
+    const ids = state.brokers.map((b) => b.id);
+    await waitUntil(cluster, state, 'brokers registering', deadline, (s) => ids.every((id) => s.brokers.includes(id)));
+    progress(`Brokers ${ids.join(', ')} registered; creating topic ${state.topic.name} (${opts.partitions} partitions, replication factor ${REPLICATION_FACTOR})`);
+    await createTopic(state);
+    await waitUntil(cluster, state, `every partition of ${state.topic.name} led with a full ISR`, deadline, (s) => topicReady(s, state.topic));
+    const { handle, error } = await sshd;
+    if (!handle) throw error;
+    state.sshd = { port: handle.port, pid: handle.pid, dir: handle.dir };
+    const ssh = { port: handle.port, user: handle.user, knownHostsFile: handle.knownHostsFile, userKeyFile: handle.userKeyFile };
+    await writeFile(layout.inventoryFile, sandboxInventory(state, layout, ssh, installs.notes));
+    state.readyAt = new Date().toISOString();
+    await writeState(layout.stateFile, state);
+    progress(`Sandbox up in ${((Date.now() - started) / 1000).toFixed(1)} s; inventory: ${layout.inventoryFile}`);
+    return {
+      dir: layout.root,
+      inventoryPath: layout.inventoryFile,
+      statePath: layout.stateFile,
+      zookeeper: { connect, pid: state.zookeeper.pid },
+      brokers: state.brokers.map((b) => ({ id: b.id, port: b.port, pid: b.pid as number, logFile: b.logFile })),
+      sshd: { port: handle.port, pid: handle.pid, user: handle.user },
+      topic: state.topic,
+      installs: state.installs,
+      interBrokerProtocolVersion: state.interBrokerProtocolVersion,
+      sameJarsInBothInstalls: (opts.kafkaHomes ?? []).length === 0,
+      notes: installs.notes,
+      elapsedMs: Date.now() - started,
+    };
+  } catch (error) {
+    await sshd;
+    await stopAll(layout, state, []).catch(() => undefined);
+    throw error;
+  } finally {
+    await cluster?.close();
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// status
+
+/** Current pid of a broker: its pid file (a restart rewrites it), else the one `up` recorded. */
+function brokerPid(broker: SandboxBrokerState): number | undefined {
+  return readPidFile(broker.pidFile) ?? broker.pid;
+}
+
+/** Alive and really ours (its command line names the sandbox), so a recycled pid is never signalled. */
+function ours(layout: SandboxLayout, pid: number | undefined): pid is number {
+  return pid !== undefined && isAlive(pid) && commandMentions(pid, layout.root);
+}
+
+function processStatuses(layout: SandboxLayout, state: SandboxState): SandboxProcessStatus[] {
+  const zkPid = readPidFile(state.zookeeper.pidFile) ?? state.zookeeper.pid;
+  const sshdPid = readSshdHandle(layout.sshdDir)?.pid ?? state.sshd?.pid;
+  return [
+    { role: 'zookeeper', pid: zkPid, alive: ours(layout, zkPid) },
+    ...state.brokers.map((b): SandboxProcessStatus => {
+      const pid = brokerPid(b);
+      const alive = ours(layout, pid);
+      return { role: 'broker', id: b.id, pid, alive, ...(alive ? { sigintIgnored: ignoredSignalsOf(pid as number)?.includes('SIGINT') ?? false } : {}) };
+    }),
+    { role: 'sshd', pid: sshdPid, alive: isAlive(sshdPid) },
+  ];
+}
+
+function notFound(layout: SandboxLayout): UserError {
+  return new UserError(`No sandbox in ${layout.root} (no sandbox.json)`, {
+    code: 'SANDBOX_NOT_FOUND',
+    action: `Start one with \`kafka-ops sandbox up --dir ${layout.root}\`, or pass the --dir it was started with.`,
+  });
+}
+
+function summary(p: ClusterSnapshot['partitions'][number]): PartitionSummary {
+  return { topic: p.topic, partition: p.partition, leader: p.leader, replicas: p.replicas, isr: p.isr };
+}
+
+export async function sandboxStatus(dir: string): Promise<SandboxStatus> {
+  const layout = sandboxLayout(dir);
+  const state = readState(layout.stateFile);
+  if (!state) throw notFound(layout);
+  const processes = processStatuses(layout, state);
+  const status: SandboxStatus = { dir: layout.root, inventoryPath: state.inventoryPath, up: false, processes, zookeeper: state.zookeeper.connect };
+  let cluster: ZooKeeperClusterState | undefined;
+  try {
+    cluster = await ZooKeeperClusterState.connect(state.zookeeper.connect, { timeoutMs: 3000 });
+    const snapshot = await cluster.snapshot();
+    const underReplicated = snapshot.partitions.filter((p) => p.replicas.some((r) => !p.isr.includes(r)));
+    status.cluster = {
+      brokers: snapshot.brokers,
+      missingBrokers: state.brokers.map((b) => b.id).filter((id) => !snapshot.brokers.includes(id)),
+      controller: snapshot.controller,
+      partitions: snapshot.partitions.length,
+      underReplicatedCount: underReplicated.length,
+      underReplicated: underReplicated.map(summary),
+      offline: snapshot.partitions.filter((p) => p.leader < 0).map(summary),
+    };
+  } catch (error) {
+    const e = error as { code?: string; message?: string };
+    status.clusterError = { code: e.code ?? 'UNEXPECTED', message: e.message ?? String(error) };
+  } finally {
+    await cluster?.close();
+  }
+  status.up = processes.every((p) => p.alive) && status.cluster?.missingBrokers.length === 0;
+  return status;
+}
+
+// ---------------------------------------------------------------------------------------
+// down
+
+/** SIGINT to every process of a group, a bounded wait, then SIGKILL (with a warning) for the rest. */
+async function stopGroup(
+  members: Array<{ role: SandboxRole; id?: number; pid: number }>,
+  timeoutMs: number,
+  warnings: string[],
+): Promise<StoppedProcess[]> {
+  for (const m of members) signal(m.pid, 'SIGINT');
+  const left = await waitGone(members.map((m) => m.pid), timeoutMs);
+  for (const pid of left) signal(pid, 'SIGKILL');
+  if (left.length > 0) {
+    warnings.push(`Killed ${members.filter((m) => left.includes(m.pid)).map((m) => describe({ ...m, alive: true })).join(', ')}: no exit within ${timeoutMs / 1000} s of SIGINT`);
+    await waitGone(left, 5000);
+  }
+  return members.map((m) => ({ ...m, outcome: left.includes(m.pid) ? 'killed' : 'stopped' }));
+}
+
+/** Brokers together, then ZooKeeper (brokers need it for a controlled shutdown), then sshd. */
+async function stopAll(layout: SandboxLayout, state: SandboxState, warnings: string[]): Promise<StoppedProcess[]> {
+  const brokerPids = state.brokers.flatMap((b) => [...new Set([readPidFile(b.pidFile), b.pid])].filter((pid) => ours(layout, pid)).map((pid) => ({ role: 'broker' as const, id: b.id, pid: pid as number })));
+  const zkPid = [readPidFile(state.zookeeper.pidFile), state.zookeeper.pid].find((pid) => ours(layout, pid));
+  const stopped = [
+    ...(await stopGroup(brokerPids, BROKER_STOP_TIMEOUT_MS, warnings)),
+    ...(await stopGroup(zkPid === undefined ? [] : [{ role: 'zookeeper', pid: zkPid }], ZOOKEEPER_STOP_TIMEOUT_MS, warnings)),
+  ];
+  const sshdPid = readSshdHandle(layout.sshdDir)?.pid;
+  if (isAlive(sshdPid)) {
+    await stopSshd(layout.sshdDir);
+    stopped.push({ role: 'sshd', pid: sshdPid as number, outcome: 'stopped' });
+  }
+  return stopped;
+}
+
+export async function sandboxDown(dir: string, opts: { purge: boolean }): Promise<SandboxDownResult> {
+  const layout = sandboxLayout(dir);
+  const state = readState(layout.stateFile);
+  if (!state) return { dir: layout.root, found: false, stopped: [], warnings: [], purged: false };
+  const warnings: string[] = [];
+  const stopped = await stopAll(layout, state, warnings);
+  const stillAlive = processStatuses(layout, state).filter((p) => p.alive);
+  if (stillAlive.length > 0) {
+    throw new InfrastructureError(`Processes of the sandbox are still alive: ${stillAlive.map(describe).join(', ')}`, {
+      code: 'SANDBOX_STOP_FAILED',
+      retriable: true,
+      action: `Look at them with \`ps -o pid,stat,cmd -p ${stillAlive.map((p) => p.pid).join(',')}\` and run \`kafka-ops sandbox down --dir ${layout.root}\` again.`,
+    });
+  }
+  if (opts.purge) await rm(layout.root, { recursive: true, force: true });
+  return { dir: layout.root, found: true, stopped, warnings, purged: opts.purge };
+}
