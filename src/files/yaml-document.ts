@@ -80,7 +80,8 @@ function describeSchemaError(error: ErrorObject): { path: Array<string | number>
     .split('/')
     .slice(1)
     .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'))
-    .map((p) => (/^\d+$/.test(p) ? Number(p) : p));
+    .map((p) => (/^\d+$/.test(p) ? Number(p) : p))
+    .concat(error.propertyName === undefined ? [] : [error.propertyName]); // a bad key (propertyNames): point at it
   const at = path.length > 0 ? `\`${path.join('.')}\`` : 'the document';
   const params = error.params as Record<string, unknown>;
   switch (error.keyword) {

@@ -73,7 +73,9 @@ export function currentRelease(observed: ObservedCluster): string {
 export function buildUpgradePlan(inventory: Inventory, observed: ObservedCluster, target: UpgradeTarget, from?: string): Plan {
   const current = from ?? currentRelease(observed);
   const to = target.to;
-  assertUpgradePath(current, to);
+  // Read from the hosts, a cluster already on the target is a re-run: every phase is skipped.
+  const rerun = observed.source === 'hosts' && compareRelease(current, to) === 0;
+  assertUpgradePath(current, to, observed.source === 'hosts');
   const order = brokerOrder(
     inventory.brokers.map((b) => b.id),
     observed.controller,
@@ -115,10 +117,16 @@ export function buildUpgradePlan(inventory: Inventory, observed: ObservedCluster
   const pin = roll(
     'pin-versions',
     `Pin ${withLmfv ? 'inter.broker.protocol.version and log.message.format.version' : 'inter.broker.protocol.version'} to the current ${current}`,
-    brokers.map(([spec, seen]) => applied(configStep(spec, seen, pinKeys), seen)),
-    `Already pinned: every broker has ${Object.entries(pinKeys)
-      .map(([k, v]) => `${k} >= ${v}`)
-      .join(' and ')}.`,
+    // An LMFV the operator already set (even lower than the current release) is kept, as
+    // Kafka's upgrade notes say; only an unset one is pinned.
+    brokers.map(([spec, seen]) =>
+      rerun
+        ? { broker: spec.id, host: spec.host, changes: {}, skipped: true, reason: `Already on ${to}.` }
+        : applied(configStep(spec, seen, seen.config[LMFV_KEY] === undefined ? pinKeys : { [IBP_KEY]: fromValue }), seen),
+    ),
+    rerun
+      ? `The cluster already runs ${to}.`
+      : `Already pinned: every broker has inter.broker.protocol.version >= ${fromValue}${withLmfv ? ' and log.message.format.version set' : ''}.`,
   );
 
   const swap = roll(

@@ -129,10 +129,10 @@ export function configValueFor(release: string): string {
   return family;
 }
 
-/** Message format a protocol version selects (v0 before 0.10.0, v1 until 0.11.0, v2 after). */
+/** Message format a protocol version selects (Kafka's ApiVersion.recordVersion: v0 before 0.10.0-IV0, v1 before 0.11.0-IV0, v2 from there). */
 export function messageFormatOf(protocolVersion: string): 0 | 1 | 2 {
-  if (compareProtocol(protocolVersion, '0.10.0-IV1') < 0) return 0;
-  if (compareProtocol(protocolVersion, '0.11.0-IV2') < 0) return 1;
+  if (compareProtocol(protocolVersion, '0.10.0-IV0') < 0) return 0;
+  if (compareProtocol(protocolVersion, '0.11.0-IV0') < 0) return 1;
   return 2;
 }
 
@@ -160,7 +160,7 @@ export function parseRelease(value: string, what: string): string {
 }
 
 /** Check that an upgrade from → to is one kafka-ops can plan; throws UserError otherwise. */
-export function assertUpgradePath(from: string, to: string): void {
+export function assertUpgradePath(from: string, to: string, allowSame = false): void {
   if (compareRelease(from, OLDEST_SUPPORTED) < 0) {
     throw new UserError(`Upgrading from ${from} is not supported: the oldest supported release is ${OLDEST_SUPPORTED}.`, {
       code: 'UNSUPPORTED_PATH',
@@ -168,7 +168,7 @@ export function assertUpgradePath(from: string, to: string): void {
     });
   }
   const order = compareRelease(to, from);
-  if (order === 0) {
+  if (order === 0 && !allowSame) {
     throw new UserError(`The cluster is already on ${from}; there is nothing to upgrade to ${to}.`, {
       code: 'NOTHING_TO_DO',
       action: 'Pick a newer --to release, or use `kafka-ops roll` for a configuration change.',

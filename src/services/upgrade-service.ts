@@ -1,10 +1,21 @@
-/** `kafka-ops upgrade`: pick the plan (file or built), then preview or apply it. */
+/** `kafka-ops upgrade`, `resume` and `roll`: pick or build the plan, then preview or apply it. */
+import { existsSync } from 'node:fs';
+import { observeCluster } from '../engine/observe.js';
+import { Journal } from '../engine/journal.js';
+import type { RunReport } from '../engine/roll.js';
 import { UserError } from '../errors.js';
+import { loadInventory } from '../inventory/load.js';
+import { assumedState, buildUpgradePlan } from '../plan/build.js';
 import type { Plan } from '../plan/model.js';
 import { loadPlanFile } from '../plan/plan-file.js';
-import { planFromFlags, type PlanRequest } from './plan-service.js';
+import { buildRollPlan, parseAssignments } from '../plan/roll.js';
+import { parseRelease } from '../plan/versions.js';
+import type { Output } from '../ui/output.js';
+import { openConnections } from './connections.js';
+import { requireFlag, type PlanRequest } from './plan-service.js';
+import { runPlan, type RunOptions } from './run-service.js';
 
-export interface UpgradeRequest extends PlanRequest {
+export interface UpgradeRequest extends PlanRequest, RunOptions {
   plan?: string;
   dryRun: boolean;
 }
@@ -12,16 +23,77 @@ export interface UpgradeRequest extends PlanRequest {
 export interface UpgradeResult {
   dryRun: boolean;
   plan: Plan;
+  run?: RunReport;
+  journal?: string;
 }
 
-export async function upgrade(request: UpgradeRequest): Promise<UpgradeResult> {
+export async function upgrade(request: UpgradeRequest, output: Output): Promise<UpgradeResult> {
   if (request.plan && request.to) {
     throw new UserError('--plan and --to both given.', { code: 'USAGE', action: 'Give either a plan file (--plan) or a target (--to), not both.' });
   }
-  const plan = request.plan ? loadPlanFile(request.plan) : planFromFlags(request);
-  if (request.dryRun) return { dryRun: true, plan };
-  throw new UserError('Applying a plan needs the rolling executor, which is not built yet.', {
-    code: 'NOT_AVAILABLE',
-    action: 'Use --dry-run to preview the plan.',
-  });
+  const filePlan = request.plan ? loadPlanFile(request.plan) : undefined;
+  const to = filePlan ? undefined : parseRelease(requireFlag(request.to, 'to', 'KAFKA_OPS_TO'), '--to');
+  const from = request.from ? parseRelease(request.from, '--from') : undefined;
+  if (filePlan && request.dryRun && !request.inventory) return { dryRun: true, plan: filePlan };
+  const inventory = loadInventory(requireFlag(request.inventory, 'inventory', 'KAFKA_OPS_INVENTORY'));
+  if (filePlan && filePlan.cluster !== inventory.cluster) {
+    throw new UserError(`The plan is for cluster ${filePlan.cluster}, the inventory for ${inventory.cluster}.`, { code: 'PLAN_INVENTORY_MISMATCH', action: 'Use the inventory the plan was made for.' });
+  }
+  if (request.dryRun && (filePlan || from)) {
+    return { dryRun: true, plan: filePlan ?? buildUpgradePlan(inventory, assumedState(inventory, from as string), { to: to as string, canary: request.canary }, from) };
+  }
+  const connections = openConnections(inventory);
+  try {
+    const plan = filePlan ?? buildUpgradePlan(inventory, (await observeCluster(inventory, connections)).observed, { to: to as string, canary: request.canary }, from);
+    if (request.dryRun) return { dryRun: true, plan };
+    return { dryRun: false, ...(await runPlan(plan, inventory, connections, request, output)) };
+  } finally {
+    await connections.close();
+  }
+}
+
+export interface ResumeRequest extends RunOptions {
+  inventory?: string;
+}
+
+export async function resume(request: ResumeRequest, output: Output): Promise<UpgradeResult> {
+  const inventory = loadInventory(requireFlag(request.inventory, 'inventory', 'KAFKA_OPS_INVENTORY'));
+  const journal = new Journal(request.stateDir, inventory.cluster);
+  const last = journal.entries().at(-1);
+  if (!existsSync(journal.planFile) || !last) {
+    throw new UserError(`There is no run of cluster ${inventory.cluster} to resume under ${request.stateDir}.`, { code: 'NOTHING_TO_RESUME', action: 'Start one with `kafka-ops upgrade` or `kafka-ops roll`, or pass the --state-dir it used.' });
+  }
+  if (last.event === 'run.done') {
+    throw new UserError(`The last run of cluster ${inventory.cluster} completed; there is nothing to resume.`, { code: 'NOTHING_TO_RESUME', action: 'Check the cluster with `kafka-ops upgrade --dry-run`.' });
+  }
+  const plan = loadPlanFile(journal.planFile);
+  const connections = openConnections(inventory);
+  try {
+    output.info(`Resuming the ${plan.kind} of ${plan.cluster} (${plan.from} → ${plan.to}); every step is re-checked on its host first.`);
+    return { dryRun: false, ...(await runPlan(plan, inventory, connections, request, output)) };
+  } finally {
+    await connections.close();
+  }
+}
+
+export interface RollServiceRequest extends RunOptions {
+  inventory?: string;
+  set: string[];
+  unset: string[];
+  canary: boolean;
+  dryRun: boolean;
+}
+
+export async function roll(request: RollServiceRequest, output: Output): Promise<UpgradeResult> {
+  const set = parseAssignments(request.set);
+  const inventory = loadInventory(requireFlag(request.inventory, 'inventory', 'KAFKA_OPS_INVENTORY'));
+  const connections = openConnections(inventory);
+  try {
+    const { observed, configs } = await observeCluster(inventory, connections);
+    const plan = buildRollPlan(inventory, observed, { set, unset: request.unset, canary: request.canary }, configs);
+    if (request.dryRun) return { dryRun: true, plan };
+    return { dryRun: false, ...(await runPlan(plan, inventory, connections, request, output)) };
+  } finally {
+    await connections.close();
+  }
 }

@@ -39,6 +39,8 @@ export abstract class KafkaOpsCommand<T> extends Command {
     // oclif's own parse errors (unknown flag, missing value) are usage errors: exit 2.
     const isParseError = err instanceof Errors.CLIError && !(err instanceof Errors.ExitError);
     if (err instanceof Errors.ExitError) throw err;
+    // We report the parse error ourselves; stop oclif warning that the command never parsed.
+    if (isParseError) this.parsed = true;
     const error = isParseError
       ? new UserError(err.message.replace(/\n\s*See more help with --help$/m, ''), {
           code: 'USAGE',

@@ -22,3 +22,21 @@ export const canaryFlag = Flags.boolean({
   env: 'KAFKA_OPS_CANARY',
   default: false,
 });
+
+/** Flags of every command that restarts brokers. */
+export const runFlags = {
+  yes: Flags.boolean({ char: 'y', description: 'Accept the default answer of every question (for CI).', env: 'KAFKA_OPS_YES', default: false }),
+  'state-dir': Flags.string({ description: 'Where the journal, the plan being applied and the lock live.', env: 'KAFKA_OPS_STATE_DIR', default: '.kafka-ops/state' }),
+  'kill-on-stop-timeout': Flags.boolean({ description: 'SIGKILL a broker that has not exited when its stop timeout ends (default: halt).', default: false }),
+  'stop-signal': Flags.string({ description: 'Signal that stops a broker (overrides the inventory).', options: ['SIGINT', 'SIGTERM'], env: 'KAFKA_OPS_STOP_SIGNAL' }),
+};
+
+export function runOptionsOf(flags: { yes: boolean; 'state-dir': string; 'kill-on-stop-timeout': boolean; 'stop-signal'?: string }) {
+  return {
+    yes: flags.yes,
+    interactive: Boolean(process.stdin.isTTY && process.stderr.isTTY),
+    stateDir: flags['state-dir'],
+    killOnStopTimeout: flags['kill-on-stop-timeout'],
+    ...(flags['stop-signal'] ? { stopSignal: flags['stop-signal'] as 'SIGINT' | 'SIGTERM' } : {}),
+  };
+}

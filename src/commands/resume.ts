@@ -1,0 +1,22 @@
+import { resume, type UpgradeResult } from '../services/upgrade-service.js';
+import { KafkaOpsCommand } from '../ui/base-command.js';
+import { inventoryFlag, runFlags, runOptionsOf } from '../ui/flags.js';
+import type { Output } from '../ui/output.js';
+import { renderUpgradeResult } from '../ui/run-summary.js';
+
+export default class Resume extends KafkaOpsCommand<UpgradeResult> {
+  static override summary = 'Continue a halted, interrupted or crashed upgrade or roll.';
+  static override description =
+    'Applies again the plan of the last run of this cluster (kept in the state dir). What is done is re-derived from the hosts (config values, install link, process start time, ISR), so no broker that is already done is restarted.';
+  static override examples = ['<%= config.bin %> resume --inventory cluster.yaml', '<%= config.bin %> resume --inventory cluster.yaml --yes --json'];
+  static override flags = { inventory: inventoryFlag, ...runFlags };
+
+  protected async execute(): Promise<UpgradeResult> {
+    const { flags } = await this.parse(Resume);
+    return resume({ inventory: flags.inventory, ...runOptionsOf(flags) }, this.output);
+  }
+
+  protected render(result: UpgradeResult, output: Output): void {
+    renderUpgradeResult(result, output);
+  }
+}

@@ -1,0 +1,32 @@
+import { Flags } from '@oclif/core';
+import { roll, type UpgradeResult } from '../services/upgrade-service.js';
+import { KafkaOpsCommand } from '../ui/base-command.js';
+import { canaryFlag, inventoryFlag, runFlags, runOptionsOf } from '../ui/flags.js';
+import type { Output } from '../ui/output.js';
+import { renderUpgradeResult } from '../ui/run-summary.js';
+
+export default class Roll extends KafkaOpsCommand<UpgradeResult> {
+  static override summary = 'Roll a server.properties change through the cluster, one broker at a time.';
+  static override description = 'The same engine as `upgrade`, for one configuration change. `{id}` in a value becomes each broker\'s id.';
+  static override examples = [
+    '<%= config.bin %> roll --inventory cluster.yaml --set num.io.threads=16',
+    "<%= config.bin %> roll --inventory cluster.yaml --set 'log.dirs=/data/kafka-{id}' --unset log.dir --dry-run",
+  ];
+  static override flags = {
+    inventory: inventoryFlag,
+    set: Flags.string({ description: 'KEY=VALUE to set (repeatable).', multiple: true, default: [] }),
+    unset: Flags.string({ description: 'KEY to remove (repeatable).', multiple: true, default: [] }),
+    canary: canaryFlag,
+    'dry-run': Flags.boolean({ description: 'Show the plan; touch nothing.', default: false }),
+    ...runFlags,
+  };
+
+  protected async execute(): Promise<UpgradeResult> {
+    const { flags } = await this.parse(Roll);
+    return roll({ inventory: flags.inventory, set: flags.set, unset: flags.unset, canary: flags.canary, dryRun: flags['dry-run'], ...runOptionsOf(flags) }, this.output);
+  }
+
+  protected render(result: UpgradeResult, output: Output): void {
+    renderUpgradeResult(result, output);
+  }
+}

@@ -1,0 +1,82 @@
+/**
+ * Linting a broker's server.properties against the release that will run it. Pure.
+ * Each finding says what is wrong and what to do; errors stop a roll before any restart.
+ */
+import { IBP_KEY, LMFV_KEY, compareProtocol, compareRelease, hasMessageFormatConfig, messageFormatConfigIgnored, protocolVersionsAcceptedBy, releaseFamily, resolveProtocolVersion } from '../plan/versions.js';
+
+export interface LintFinding {
+  severity: 'error' | 'warning';
+  key: string;
+  message: string;
+  fix: string;
+}
+
+const REQUIRED = ['zookeeper.connect'];
+/** Keys whose value must be a whole number ≥ the given minimum. */
+const MIN_INTEGER: Record<string, number> = {
+  'broker.id': -1,
+  'num.network.threads': 1,
+  'num.io.threads': 1,
+  'num.partitions': 1,
+  'default.replication.factor': 1,
+  'min.insync.replicas': 1,
+  'controlled.shutdown.max.retries': 0,
+  'controlled.shutdown.retry.backoff.ms': 0,
+  'zookeeper.session.timeout.ms': 1,
+  'replica.lag.time.max.ms': 1,
+};
+const BOOLEAN = ['controlled.shutdown.enable', 'unclean.leader.election.enable', 'auto.create.topics.enable', 'delete.topic.enable'];
+/** Keys removed by a release (KIP-led removals); present on a broker of that release or later, they are ignored or rejected. */
+const REMOVED_IN: Record<string, string> = {
+  port: '3.0',
+  'host.name': '3.0',
+  'advertised.port': '3.0',
+  'advertised.host.name': '3.0',
+};
+
+export function lintConfig(config: Record<string, string>, release: string): LintFinding[] {
+  const findings: LintFinding[] = [];
+  const error = (key: string, message: string, fix: string) => findings.push({ severity: 'error', key, message, fix });
+  const family = releaseFamily(release);
+  for (const key of REQUIRED) {
+    if (!config[key]) error(key, `${key} is missing.`, `Set ${key} in server.properties.`);
+  }
+  for (const [key, min] of Object.entries(MIN_INTEGER)) {
+    const value = config[key];
+    if (value === undefined) continue;
+    if (!/^-?\d+$/.test(value.trim()) || Number(value) < min) error(key, `${key}=${value} is not a whole number >= ${min}.`, `Give ${key} a whole number >= ${min}.`);
+  }
+  for (const key of BOOLEAN) {
+    const value = config[key];
+    if (value !== undefined && !/^(true|false)$/i.test(value.trim())) error(key, `${key}=${value} is not true or false.`, `Set ${key} to true or false.`);
+  }
+  for (const [key, removedIn] of Object.entries(REMOVED_IN)) {
+    if (family && config[key] !== undefined && compareRelease(family, removedIn) >= 0) {
+      error(key, `${key} was removed in Kafka ${removedIn}.`, 'Use listeners / advertised.listeners instead.');
+    }
+  }
+  const accepted = family ? new Set(protocolVersionsAcceptedBy(family)) : undefined;
+  for (const key of [IBP_KEY, LMFV_KEY]) {
+    const value = config[key];
+    if (value === undefined) continue;
+    const resolved = resolveProtocolVersion(value);
+    if (!resolved) {
+      error(key, `${key}=${value} is not a version Kafka accepts.`, 'Use a release such as 0.11.0 or 2.8, or an exact id such as 2.8-IV1.');
+    } else if (accepted && !accepted.has(resolved)) {
+      error(key, `${key}=${value} is newer than the installed ${release} binaries support.`, `Install a release that supports ${value} first, or lower ${key}.`);
+    }
+  }
+  const ibp = config[IBP_KEY] ?? family;
+  const lmfv = config[LMFV_KEY];
+  if (lmfv && ibp && resolveProtocolVersion(lmfv) && resolveProtocolVersion(ibp)) {
+    if (compareProtocol(lmfv, ibp) > 0) error(LMFV_KEY, `${LMFV_KEY}=${lmfv} is above ${IBP_KEY}=${ibp}.`, `Lower ${LMFV_KEY} to ${ibp} or below; the message format never leads the protocol.`);
+    if (messageFormatConfigIgnored(ibp)) findings.push({ severity: 'warning', key: LMFV_KEY, message: `${LMFV_KEY} is ignored because ${IBP_KEY} is 3.0 or later.`, fix: `Remove ${LMFV_KEY}.` });
+  }
+  if (lmfv && family && !hasMessageFormatConfig(family)) {
+    findings.push({ severity: 'warning', key: LMFV_KEY, message: `Kafka ${family} does not know ${LMFV_KEY}; it is ignored until the binaries are upgraded.`, fix: 'Nothing to do during an upgrade from this release.' });
+  }
+  if (config['controlled.shutdown.enable']?.trim().toLowerCase() === 'false') {
+    error('controlled.shutdown.enable', 'controlled.shutdown.enable=false: stopping this broker would move no leadership away first.', 'Set controlled.shutdown.enable=true (the default).');
+  }
+  return findings;
+}

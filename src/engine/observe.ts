@@ -1,0 +1,37 @@
+/** Reading what planning needs from the real cluster: each host's install and config, and the controller. */
+import { parseProperties } from '../config/properties.js';
+import { UserError } from '../errors.js';
+import type { Inventory } from '../inventory/model.js';
+import type { ObservedCluster } from '../plan/observed.js';
+import { IBP_KEY, LMFV_KEY } from '../plan/versions.js';
+import type { Connections } from '../services/connections.js';
+
+export interface Observation {
+  observed: ObservedCluster;
+  /** Each broker's whole server.properties. */
+  configs: Record<number, Record<string, string>>;
+}
+
+export async function observeCluster(inventory: Inventory, connections: Connections): Promise<Observation> {
+  const brokers = [];
+  const configs: Record<number, Record<string, string>> = {};
+  for (const spec of inventory.brokers) {
+    const host = await connections.host(spec.id);
+    const [facts, text] = await Promise.all([host.facts(), host.readConfig()]);
+    const config = parseProperties(text);
+    configs[spec.id] = config;
+    const label = Object.entries(spec.installs).find(([, dir]) => dir === facts.linkTarget)?.[0];
+    const sniffed = Object.values(facts.installs).find((i) => i.present && i.release)?.release;
+    const release = label ?? sniffed;
+    if (!release) {
+      throw new UserError(`Cannot tell which Kafka release broker ${spec.id} runs: ${spec.installLink} points at ${facts.linkTarget ?? 'nothing'}, which is not one of its \`installs\`.`, {
+        code: 'UNKNOWN_INSTALLED_RELEASE',
+        action: `Add that directory under \`installs\` with its release, or pass --from.`,
+        location: { file: inventory.source },
+      });
+    }
+    brokers.push({ id: spec.id, release, installDir: facts.linkTarget ?? null, config: { [IBP_KEY]: config[IBP_KEY], [LMFV_KEY]: config[LMFV_KEY] } });
+  }
+  const snapshot = await (await connections.cluster()).snapshot();
+  return { observed: { source: 'hosts', brokers, ...(snapshot.controller === undefined ? {} : { controller: snapshot.controller }) }, configs };
+}

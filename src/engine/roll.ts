@@ -1,0 +1,416 @@
+/**
+ * The rolling engine: applies a plan one broker at a time through the ports
+ * (ClusterState, BrokerHost). It never prints: it emits events and asks questions
+ * through EngineIO, and records every sub-step in the journal.
+ *
+ * Per broker: re-derive from the host whether the step is already done (config values,
+ * install link, a process younger than both, caught up); if not: check, edit + lint the
+ * config, wait for the pre-stop gates, stop gracefully, swap the install, start, and wait
+ * until registered and caught up for N checks in a row.
+ */
+import type { ClusterSnapshot, ClusterState } from '../cluster/port.js';
+import { lintConfig } from '../config/lint.js';
+import { editProperties, parseProperties, type PropertyEdits } from '../config/properties.js';
+import { HaltError, InterruptedError } from '../errors.js';
+import type { BrokerHost, HostFacts } from '../hosts/port.js';
+import type { BrokerSpec, Inventory, StopSignal } from '../inventory/model.js';
+import type { Plan, PlanPhase, PlanStep } from '../plan/model.js';
+import { beforeStopFindings, caughtUpFindings, type GateFinding } from './gates.js';
+import type { Journal } from './journal.js';
+
+export type EngineEvent =
+  | { code: 'phase.start' | 'phase.skip' | 'phase.done'; phase: string; message: string }
+  | { code: 'step.start' | 'step.substep' | 'step.done' | 'step.skip'; phase: string; broker: number; message: string }
+  | { code: 'gate.wait' | 'warning'; phase?: string; broker?: number; message: string };
+
+export interface EngineIO {
+  event(event: EngineEvent): void;
+  /** Ask a yes/no question; `defaultAnswer` is what --yes answers. */
+  confirm(question: string, defaultAnswer: boolean): Promise<boolean>;
+}
+
+export interface EngineClock {
+  now(): number;
+  sleep(ms: number): Promise<void>;
+}
+
+export interface EngineOptions {
+  /** SIGKILL a broker that does not exit within its stop timeout (otherwise: halt). */
+  killOnStopTimeout: boolean;
+  /** Override of every broker's stop signal. */
+  stopSignal?: StopSignal;
+  /** Spacing of the consecutive healthy checks. */
+  healthyCheckIntervalMs: number;
+  /** Longest wait between two checks when no watch fires. */
+  maxPollMs: number;
+}
+
+export const DEFAULT_ENGINE_OPTIONS: EngineOptions = { killOnStopTimeout: false, healthyCheckIntervalMs: 200, maxPollMs: 1000 };
+
+export interface EngineDeps {
+  inventory: Inventory;
+  cluster: ClusterState;
+  host(brokerId: number): Promise<BrokerHost>;
+  io: EngineIO;
+  journal: Journal;
+  clock: EngineClock;
+  interrupted: AbortSignal;
+  options: EngineOptions;
+}
+
+export interface StepReport {
+  phase: string;
+  broker: number;
+  /** `restarted`, or why not: planned as skipped, or found done on the host. */
+  outcome: 'restarted' | 'skipped' | 'already-done';
+  shutdown?: 'controlled' | 'unclean' | 'unknown';
+  backup?: string;
+  stopMs?: number;
+  startMs?: number;
+  catchUpMs?: number;
+  /** Time of the step beyond the broker's own stop + start + catch-up: what kafka-ops added. */
+  addedMs?: number;
+  totalMs?: number;
+}
+
+export interface RunReport {
+  status: 'completed';
+  steps: StepReport[];
+  warnings: string[];
+}
+
+export async function applyPlan(plan: Plan, deps: EngineDeps): Promise<RunReport> {
+  const steps: StepReport[] = [];
+  const warnings: string[] = [];
+  const warn = (message: string, phase?: string, broker?: number) => {
+    warnings.push(message);
+    deps.io.event({ code: 'warning', phase, broker, message });
+  };
+  deps.journal.append({ event: 'run.start', detail: { kind: plan.kind, from: plan.from, to: plan.to } });
+  await preflight(plan, deps);
+  const confirmed = new Set(deps.journal.entries().filter((e) => e.event === 'gate.confirmed').map((e) => e.phase));
+  let askedFirstRestart = false;
+  for (const phase of plan.phases) {
+    if (phase.skipped) {
+      deps.io.event({ code: 'phase.skip', phase: phase.id, message: phase.reason ?? 'nothing to do' });
+      continue;
+    }
+    if (phase.kind === 'gate') {
+      if (!confirmed.has(phase.id)) await confirmOrHalt(deps, phase, phase.prompt ?? phase.title, false);
+      deps.journal.append({ event: 'gate.confirmed', phase: phase.id });
+      continue;
+    }
+    deps.io.event({ code: 'phase.start', phase: phase.id, message: phase.title });
+    deps.journal.append({ event: 'phase.start', phase: phase.id });
+    const pending = phase.steps.filter((s) => !s.skipped);
+    for (const s of phase.steps.filter((s) => s.skipped)) {
+      steps.push({ phase: phase.id, broker: s.broker, outcome: 'skipped' });
+      deps.io.event({ code: 'step.skip', phase: phase.id, broker: s.broker, message: s.reason ?? 'nothing to change' });
+    }
+    let restartedInPhase = 0;
+    while (pending.length > 0) {
+      // The controller can move at any time: re-read it before every broker, keep it last.
+      const { controller } = await deps.cluster.snapshot();
+      const index = Math.max(0, pending.findIndex((s) => s.broker !== controller));
+      const [step] = pending.splice(index, 1) as [PlanStep];
+      if (!askedFirstRestart) {
+        askedFirstRestart = true;
+        await confirmOrHalt(deps, phase, `Start the rolling restart of cluster ${plan.cluster} (phase ${phase.id}, broker ${step.broker} first)?`, true);
+      }
+      const report = await runStep(phase, step, deps, warn);
+      steps.push(report);
+      if (report.outcome === 'restarted') restartedInPhase++;
+      if (phase.strategy === 'serial-canary' && restartedInPhase === 1 && report.outcome === 'restarted' && pending.length > 0) {
+        await confirmOrHalt(deps, phase, `Canary: broker ${step.broker} is back and caught up. Continue with the other ${pending.length} broker(s) of ${phase.id}?`, true);
+      }
+    }
+    deps.journal.append({ event: 'phase.done', phase: phase.id });
+    deps.io.event({ code: 'phase.done', phase: phase.id, message: phase.title });
+  }
+  deps.journal.append({ event: 'run.done' });
+  return { status: 'completed', steps, warnings };
+}
+
+async function confirmOrHalt(deps: EngineDeps, phase: PlanPhase, question: string, defaultAnswer: boolean): Promise<void> {
+  const yes = await deps.io.confirm(question, defaultAnswer);
+  if (!yes) {
+    deps.journal.append({ event: 'halt', phase: phase.id, detail: { reason: 'declined', question } });
+    throw new HaltError(`Stopped at your answer to: ${question}`, {
+      code: 'DECLINED',
+      action: 'Run `kafka-ops resume --inventory <file>` when ready; brokers already done are not restarted.',
+    });
+  }
+}
+
+function specOf(deps: EngineDeps, id: number): BrokerSpec {
+  const spec = deps.inventory.brokers.find((b) => b.id === id);
+  if (!spec) throw new HaltError(`The plan names broker ${id}, which is not in the inventory.`, { code: 'PLAN_INVENTORY_MISMATCH', action: 'Regenerate the plan for this inventory.' });
+  return spec;
+}
+
+/** The release the broker runs after this step: the swap's target, or what its link points at now. */
+function releaseAfter(step: PlanStep, spec: BrokerSpec, facts: HostFacts): string | undefined {
+  if (step.install) return step.install.release;
+  const label = Object.entries(spec.installs).find(([, dir]) => dir === facts.linkTarget)?.[0];
+  return label ?? Object.values(facts.installs).find((i) => i.present && facts.linkTarget)?.release;
+}
+
+function editsOf(step: PlanStep): PropertyEdits {
+  return Object.fromEntries(Object.entries(step.changes).map(([k, c]) => [k, c.to]));
+}
+
+function configSatisfies(config: Record<string, string>, edits: PropertyEdits): boolean {
+  return Object.entries(edits).every(([k, v]) => (v === null ? config[k] === undefined : config[k] === v));
+}
+
+/**
+ * Checks every broker the run will restart before the first restart: reachable, its
+ * process found and honouring the stop signal, the target install present and holding the
+ * expected release, and the config it will end with passing lint.
+ */
+async function preflight(plan: Plan, deps: EngineDeps): Promise<void> {
+  const brokers = new Set(plan.phases.filter((p) => !p.skipped && p.kind === 'roll').flatMap((p) => p.steps.filter((s) => !s.skipped).map((s) => s.broker)));
+  for (const id of [...brokers].sort((a, b) => a - b)) {
+    const spec = specOf(deps, id);
+    const host = await deps.host(id);
+    const facts = await host.facts();
+    const signal = deps.options.stopSignal ?? spec.stop.signal;
+    if (facts.process?.ignoredSignals.includes(signal)) throw signalIgnored(spec, facts, signal);
+    const mySteps = plan.phases.filter((p) => !p.skipped && p.kind === 'roll').flatMap((p) => p.steps.filter((s) => s.broker === id && !s.skipped));
+    for (const step of mySteps) {
+      if (!step.install) continue;
+      const found = facts.installs[step.install.release];
+      if (!found?.present || (found.release !== undefined && found.release !== step.install.release)) {
+        throw new HaltError(
+          found?.present
+            ? `Broker ${id}: the install ${step.install.to} on ${spec.host} holds Kafka ${found.release}, not ${step.install.release}.`
+            : `Broker ${id}: the target install ${step.install.to} (Kafka ${step.install.release}) is missing on ${spec.host}.`,
+          { code: 'TARGET_INSTALL_MISSING', action: `Install Kafka ${step.install.release} at ${step.install.to} on ${spec.host}, then run the upgrade again. No broker was restarted.`, brokerId: id },
+        );
+      }
+    }
+    let config = parseProperties(await host.readConfig());
+    for (const step of mySteps) config = { ...config, ...Object.fromEntries(Object.entries(editsOf(step)).filter(([, v]) => v !== null)) } as Record<string, string>;
+    const finalStep = mySteps.at(-1);
+    const release = finalStep ? (mySteps.find((s) => s.install)?.install?.release ?? releaseAfter(finalStep, spec, facts)) : undefined;
+    const errors = release ? lintConfig(config, release).filter((f) => f.severity === 'error') : [];
+    if (errors.length > 0) throw lintHalt(spec, errors);
+  }
+  deps.journal.append({ event: 'preflight.ok', detail: { brokers: [...brokers] } });
+}
+
+function signalIgnored(spec: BrokerSpec, facts: HostFacts, signal: StopSignal): HaltError {
+  return new HaltError(
+    `Broker ${spec.id} (pid ${facts.process?.pid} on ${spec.host}) ignores ${signal}: its process was started with ${signal} set to "ignored" (SigIgn in /proc/${facts.process?.pid}/status), typically by a non-interactive shell that ran it with "&". Sending ${signal} would do nothing.`,
+    {
+      code: 'SIGNAL_IGNORED',
+      action: `Restart broker ${spec.id} once by hand so it honours ${signal} (under systemd, or with the inventory's run command through kafka-ops), or pass --stop-signal SIGTERM; then run the command again. Nothing was touched.`,
+      brokerId: spec.id,
+    },
+  );
+}
+
+function lintHalt(spec: BrokerSpec, errors: ReturnType<typeof lintConfig>): HaltError {
+  return new HaltError(`Broker ${spec.id}: the new server.properties fails lint: ${errors.map((e) => e.message).join(' ')}`, {
+    code: 'CONFIG_LINT',
+    action: `${errors.map((e) => e.fix).join(' ')} No broker was restarted for this.`,
+    brokerId: spec.id,
+  });
+}
+
+async function runStep(phase: PlanPhase, step: PlanStep, deps: EngineDeps, warn: (m: string, p?: string, b?: number) => void): Promise<StepReport> {
+  const { clock, journal, io } = deps;
+  const spec = specOf(deps, step.broker);
+  const host = await deps.host(step.broker);
+  const signal = deps.options.stopSignal ?? spec.stop.signal;
+  const sub = (name: string, message: string, detail?: Record<string, unknown>) => {
+    journal.append({ event: `step.${name}`, phase: phase.id, broker: step.broker, detail });
+    io.event({ code: 'step.substep', phase: phase.id, broker: step.broker, message });
+  };
+  const checkInterrupt = () => {
+    if (deps.interrupted.aborted) throw new InterruptedError('Interrupted.', { code: 'INTERRUPTED', action: 'Run `kafka-ops resume --inventory <file>` to continue.' });
+  };
+  const started = clock.now();
+  io.event({ code: 'step.start', phase: phase.id, broker: step.broker, message: `broker ${step.broker} (${spec.host})` });
+
+  const facts = await host.facts();
+  const configText = await host.readConfig();
+  const edits = editsOf(step);
+  const configDone = configSatisfies(parseProperties(configText), edits);
+  const installDone = !step.install || facts.linkTarget === step.install.to;
+  const youngest = Math.max(facts.configModifiedAtMs ?? 0, step.install ? (facts.linkModifiedAtMs ?? 0) : 0);
+  const runsCurrent = facts.process !== undefined && (facts.process.startedAtMs ?? 0) >= youngest;
+  if (configDone && installDone && runsCurrent && caughtUpFindings(await deps.cluster.snapshot(), step.broker).length === 0) {
+    journal.append({ event: 'step.already-done', phase: phase.id, broker: step.broker });
+    io.event({ code: 'step.skip', phase: phase.id, broker: step.broker, message: 'already done on the host (config, install and running process all current)' });
+    return { phase: phase.id, broker: step.broker, outcome: 'already-done' };
+  }
+  checkInterrupt();
+
+  if (facts.process?.ignoredSignals.includes(signal)) throw signalIgnored(spec, facts, signal);
+  const newText = configDone ? configText : editProperties(configText, edits);
+  const release = releaseAfter(step, spec, facts);
+  const lintErrors = release ? lintConfig(parseProperties(newText), release).filter((f) => f.severity === 'error') : [];
+  if (lintErrors.length > 0) throw lintHalt(spec, lintErrors);
+
+  const brokerMinIsr = Number(parseProperties(configText)['min.insync.replicas'] ?? '1') || 1;
+  const preStopStart = clock.now();
+  if (facts.process) {
+    for (const f of await waitForGate(deps, phase, step.broker, phase.timeouts.startSeconds * 1000, 'safe to stop', (s) => beforeStopFindings(s, step.broker, brokerMinIsr))) {
+      warn(f.message, phase.id, step.broker);
+    }
+  }
+  const preStopMs = clock.now() - preStopStart;
+  checkInterrupt();
+
+  let backup: string | undefined;
+  if (!configDone) {
+    backup = await host.writeConfig(newText, timestamp(clock.now()));
+    sub('config', `server.properties updated (${Object.keys(edits).join(', ')}); backup ${backup}`, { backup, changes: step.changes });
+  }
+
+  let stopMs = 0;
+  let shutdown: StepReport['shutdown'];
+  if (facts.process) {
+    sub('stop.begin', `sending ${signal} to pid ${facts.process.pid}`, { pid: facts.process.pid, signal });
+    const result = await host.stop(signal, phase.timeouts.stopSeconds * 1000);
+    stopMs = result.elapsedMs;
+    if (!result.exited) {
+      if (!deps.options.killOnStopTimeout) {
+        journal.append({ event: 'halt', phase: phase.id, broker: step.broker, detail: { reason: 'stop-timeout' } });
+        throw new HaltError(`Broker ${step.broker} did not exit within ${phase.timeouts.stopSeconds} s of ${signal}; it is still running (with its old configuration).`, {
+          code: 'STOP_TIMEOUT',
+          action: 'Find out why its shutdown hangs (is ZooKeeper reachable? see its log), then `kafka-ops resume`; or resume with --kill-on-stop-timeout to SIGKILL it (log recovery follows).',
+          brokerId: step.broker,
+        });
+      }
+      warn(`Broker ${step.broker} did not exit within ${phase.timeouts.stopSeconds} s; sending SIGKILL as --kill-on-stop-timeout allows.`, phase.id, step.broker);
+      await host.kill();
+    }
+    shutdown = result.exited ? result.shutdown : 'unclean';
+    sub('stop.done', `stopped in ${(stopMs / 1000).toFixed(1)} s (${shutdown} shutdown)`, { shutdown, evidence: result.evidence, elapsedMs: stopMs });
+    if (shutdown === 'unclean') warn(`Broker ${step.broker} shut down uncleanly: ${result.evidence.join(' | ') || 'see its log'}. Log recovery on start may take long.`, phase.id, step.broker);
+  }
+
+  try {
+    if (step.install && !installDone) {
+      await host.activateRelease(step.install.release);
+      sub('swap', `${step.install.link} → ${step.install.to}`, { release: step.install.release });
+    }
+  } catch (error) {
+    await startForSafety(host, sub);
+    throw error;
+  }
+  if (deps.interrupted.aborted) {
+    await startForSafety(host, sub);
+    checkInterrupt();
+  }
+
+  const startAt = clock.now();
+  await host.start();
+  sub('start', 'started');
+  const registeredAt = await waitUntil(deps, host, phase, step, startAt, (s) => caughtUpFindings(s, step.broker).filter((f) => f.gate === 'registered'));
+  const startMs = registeredAt - startAt;
+  sub('registered', `registered after ${(startMs / 1000).toFixed(1)} s`);
+  const caughtUpAt = await waitUntil(deps, host, phase, step, startAt, (s) => caughtUpFindings(s, step.broker));
+  const catchUpMs = caughtUpAt - registeredAt;
+  await holdHealthy(deps, host, phase, step, startAt);
+  const totalMs = clock.now() - started;
+  sub('done', `caught up after ${(catchUpMs / 1000).toFixed(1)} s`, { stopMs, startMs, catchUpMs, preStopMs, totalMs });
+  io.event({ code: 'step.done', phase: phase.id, broker: step.broker, message: `broker ${step.broker} done in ${(totalMs / 1000).toFixed(1)} s` });
+  return {
+    phase: phase.id,
+    broker: step.broker,
+    outcome: 'restarted',
+    ...(shutdown ? { shutdown } : {}),
+    ...(backup ? { backup } : {}),
+    stopMs,
+    startMs,
+    catchUpMs,
+    addedMs: totalMs - stopMs - startMs - catchUpMs,
+    totalMs,
+  };
+}
+
+async function startForSafety(host: BrokerHost, sub: (name: string, message: string) => void): Promise<void> {
+  // Never leave a broker stopped when it can be started.
+  if ((await host.facts()).process) return;
+  await host.start();
+  sub('safety-start', 'started again so it is not left stopped');
+}
+
+function timestamp(ms: number): string {
+  return new Date(ms).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+}
+
+/** Wait (on watches, bounded) until `findings` has no blocking entry; return the non-blocking ones. Halt on timeout. */
+async function waitForGate(deps: EngineDeps, phase: PlanPhase, brokerId: number, timeoutMs: number, what: string, findings: (s: ClusterSnapshot) => GateFinding[]): Promise<GateFinding[]> {
+  const deadline = deps.clock.now() + timeoutMs;
+  let announced = false;
+  for (;;) {
+    const current = findings(await deps.cluster.snapshot());
+    const blocking = current.filter((f) => f.blocking);
+    if (blocking.length === 0) return current;
+    if (deps.interrupted.aborted) throw new InterruptedError('Interrupted.', { code: 'INTERRUPTED', action: 'Run `kafka-ops resume --inventory <file>` to continue.' });
+    if (deps.clock.now() >= deadline) {
+      deps.journal.append({ event: 'halt', phase: phase.id, broker: brokerId, detail: { reason: 'gate-timeout', gate: blocking[0]?.gate } });
+      throw new HaltError(`Broker ${brokerId} is not ${what} after ${Math.round(timeoutMs / 1000)} s: ${blocking.map((f) => `${f.message} ${f.partitions.slice(0, 5).join(', ')}`).join(' ')}`, {
+        code: 'GATE_TIMEOUT',
+        action: 'Bring the cluster back to full replication (check the brokers named, their logs and disks), then `kafka-ops resume`. Nothing was restarted for this step.',
+        brokerId,
+      });
+    }
+    if (!announced) {
+      announced = true;
+      deps.io.event({ code: 'gate.wait', phase: phase.id, broker: brokerId, message: `waiting until ${what}: ${blocking[0]?.message}` });
+    }
+    await deps.cluster.changed(Math.min(deps.options.maxPollMs, Math.max(1, deadline - deps.clock.now())));
+  }
+}
+
+/** Wait after a start until `findings` is empty; the broker process dying or the start timeout halts. */
+async function waitUntil(deps: EngineDeps, host: BrokerHost, phase: PlanPhase, step: PlanStep, startAt: number, findings: (s: ClusterSnapshot) => GateFinding[]): Promise<number> {
+  const deadline = startAt + phase.timeouts.startSeconds * 1000;
+  let lastProcessCheck = 0;
+  for (;;) {
+    const blocking = findings(await deps.cluster.snapshot());
+    if (blocking.length === 0) return deps.clock.now();
+    const now = deps.clock.now();
+    if (now - lastProcessCheck >= 1000) {
+      lastProcessCheck = now;
+      // Recovering logs is waiting, not failing; a process that is gone is failing.
+      if (!(await host.facts()).process) {
+        deps.journal.append({ event: 'halt', phase: phase.id, broker: step.broker, detail: { reason: 'exited-after-start' } });
+        throw new HaltError(`Broker ${step.broker} exited after it was started: it cannot start with its new configuration or install.`, {
+          code: 'BROKER_EXITED',
+          action: `Read its log (${specOf(deps, step.broker).logFile} and the run command's output) and fix the cause, then \`kafka-ops resume\`. No other broker was touched.`,
+          brokerId: step.broker,
+        });
+      }
+    }
+    if (now >= deadline) {
+      deps.journal.append({ event: 'halt', phase: phase.id, broker: step.broker, detail: { reason: 'start-timeout', findings: blocking.map((f) => f.message) } });
+      throw new HaltError(`Broker ${step.broker} is not back and caught up ${phase.timeouts.startSeconds} s after its start: ${blocking.map((f) => f.message).join(' ')}`, {
+        code: 'CATCH_UP_TIMEOUT',
+        action: 'Check the broker (log recovery, disk, network, replica fetchers), then `kafka-ops resume` once it has caught up or the cause is fixed. No other broker was touched.',
+        brokerId: step.broker,
+      });
+    }
+    if (deps.interrupted.aborted) throw new InterruptedError('Interrupted while waiting for the broker to catch up; it is running.', { code: 'INTERRUPTED', action: 'Run `kafka-ops resume --inventory <file>` to continue.' });
+    await deps.cluster.changed(Math.min(deps.options.maxPollMs, Math.max(1, deadline - now)));
+  }
+}
+
+/** N healthy checks in a row (hysteresis): a relapse restarts the count. */
+async function holdHealthy(deps: EngineDeps, host: BrokerHost, phase: PlanPhase, step: PlanStep, startAt: number): Promise<void> {
+  let inRow = 1; // the check that ended waitUntil
+  while (inRow < phase.consecutiveHealthyChecks) {
+    await deps.clock.sleep(deps.options.healthyCheckIntervalMs);
+    if (caughtUpFindings(await deps.cluster.snapshot(), step.broker).length === 0) {
+      inRow++;
+    } else {
+      await waitUntil(deps, host, phase, step, startAt, (s) => caughtUpFindings(s, step.broker));
+      inRow = 1;
+    }
+  }
+}

@@ -1,0 +1,60 @@
+/**
+ * Running a plan for real: lock the cluster, store the plan and journal, wire the
+ * engine to the adapters and the terminal, and turn Ctrl-C into a safe stop.
+ */
+import { applyPlan, DEFAULT_ENGINE_OPTIONS, type RunReport } from '../engine/roll.js';
+import { Journal } from '../engine/journal.js';
+import { KafkaOpsError } from '../errors.js';
+import type { Inventory, StopSignal } from '../inventory/model.js';
+import type { Plan } from '../plan/model.js';
+import { writePlanFile } from '../plan/plan-file.js';
+import { engineIO, type PromptPolicy } from '../ui/engine-io.js';
+import type { Output } from '../ui/output.js';
+import type { Connections } from './connections.js';
+
+export interface RunOptions extends PromptPolicy {
+  stateDir: string;
+  killOnStopTimeout: boolean;
+  stopSignal?: StopSignal;
+}
+
+export const DEFAULT_STATE_DIR = '.kafka-ops/state';
+
+export interface RunResult {
+  plan: Plan;
+  run: RunReport;
+  journal: string;
+}
+
+export async function runPlan(plan: Plan, inventory: Inventory, connections: Connections, options: RunOptions, output: Output): Promise<RunResult> {
+  const journal = new Journal(options.stateDir, inventory.cluster);
+  journal.lock();
+  const abort = new AbortController();
+  const onSignal = () => {
+    output.info('Interrupt received: bringing the current broker to a safe state, then stopping.');
+    abort.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    writePlanFile(plan, journal.planFile);
+    const run = await applyPlan(plan, {
+      inventory,
+      cluster: await connections.cluster(),
+      host: (id) => connections.host(id),
+      io: engineIO(output, options),
+      journal,
+      clock: { now: () => Date.now(), sleep: (ms) => new Promise((r) => setTimeout(r, ms)) },
+      interrupted: abort.signal,
+      options: { ...DEFAULT_ENGINE_OPTIONS, killOnStopTimeout: options.killOnStopTimeout, ...(options.stopSignal ? { stopSignal: options.stopSignal } : {}) },
+    });
+    return { plan, run, journal: journal.file };
+  } catch (error) {
+    journal.append({ event: 'run.stopped', detail: error instanceof KafkaOpsError ? error.toJSON() : { message: String(error) } });
+    throw error;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    journal.unlock();
+  }
+}
