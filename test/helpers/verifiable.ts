@@ -1,0 +1,81 @@
+/**
+ * Kafka's own VerifiableProducer / VerifiableConsumer (from the shipped 0.9.0.1 jars),
+ * run during a roll to prove that no acknowledged message is lost.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { embeddedKafkaHome, findJava } from '../../src/sandbox/java.js';
+
+interface Client {
+  child: ChildProcess;
+  exited: Promise<void>;
+}
+
+function startClient(mainClass: string, args: string[], onEvent: (e: Record<string, unknown>) => void): Client {
+  const java = findJava();
+  const child = spawn(java, ['-Xmx128m', '-cp', `${embeddedKafkaHome()}/libs/*`, mainClass, ...args], { stdio: ['ignore', 'pipe', 'ignore'] });
+  createInterface({ input: child.stdout! }).on('line', (line) => {
+    if (!line.startsWith('{')) return;
+    try {
+      onEvent(JSON.parse(line) as Record<string, unknown>);
+    } catch {
+      /* log noise on stdout */
+    }
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return { child, exited };
+}
+
+async function stop(client: Client): Promise<void> {
+  if (client.child.exitCode !== null || client.child.signalCode !== null) return;
+  client.child.kill('SIGTERM');
+  const timer = setTimeout(() => client.child.kill('SIGKILL'), 15_000);
+  await client.exited;
+  clearTimeout(timer);
+}
+
+export class VerifiableProducer {
+  readonly acked = new Set<string>();
+  errors = 0;
+  private readonly client: Client;
+  constructor(bootstrap: string, topic: string, messagesPerSecond: number) {
+    this.client = startClient(
+      'org.apache.kafka.tools.VerifiableProducer',
+      ['--topic', topic, '--broker-list', bootstrap, '--acks', '-1', '--throughput', String(messagesPerSecond)],
+      (e) => {
+        if (e.name === 'producer_send_success') this.acked.add(String(e.value));
+        else if (e.name === 'producer_send_error') this.errors++;
+      },
+    );
+  }
+  get sent(): number {
+    return this.acked.size + this.errors;
+  }
+  stop(): Promise<void> {
+    return stop(this.client);
+  }
+}
+
+export class VerifiableConsumer {
+  readonly consumed = new Set<string>();
+  private readonly client: Client;
+  constructor(bootstrap: string, topic: string, group: string) {
+    this.client = startClient(
+      'org.apache.kafka.tools.VerifiableConsumer',
+      ['--topic', topic, '--broker-list', bootstrap, '--group-id', group, '--verbose', '--reset-policy', 'earliest', '--session-timeout', '10000'],
+      (e) => {
+        if (e.name === 'record_data') this.consumed.add(String(e.value));
+      },
+    );
+  }
+  /** Wait until every value in `expected` was consumed, or the timeout. */
+  async waitFor(expected: ReadonlySet<string>, timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline && [...expected].some((v) => !this.consumed.has(v))) {
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+  stop(): Promise<void> {
+    return stop(this.client);
+  }
+}

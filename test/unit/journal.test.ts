@@ -1,0 +1,119 @@
+/**
+ * The run journal and the cluster lock, on a real file system: one JSON line per entry,
+ * read back in order; a line torn by a crash mid-write is skipped and does not swallow
+ * the next entry; the lock keeps a second run off the cluster while its holder lives and
+ * is taken over once the holder is gone.
+ */
+import { spawn } from 'node:child_process';
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { once } from 'node:events';
+import { describe, expect, it } from 'vitest';
+import { Journal } from '../../src/engine/journal.js';
+import { ExitCode } from '../../src/errors.js';
+import { useScratchDir, userErrorOf } from '../helpers/inventory-fixtures.js';
+
+const scratch = useScratchDir('journal');
+let clusters = 0;
+/** A journal for a cluster of its own, so tests do not share files. */
+const freshJournal = (): Journal => new Journal(scratch.dir, `cluster-${++clusters}`);
+const lockFileOf = (journal: Journal): string => join(journal.dir, 'lock');
+
+describe('Journal entries', () => {
+  it('starts empty', () => {
+    expect(freshJournal().entries()).toEqual([]);
+  });
+
+  it('writes one JSON line per entry and reads them back in order', () => {
+    const journal = freshJournal();
+    const t0 = new Date('2024-05-01T10:00:00.000Z');
+    journal.append({ event: 'run.start' }, t0);
+    journal.append({ event: 'step.start', phase: 'pin-versions', broker: 2 }, new Date(t0.getTime() + 1000));
+    journal.append({ event: 'step.done', phase: 'pin-versions', broker: 2, detail: { shutdown: 'controlled' } }, new Date(t0.getTime() + 2000));
+
+    const lines = readFileSync(journal.file, 'utf8').split('\n');
+    expect(lines.at(-1)).toBe('');
+    expect(lines.slice(0, -1).map((l) => (JSON.parse(l) as { event: string }).event)).toEqual(['run.start', 'step.start', 'step.done']);
+    expect(journal.entries()).toEqual([
+      { at: '2024-05-01T10:00:00.000Z', event: 'run.start' },
+      { at: '2024-05-01T10:00:01.000Z', event: 'step.start', phase: 'pin-versions', broker: 2 },
+      { at: '2024-05-01T10:00:02.000Z', event: 'step.done', phase: 'pin-versions', broker: 2, detail: { shutdown: 'controlled' } },
+    ]);
+  });
+
+  it('keeps entries across instances (resume reads what the stopped run wrote)', () => {
+    const journal = freshJournal();
+    journal.append({ event: 'run.start' });
+    const again = new Journal(scratch.dir, journal.dir.split('/').at(-1) as string);
+    again.append({ event: 'run.resume' });
+    expect(again.entries().map((e) => e.event)).toEqual(['run.start', 'run.resume']);
+  });
+
+  it('skips a torn last line instead of failing', () => {
+    const journal = freshJournal();
+    journal.append({ event: 'run.start' });
+    appendFileSync(journal.file, '{"at":"2024-05-01T10:00:0'); // crash mid-write: no newline
+    expect(journal.entries().map((e) => e.event)).toEqual(['run.start']);
+  });
+
+  it('keeps an entry appended after a torn line (the resumed run’s first entry is not lost)', () => {
+    const journal = freshJournal();
+    journal.append({ event: 'run.start' });
+    appendFileSync(journal.file, '{"at":"2024-05-01T10:00:0');
+    journal.append({ event: 'run.resume' });
+    expect(journal.entries().map((e) => e.event)).toEqual(['run.start', 'run.resume']);
+  });
+});
+
+describe('Journal lock', () => {
+  it('keeps a second lock from this (live) process out with CLUSTER_LOCKED, exit code 2', () => {
+    const journal = freshJournal();
+    journal.lock();
+    try {
+      expect(readFileSync(lockFileOf(journal), 'utf8').trim()).toBe(String(process.pid));
+      for (const attempt of [journal, new Journal(scratch.dir, journal.dir.split('/').at(-1) as string)]) {
+        const error = userErrorOf(() => attempt.lock());
+        expect(error.code).toBe('CLUSTER_LOCKED');
+        expect(error.exitCode).toBe(ExitCode.badInput);
+        expect(error.exitCode).toBe(2);
+        expect(error.message).toContain(String(process.pid));
+      }
+      // The refused attempt did not take or break the lock.
+      expect(readFileSync(lockFileOf(journal), 'utf8').trim()).toBe(String(process.pid));
+    } finally {
+      journal.unlock();
+    }
+  });
+
+  it('takes over a lock whose process is gone', async () => {
+    const child = spawn('true');
+    const [code] = (await once(child, 'exit')) as [number | null];
+    expect(code).toBe(0);
+    const deadPid = child.pid as number;
+    const journal = freshJournal();
+    writeFileSync(lockFileOf(journal), String(deadPid));
+    journal.lock();
+    expect(readFileSync(lockFileOf(journal), 'utf8').trim()).toBe(String(process.pid));
+    journal.unlock();
+  });
+
+  it.each(['', 'not-a-pid', '0', '-5'])('takes over a lock file without a usable pid (%j)', (content) => {
+    const journal = freshJournal();
+    writeFileSync(lockFileOf(journal), content);
+    journal.lock();
+    expect(readFileSync(lockFileOf(journal), 'utf8').trim()).toBe(String(process.pid));
+    journal.unlock();
+  });
+
+  it('unlock() removes the lock, so the next lock() succeeds', () => {
+    const journal = freshJournal();
+    journal.lock();
+    journal.unlock();
+    expect(existsSync(lockFileOf(journal))).toBe(false);
+    journal.lock();
+    expect(existsSync(lockFileOf(journal))).toBe(true);
+    journal.unlock();
+    journal.unlock(); // unlocking twice is harmless
+    expect(existsSync(lockFileOf(journal))).toBe(false);
+  });
+});
