@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Installs the two system packages the sandbox needs when they are missing: a Java
+# runtime (Kafka 0.9.0.1 and ZooKeeper run on it) and Debian's OpenSSH server (the SSH
+# executor is tested against the real sshd). Needs root on Debian; otherwise it prints
+# the command to run.
+set -euo pipefail
+missing=()
+command -v java >/dev/null 2>&1 || missing+=(openjdk-17-jre-headless)
+[ -x /usr/sbin/sshd ] || missing+=(openssh-server)
+command -v ssh-keygen >/dev/null 2>&1 || missing+=(openssh-client)
+[ ${#missing[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+  echo "Installing: ${missing[*]}" >&2
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+else
+  echo "kafka-ops needs: ${missing[*]}. Install them with: sudo apt-get install -y ${missing[*]}" >&2
+  exit 1
+fi
