@@ -45,7 +45,7 @@ export interface EngineOptions {
   maxPollMs: number;
 }
 
-export const DEFAULT_ENGINE_OPTIONS: EngineOptions = { killOnStopTimeout: false, healthyCheckIntervalMs: 200, maxPollMs: 1000 };
+export const DEFAULT_ENGINE_OPTIONS: EngineOptions = { killOnStopTimeout: false, healthyCheckIntervalMs: 150, maxPollMs: 1000 };
 
 export interface EngineDeps {
   inventory: Inventory;
@@ -233,8 +233,7 @@ async function runStep(phase: PlanPhase, step: PlanStep, deps: EngineDeps, warn:
   const started = clock.now();
   io.event({ code: 'step.start', phase: phase.id, broker: step.broker, message: `broker ${step.broker} (${spec.host})` });
 
-  const facts = await host.facts();
-  const configText = await host.readConfig();
+  const [facts, configText] = await Promise.all([host.facts(), host.readConfig()]);
   const edits = editsOf(step);
   const configDone = configSatisfies(parseProperties(configText), edits);
   const installDone = !step.install || facts.linkTarget === step.install.to;
@@ -273,8 +272,8 @@ async function runStep(phase: PlanPhase, step: PlanStep, deps: EngineDeps, warn:
   let shutdown: StepReport['shutdown'];
   if (facts.process) {
     sub('stop.begin', `sending ${signal} to pid ${facts.process.pid}`, { pid: facts.process.pid, signal });
-    const result = await host.stop(signal, phase.timeouts.stopSeconds * 1000);
-    stopMs = result.elapsedMs;
+    const result = await host.stop(signal, phase.timeouts.stopSeconds * 1000, facts.process.pid);
+    stopMs = result.exitMs ?? result.elapsedMs;
     if (!result.exited) {
       if (!deps.options.killOnStopTimeout) {
         journal.append({ event: 'halt', phase: phase.id, broker: step.broker, detail: { reason: 'stop-timeout' } });

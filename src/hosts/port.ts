@@ -41,6 +41,8 @@ export interface StopResult {
   /** Lines of the broker log that led to `shutdown`. */
   evidence: string[];
   elapsedMs: number;
+  /** From the signal to the process being gone, as measured on the host (the broker's own stop time). */
+  exitMs?: number;
 }
 
 export interface BrokerHost {
@@ -52,8 +54,11 @@ export interface BrokerHost {
   writeConfig(content: string, backupSuffix: string): Promise<string>;
   /** Point the install symlink at the install of `release`, atomically. */
   activateRelease(release: string): Promise<void>;
-  /** Send `signal` to the broker process and wait for it to exit, up to `timeoutMs`. */
-  stop(signal: StopSignal, timeoutMs: number): Promise<StopResult>;
+  /**
+   * Send `signal` to the broker process and wait for it to exit, up to `timeoutMs`.
+   * `knownPid`: the pid the caller just read from facts(), to skip looking it up again.
+   */
+  stop(signal: StopSignal, timeoutMs: number, knownPid?: number): Promise<StopResult>;
   /** SIGKILL the broker process (only with the operator's explicit consent). */
   kill(): Promise<void>;
   /** Start the broker so that it honours SIGINT. */

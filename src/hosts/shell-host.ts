@@ -17,6 +17,8 @@ import { shScript } from './shell.js';
 /** Bound on any single host command, so a hung host cannot hang the run. */
 const COMMAND_TIMEOUT_MS = 60_000;
 const POLL_MS = 200;
+/** SigIgn bit of each stop signal (bit n-1 for signal n). */
+const SIGNAL_BIT = { SIGINT: 1 << 1, SIGTERM: 1 << 14 } as const;
 /** Only the end of a huge shutdown log is examined. */
 const MAX_LOG_BYTES = 1024 * 1024;
 /** A process that started this much after its pid file was written is not the one the file names. */
@@ -82,13 +84,38 @@ echo "\${size:-0}"
 "$@"
 `;
 
-/** `$1` log file, `$2` offset: prints what was appended since (all of it if the log was rotated). */
-const LOG_SINCE_SCRIPT = `
-log=$1; from=$2
+/**
+ * One round trip for a whole graceful stop: re-check the process (still alive, not
+ * ignoring the signal), remember the log size, send the signal, wait on the host until the
+ * process is gone (or `$4` ms pass), print "EXITED ELAPSED_MS", then the log written since.
+ * Timing on the host keeps SSH latency out of the broker's own stop time.
+ * `$1` log, `$2` pid, `$3` systemd unit or empty, `$4` limit ms, `$5` SigIgn bit, then the signal command.
+ */
+const STOP_SCRIPT = `
+log=$1; pid=$2; unit=$3; limit=$4; sigbit=$5; shift 5
+if [ -r "/proc/$pid/status" ] && ! grep -q '^State:[[:space:]]*Z' "/proc/$pid/status"; then
+  mask=$(sed -n 's/^SigIgn:[[:space:]]*//p' "/proc/$pid/status")
+  if [ $(( 0x$mask & sigbit )) -ne 0 ]; then echo "ignored $mask"; exit 0; fi
+fi
+size=$( (wc -c <"$log") 2>/dev/null ) || size=0; size=\${size:-0}
+now() { date +%s%3N; }
+alive() {
+  if [ -r "/proc/$pid/status" ] && ! grep -q '^State:[[:space:]]*Z' "/proc/$pid/status"; then return 0; fi
+  if [ -n "$unit" ]; then case $(systemctl is-active "$unit" 2>/dev/null) in active|activating|deactivating|reloading) return 0;; esac; fi
+  return 1
+}
+t0=$(now)
+"$@" || exit 3
+exited=0
+while :; do
+  if ! alive; then exited=1; break; fi
+  [ $(( $(now) - t0 )) -ge "$limit" ] && break
+  sleep 0.1
+done
+echo "$exited $(( $(now) - t0 ))"
 [ -f "$log" ] || exit 0
-size=$(wc -c <"$log")
-if [ "$size" -lt "$from" ]; then from=0; fi
-tail -c +"$((from + 1))" "$log" | tail -c ${MAX_LOG_BYTES}
+cur=$(wc -c <"$log"); [ "$cur" -lt "$size" ] && size=0
+tail -c +"$((size + 1))" "$log" | tail -c ${MAX_LOG_BYTES}
 `;
 
 /** `$1` config file, `$2` backup path; the new content comes on stdin. */
@@ -324,17 +351,32 @@ export class ShellBrokerHost implements BrokerHost {
     return run.kind === 'systemd' ? ['systemctl', 'kill', '-s', signal, run.unit] : ['kill', '-s', signal.slice(3), String(pid)];
   }
 
-  async stop(signal: StopSignal, timeoutMs: number): Promise<StopResult> {
+  async stop(signal: StopSignal, timeoutMs: number, knownPid?: number): Promise<StopResult> {
     const started = Date.now();
-    const { process } = await this.probe();
+    // A pid the caller just read from facts() saves a round trip; STOP_SCRIPT re-checks it.
+    const process: ProbedProcess | undefined =
+      knownPid === undefined ? (await this.probe()).process : { pid: knownPid, ignoredSignals: [], sigIgnMask: '0', cmdline: [] };
     if (!process) return { exited: true, shutdown: 'unknown', evidence: [], elapsedMs: Date.now() - started };
     if (process.ignoredSignals.includes(signal)) throw this.signalIgnored(process, signal);
-    // Only the log lines written from now on tell how this shutdown went.
-    const sizeOutput = await this.sh(`Sending ${signal}`, SIGNAL_SCRIPT, [this.spec.logFile, ...this.signalCommand(process.pid, signal)]);
-    const logOffset = Number.parseInt(sizeOutput.trim(), 10) || 0;
-    const exited = await this.waitGone(process.pid, started + timeoutMs);
-    const newLog = await this.sh('Reading the broker log', LOG_SINCE_SCRIPT, [this.spec.logFile, String(logOffset)]);
-    return { exited, ...classifyShutdown(newLog), elapsedMs: Date.now() - started };
+    const unit = this.spec.run.kind === 'systemd' ? this.spec.run.unit : '';
+    const output = await this.sh(
+      `Stopping with ${signal}`,
+      STOP_SCRIPT,
+      [this.spec.logFile, String(process.pid), unit, String(timeoutMs), String(SIGNAL_BIT[signal]), ...this.signalCommand(process.pid, signal)],
+      { timeoutMs: timeoutMs + COMMAND_TIMEOUT_MS },
+    );
+    if (output.startsWith('ignored ')) {
+      const sigIgnMask = output.slice('ignored '.length).trim();
+      throw this.signalIgnored({ ...process, sigIgnMask, ignoredSignals: ignoredSignals(sigIgnMask) }, signal);
+    }
+    const newline = output.indexOf('\n');
+    const [exitedFlag, exitMs] = output.slice(0, newline < 0 ? undefined : newline).trim().split(' ');
+    return {
+      exited: exitedFlag === '1',
+      ...classifyShutdown(newline < 0 ? '' : output.slice(newline + 1)),
+      elapsedMs: Date.now() - started,
+      ...(Number.isFinite(Number(exitMs)) ? { exitMs: Number(exitMs) } : {}),
+    };
   }
 
   async kill(): Promise<void> {

@@ -284,12 +284,18 @@ describe('ShellBrokerHost over SSH', () => {
     installs['1.0.0'] = join(base, 'not-unpacked');
     symlinkSync(installs['0.9.0.1'] ?? '', spec.installLink);
     const host = new ShellBrokerHost(runner, { ...spec, installs });
-    expect(await host.facts()).toEqual({
+    const before = await host.facts();
+    expect(before).toEqual({
       linkTarget: installs['0.9.0.1'],
+      linkModifiedAtMs: expect.any(Number),
       installs: { '0.9.0.1': { present: true, release: '0.9.0.1' }, '0.10.2.1': { present: true, release: '0.10.2.1' }, '1.0.0': { present: false } },
     });
+    await new Promise((r) => setTimeout(r, 20));
     await host.activateRelease('0.10.2.1');
-    expect((await host.facts()).linkTarget).toBe(installs['0.10.2.1']);
+    const after = await host.facts();
+    expect(after.linkTarget).toBe(installs['0.10.2.1']);
+    // resume relies on this: a flipped link is newer than a process started before the flip
+    expect(after.linkModifiedAtMs).toBeGreaterThan(before.linkModifiedAtMs as number);
     await expect(host.activateRelease('1.0.0')).rejects.toMatchObject({ code: 'HOST_COMMAND_FAILED' });
     expect((await host.facts()).linkTarget).toBe(installs['0.10.2.1']);
     await expect(host.activateRelease('9.9.9')).rejects.toBeInstanceOf(UserError);
