@@ -39,13 +39,15 @@ export interface EngineOptions {
   killOnStopTimeout: boolean;
   /** Override of every broker's stop signal. */
   stopSignal?: StopSignal;
+  /** The operator states up front that the clients are upgraded (answers the client gate). */
+  clientsUpgraded: boolean;
   /** Spacing of the consecutive healthy checks. */
   healthyCheckIntervalMs: number;
   /** Longest wait between two checks when no watch fires. */
   maxPollMs: number;
 }
 
-export const DEFAULT_ENGINE_OPTIONS: EngineOptions = { killOnStopTimeout: false, healthyCheckIntervalMs: 150, maxPollMs: 1000 };
+export const DEFAULT_ENGINE_OPTIONS: EngineOptions = { killOnStopTimeout: false, clientsUpgraded: false, healthyCheckIntervalMs: 150, maxPollMs: 1000 };
 
 export interface EngineDeps {
   inventory: Inventory;
@@ -96,7 +98,7 @@ export async function applyPlan(plan: Plan, deps: EngineDeps): Promise<RunReport
       continue;
     }
     if (phase.kind === 'gate') {
-      if (!confirmed.has(phase.id)) await confirmOrHalt(deps, phase, phase.prompt ?? phase.title, false);
+      if (!confirmed.has(phase.id) && !deps.options.clientsUpgraded) await confirmOrHalt(deps, phase, phase.prompt ?? phase.title, false);
       deps.journal.append({ event: 'gate.confirmed', phase: phase.id });
       continue;
     }

@@ -15,6 +15,7 @@ import type { Connections } from './connections.js';
 export interface RunOptions extends PromptPolicy {
   stateDir: string;
   killOnStopTimeout: boolean;
+  clientsUpgraded: boolean;
   stopSignal?: StopSignal;
 }
 
@@ -46,7 +47,7 @@ export async function runPlan(plan: Plan, inventory: Inventory, connections: Con
       journal,
       clock: { now: () => Date.now(), sleep: (ms) => new Promise((r) => setTimeout(r, ms)) },
       interrupted: abort.signal,
-      options: { ...DEFAULT_ENGINE_OPTIONS, killOnStopTimeout: options.killOnStopTimeout, ...(options.stopSignal ? { stopSignal: options.stopSignal } : {}) },
+      options: { ...DEFAULT_ENGINE_OPTIONS, killOnStopTimeout: options.killOnStopTimeout, clientsUpgraded: options.clientsUpgraded, ...(options.stopSignal ? { stopSignal: options.stopSignal } : {}) },
     });
     return { plan, run, journal: journal.file };
   } catch (error) {

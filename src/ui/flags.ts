@@ -27,16 +27,18 @@ export const canaryFlag = Flags.boolean({
 export const runFlags = {
   yes: Flags.boolean({ char: 'y', description: 'Accept the default answer of every question (for CI).', env: 'KAFKA_OPS_YES', default: false }),
   'state-dir': Flags.string({ description: 'Where the journal, the plan being applied and the lock live.', env: 'KAFKA_OPS_STATE_DIR', default: '.kafka-ops/state' }),
+  'clients-upgraded': Flags.boolean({ description: 'Confirm the client-upgrade gate up front (every producer and consumer already runs the new client).', env: 'KAFKA_OPS_CLIENTS_UPGRADED', default: false }),
   'kill-on-stop-timeout': Flags.boolean({ description: 'SIGKILL a broker that has not exited when its stop timeout ends (default: halt).', default: false }),
   'stop-signal': Flags.string({ description: 'Signal that stops a broker (overrides the inventory).', options: ['SIGINT', 'SIGTERM'], env: 'KAFKA_OPS_STOP_SIGNAL' }),
 };
 
-export function runOptionsOf(flags: { yes: boolean; 'state-dir': string; 'kill-on-stop-timeout': boolean; 'stop-signal'?: string }) {
+export function runOptionsOf(flags: { yes: boolean; 'state-dir': string; 'kill-on-stop-timeout': boolean; 'clients-upgraded': boolean; 'stop-signal'?: string }) {
   return {
     yes: flags.yes,
     interactive: Boolean(process.stdin.isTTY && process.stderr.isTTY),
     stateDir: flags['state-dir'],
     killOnStopTimeout: flags['kill-on-stop-timeout'],
+    clientsUpgraded: flags['clients-upgraded'],
     ...(flags['stop-signal'] ? { stopSignal: flags['stop-signal'] as 'SIGINT' | 'SIGTERM' } : {}),
   };
 }
