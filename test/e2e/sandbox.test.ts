@@ -2,13 +2,16 @@
  * The sandbox against the real thing: ZooKeeper 3.4.6, three Kafka 0.9.0.1 brokers and an
  * sshd on 127.0.0.1, driven through the service functions in a fresh temp dir.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { ZooKeeperClusterState } from '../../src/cluster/zookeeper.js';
 import type { ClusterSnapshot } from '../../src/cluster/port.js';
+import { commandLine } from '../../src/hosts/shell.js';
+import { connectSsh } from '../../src/hosts/ssh.js';
 import { loadInventory } from '../../src/inventory/load.js';
 import { releaseFromJarNames, shortProtocolVersion } from '../../src/sandbox/java.js';
 import { freePorts, ignoredSignalsOf, isAlive, launchDetached, readPidFile, sleep } from '../../src/sandbox/processes.js';
@@ -130,6 +133,26 @@ describe('sandbox (real ZooKeeper, Kafka 0.9.0.1, sshd)', () => {
     }
     expect(readFileSync(path.join(dir, 'broker-1', 'server.properties'), 'utf8')).toContain('inter.broker.protocol.version=0.8.2\n');
     expect(readFileSync(path.join(dir, 'installs', 'README.txt'), 'utf8')).toMatch(/SAME Kafka 0\.9\.0\.1 jars/);
+  });
+
+  it('is reachable over SSH with the generated inventory, host key checked; a changed pinned key is refused', async () => {
+    const inventory = loadInventory(up.inventoryPath);
+    const broker = inventory.brokers[0]!;
+    if (inventory.executor.kind !== 'ssh') throw new Error('sandbox inventory must use ssh');
+    const runner = await connectSsh(broker, inventory.executor);
+    try {
+      const result = await runner.run(commandLine(['readlink', broker.installLink]));
+      expect(result.stdout.trim()).toBe(path.join(dir, 'installs', 'kafka-0.8.2.2'));
+    } finally {
+      await runner.close();
+    }
+    // Pin another key for the same [127.0.0.1]:port: the connection must be refused.
+    const other = path.join(dir, 'other-key');
+    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', other]);
+    const [type, blob] = readFileSync(`${other}.pub`, 'utf8').trim().split(' ');
+    const changed = path.join(dir, 'changed_known_hosts');
+    writeFileSync(changed, `[127.0.0.1]:${up.sshd.port} ${type} ${blob}\n`);
+    await expect(connectSsh(broker, { ...inventory.executor, knownHosts: changed, hostKeyPolicy: 'accept-new' })).rejects.toMatchObject({ code: 'SSH_HOST_KEY_CHANGED' });
   });
 
   it('starts brokers that do not ignore SIGINT', () => {
