@@ -5,6 +5,8 @@ import type { Inventory } from '../inventory/model.js';
 import type { ObservedCluster } from '../plan/observed.js';
 import { IBP_KEY, LMFV_KEY } from '../plan/versions.js';
 import type { Connections } from '../services/connections.js';
+import { linkedRelease } from '../hosts/port.js';
+
 
 export interface Observation {
   observed: ObservedCluster;
@@ -20,17 +22,17 @@ export async function observeCluster(inventory: Inventory, connections: Connecti
     const [facts, text] = await Promise.all([host.facts(), host.readConfig()]);
     const config = parseProperties(text);
     configs[spec.id] = config;
-    const label = Object.entries(spec.installs).find(([, dir]) => dir === facts.linkTarget)?.[0];
-    const sniffed = Object.values(facts.installs).find((i) => i.present && i.release)?.release;
-    const release = label ?? sniffed;
-    if (!release) {
+    const label = linkedRelease(spec.installs, facts);
+    if (!label) {
       throw new UserError(`Cannot tell which Kafka release broker ${spec.id} runs: ${spec.installLink} points at ${facts.linkTarget ?? 'nothing'}, which is not one of its \`installs\`.`, {
         code: 'UNKNOWN_INSTALLED_RELEASE',
-        action: `Add that directory under \`installs\` with its release, or pass --from.`,
+        action: `Add that directory under \`installs\` with its release.`,
         location: { file: inventory.source },
       });
     }
-    brokers.push({ id: spec.id, release, installDir: facts.linkTarget ?? null, config: { [IBP_KEY]: config[IBP_KEY], [LMFV_KEY]: config[LMFV_KEY] } });
+    // The inventory's spelling of the install, so the planner compares like with like.
+    const installDir = label ? (spec.installs[label] as string) : (facts.linkTarget ?? null);
+    brokers.push({ id: spec.id, release: label, installDir, config: { [IBP_KEY]: config[IBP_KEY], [LMFV_KEY]: config[LMFV_KEY] } });
   }
   const snapshot = await (await connections.cluster()).snapshot();
   return { observed: { source: 'hosts', brokers, ...(snapshot.controller === undefined ? {} : { controller: snapshot.controller }) }, configs };

@@ -12,7 +12,7 @@ import type { ClusterSnapshot, ClusterState } from '../cluster/port.js';
 import { lintConfig } from '../config/lint.js';
 import { editProperties, parseProperties, type PropertyEdits } from '../config/properties.js';
 import { HaltError, InterruptedError } from '../errors.js';
-import type { BrokerHost, HostFacts } from '../hosts/port.js';
+import { linkedRelease, type BrokerHost, type HostFacts } from '../hosts/port.js';
 import type { BrokerSpec, Inventory, StopSignal } from '../inventory/model.js';
 import type { Plan, PlanPhase, PlanStep } from '../plan/model.js';
 import { beforeStopFindings, caughtUpFindings, type GateFinding } from './gates.js';
@@ -112,8 +112,11 @@ export async function applyPlan(plan: Plan, deps: EngineDeps): Promise<RunReport
     let restartedInPhase = 0;
     while (pending.length > 0) {
       // The controller can move at any time: re-read it before every broker, keep it last.
-      const { controller } = await deps.cluster.snapshot();
-      const index = Math.max(0, pending.findIndex((s) => s.broker !== controller));
+      // A broker that is not registered (left stopped by a crashed or killed run) goes first:
+      // until it is back, every other broker's pre-stop gate sees under-replicated partitions.
+      const { controller, brokers: registered } = await deps.cluster.snapshot();
+      const down = pending.findIndex((s) => !registered.includes(s.broker));
+      const index = down >= 0 ? down : Math.max(0, pending.findIndex((s) => s.broker !== controller));
       const [step] = pending.splice(index, 1) as [PlanStep];
       if (!askedFirstRestart) {
         askedFirstRestart = true;
@@ -152,9 +155,7 @@ function specOf(deps: EngineDeps, id: number): BrokerSpec {
 
 /** The release the broker runs after this step: the swap's target, or what its link points at now. */
 function releaseAfter(step: PlanStep, spec: BrokerSpec, facts: HostFacts): string | undefined {
-  if (step.install) return step.install.release;
-  const label = Object.entries(spec.installs).find(([, dir]) => dir === facts.linkTarget)?.[0];
-  return label ?? Object.values(facts.installs).find((i) => i.present && facts.linkTarget)?.release;
+  return step.install ? step.install.release : linkedRelease(spec.installs, facts);
 }
 
 function editsOf(step: PlanStep): PropertyEdits {
@@ -238,10 +239,13 @@ async function runStep(phase: PlanPhase, step: PlanStep, deps: EngineDeps, warn:
   const [facts, configText] = await Promise.all([host.facts(), host.readConfig()]);
   const edits = editsOf(step);
   const configDone = configSatisfies(parseProperties(configText), edits);
-  const installDone = !step.install || facts.linkTarget === step.install.to;
+  const installDone = !step.install || linkedRelease(spec.installs, facts) === step.install.release;
   const youngest = Math.max(facts.configModifiedAtMs ?? 0, step.install ? (facts.linkModifiedAtMs ?? 0) : 0);
   const runsCurrent = facts.process !== undefined && (facts.process.startedAtMs ?? 0) >= youngest;
-  if (configDone && installDone && runsCurrent && caughtUpFindings(await deps.cluster.snapshot(), step.broker).length === 0) {
+  // Done = this broker is current, registered and in every ISR it belongs to; partitions
+  // under-replicated because of ANOTHER broker are that broker's step, not a reason to restart this one.
+  const ownFindings = (s: ClusterSnapshot) => caughtUpFindings(s, step.broker).filter((f) => f.gate !== 'no-under-replicated-partitions');
+  if (configDone && installDone && runsCurrent && ownFindings(await deps.cluster.snapshot()).length === 0) {
     journal.append({ event: 'step.already-done', phase: phase.id, broker: step.broker });
     io.event({ code: 'step.skip', phase: phase.id, broker: step.broker, message: 'already done on the host (config, install and running process all current)' });
     return { phase: phase.id, broker: step.broker, outcome: 'already-done' };

@@ -17,6 +17,17 @@ export interface InstallFacts {
   /** Release the install directory actually holds (from its libs/kafka_*.jar), undefined if none found. */
   release?: string;
   present: boolean;
+  /** The install directory with every symlink resolved, to compare with the link's target. */
+  realPath?: string;
+}
+
+/**
+ * The release key of `installs` whose directory the install link points at: the inventory
+ * path itself or, when that path is (or goes through) a symlink, its resolved path.
+ */
+export function linkedRelease(installs: Record<string, string>, facts: HostFacts): string | undefined {
+  if (facts.linkTarget === undefined) return undefined;
+  return Object.keys(installs).find((release) => installs[release] === facts.linkTarget || facts.installs[release]?.realPath === facts.linkTarget);
 }
 
 export interface HostFacts {

@@ -57,6 +57,7 @@ fi
 for d in "$@"; do
   if [ -d "$d" ]; then
     rec install 1
+    rec install_real "$(readlink -f -- "$d")"
     for j in "$d"/libs/kafka_*.jar; do
       if [ -e "$j" ]; then rec jar "\${j##*/}"; fi
     done
@@ -230,6 +231,9 @@ export class ShellBrokerHost implements BrokerHost {
       if (key === 'install') {
         finishInstall();
         installs.push({ present: value === '1' });
+      } else if (key === 'install_real') {
+        const last = installs[installs.length - 1];
+        if (last) last.realPath = value;
       } else if (key === 'jar') {
         jars.push(value);
       } else {

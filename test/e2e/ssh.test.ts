@@ -3,7 +3,7 @@
  * with tiny shell fixtures standing in for a broker.
  */
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync, realpathSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -288,7 +288,11 @@ describe('ShellBrokerHost over SSH', () => {
     expect(before).toEqual({
       linkTarget: installs['0.9.0.1'],
       linkModifiedAtMs: expect.any(Number),
-      installs: { '0.9.0.1': { present: true, release: '0.9.0.1' }, '0.10.2.1': { present: true, release: '0.10.2.1' }, '1.0.0': { present: false } },
+      installs: {
+        '0.9.0.1': { present: true, release: '0.9.0.1', realPath: realpathSync(installs['0.9.0.1'] ?? '') },
+        '0.10.2.1': { present: true, release: '0.10.2.1', realPath: realpathSync(installs['0.10.2.1'] ?? '') },
+        '1.0.0': { present: false },
+      },
     });
     await new Promise((r) => setTimeout(r, 20));
     await host.activateRelease('0.10.2.1');
