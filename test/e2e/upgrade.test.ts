@@ -9,7 +9,7 @@ import { SANDBOX_TOPIC } from '../../src/sandbox/layout.js';
 import { isAlive } from '../../src/sandbox/processes.js';
 import { runCli } from '../helpers/cli.js';
 import { startSandbox, type TestSandbox } from '../helpers/sandbox.js';
-import { VerifiableConsumer, VerifiableProducer } from '../helpers/verifiable.js';
+import { VerifiableConsumer, VerifiableProducer, stopAllClients } from '../helpers/verifiable.js';
 
 let sandbox: TestSandbox;
 
@@ -18,6 +18,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  await stopAllClients();
   if (!sandbox) return;
   const pids = Object.values(sandbox.pids()).filter((p): p is number => p !== undefined);
   await sandbox.down();

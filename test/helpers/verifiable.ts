@@ -11,6 +11,13 @@ interface Client {
   exited: Promise<void>;
 }
 
+/** Every client started, so an afterAll can stop them even when a test timed out mid-way. */
+const running = new Set<Client>();
+
+export async function stopAllClients(): Promise<void> {
+  await Promise.all([...running].map((c) => stop(c)));
+}
+
 function startClient(mainClass: string, args: string[], onEvent: (e: Record<string, unknown>) => void): Client {
   const java = findJava();
   const child = spawn(java, ['-Xmx128m', '-cp', `${embeddedKafkaHome()}/libs/*`, mainClass, ...args], { stdio: ['ignore', 'pipe', 'ignore'] });
@@ -23,7 +30,10 @@ function startClient(mainClass: string, args: string[], onEvent: (e: Record<stri
     }
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  return { child, exited };
+  const client = { child, exited };
+  running.add(client);
+  void exited.then(() => running.delete(client));
+  return client;
 }
 
 async function stop(client: Client): Promise<void> {
