@@ -13,6 +13,7 @@ import { userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { InfrastructureError, UserError } from '../errors.js';
+import { isAlive } from './processes.js';
 
 const SSHD = '/usr/sbin/sshd';
 const run = promisify(execFile);
@@ -58,16 +59,6 @@ function accepts(port: number): Promise<boolean> {
     socket.once('error', () => done(false));
     socket.once('timeout', () => done(false));
   });
-}
-
-/** Alive, and not a zombie (a zombie has exited; only its parent has not reaped it yet). */
-export function processAlive(pid: number): boolean {
-  try {
-    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    return !/^State:\s+Z/m.test(status);
-  } catch {
-    return false;
-  }
 }
 
 async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs: number, stepMs = 50): Promise<boolean> {
@@ -149,7 +140,7 @@ export async function startSshd(dirArg: string): Promise<SshdHandle> {
     });
   }
   const existing = readSshdHandle(dir);
-  if (existing && processAlive(existing.pid)) {
+  if (existing && isAlive(existing.pid)) {
     if (await accepts(existing.port)) return existing;
     await stopSshd(dir);
   }
@@ -237,15 +228,15 @@ function signal(pid: number, sig: NodeJS.Signals): void {
 export async function stopSshd(dirArg: string): Promise<void> {
   const dir = resolve(dirArg);
   const pid = readPid(dir);
-  if (pid === undefined || !processAlive(pid)) return;
+  if (pid === undefined || !isAlive(pid)) return;
   // A stale pid file must not make us kill an unrelated process that reused the pid.
   if (!isOurSshd(pid, join(dir, 'sshd_config'))) return;
   // The listener exiting leaves open sessions running: end those too.
   for (const child of await childrenOf(pid)) signal(child, 'SIGTERM');
   signal(pid, 'SIGTERM');
-  if (await waitFor(() => !processAlive(pid), 5_000)) return;
+  if (await waitFor(() => !isAlive(pid), 5_000)) return;
   signal(pid, 'SIGKILL');
-  if (await waitFor(() => !processAlive(pid), 2_000)) return;
+  if (await waitFor(() => !isAlive(pid), 2_000)) return;
   throw new InfrastructureError(`sshd (pid ${pid}) did not exit after SIGTERM and SIGKILL.`, {
     code: 'SSHD_STOP_FAILED',
     action: `Look at process ${pid} (ps -o pid,stat,cmd -p ${pid}).`,
