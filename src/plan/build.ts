@@ -35,7 +35,7 @@ export interface UpgradeTarget {
 /** Seconds one broker restart is assumed to take (stop + start + catch-up) for the estimate. */
 export const ASSUMED_RESTART_SECONDS = 60;
 
-const ROLL_GATES: GateId[] = [
+export const ROLL_GATES: GateId[] = [
   'no-offline-partitions',
   'no-under-replicated-partitions',
   'min-isr-holds-without-broker',
@@ -91,10 +91,7 @@ export function buildUpgradePlan(inventory: Inventory, observed: ObservedCluster
   const toValue = configValueFor(to);
   const withLmfv = hasMessageFormatConfig(to);
   const lmfvIgnored = compareRelease(to, LMFV_IGNORED_FROM) >= 0;
-  const timeouts = {
-    stopSeconds: Math.max(...inventory.brokers.map((b) => b.stop.timeoutSeconds)),
-    startSeconds: Math.max(...inventory.brokers.map((b) => b.startTimeoutSeconds)),
-  };
+  const timeouts = phaseTimeouts(inventory);
   const strategy: Strategy = target.canary ? 'serial-canary' : 'serial';
   const roll = (id: PlanPhase['id'], title: string, steps: PlanStep[], skipReason: string, extra: Partial<PlanPhase> = {}): PlanPhase => {
     const skipped = steps.every((s) => s.skipped);
@@ -222,15 +219,27 @@ export function buildUpgradePlan(inventory: Inventory, observed: ObservedCluster
         ? [`State was assumed from --from ${current} (no host was contacted); the executor re-reads every broker before touching it.`]
         : []),
     ],
-    estimate: {
-      restarts,
-      seconds: restarts * ASSUMED_RESTART_SECONDS,
-      assumption: `${ASSUMED_RESTART_SECONDS} s per broker restart (stop + start + catch-up); large logs take longer`,
-    },
+    estimate: estimateFor(restarts),
   };
 }
 
-function controllerNote(controller?: number): Plan['controller'] {
+/** A phase's timeouts: the longest any of its brokers is allowed. */
+export function phaseTimeouts(inventory: Inventory): PlanPhase['timeouts'] {
+  return {
+    stopSeconds: Math.max(...inventory.brokers.map((b) => b.stop.timeoutSeconds)),
+    startSeconds: Math.max(...inventory.brokers.map((b) => b.startTimeoutSeconds)),
+  };
+}
+
+export function estimateFor(restarts: number): Plan['estimate'] {
+  return {
+    restarts,
+    seconds: restarts * ASSUMED_RESTART_SECONDS,
+    assumption: `${ASSUMED_RESTART_SECONDS} s per broker restart (stop + start + catch-up); large logs take longer`,
+  };
+}
+
+export function controllerNote(controller?: number): Plan['controller'] {
   return controller === undefined
     ? { broker: null, note: 'The active controller is not known yet; the executor re-reads it before each broker and moves it last.' }
     : { broker: controller, note: `Broker ${controller} is the active controller: it goes last (re-read before each broker, since it can move).` };
@@ -297,4 +306,9 @@ export function assumedState(inventory: Inventory, from: string): ObservedCluste
       return { id: b.id, release: install?.[0] ?? from, installDir: install?.[1] ?? null, config: {} };
     }),
   };
+}
+
+/** The plan when no host is contacted: every broker assumed on `from`. */
+export function assumedPlan(inventory: Inventory, from: string, to: string, canary?: boolean): Plan {
+  return buildUpgradePlan(inventory, assumedState(inventory, from), { to, canary }, from);
 }

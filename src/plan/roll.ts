@@ -1,11 +1,10 @@
 /** A one-phase rolling configuration change (`kafka-ops roll --set k=v --unset k`). Pure. */
 import { UserError } from '../errors.js';
 import type { Inventory } from '../inventory/model.js';
-import { brokerOrder, currentRelease } from './build.js';
+import { ROLL_GATES, brokerOrder, controllerNote, currentRelease, estimateFor, phaseTimeouts } from './build.js';
 import type { ConfigChange, Plan, PlanStep } from './model.js';
 import { PLAN_SCHEMA_VERSION } from './model.js';
 import type { ObservedCluster } from './observed.js';
-import { ASSUMED_RESTART_SECONDS } from './build.js';
 
 export interface RollRequest {
   /** key → value; `{id}` in a value becomes the broker's id (e.g. log.dirs=/data/kafka-{id}). */
@@ -54,7 +53,7 @@ export function buildRollPlan(inventory: Inventory, observed: ObservedCluster, r
     to: release,
     observed: observed.source,
     order,
-    controller: observed.controller === undefined ? { broker: null, note: 'The active controller is re-read before each broker and goes last.' } : { broker: observed.controller, note: `Broker ${observed.controller} is the active controller: it goes last.` },
+    controller: controllerNote(observed.controller),
     phases: [
       {
         id: 'roll-config',
@@ -63,16 +62,13 @@ export function buildRollPlan(inventory: Inventory, observed: ObservedCluster, r
         strategy: request.canary ? 'serial-canary' : 'serial',
         skipped: restarts === 0,
         ...(restarts === 0 ? { reason: 'Every broker already has these values.' } : {}),
-        gates: ['no-offline-partitions', 'no-under-replicated-partitions', 'min-isr-holds-without-broker', 'controlled-shutdown-enabled', 'stop-signal-honoured', 'config-lint', 'registered', 'isr-caught-up'],
+        gates: ROLL_GATES,
         consecutiveHealthyChecks: 3,
-        timeouts: {
-          stopSeconds: Math.max(...inventory.brokers.map((b) => b.stop.timeoutSeconds)),
-          startSeconds: Math.max(...inventory.brokers.map((b) => b.startTimeoutSeconds)),
-        },
+        timeouts: phaseTimeouts(inventory),
         steps,
       },
     ],
     notes: [],
-    estimate: { restarts, seconds: restarts * ASSUMED_RESTART_SECONDS, assumption: `${ASSUMED_RESTART_SECONDS} s per broker restart (stop + start + catch-up)` },
+    estimate: estimateFor(restarts),
   };
 }

@@ -3,7 +3,7 @@
  * for (three brokers over SSH, one install directory per release). Pure.
  */
 import type { BrokerSpec, Inventory } from '../inventory/model.js';
-import { assumedState, buildUpgradePlan } from './build.js';
+import { assumedPlan } from './build.js';
 import type { Plan } from './model.js';
 
 /** [from release installed, to release installed]. */
@@ -49,6 +49,6 @@ export function templatePlans(): Array<{ file: string; plan: Plan }> {
     const from = family(fromRelease);
     const to = family(toRelease);
     const inventory = templateInventory(fromRelease, toRelease);
-    return { file: `${from}-to-${to}.yaml`, plan: buildUpgradePlan(inventory, assumedState(inventory, from), { to }, from) };
+    return { file: `${from}-to-${to}.yaml`, plan: assumedPlan(inventory, from, to) };
   });
 }

@@ -1,7 +1,7 @@
 /** Building and checking plan files: the I/O around the pure planner. */
 import { UserError } from '../errors.js';
 import { loadInventory } from '../inventory/load.js';
-import { assumedState, buildUpgradePlan } from '../plan/build.js';
+import { assumedPlan } from '../plan/build.js';
 import type { Plan } from '../plan/model.js';
 import { loadPlanFile, writePlanFile } from '../plan/plan-file.js';
 import { parseRelease } from '../plan/versions.js';
@@ -27,7 +27,7 @@ export function planFromFlags(request: PlanRequest): Plan {
   const to = parseRelease(requireFlag(request.to, 'to', 'KAFKA_OPS_TO'), '--to');
   const from = parseRelease(requireFlag(request.from, 'from', 'KAFKA_OPS_FROM'), '--from');
   const inventory = loadInventory(requireFlag(request.inventory, 'inventory', 'KAFKA_OPS_INVENTORY'));
-  return buildUpgradePlan(inventory, assumedState(inventory, from), { to, canary: request.canary }, from);
+  return assumedPlan(inventory, from, to, request.canary);
 }
 
 export function makePlan(request: PlanRequest): PlanResult {

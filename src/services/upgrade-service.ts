@@ -5,7 +5,7 @@ import { Journal } from '../engine/journal.js';
 import type { RunReport } from '../engine/roll.js';
 import { UserError } from '../errors.js';
 import { loadInventory } from '../inventory/load.js';
-import { assumedState, buildUpgradePlan } from '../plan/build.js';
+import { assumedPlan, buildUpgradePlan } from '../plan/build.js';
 import type { Plan } from '../plan/model.js';
 import { loadPlanFile } from '../plan/plan-file.js';
 import { buildRollPlan, parseAssignments } from '../plan/roll.js';
@@ -40,7 +40,7 @@ export async function upgrade(request: UpgradeRequest, output: Output): Promise<
     throw new UserError(`The plan is for cluster ${filePlan.cluster}, the inventory for ${inventory.cluster}.`, { code: 'PLAN_INVENTORY_MISMATCH', action: 'Use the inventory the plan was made for.' });
   }
   if (request.dryRun && (filePlan || from)) {
-    return { dryRun: true, plan: filePlan ?? buildUpgradePlan(inventory, assumedState(inventory, from as string), { to: to as string, canary: request.canary }, from) };
+    return { dryRun: true, plan: filePlan ?? assumedPlan(inventory, from as string, to as string, request.canary) };
   }
   const connections = openConnections(inventory);
   try {

@@ -23,7 +23,7 @@ export abstract class KafkaOpsCommand<T> extends Command {
 
   override async init(): Promise<void> {
     const json = this.argv.includes('--json');
-    this.output = new Output({ json, tty: Boolean(process.stdout.isTTY) });
+    this.output = new Output({ json });
     await super.init();
   }
 
@@ -47,7 +47,7 @@ export abstract class KafkaOpsCommand<T> extends Command {
           action: `Run \`kafka-ops ${this.id?.replace(/:/g, ' ') ?? ''} --help\` for the accepted flags.`,
         })
       : asKafkaOpsError(err);
-    this.output ??= new Output({ json: this.argv.includes('--json'), tty: false });
+    this.output ??= new Output({ json: this.argv.includes('--json') });
     this.output.error(error);
     if (error.kind === 'bug' && process.env.KAFKA_OPS_DEBUG) process.stderr.write(`${err.stack}\n`);
     process.exitCode = error.exitCode;

@@ -7,8 +7,6 @@ import { KafkaOpsError } from '../errors.js';
 
 export interface OutputOptions {
   json: boolean;
-  /** stdout is a terminal (colours, live progress). */
-  tty: boolean;
 }
 
 export class Output {

@@ -13,7 +13,7 @@ import { MemoryStream } from '../helpers/snapshots.js';
 function terminal(json: boolean) {
   const stdout = new MemoryStream();
   const stderr = new MemoryStream();
-  return { stdout, stderr, output: new Output({ json, tty: false }, stdout, stderr) };
+  return { stdout, stderr, output: new Output({ json }, stdout, stderr) };
 }
 
 const EVENTS: EngineEvent[] = [
