@@ -14,6 +14,7 @@ import type { Client, ClientChannel, ConnectConfig } from 'ssh2';
 import { BugError, InfrastructureError, UserError } from '../errors.js';
 import type { BrokerSpec, HostKeyPolicy, SshExecutorSettings } from '../inventory/model.js';
 import { commandTimeoutError, signalExitCode, type CommandRunner, type RunOptions, type RunResult } from './runner.js';
+import { ShellSession } from './shell-session.js';
 
 // ---------------------------------------------------------------------------------------
 // known_hosts
@@ -169,6 +170,8 @@ export class SshRunner implements CommandRunner {
   private readonly waiting: Array<() => void> = [];
   /** Rejecters of the commands in flight, so a dropped connection fails them at once. */
   private readonly inFlight = new Set<(error: Error) => void>();
+  /** The long-lived shell most commands run in (see shell-session.ts); undefined when it could not start. */
+  private session?: Promise<ShellSession | undefined>;
 
   constructor(readonly target: SshTarget) {}
 
@@ -315,12 +318,56 @@ export class SshRunner implements CommandRunner {
 
   async run(commandLine: string, options: RunOptions = {}): Promise<RunResult> {
     const client = await this.connection();
+    const inSession = await this.runInIdleSession(client, commandLine, options);
+    if (inSession) return inSession;
     await this.acquire();
     try {
       return await this.exec(client, commandLine, options);
     } finally {
       this.release();
     }
+  }
+
+  /**
+   * Runs the command in the session when it is idle, else returns undefined. A busy session (a
+   * broker stop can wait minutes) does not hold up other commands: they get a channel of their own.
+   */
+  private async runInIdleSession(client: Client, commandLine: string, options: RunOptions): Promise<RunResult | undefined> {
+    if (this.session) {
+      const current = await this.session;
+      if (current && !current.alive) this.session = undefined;
+    }
+    this.session ??= this.openSession(client);
+    const session = await this.session;
+    // Checked and claimed in one synchronous stretch, so two callers never share it.
+    return session?.alive && !session.busy ? session.run(commandLine, options) : undefined;
+  }
+
+  private openSession(client: Client): Promise<ShellSession | undefined> {
+    return new Promise<ShellSession | undefined>((resolve) => {
+      // `exec sh`: the login shell reads its rc files once, then gives way to a plain sh.
+      client.exec('exec sh', (error, stream) => {
+        if (error) {
+          resolve(undefined);
+          return;
+        }
+        const pipes = {
+          stdin: stream,
+          stdout: stream,
+          stderr: stream.stderr,
+          destroy: () => {
+            try {
+              stream.signal('KILL');
+              stream.close();
+            } catch {
+              // the channel may already be gone
+            }
+          },
+        };
+        // Without a working session every command still runs, one channel each.
+        ShellSession.start(pipes, this.where).then(resolve, () => resolve(undefined));
+      });
+    });
   }
 
   private exec(client: Client, commandLine: string, options: RunOptions): Promise<RunResult> {
@@ -392,6 +439,8 @@ export class SshRunner implements CommandRunner {
 
   async close(): Promise<void> {
     this.closed = true;
+    (await this.session?.catch(() => undefined))?.close();
+    this.session = undefined;
     const pending = this.client;
     this.client = undefined;
     const client = await pending?.catch(() => undefined);

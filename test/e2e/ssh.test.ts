@@ -116,6 +116,17 @@ describe('SshRunner against a real sshd', () => {
     expect(Number(sshdChildren.stdout.trim())).toBeLessThanOrEqual(runners.length);
   });
 
+  it('runs sequential commands in one long-lived shell, and a command beside a busy one in a channel of its own', async () => {
+    // Each command is a child of the shell that ran it: one session shell → one parent pid.
+    const parents = [];
+    for (let i = 0; i < 3; i++) parents.push((await runner.run('echo $PPID')).stdout.trim());
+    expect(new Set(parents).size).toBe(1);
+    const busy = runner.run('sleep 1; echo $PPID');
+    const beside = await runner.run('echo $PPID');
+    expect(beside.stdout.trim()).not.toBe(parents[0]);
+    expect((await busy).stdout.trim()).toBe(parents[0]);
+  });
+
   it('times a command out and stays usable', async () => {
     const started = Date.now();
     const error = await runner.run('sleep 10', { timeoutMs: 300 }).catch((e: unknown) => e);
