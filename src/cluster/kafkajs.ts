@@ -106,7 +106,10 @@ const isType = (error: unknown, type: string) => (error as KafkaJsError)?.type =
 const notSupported = (error: unknown) => (error as Error)?.name === 'KafkaJSServerDoesNotSupportApiKey';
 
 export class KafkaJsClusterState implements ClusterState {
-  /** False once a DescribeConfigs for topics was refused (brokers before 0.11.0). */
+  /**
+   * False when the last snapshot's DescribeConfigs was refused (the controller runs a release
+   * before 0.11.0). Asked again on every snapshot: during a binary swap the controller changes.
+   */
   topicConfigsReadable = true;
   private last?: ClusterSnapshot;
 
@@ -199,14 +202,16 @@ export class KafkaJsClusterState implements ClusterState {
 
   private async topicConfigs(names: string[]): Promise<TopicState[]> {
     const none = names.map((name) => ({ name, config: {} }));
-    if (names.length === 0 || !this.topicConfigsReadable) return none;
+    if (names.length === 0) return none;
     try {
       const { resources } = await this.admin.describeConfigs({ resources: names.map((name) => ({ type: RESOURCE.TOPIC, name })), includeSynonyms: false });
-      return names.map((name) => {
+      const states = names.map((name) => {
         const entries = resources.find((r) => r.resourceName === name)?.configEntries ?? [];
         const overrides = entries.filter((e) => (e as { configSource?: number }).configSource === TOPIC_CONFIG_SOURCE && e.configValue !== null);
         return { name, config: Object.fromEntries(overrides.map((e) => [e.configName, e.configValue])) };
       });
+      this.topicConfigsReadable = true;
+      return states;
     } catch (error) {
       if (!notSupported(error)) throw error;
       this.topicConfigsReadable = false;

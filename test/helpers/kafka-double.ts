@@ -10,6 +10,8 @@ import { join } from 'node:path';
 import { freePorts, isAlive, launchDetached, readPidFile, signal, waitGone } from '../../src/sandbox/processes.js';
 // @ts-expect-error the double is plain JavaScript (it runs under bare node as a broker process)
 import { clusterView, createCluster, createInstall, serverProperties, setFaults } from '../fakes/kafka-double/cluster.mjs';
+import { stringify } from 'yaml';
+import type { SshAccess } from '../../src/sandbox/inventory-file.js';
 import { waitFor } from './faults.js';
 
 export interface DoubleBroker {
@@ -131,6 +133,33 @@ export class DoubleCluster {
   log(id: number): string {
     const file = this.broker(id).logFile;
     return existsSync(file) ? readFileSync(file, 'utf8') : '';
+  }
+
+  /**
+   * An inventory for this cluster in the format of examples/inventory.yaml: every broker
+   * reached over `ssh`, run through its install symlink, and the state read with the admin
+   * API through the brokers' listeners (no ZooKeeper: the double has none).
+   */
+  inventory(ssh: SshAccess, cluster = 'double'): string {
+    return stringify({
+      cluster,
+      state: { bootstrapServers: this.bootstrap() },
+      executor: { kind: 'ssh', knownHosts: ssh.knownHostsFile, hostKeyPolicy: 'strict', connectTimeoutSeconds: 10 },
+      defaults: {
+        ssh: { user: ssh.user, port: ssh.port, identityFile: ssh.userKeyFile },
+        installs: this.installs,
+        stop: { signal: 'SIGINT', timeoutSeconds: 30 },
+        startTimeoutSeconds: 30,
+      },
+      brokers: this.brokers.map((b) => ({
+        id: b.id,
+        host: '127.0.0.1',
+        configPath: b.configPath,
+        installLink: b.installLink,
+        logFile: b.logFile,
+        run: { command: b.command, pidFile: b.pidFile, outputFile: b.outputFile, env: this.env(b) },
+      })),
+    });
   }
 
   /** Stops every broker (SIGINT, then SIGKILL), removes the directory; returns the pids still alive (should be none). */
