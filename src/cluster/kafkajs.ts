@@ -100,9 +100,13 @@ interface KafkaJsModule {
   logLevel: { NOTHING: number };
 }
 
-type KafkaJsError = Error & { type?: string; retriable?: boolean };
+type KafkaJsError = Error & { type?: string; retriable?: boolean; cause?: unknown };
 
-const isType = (error: unknown, type: string) => (error as KafkaJsError)?.type === type;
+/** kafkajs wraps the protocol error in KafkaJSNumberOfRetriesExceeded once its retries are spent. */
+function isType(error: unknown, type: string): boolean {
+  for (let e = error as KafkaJsError | undefined; e; e = e.cause as KafkaJsError | undefined) if (e.type === type) return true;
+  return false;
+}
 const notSupported = (error: unknown) => (error as Error)?.name === 'KafkaJSServerDoesNotSupportApiKey';
 
 export class KafkaJsClusterState implements ClusterState {

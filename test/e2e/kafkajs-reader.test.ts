@@ -1,0 +1,144 @@
+/**
+ * KafkaJsClusterState (src/cluster/kafkajs.ts) against kafka-double brokers: what it reads
+ * must be what the brokers answer, across releases, stops, restarts and leaderless partitions.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KafkaJsClusterState, POLL_INTERVAL_MS } from '../../src/cluster/kafkajs.js';
+import type { ClusterSnapshot } from '../../src/cluster/port.js';
+import { InfrastructureError } from '../../src/errors.js';
+import { loadInventory } from '../../src/inventory/load.js';
+import { freePorts, isAlive } from '../../src/sandbox/processes.js';
+import { openConnections } from '../../src/services/connections.js';
+import { waitFor } from '../helpers/faults.js';
+import { createDoubleCluster, type DoubleCluster } from '../helpers/kafka-double.js';
+
+const TOPICS = [
+  { name: 'orders', replicas: [[1, 2, 3], [2, 3, 1]], config: { 'min.insync.replicas': '2', 'cleanup.policy': 'compact' } },
+  { name: 'audit', replicas: [[2, 3]] },
+];
+const clusters: DoubleCluster[] = [];
+const readers: KafkaJsClusterState[] = [];
+
+async function start(name: string, release: string, ibp: string, lmfv: string): Promise<DoubleCluster> {
+  const c = await createDoubleCluster(name, { releases: [release], brokers: [1, 2, 3], topics: TOPICS, ibp, lmfv, defaults: { controlledShutdownMs: 500, catchUpMs: 300 } });
+  clusters.push(c);
+  await c.startAll();
+  return c;
+}
+
+async function reader(c: DoubleCluster, servers = c.bootstrap()): Promise<KafkaJsClusterState> {
+  const r = await KafkaJsClusterState.connect({ bootstrapServers: servers }, { connectTimeoutMs: 3_000 });
+  readers.push(r);
+  return r;
+}
+
+/** The snapshot the double's state says the brokers should give. */
+function expected(c: DoubleCluster): Omit<ClusterSnapshot, 'topics'> {
+  const view = c.view();
+  return {
+    brokers: view.brokers.map((b) => b.id),
+    ...(view.controller === undefined ? {} : { controller: view.controller }),
+    partitions: view.topics
+      .flatMap((t) => t.partitions.map((p) => ({ topic: t.name, partition: p.partition, replicas: p.replicas, isr: p.isr, leader: p.leader })))
+      .sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition),
+  };
+}
+
+afterAll(async () => {
+  for (const r of readers) await r.close().catch(() => undefined);
+  for (const c of clusters) expect(await c.teardown()).toEqual([]);
+});
+
+describe('on 0.11.0 brokers', () => {
+  let c: DoubleCluster;
+  let r: KafkaJsClusterState;
+  beforeAll(async () => {
+    c = await start('reader-0110', '0.11.0.3', '0.11.0', '0.10.2');
+    r = await reader(c, [c.bootstrap()[0] as string]);
+  });
+
+  it('reads brokers, controller, leader/replicas/ISR and the topic overrides only', async () => {
+    const snapshot = await r.snapshot();
+    expect(snapshot).toMatchObject(expected(c));
+    expect(snapshot.topics).toEqual([
+      { name: 'audit', config: {} },
+      { name: 'orders', config: { 'cleanup.policy': 'compact', 'min.insync.replicas': '2' } },
+    ]);
+    expect(r.topicConfigsReadable).toBe(true);
+  });
+
+  it('reads each broker IBP and LMFV from the broker itself', async () => {
+    expect(await r.brokerVersions()).toEqual({ 1: { ibp: '0.11.0', lmfv: '0.10.2' }, 2: { ibp: '0.11.0', lmfv: '0.10.2' }, 3: { ibp: '0.11.0', lmfv: '0.10.2' } });
+  });
+
+  it('follows a controlled shutdown and a restart, even of the broker it bootstrapped from', async () => {
+    const pid = c.pid(1) as number;
+    process.kill(pid, 'SIGINT');
+    const during = await r.snapshot();
+    expect(during.brokers).toContain(1); // still registered while it shuts down…
+    expect(during.partitions.every((p) => !p.isr.includes(1) && p.leader !== 1)).toBe(true); // …but in no ISR
+    await waitFor('broker 1 gone', 5_000, () => !isAlive(pid), 20);
+    expect(await r.snapshot()).toMatchObject(expected(c));
+    expect((await r.snapshot()).brokers).toEqual([2, 3]);
+    await c.start(1);
+    await waitFor('broker 1 back in the ISR as read by kafkajs', 10_000, async () => (await r.snapshot()).partitions.every((p) => p.isr.includes(1) || !p.replicas.includes(1)), 100);
+    expect(await r.snapshot()).toMatchObject(expected(c));
+  });
+
+  it('a leaderless partition (kafkajs refuses the whole answer) holds every gate: its topic reads as leaderless with an empty ISR', async () => {
+    await r.snapshot();
+    const pids = [2, 3].map((id) => c.pid(id) as number);
+    for (const pid of pids) process.kill(pid, 'SIGINT');
+    await waitFor('brokers 2 and 3 gone', 5_000, () => pids.every((p) => !isAlive(p)), 20);
+    const snapshot = await r.snapshot();
+    expect(snapshot.partitions.filter((p) => p.topic === 'audit')).toEqual([{ topic: 'audit', partition: 0, replicas: [2, 3], isr: [], leader: -1 }]);
+    for (const id of [2, 3]) await c.start(id);
+    await waitFor('all back', 10_000, () => c.inSync(), 50);
+    expect(await r.snapshot()).toMatchObject(expected(c));
+  });
+
+  it('changed() only spaces the reads: there are no watches in the admin API', async () => {
+    const started = Date.now();
+    await r.changed(60_000);
+    expect(Date.now() - started).toBeLessThan(POLL_INTERVAL_MS + 1_000);
+  });
+});
+
+describe('on 0.10.2 brokers', () => {
+  it('reads the partitions but no topic overrides and no broker versions (DescribeConfigs came in 0.11.0)', async () => {
+    const c = await start('reader-0102', '0.10.2.1', '0.10.2', '0.10.2');
+    const r = await reader(c);
+    const snapshot = await r.snapshot();
+    expect(snapshot).toMatchObject(expected(c));
+    expect(snapshot.topics).toEqual([{ name: 'audit', config: {} }, { name: 'orders', config: {} }]);
+    expect(r.topicConfigsReadable).toBe(false);
+    expect(await r.brokerVersions()).toEqual({});
+  });
+});
+
+describe('choosing and connecting', () => {
+  it('openConnections reads through kafkajs when the inventory gives bootstrap servers and no ZooKeeper', async () => {
+    const c = clusters[0] as DoubleCluster;
+    const file = join(c.root, 'inventory.yaml');
+    writeFileSync(file, c.inventory({ port: 22, user: 'nobody', knownHostsFile: '/dev/null', userKeyFile: '/dev/null' }));
+    const connections = openConnections(loadInventory(file));
+    try {
+      const state = await connections.cluster();
+      expect(state).toBeInstanceOf(KafkaJsClusterState);
+      expect((await state.snapshot()).brokers).toEqual([1, 2, 3]);
+    } finally {
+      await connections.close();
+    }
+  });
+
+  it('nothing listening: a retriable infrastructure error that says what to check', async () => {
+    const [port] = await freePorts(1);
+    const error = await KafkaJsClusterState.connect({ bootstrapServers: [`127.0.0.1:${port}`] }, { connectTimeoutMs: 500 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InfrastructureError);
+    expect(error).toMatchObject({ code: 'KAFKA_UNREACHABLE', retriable: true, exitCode: 3 });
+    expect((error as InfrastructureError).action).toMatch(/state\.bootstrapServers/);
+    expect((error as InfrastructureError).action).toMatch(/state\.zookeeper/);
+  });
+});
