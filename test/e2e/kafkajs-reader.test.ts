@@ -2,7 +2,8 @@
  * KafkaJsClusterState (src/cluster/kafkajs.ts) against kafka-double brokers: what it reads
  * must be what the brokers answer, across releases, stops, restarts and leaderless partitions.
  */
-import { writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KafkaJsClusterState, POLL_INTERVAL_MS } from '../../src/cluster/kafkajs.js';
@@ -140,5 +141,65 @@ describe('choosing and connecting', () => {
     expect(error).toMatchObject({ code: 'KAFKA_UNREACHABLE', retriable: true, exitCode: 3 });
     expect((error as InfrastructureError).action).toMatch(/state\.bootstrapServers/);
     expect((error as InfrastructureError).action).toMatch(/state\.zookeeper/);
+  });
+});
+
+describe('TLS and SASL, on the wire', () => {
+  const PASSWORD = 'pa55-w0rd!';
+  const users = { ops: PASSWORD };
+
+  /** A self-signed certificate for 127.0.0.1 (server and client), its key and cert in one PEM file. */
+  function certificate(dir: string): { pem: string; cert: string } {
+    const key = join(dir, 'key.pem');
+    const cert = join(dir, 'cert.pem');
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', key, '-out', cert], { stdio: 'ignore' });
+    const pem = join(dir, 'keystore.pem');
+    writeFileSync(pem, readFileSync(key, 'utf8') + readFileSync(cert, 'utf8'));
+    return { pem, cert };
+  }
+
+  async function secured(name: string, release: string, protocol: 'SSL' | 'SASL_PLAINTEXT' | 'SASL_SSL', tlsDir?: { pem: string; cert: string }): Promise<DoubleCluster> {
+    const security: Record<string, string> = { 'sasl.enabled.mechanisms': 'PLAIN,SCRAM-SHA-256,SCRAM-SHA-512' };
+    if (tlsDir) Object.assign(security, { 'ssl.keystore.type': 'PEM', 'ssl.keystore.location': tlsDir.pem, 'ssl.client.auth': 'required', 'ssl.truststore.type': 'PEM', 'ssl.truststore.location': tlsDir.cert });
+    const c = await createDoubleCluster(name, { releases: [release], brokers: [1, 2, 3], topics: TOPICS, users, protocol, security });
+    clusters.push(c);
+    await c.startAll();
+    return c;
+  }
+
+  it.each(['plain', 'scram-sha-256', 'scram-sha-512'] as const)('SASL %s over TLS with a client certificate (2.8: SaslAuthenticate), password from the environment', async (mechanism) => {
+    const dir = (clusters[0] as DoubleCluster).root;
+    const tls = certificate(dir);
+    const c = await secured(`tls-${mechanism}`, '2.8.2', 'SASL_SSL', tls);
+    process.env.KAFKA_OPS_TEST_PASSWORD = PASSWORD;
+    const r = await KafkaJsClusterState.connect(
+      { bootstrapServers: c.bootstrap(), tls: { caFile: tls.cert, certFile: tls.cert, keyFile: tls.pem, rejectUnauthorized: true }, sasl: { mechanism, username: 'ops', passwordEnv: 'KAFKA_OPS_TEST_PASSWORD' } },
+      { connectTimeoutMs: 3_000 },
+    );
+    readers.push(r);
+    expect(await r.snapshot()).toMatchObject(expected(c));
+    expect((await r.snapshot()).topics.find((t) => t.name === 'orders')?.config).toEqual({ 'cleanup.policy': 'compact', 'min.insync.replicas': '2' });
+  });
+
+  it('SASL SCRAM-SHA-512 on 0.10.2 (raw tokens after SaslHandshake v0), password from a file', async () => {
+    const c = await secured('raw-scram', '0.10.2.1', 'SASL_PLAINTEXT');
+    const file = join(c.root, 'password');
+    writeFileSync(file, `${PASSWORD}\n`);
+    const r = await KafkaJsClusterState.connect({ bootstrapServers: c.bootstrap(), sasl: { mechanism: 'scram-sha-512', username: 'ops', passwordFile: file } }, { connectTimeoutMs: 3_000 });
+    readers.push(r);
+    expect(await r.snapshot()).toMatchObject(expected(c));
+  });
+
+  it('a wrong password or no TLS where TLS is required: KAFKA_UNREACHABLE, and the password is in no message', async () => {
+    const c = clusters.at(-1) as DoubleCluster; // the SASL_PLAINTEXT 0.10.2 cluster
+    process.env.KAFKA_OPS_TEST_WRONG = 'not-the-password';
+    for (const mechanism of ['plain', 'scram-sha-256'] as const) {
+      const error = await KafkaJsClusterState.connect({ bootstrapServers: c.bootstrap(), sasl: { mechanism, username: 'ops', passwordEnv: 'KAFKA_OPS_TEST_WRONG' } }, { connectTimeoutMs: 2_000 }).catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 'KAFKA_UNREACHABLE' });
+      expect(JSON.stringify((error as InfrastructureError).toJSON())).not.toMatch(/not-the-password|pa55/);
+    }
+    const tlsCluster = clusters.find((x) => x.root.includes('tls-plain')) as DoubleCluster;
+    const error = await KafkaJsClusterState.connect({ bootstrapServers: tlsCluster.bootstrap() }, { connectTimeoutMs: 1_000 }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'KAFKA_UNREACHABLE' });
   });
 });

@@ -41,6 +41,11 @@ export interface DoubleClusterOptions {
   ibp?: string;
   lmfv?: string;
   defaults?: { controlledShutdownMs?: number; catchUpMs?: number; startDelayMs?: number };
+  /** Listener security: PLAINTEXT (default), SSL, SASL_PLAINTEXT or SASL_SSL, with its server.properties keys. */
+  protocol?: 'PLAINTEXT' | 'SSL' | 'SASL_PLAINTEXT' | 'SASL_SSL';
+  security?: Record<string, string>;
+  /** SASL users (PLAIN and SCRAM). */
+  users?: Record<string, string>;
 }
 
 export class DoubleCluster {
@@ -55,7 +60,7 @@ export class DoubleCluster {
     ports: number[],
   ) {
     this.stateDir = join(root, 'state');
-    createCluster(this.stateDir, { topics: options.topics, defaults: options.defaults });
+    createCluster(this.stateDir, { topics: options.topics, defaults: options.defaults, users: options.users });
     for (const release of options.releases) this.installs[release] = createInstall(join(root, `kafka_2.11-${release}`), release);
     const first = this.installs[options.releases[0] as string] as string;
     options.brokers.forEach((id, i) => {
@@ -74,7 +79,7 @@ export class DoubleCluster {
         outputFile: join(dir, 'broker.out'),
         command: [join(dir, 'kafka', 'bin', 'kafka-server-start.sh'), join(dir, 'server.properties')],
       };
-      writeFileSync(broker.configPath, serverProperties({ id, port: broker.port, ibp: options.ibp, lmfv: options.lmfv }));
+      writeFileSync(broker.configPath, serverProperties({ id, port: broker.port, ibp: options.ibp, lmfv: options.lmfv, protocol: options.protocol, extra: options.security }));
       symlinkSync(first, broker.installLink);
       this.brokers.push(broker);
     });

@@ -2,11 +2,14 @@
 // normally through <install>/bin/kafka-server-start.sh. Behaviour: SPEC.md.
 import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
 import { join } from 'node:path';
 import {
   API, CONFIG_SOURCE, ERROR, RESOURCE, Framer, apiVersionsOf, apiVersionsResponse, describeConfigsResponse,
-  familyIndex, frameResponse, metadataResponse, parseDescribeConfigsRequest, parseHeader, parseMetadataRequest,
+  familyIndex, frameResponse, frameToken, metadataResponse, parseDescribeConfigsRequest, parseHeader, parseMetadataRequest,
+  saslAuthenticateResponse, saslHandshakeResponse,
 } from './protocol.mjs';
+import { MECHANISMS, saslServer } from './sasl.mjs';
 import { clusterView, readCluster, readFaults, register, unregister } from './state.mjs';
 
 const [installArg, configFile] = process.argv.slice(2);
@@ -47,11 +50,25 @@ const jars = readdirSync(join(install, 'libs')).map((n) => /^kafka_\d+(?:\.\d+)+
 const release = jars[0];
 if (!release || familyIndex(release) < 0) fatal(`no libs/kafka_*.jar of a known release in ${install}`);
 
-const listener = /^PLAINTEXT:\/\/([^:]*):(\d+)$/.exec(props.listeners ?? '');
-const host = listener ? listener[1] : (props['host.name'] ?? '127.0.0.1');
-const port = Number(listener ? listener[2] : props.port);
+const listener = /^(PLAINTEXT|SSL|SASL_PLAINTEXT|SASL_SSL):\/\/([^:]*):(\d+)$/.exec(props.listeners ?? '');
+const protocol = listener ? listener[1] : 'PLAINTEXT';
+const host = listener ? listener[2] : (props['host.name'] ?? '127.0.0.1');
+const port = Number(listener ? listener[3] : props.port);
 if (host !== '127.0.0.1') fatal(`the double listens on 127.0.0.1 only, not ${host}`);
-if (!Number.isInteger(port) || port <= 0) fatal('no PLAINTEXT listener port in listeners= or port=');
+if (!Number.isInteger(port) || port <= 0) fatal('no listener port in listeners= or port=');
+const tls = protocol === 'SSL' || protocol === 'SASL_SSL';
+const sasl = protocol.startsWith('SASL_');
+const saslMechanisms = (props['sasl.enabled.mechanisms'] ?? 'PLAIN').split(',').map((m) => m.trim()).filter((m) => MECHANISMS.includes(m));
+function tlsOptions() {
+  if (props['ssl.keystore.type'] !== 'PEM' || !props['ssl.keystore.location']) fatal('an SSL listener needs ssl.keystore.type=PEM and ssl.keystore.location');
+  const pem = readFileSync(props['ssl.keystore.location'], 'utf8');
+  const clientAuth = props['ssl.client.auth'] === 'required';
+  return {
+    key: pem, cert: pem,
+    requestCert: clientAuth, rejectUnauthorized: clientAuth,
+    ...(clientAuth ? { ca: readFileSync(props['ssl.truststore.location'], 'utf8') } : {}),
+  };
+}
 
 const ibp = props['inter.broker.protocol.version'] ?? release;
 const lmfv = props['log.message.format.version'] ?? ibp;
@@ -96,11 +113,30 @@ function answerConfig(resource) {
   return { error: ERROR.INVALID_REQUEST, message: `resource type ${resource.type} not supported`, entries: [] };
 }
 
-/** The response body, or undefined to close the connection (unknown API or version). */
-function handle({ apiKey, apiVersion, body }) {
+/** The response body, or undefined to close the connection (unknown API or version, or not authenticated yet). */
+function handle({ apiKey, apiVersion, body }, conn) {
   const range = supported.get(apiKey);
   if (apiKey === API.ApiVersions) return apiVersionsResponse(apiVersion, supported);
   if (!range || apiVersion < range[0] || apiVersion > range[1]) return undefined;
+  if (apiKey === API.SaslHandshake) {
+    const mechanism = body.string();
+    if (!sasl || !saslMechanisms.includes(mechanism)) return saslHandshakeResponse(ERROR.UNSUPPORTED_SASL_MECHANISM, saslMechanisms);
+    conn.auth = saslServer(mechanism, cluster.users ?? {});
+    // Handshake v0: the tokens follow without Kafka headers; v1: inside SaslAuthenticate requests.
+    conn.raw = apiVersion === 0;
+    return saslHandshakeResponse(ERROR.NONE, saslMechanisms);
+  }
+  if (apiKey === API.SaslAuthenticate) {
+    if (!conn.auth) return undefined;
+    const result = conn.auth.step(body.bytes());
+    if (result.error) {
+      log('INFO', `Failed authentication with /127.0.0.1 (${result.error}) (org.apache.kafka.common.network.Selector)`);
+      return saslAuthenticateResponse(apiVersion, ERROR.SASL_AUTHENTICATION_FAILED, result.error, Buffer.alloc(0));
+    }
+    if (result.done) conn.authenticated = true;
+    return saslAuthenticateResponse(apiVersion, ERROR.NONE, null, result.reply ?? Buffer.alloc(0));
+  }
+  if (!conn.authenticated) return undefined;
   if (apiKey === API.Metadata) {
     const view = clusterView(stateDir);
     return metadataResponse(apiVersion, view, parseMetadataRequest(apiVersion, body));
@@ -112,16 +148,32 @@ function handle({ apiKey, apiVersion, body }) {
   return undefined;
 }
 
+/** A raw SASL token (after SaslHandshake v0): answered with a raw token, or the connection closed on failure. */
+function rawToken(token, conn, socket) {
+  const result = conn.auth.step(token);
+  if (result.error) {
+    log('INFO', `Failed authentication with /127.0.0.1 (${result.error}) (org.apache.kafka.common.network.Selector)`);
+    return socket.destroy();
+  }
+  if (result.done) {
+    conn.authenticated = true;
+    conn.raw = false;
+  }
+  socket.write(frameToken(result.reply ?? Buffer.alloc(0)));
+}
+
 const sockets = new Set();
-const server = createServer((socket) => {
+function onConnection(socket) {
   sockets.add(socket);
   socket.on('close', () => sockets.delete(socket));
   socket.on('error', () => undefined);
+  const conn = { authenticated: !sasl, raw: false, auth: undefined };
   const framer = new Framer((frame) => {
+    if (conn.raw) return rawToken(frame, conn, socket);
     let response;
     const request = parseHeader(frame);
     try {
-      response = handle(request);
+      response = handle(request, conn);
     } catch (error) {
       log('ERROR', `request ${request.apiKey} v${request.apiVersion} failed: ${error.message}`);
     }
@@ -129,7 +181,8 @@ const server = createServer((socket) => {
     else socket.write(frameResponse(request.correlationId, response));
   });
   socket.on('data', (data) => framer.feed(data));
-});
+}
+const server = tls ? createTlsServer(tlsOptions(), onConnection) : createServer(onConnection);
 
 let stopping = false;
 function shutdown(signal) {

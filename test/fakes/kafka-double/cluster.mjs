@@ -9,7 +9,7 @@ export const BROKER_SCRIPT = fileURLToPath(new URL('./broker.mjs', import.meta.u
 const sq = (s) => `'${String(s).replace(/'/g, `'\\''`)}'`;
 
 /**
- * spec: { clusterId?, topics: [{ name, replicas: number[][], config? }],
+ * spec: { clusterId?, users?: { name: password }, topics: [{ name, replicas: number[][], config? }],
  *         defaults?: { controlledShutdownMs?, catchUpMs?, startDelayMs? } }
  */
 export function createCluster(dir, spec) {
@@ -18,6 +18,8 @@ export function createCluster(dir, spec) {
   writeJsonAtomic(clusterFile(dir), {
     clusterId: spec.clusterId ?? 'kafka-double',
     topics: spec.topics,
+    // SASL users (PLAIN and SCRAM) live here, as SCRAM credentials live in ZooKeeper.
+    users: spec.users ?? {},
     defaults: { controlledShutdownMs: 300, catchUpMs: 500, startDelayMs: 0, ...spec.defaults },
   });
 }
@@ -48,8 +50,8 @@ export function setFaults(dir, id, faults) {
 }
 
 /** server.properties text of a double broker. */
-export function serverProperties({ id, port, ibp, lmfv, extra = {} }) {
-  const lines = [`broker.id=${id}`, `listeners=PLAINTEXT://127.0.0.1:${port}`, 'zookeeper.connect=127.0.0.1:2181', `log.dirs=/tmp/kafka-double-${id}`];
+export function serverProperties({ id, port, ibp, lmfv, protocol = 'PLAINTEXT', extra = {} }) {
+  const lines = [`broker.id=${id}`, `listeners=${protocol}://127.0.0.1:${port}`, 'zookeeper.connect=127.0.0.1:2181', `log.dirs=/tmp/kafka-double-${id}`];
   if (ibp) lines.push(`inter.broker.protocol.version=${ibp}`);
   if (lmfv) lines.push(`log.message.format.version=${lmfv}`);
   for (const [k, v] of Object.entries(extra)) lines.push(`${k}=${v}`);

@@ -82,6 +82,8 @@ describe('a 0.10.2.1 double', () => {
     expect(v0.error).toBe(0);
     expect(v0.versions.get(3)).toEqual([0, 2]); // Metadata
     expect(v0.versions.has(32)).toBe(false); // no DescribeConfigs before 0.11.0
+    expect(v0.versions.get(17)).toEqual([0, 0]); // SaslHandshake v0 only: raw SASL tokens follow it
+    expect(v0.versions.has(36)).toBe(false); // no SaslAuthenticate before 1.0
     const v2 = parseApiVersions((await rawRequest(port, 18, 2)) as Buffer);
     expect(v2.error).toBe(35);
     expect(v2.versions.get(18)).toEqual([0, 0]);

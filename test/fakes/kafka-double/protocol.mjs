@@ -1,8 +1,8 @@
 // Kafka wire protocol, the small part the double speaks (non-flexible versions only).
 // Plain JavaScript so each simulated broker runs under bare `node`, like a real broker's launcher.
 
-export const API = { Metadata: 3, ApiVersions: 18, DescribeConfigs: 32 };
-export const ERROR = { NONE: 0, UNKNOWN_TOPIC_OR_PARTITION: 3, LEADER_NOT_AVAILABLE: 5, UNSUPPORTED_VERSION: 35, INVALID_REQUEST: 42 };
+export const API = { Metadata: 3, SaslHandshake: 17, ApiVersions: 18, DescribeConfigs: 32, SaslAuthenticate: 36 };
+export const ERROR = { NONE: 0, UNKNOWN_TOPIC_OR_PARTITION: 3, LEADER_NOT_AVAILABLE: 5, UNSUPPORTED_SASL_MECHANISM: 33, UNSUPPORTED_VERSION: 35, INVALID_REQUEST: 42, SASL_AUTHENTICATION_FAILED: 58 };
 export const RESOURCE = { TOPIC: 2, BROKER: 4 };
 export const CONFIG_SOURCE = { TOPIC_CONFIG: 1, STATIC_BROKER_CONFIG: 4, DEFAULT_CONFIG: 5 };
 
@@ -26,6 +26,8 @@ export function apiVersionsOf(release) {
   versions.set(API.ApiVersions, [0, at('2.0') ? 2 : at('0.11.0') ? 1 : 0]);
   versions.set(API.Metadata, [0, at('2.0') ? 6 : at('1.0') ? 5 : at('0.11.0') ? 4 : at('0.10.1') ? 2 : 1]);
   if (at('0.11.0')) versions.set(API.DescribeConfigs, [0, at('2.0') ? 2 : at('1.1') ? 1 : 0]);
+  versions.set(API.SaslHandshake, [0, at('1.0') ? 1 : 0]);
+  if (at('1.0')) versions.set(API.SaslAuthenticate, [0, at('2.2') ? 1 : 0]);
   return versions;
 }
 
@@ -46,6 +48,12 @@ export class Reader {
     return value;
   }
   string() { return this.nullableString() ?? ''; }
+  bytes() {
+    const length = this.int32();
+    const value = this.buffer.subarray(this.offset, this.offset + Math.max(0, length));
+    this.offset += Math.max(0, length);
+    return value;
+  }
   /** null for a null array (length -1). */
   nullableArray(item) {
     const length = this.int32();
@@ -70,6 +78,8 @@ export class Writer {
     return this;
   }
   string(v) { return this.nullableString(v ?? ''); }
+  bytes(v) { this.int32(v.length); this.chunks.push(Buffer.from(v)); return this; }
+  int64(v) { return this.push(8, (b) => b.writeBigInt64BE(BigInt(v))); }
   array(items, write) { this.int32(items.length); for (const item of items) write(this, item); return this; }
   int32Array(items) { return this.array(items, (w, v) => w.int32(v)); }
   toBuffer() { return Buffer.concat(this.chunks); }
@@ -175,4 +185,21 @@ export function describeConfigsResponse(version, resources, answer) {
     });
   });
   return w.toBuffer();
+}
+
+export function saslHandshakeResponse(error, mechanisms) {
+  return new Writer().int16(error).array(mechanisms, (w, m) => w.string(m)).toBuffer();
+}
+
+export function saslAuthenticateResponse(version, error, message, token) {
+  const w = new Writer().int16(error).nullableString(message).bytes(token);
+  if (version >= 1) w.int64(0); // session_lifetime_ms: no re-authentication
+  return w.toBuffer();
+}
+
+/** A raw SASL token frame (SaslHandshake v0 before 1.0: tokens without a Kafka header). */
+export function frameToken(token) {
+  const size = Buffer.alloc(4);
+  size.writeInt32BE(token.length);
+  return Buffer.concat([size, token]);
 }
