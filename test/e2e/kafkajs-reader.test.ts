@@ -107,15 +107,26 @@ describe('on 0.11.0 brokers', () => {
   });
 });
 
-describe('on 0.10.2 brokers', () => {
-  it('reads the partitions but no topic overrides and no broker versions (DescribeConfigs came in 0.11.0)', async () => {
-    const c = await start('reader-0102', '0.10.2.1', '0.10.2', '0.10.2');
+describe('across ZooKeeper-mode releases (each advertising its own API versions)', () => {
+  it.each([
+    ['0.10.0.1', '0.10.0', false],
+    ['0.10.2.1', '0.10.2', false],
+    ['1.1.1', '1.1', true],
+    ['2.8.2', '2.8', true],
+    ['3.9.0', '3.9', true],
+  ] as const)('%s: partitions always; topic overrides and broker versions only with DescribeConfigs (0.11.0+)', async (release, ibp, describable) => {
+    const c = await start(`reader-${release}`, release, ibp, ibp);
     const r = await reader(c);
     const snapshot = await r.snapshot();
     expect(snapshot).toMatchObject(expected(c));
-    expect(snapshot.topics).toEqual([{ name: 'audit', config: {} }, { name: 'orders', config: {} }]);
-    expect(r.topicConfigsReadable).toBe(false);
-    expect(await r.brokerVersions()).toEqual({});
+    expect(r.topicConfigsReadable).toBe(describable);
+    const orders = snapshot.topics.find((t) => t.name === 'orders')?.config;
+    expect(orders).toEqual(describable ? { 'cleanup.policy': 'compact', 'min.insync.replicas': '2' } : {});
+    const versions = await r.brokerVersions();
+    expect(versions).toEqual(describable ? { 1: { ibp, lmfv: ibp }, 2: { ibp, lmfv: ibp }, 3: { ibp, lmfv: ibp } } : {});
+    await r.close();
+    expect(await c.teardown()).toEqual([]);
+    clusters.splice(clusters.indexOf(c), 1);
   });
 });
 
