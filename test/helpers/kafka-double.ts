@@ -4,12 +4,12 @@
  * symlink, a log directory and a pid file, laid out as the SSH adapter expects a real host.
  * Brokers are started the way the sandbox starts real ones (SIGINT at its default).
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePorts, isAlive, launchDetached, readPidFile, signal, waitGone } from '../../src/sandbox/processes.js';
 // @ts-expect-error the double is plain JavaScript (it runs under bare node as a broker process)
-import { clusterView, createCluster, createInstall, serverProperties, setFaults } from '../fakes/kafka-double/cluster.mjs';
+import { clusterView, createBrokerLayout, createCluster, createInstall, doubleInventory, setFaults } from '../fakes/kafka-double/cluster.mjs';
 import { stringify } from 'yaml';
 import type { SshAccess } from '../../src/sandbox/inventory-file.js';
 import { waitFor } from './faults.js';
@@ -25,6 +25,8 @@ export interface DoubleBroker {
   pidFile: string;
   outputFile: string;
   command: string[];
+  /** The environment the broker process needs (also what the inventory's run.env gives). */
+  env: Record<string, string>;
 }
 
 export interface DoubleTopic {
@@ -64,30 +66,9 @@ export class DoubleCluster {
     for (const release of options.releases) this.installs[release] = createInstall(join(root, `kafka_2.11-${release}`), release);
     const first = this.installs[options.releases[0] as string] as string;
     options.brokers.forEach((id, i) => {
-      const dir = join(root, `broker-${id}`);
-      const logDir = join(dir, 'logs');
-      mkdirSync(logDir, { recursive: true });
-      const broker: DoubleBroker = {
-        id,
-        port: ports[i] as number,
-        dir,
-        configPath: join(dir, 'server.properties'),
-        installLink: join(dir, 'kafka'),
-        logDir,
-        logFile: join(logDir, 'server.log'),
-        pidFile: join(dir, 'broker.pid'),
-        outputFile: join(dir, 'broker.out'),
-        command: [join(dir, 'kafka', 'bin', 'kafka-server-start.sh'), join(dir, 'server.properties')],
-      };
-      writeFileSync(broker.configPath, serverProperties({ id, port: broker.port, ibp: options.ibp, lmfv: options.lmfv, protocol: options.protocol, extra: options.security }));
-      symlinkSync(first, broker.installLink);
-      this.brokers.push(broker);
+      const properties = { port: ports[i], ibp: options.ibp, lmfv: options.lmfv, protocol: options.protocol, extra: options.security };
+      this.brokers.push(createBrokerLayout(root, this.stateDir, id, first, properties));
     });
-  }
-
-  /** The environment a broker process needs (also what the inventory's run.env gives). */
-  env(broker: DoubleBroker): Record<string, string> {
-    return { KAFKA_DOUBLE_STATE: this.stateDir, LOG_DIR: broker.logDir, KAFKA_DOUBLE_MAX_LIFETIME_S: '600' };
   }
 
   broker(id: number): DoubleBroker {
@@ -102,7 +83,7 @@ export class DoubleCluster {
 
   async start(id: number): Promise<number> {
     const b = this.broker(id);
-    const pid = await launchDetached({ command: b.command, pidFile: b.pidFile, outputFile: b.outputFile, env: this.env(b) });
+    const pid = await launchDetached({ command: b.command, pidFile: b.pidFile, outputFile: b.outputFile, env: b.env });
     this.seen.add(pid);
     return pid;
   }
@@ -146,25 +127,7 @@ export class DoubleCluster {
    * API through the brokers' listeners (no ZooKeeper: the double has none).
    */
   inventory(ssh: SshAccess, cluster = 'double'): string {
-    return stringify({
-      cluster,
-      state: { bootstrapServers: this.bootstrap() },
-      executor: { kind: 'ssh', knownHosts: ssh.knownHostsFile, hostKeyPolicy: 'strict', connectTimeoutSeconds: 10 },
-      defaults: {
-        ssh: { user: ssh.user, port: ssh.port, identityFile: ssh.userKeyFile },
-        installs: this.installs,
-        stop: { signal: 'SIGINT', timeoutSeconds: 30 },
-        startTimeoutSeconds: 30,
-      },
-      brokers: this.brokers.map((b) => ({
-        id: b.id,
-        host: '127.0.0.1',
-        configPath: b.configPath,
-        installLink: b.installLink,
-        logFile: b.logFile,
-        run: { command: b.command, pidFile: b.pidFile, outputFile: b.outputFile, env: this.env(b) },
-      })),
-    });
+    return stringify(doubleInventory({ cluster, brokers: this.brokers, installs: this.installs, ssh }));
   }
 
   /** Stops every broker (SIGINT, then SIGKILL), removes the directory; returns the pids still alive (should be none). */

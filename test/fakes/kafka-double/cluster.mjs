@@ -1,5 +1,5 @@
 // Setting up a kafka-double cluster for a test: the state directory, install directories, faults.
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { clusterView, faultsFile, writeJsonAtomic, clusterFile, liveRegistrations } from './state.mjs';
@@ -56,6 +56,60 @@ export function serverProperties({ id, port, ibp, lmfv, protocol = 'PLAINTEXT', 
   if (lmfv) lines.push(`log.message.format.version=${lmfv}`);
   for (const [k, v] of Object.entries(extra)) lines.push(`${k}=${v}`);
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * One broker's host layout, as the SSH adapter expects a real host: server.properties, an
+ * install symlink pointing at `install`, a log directory, pid and output files, and the
+ * command that starts it through the symlink. `properties`: serverProperties() options.
+ */
+export function createBrokerLayout(root, stateDir, id, install, properties) {
+  const dir = join(root, `broker-${id}`);
+  const logDir = join(dir, 'logs');
+  mkdirSync(logDir, { recursive: true });
+  const broker = {
+    id,
+    port: properties.port,
+    dir,
+    configPath: join(dir, 'server.properties'),
+    installLink: join(dir, 'kafka'),
+    logDir,
+    logFile: join(logDir, 'server.log'),
+    pidFile: join(dir, 'broker.pid'),
+    outputFile: join(dir, 'broker.out'),
+    command: [join(dir, 'kafka', 'bin', 'kafka-server-start.sh'), join(dir, 'server.properties')],
+    env: { KAFKA_DOUBLE_STATE: stateDir, LOG_DIR: logDir, KAFKA_DOUBLE_MAX_LIFETIME_S: '600' },
+  };
+  writeFileSync(broker.configPath, serverProperties({ id, ...properties }));
+  symlinkSync(install, broker.installLink);
+  return broker;
+}
+
+/**
+ * An inventory (as a plain object, in the format of examples/inventory.yaml) for double
+ * brokers reached over `ssh` ({ port, user, knownHostsFile, userKeyFile }), the cluster read
+ * with the admin API through the brokers' listeners (the double has no ZooKeeper).
+ */
+export function doubleInventory({ cluster = 'double', brokers, installs, ssh }) {
+  return {
+    cluster,
+    state: { bootstrapServers: brokers.map((b) => `127.0.0.1:${b.port}`) },
+    executor: { kind: 'ssh', knownHosts: ssh.knownHostsFile, hostKeyPolicy: 'strict', connectTimeoutSeconds: 10 },
+    defaults: {
+      ssh: { user: ssh.user, port: ssh.port, identityFile: ssh.userKeyFile },
+      installs,
+      stop: { signal: 'SIGINT', timeoutSeconds: 30 },
+      startTimeoutSeconds: 30,
+    },
+    brokers: brokers.map((b) => ({
+      id: b.id,
+      host: '127.0.0.1',
+      configPath: b.configPath,
+      installLink: b.installLink,
+      logFile: b.logFile,
+      run: { command: b.command, pidFile: b.pidFile, outputFile: b.outputFile, env: b.env },
+    })),
+  };
 }
 
 export { clusterView, liveRegistrations };
