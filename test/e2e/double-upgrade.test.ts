@@ -143,4 +143,30 @@ describe('0.10.2 → 0.11.0 on kafka-double brokers over real SSH, read with kaf
     expect(cluster.pids()).toEqual(before);
     expect([1, 2, 3].map((id) => readFileSync(cluster.broker(id).configPath, 'utf8'))).toEqual(configs);
   });
+
+  it('a broker that never rejoins the ISR halts a roll at its start timeout, touching no other broker; resume finishes once it caught up', { timeout: 90_000 }, async () => {
+    const faulty = join(root, 'inventory-short-timeout.yaml');
+    writeFileSync(faulty, cluster.inventory(sshd).replace('startTimeoutSeconds: 30', 'startTimeoutSeconds: 4'));
+    for (const id of [1, 2, 3]) cluster.setFaults(id, { neverCatchUp: true }); // whichever goes first
+    const before = cluster.pids();
+    const roll = ['--inventory', faulty, '--state-dir', stateDir, '--yes', '--json'];
+    const halted = await runCli(['roll', '--set', 'log.retention.hours=100', ...roll]);
+    expect(halted.code, halted.stderr).toBe(4);
+    expect(halted.json.error).toMatchObject({ code: 'CATCH_UP_TIMEOUT', exitCode: 4 });
+    const mid = cluster.pids();
+    const touched = [1, 2, 3].filter((id) => mid[id] !== before[id]);
+    expect(touched).toHaveLength(1);
+    const [first] = touched as [number];
+    for (const id of [1, 2, 3]) expect(configOf(id)['log.retention.hours']).toBe(id === first ? '100' : undefined);
+
+    for (const id of [1, 2, 3]) cluster.setFaults(id, {});
+    const resumed = await runCli(['resume', ...roll]);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.json.run.status).toBe('completed');
+    expect(restarted(resumed.json.run).map((s: any) => s.broker).sort()).toEqual([1, 2, 3].filter((id) => id !== first));
+    const after = cluster.pids();
+    expect(after[first]).toBe(mid[first]); // the halted broker was not restarted again
+    for (const id of [1, 2, 3]) expect(configOf(id)['log.retention.hours']).toBe('100');
+    expect(cluster.inSync()).toBe(true);
+  });
 });

@@ -210,6 +210,14 @@ function exit(code) {
 process.on('SIGINT', () => shutdown('SIGINT'));
 process.on('SIGTERM', () => shutdown('SIGTERM'));
 
+// A broker told never to catch up joins its ISRs once the fault is cleared (a healed network).
+setInterval(() => {
+  if (!registration || registration.caughtUpAt !== null || stopping || readFaults(stateDir, id).neverCatchUp) return;
+  registration = { ...registration, caughtUpAt: Date.now() + (faults.catchUpMs ?? defaults.catchUpMs ?? 500) };
+  register(stateDir, registration);
+  log('INFO', `[Kafka Server ${id}], fault cleared: catching up`);
+}, 200).unref();
+
 // Bounded lifetime: a forgotten broker goes away by itself.
 const maxLifetimeMs = Number(process.env.KAFKA_DOUBLE_MAX_LIFETIME_S ?? 900) * 1000;
 setInterval(() => {

@@ -211,6 +211,8 @@ describe('faults and refusals', () => {
     await waitFor('broker 1 registered', 5_000, () => c.view().brokers.some((b) => b.id === 1), 20);
     await new Promise((r) => setTimeout(r, 600));
     expect(c.view().topics.flatMap((t) => t.partitions).some((p) => p.isr.includes(1))).toBe(false);
+    c.setFaults(1, {});
+    await waitFor('broker 1 caught up once the fault is cleared', 5_000, () => c.inSync(), 50);
   });
 
   it('refuses LMFV above IBP and an IBP newer than its binaries, like Kafka', async () => {
