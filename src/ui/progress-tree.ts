@@ -12,7 +12,7 @@
  */
 import { confirm } from '@inquirer/prompts';
 import { ListrInquirerPromptAdapter } from '@listr2/prompt-adapter-inquirer';
-import { DefaultRenderer, Listr, ListrLogger, ProcessOutput, PRESET_TIMER, type ListrTask, type ListrTaskWrapper } from 'listr2';
+import { DefaultRenderer, figures, Listr, ListrDefaultRendererLogLevels, ListrLogger, ProcessOutput, PRESET_TIMER, type ListrTask, type ListrTaskWrapper } from 'listr2';
 import type { EngineEvent } from '../engine/roll.js';
 import type { EngineIOSession } from './engine-io.js';
 import { answerText, answerWithoutAsking, promptFailure, type PromptPolicy } from './questions.js';
@@ -86,6 +86,21 @@ class TreeRenderer extends DefaultRenderer {
   static override nonTTY = true;
 }
 
+/**
+ * listr2 wraps lines at process.stdout's width; under --json the tree is drawn on the
+ * terminal on stderr while stdout is a file or a pipe (no width). Lend it stderr's width
+ * for the life of the tree; returns the function that gives it back.
+ */
+function lendWidth(stream: NodeJS.WriteStream): () => void {
+  if (stream === process.stdout || process.stdout.isTTY || !stream.isTTY) return () => undefined;
+  const own = Object.getOwnPropertyDescriptor(process.stdout, 'columns');
+  Object.defineProperty(process.stdout, 'columns', { configurable: true, get: () => stream.columns });
+  return () => {
+    if (own) Object.defineProperty(process.stdout, 'columns', own);
+    else delete (process.stdout as { columns?: number }).columns;
+  };
+}
+
 /** A task that shows warnings under its title: the last output stays, and all of them do. */
 const KEEPS_OUTPUT = { outputBar: Infinity, persistentOutput: true, bottomBar: false };
 
@@ -130,6 +145,7 @@ export class ProgressTree implements EngineIOSession {
   private broker?: OpenBroker;
   private failure: { value: unknown } | undefined;
   private closed = false;
+  private readonly giveWidthBack: () => void;
 
   constructor(
     private readonly policy: PromptPolicy,
@@ -137,6 +153,7 @@ export class ProgressTree implements EngineIOSession {
   ) {
     const stream = options.stream as NodeJS.WriteStream;
     const heldBack = (options.heldBack ?? (stream === process.stdout ? process.stderr : process.stdout)) as NodeJS.WriteStream;
+    this.giveWidthBack = lendWidth(stream);
     this.listr = new Listr<Ctx, any, any>([link(this.root)], {
       renderer: options.renderer === 'silent' ? 'silent' : TreeRenderer,
       // We choose the renderer (engine-io.ts); listr2 must not second-guess it from process.stdout.
@@ -148,6 +165,8 @@ export class ProgressTree implements EngineIOSession {
       rendererOptions: {
         logger: new ListrLogger({ useIcons: true, processOutput: new ProcessOutput(stream, heldBack) }),
         timer: PRESET_TIMER,
+        // listr2 marks a failed task with children by a red pointer; without colour only a cross says "failed".
+        icon: { [ListrDefaultRendererLogLevels.FAILED_WITH_FAILED_SUBTASKS]: figures.cross },
         collapseSubtasks: true,
         showErrorMessage: false,
       },
@@ -268,6 +287,7 @@ export class ProgressTree implements EngineIOSession {
       } else this.failEverything(error);
     }
     await this.finished;
+    this.giveWidthBack();
     const stream = this.options.stream;
     for (const warning of this.looseWarnings) stream.write(`warning: ${warning}\n`);
     this.looseWarnings.length = 0;
