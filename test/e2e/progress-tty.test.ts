@@ -10,73 +10,20 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hasScript, killPtyChildren, lastFrame, onPty, plain, quote } from '../helpers/pty.js';
 
 const root = resolve(import.meta.dirname, '../..');
 const driver = join(root, 'test/helpers/progress-driver.mjs');
 const scratch = mkdtempSync(join(tmpdir(), 'kafka-ops-tty-'));
-const hasScript = (() => {
-  try {
-    execFileSync('script', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
-const children = new Set<number>();
+const QUESTIONS = [
+  '? Start the rolling restart of cluster demo (phase bump-ibp, broker 1 first)? (Y/n)',
+  '? Canary: broker 1 is back and caught up. Continue with the other 1 broker(s) of bump-ibp? (Y/n)',
+];
 
-// eslint-disable-next-line no-control-regex
-const plain = (text: string) => text.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '').replace(/\r/g, '');
-const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
-
-interface PtyRun {
-  code: number;
-  /** Everything the terminal showed, raw. */
-  screen: string;
-}
-
-/**
- * Run `command` (a shell line) on a fresh 120x40 pseudo-terminal. `answers`: when the
- * screen shows `when`, type `keys`, once each, in order.
- */
-function onPty(command: string, answers: { when: string; keys: string }[] = [], env: Record<string, string> = {}): Promise<PtyRun> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn('script', ['-qfec', `stty cols 120 rows 40; ${command}`, '/dev/null'], {
-      env: { ...process.env, TERM: 'xterm-256color', ...env },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    if (child.pid) children.add(child.pid);
-    let screen = '';
-    let answeredUpTo = 0;
-    const pending = [...answers];
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`no exit within 30 s; screen so far:\n${plain(screen)}`));
-    }, 30_000);
-    child.stdout.on('data', (chunk: Buffer) => {
-      screen += chunk.toString();
-      const next = pending[0];
-      // Only text drawn since the last answer counts: a key typed before its prompt is active would be lost.
-      if (next && plain(screen.slice(answeredUpTo)).includes(next.when)) {
-        pending.shift();
-        answeredUpTo = screen.length;
-        child.stdin.write(next.keys);
-      }
-    });
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      if (child.pid) children.delete(child.pid);
-      child.stdin.destroy();
-      resolvePromise({ code: code ?? -1, screen });
-    });
-  });
-}
-
-/** The last frame the tree left: what follows log-update's last "to column 1". */
-function lastFrame(screen: string): string[] {
-  return plain(screen.slice(screen.lastIndexOf('\u001b[G')))
-    .split('\n')
-    .map((l) => l.trimEnd())
-    .filter(Boolean);
+/** Type `keys[i]` once the i-th question's prompt is on the screen. */
+function answers(keys: string[]) {
+  let asked = 0;
+  return (drawn: string) => (drawn.includes(QUESTIONS[asked] ?? '\0') ? keys[asked++] : undefined);
 }
 
 beforeAll(() => {
@@ -84,32 +31,13 @@ beforeAll(() => {
 });
 
 afterAll(() => {
-  for (const pid of children) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
-  expect(children.size === 0 || [...children].every((pid) => !isAlive(pid))).toBe(true);
+  expect(killPtyChildren()).toEqual([]);
   rmSync(scratch, { recursive: true, force: true });
 });
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 describe.skipIf(!hasScript)('on a real pseudo-terminal', () => {
   it('draws the tree and asks inside it; typed answers go through the prompt adapter', async () => {
-    const run = await onPty(`node ${quote(driver)}`, [
-      { when: '? Start the rolling restart of cluster demo (phase bump-ibp, broker 1 first)? (Y/n)', keys: 'y\r' },
-      { when: '? Canary: broker 1 is back and caught up. Continue with the other 1 broker(s) of bump-ibp? (Y/n)', keys: 'y\r' },
-    ]);
+    const run = await onPty(`node ${quote(driver)}`, answers(['y\r', 'y\r']));
     expect(run.code).toBe(0);
     const frame = lastFrame(run.screen);
     // The tree as left on the terminal: skipped phase, then the phase with its questions and brokers.
@@ -125,15 +53,18 @@ describe.skipIf(!hasScript)('on a real pseudo-terminal', () => {
   }, 60_000);
 
   it('a "no" typed at the canary halts (exit 4) and the tree keeps what was done', async () => {
-    const run = await onPty(`node ${quote(driver)}`, [
-      { when: '? Start the rolling restart of cluster demo (phase bump-ibp, broker 1 first)? (Y/n)', keys: 'y\r' },
-      { when: '? Canary: broker 1 is back and caught up. Continue with the other 1 broker(s) of bump-ibp? (Y/n)', keys: 'n\r' },
-    ]);
+    const run = await onPty(`node ${quote(driver)}`, answers(['y\r', 'n\r']));
     expect(run.code).toBe(4);
     const screen = plain(run.screen);
     expect(screen).toMatch(/Canary: broker 1 is back and caught up\. Continue with the other 1 broker\(s\) of bump-ibp\? no/);
     expect(screen).toContain('Error: Stopped at your answer to: Canary');
     expect(screen).not.toMatch(/broker 2 \(127\.0\.0\.2\)/);
+  }, 60_000);
+
+  it('Ctrl-C at a prompt inside the tree stops the run as an interruption (exit 130), not a bug', async () => {
+    const run = await onPty(`node ${quote(driver)}`, answers(['\u0003']));
+    expect(run.code).toBe(130);
+    expect(plain(run.screen)).toContain('Error: Interrupted at the question: Start the rolling restart of cluster demo');
   }, 60_000);
 
   it('with --json the tree goes to the terminal on stderr and stdout holds only the JSON document', async () => {
@@ -156,7 +87,7 @@ describe.skipIf(!hasScript)('on a real pseudo-terminal', () => {
   }, 60_000);
 
   it('KAFKA_OPS_PROGRESS=plain keeps plain lines even on a terminal', async () => {
-    const run = await onPty(`node ${quote(driver)} --yes`, [], { KAFKA_OPS_PROGRESS: 'plain' });
+    const run = await onPty(`node ${quote(driver)} --yes`, undefined, { KAFKA_OPS_PROGRESS: 'plain' });
     expect(run.code).toBe(0);
     expect(plain(run.screen)).toContain('▶ [bump-ibp] Bump inter.broker.protocol.version to 0.10.2\n');
     expect(run.screen).not.toContain('\u001b[?25l');

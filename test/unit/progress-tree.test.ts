@@ -156,6 +156,7 @@ describe('ProgressTree drawn by listr2 on a (fake) terminal', () => {
     tree.event({ code: 'phase.start', phase: 'roll', message: 'Roll' });
     for (const e of restart('roll', 1)) tree.event(e);
     for (const e of restart('roll', 2).slice(0, 3)) tree.event(e);
+    tree.event({ code: 'warning', phase: 'roll', broker: 2, message: 'log recovery may take long' });
     await settle();
     held.write('written elsewhere while the tree was live\n');
     await tree.close(new HaltError('stop timeout', { code: 'STOP_TIMEOUT', action: 'x' }));
@@ -170,9 +171,10 @@ describe('ProgressTree drawn by listr2 on a (fake) terminal', () => {
     // Broker 1 is done: its sub-steps collapse; broker 2 failed: it stays open with the failed sub-step.
     expect(lines[2]).toMatch(/^ {2}✔ broker 1 \(host-1\) \[\d+\.\ds\]$/);
     expect(lines[3]).toMatch(/^ {2}✖ broker 2 \(host-2\)$/);
-    expect(lines[4]).toMatch(/^ {4}✔ waiting until safe to stop/);
-    expect(lines[5]).toMatch(/^ {4}✖ server\.properties updated/);
-    expect(lines.filter(Boolean)).toHaveLength(6);
+    expect(lines[4]).toMatch(/^ {4}› ⚠ log recovery may take long$/);
+    expect(lines[5]).toMatch(/^ {4}✔ waiting until safe to stop/);
+    expect(lines[6]).toMatch(/^ {4}✖ server\.properties updated/);
+    expect(lines.filter(Boolean)).toHaveLength(7);
     expect(last).not.toContain('started');
     // What was written to the other stream meanwhile comes out after the tree, not through it.
     expect(held.text).toContain('written elsewhere while the tree was live');
