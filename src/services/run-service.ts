@@ -31,13 +31,16 @@ export async function runPlan(plan: Plan, inventory: Inventory, connections: Con
   const journal = new Journal(options.stateDir, inventory.cluster);
   journal.lock();
   const abort = new AbortController();
+  let io: EngineIOSession | undefined;
   const onSignal = () => {
-    output.info('Interrupt received: bringing the current broker to a safe state, then stopping.');
+    const notice = 'Interrupt received: bringing the current broker to a safe state, then stopping.';
+    // Through the IO so the live tree shows it now instead of after it closes.
+    if (io) io.notice(notice);
+    else output.info(notice);
     abort.abort();
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  let io: EngineIOSession | undefined;
   try {
     io = await openEngineIO(output, options);
     writePlanFile(plan, journal.planFile);

@@ -16,6 +16,8 @@ export type { PromptPolicy } from './questions.js';
 
 /** An EngineIO that must be closed when the run ends, with the error that ended it if any. */
 export interface EngineIOSession extends EngineIO {
+  /** A notice from the run itself (not the engine), e.g. that Ctrl-C was received: shown at once. */
+  notice(message: string): void;
   close(error?: unknown): Promise<void>;
 }
 
@@ -75,6 +77,9 @@ export function engineIO(output: Output, policy: PromptPolicy): EngineIOSession 
       } catch (error) {
         throw promptFailure(error, question);
       }
+    },
+    notice(message) {
+      output.info(message);
     },
     async close() {},
   };

@@ -244,6 +244,11 @@ export class ProgressTree implements EngineIOSession {
     }
   }
 
+  /** Shown under the running broker or phase (written after the tree when nothing runs). */
+  notice(message: string): void {
+    this.warn(message);
+  }
+
   async confirm(question: string, defaultAnswer: boolean): Promise<boolean> {
     if (this.failure) throw this.failure.value;
     const given = answerWithoutAsking(this.policy, question, defaultAnswer);

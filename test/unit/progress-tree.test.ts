@@ -135,6 +135,16 @@ describe('ProgressTree: the tree follows the events', () => {
     expect(tree.snapshot()[0]?.children[0]?.output).toBe('⚠ Broker 1 shut down uncleanly');
   });
 
+  it('shows a notice of the run (Ctrl-C received) under the running broker at once', async () => {
+    const tree = silentTree();
+    tree.event({ code: 'phase.start', phase: 'roll', message: 'Roll' });
+    tree.event({ code: 'step.start', phase: 'roll', broker: 1, message: 'broker 1 (host-1)' });
+    await settle();
+    tree.notice('Interrupt received: bringing the current broker to a safe state, then stopping.');
+    expect(tree.snapshot()[0]?.children[0]?.output).toBe('⚠ Interrupt received: bringing the current broker to a safe state, then stopping.');
+    await tree.close();
+  });
+
   it('without --yes and without a terminal, a question is NEEDS_ANSWER (exit 2), and the tree still closes', async () => {
     const tree = silentTree(NOBODY);
     tree.event({ code: 'phase.start', phase: 'roll', message: 'Roll' });
