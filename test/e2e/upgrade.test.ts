@@ -1,13 +1,16 @@
 /**
  * The main job, for real: `kafka-ops upgrade --to 0.9` over the sandbox's real sshd on
  * real Kafka 0.9.0.1 brokers (IBP pinned to 0.8.2), while Kafka's VerifiableProducer
- * (acks=all) and VerifiableConsumer run; then the same upgrade again restarts nothing.
+ * (acks=all) and VerifiableConsumer run; then the same upgrade again restarts nothing; then a roll on a real terminal shows the
+ * live tree and takes typed answers.
  */
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseProperties } from '../../src/config/properties.js';
 import { SANDBOX_TOPIC } from '../../src/sandbox/layout.js';
 import { isAlive } from '../../src/sandbox/processes.js';
 import { runCli } from '../helpers/cli.js';
+import { hasScript, killPtyChildren, lastFrame, onPty, plain, quote } from '../helpers/pty.js';
 import { startSandbox, type TestSandbox } from '../helpers/sandbox.js';
 import { VerifiableConsumer, VerifiableProducer, stopAllClients } from '../helpers/verifiable.js';
 
@@ -19,6 +22,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await stopAllClients();
+  expect(killPtyChildren()).toEqual([]);
   if (!sandbox) return;
   const pids = Object.values(sandbox.pids()).filter((p): p is number => p !== undefined);
   await sandbox.down();
@@ -71,5 +75,38 @@ describe('kafka-ops upgrade --to 0.9 on the sandbox', () => {
     expect(again.json.run.steps.filter((s: any) => s.outcome === 'restarted')).toEqual([]);
     expect(sandbox.pids()).toEqual(before);
     expect(sandbox.configs()).toEqual(configs);
+  });
+
+  // The built CLI's live tree on a real run, on a real pseudo-terminal: every question is
+  // answered by typing "y" into the prompt inside the tree; stdout (a file) holds only the result.
+  it.skipIf(!hasScript)('on a terminal, a roll draws phases → brokers → sub-steps, takes typed answers in the tree, and keeps stdout to the JSON', { timeout: 300_000 }, async () => {
+    const bin = new URL('../../bin/run.js', import.meta.url).pathname;
+    const out = `${sandbox.dir}/roll-result.json`;
+    const typed: string[] = [];
+    const run = await onPty(
+      `node ${quote(bin)} roll --set num.network.threads=4 --canary --inventory ${quote(sandbox.inventory)} --state-dir ${quote(sandbox.stateDir)} --json > ${quote(out)}`,
+      (drawn) => {
+        const prompt = /\? ([^\n]+?) \((Y\/n|y\/N)\)/.exec(drawn);
+        if (!prompt?.[1] || typed.includes(prompt[1])) return undefined;
+        typed.push(prompt[1]);
+        return 'y\r';
+      },
+      {},
+      280_000,
+    );
+    const screen = plain(run.screen);
+    expect(run.code, screen.slice(-3000)).toBe(0);
+    expect(JSON.parse(readFileSync(out, 'utf8')).run.status).toBe('completed');
+    // The question before the first restart and the canary pause, asked inside the tree and answered by the keys typed.
+    expect(typed[0]).toMatch(/^Start the rolling restart of cluster/);
+    expect(typed[1]).toMatch(/^Canary: broker \d is back and caught up/);
+    expect(screen).toMatch(/^ {2}✔ Start the rolling restart of cluster .*\? yes/m);
+    // Phase at the left, brokers two in, sub-steps four in, as they happened.
+    expect(screen).toMatch(/^\S+ roll-config: /m);
+    expect(screen).toMatch(/^ {2}\S+ broker \d \(/m);
+    expect(screen).toMatch(/^ {4}\S+ sending SIGINT to pid \d+/m);
+    expect(screen).toMatch(/^ {4}\S+ registered after \d+\.\d s/m);
+    expect(lastFrame(run.screen).find((l) => l.includes('roll-config:'))).toMatch(/^✔ /);
+    for (const id of sandbox.brokerIds) expect(parseProperties(sandbox.configOf(id))['num.network.threads']).toBe('4');
   });
 });
