@@ -51,6 +51,10 @@ export const VERIFY_IDS: CheckId[] = [
   'brokers-registered', 'no-offline-partitions', 'no-under-replicated-partitions',
 ];
 
+const REACHABILITY = new Set<CheckId>(['host-reachable', 'cluster-reachable']);
+/** Checks computed from the cluster state alone; the others need the hosts. */
+const CLUSTER_SCOPED = new Set<CheckId>(['brokers-registered', 'no-offline-partitions', 'no-under-replicated-partitions', 'topic-replication-factor', 'topic-rf-above-min-isr', 'topic-min-isr']);
+
 export interface Finding {
   /** The check that found it (stable; the JUnit test case name). */
   id: CheckId;
@@ -128,6 +132,8 @@ export function statusOf(id: CheckId, findings: readonly Finding[], strict: bool
  */
 export function reportOf(command: CheckReport['command'], ids: readonly CheckId[], observations: Observations, release: string, findings: Finding[], strict: boolean): CheckReport {
   const unreachable = [...observations.brokers.map((b) => b.unreachable), observations.cluster.unreachable].some((u) => u?.infrastructure);
+  const hostsDown = observations.brokers.some((b) => b.unreachable || !b.facts);
+  const clusterDown = !observations.cluster.snapshot;
   const failed = findings.some((f) => fails(f, strict));
   const exitCode = unreachable ? ExitCode.infrastructure : failed ? ExitCode.findings : ExitCode.ok;
   const count = (s: Severity) => findings.filter((f) => f.severity === s).length;
@@ -141,7 +147,12 @@ export function reportOf(command: CheckReport['command'], ids: readonly CheckId[
     passed: exitCode === ExitCode.ok,
     exitCode,
     summary: { errors: count('error'), warnings: count('warning'), infos: count('info') },
-    checks: ids.map((id) => ({ id, title: CHECK_TITLES[id], status: statusOf(id, findings, strict), findings: findings.filter((f) => f.id === id).length })),
+    checks: ids.map((id) => {
+      const status = statusOf(id, findings, strict);
+      // A check with nothing to say about what could not be reached has not passed: it was not done.
+      const notDone = status === 'passed' && !REACHABILITY.has(id) && (CLUSTER_SCOPED.has(id) ? clusterDown : hostsDown);
+      return { id, title: CHECK_TITLES[id], status: notDone ? 'not-checked' : status, findings: findings.filter((f) => f.id === id).length };
+    }),
     findings,
   };
 }

@@ -36,7 +36,7 @@ export function junitXml(report: CheckReport): string {
       const message = failing.length === 1 ? first.message : `${first.message} (and ${failing.length - 1} more)`;
       body.push(`      <failure type="${first.severity}" message="${escapeXml(message)}">${escapeXml(failing.map(describe).join('\n'))}</failure>`);
     } else if (check.status === 'not-checked') {
-      body.push(`      <skipped message="${escapeXml(own.map((f) => f.message).join(' '))}"/>`);
+      body.push(`      <skipped message="${escapeXml(own.map((f) => f.message).join(' ') || 'not checked: a host or the cluster state it needs could not be read')}"/>`);
     }
     const rest = own.filter((f) => !failing.includes(f) && (check.status !== 'not-checked'));
     if (rest.length > 0) body.push(`      <system-out>${escapeXml(rest.map(describe).join('\n'))}</system-out>`);
