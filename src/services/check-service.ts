@@ -56,10 +56,13 @@ async function observe(inventory: Inventory, withDisk: boolean): Promise<Observa
   }
 }
 
-/** A failure to reach a host or ZooKeeper is a finding; any other error (a bug, bad input) still ends the run. */
+/**
+ * A failure to reach a host or ZooKeeper is a finding; any other error (a bug, bad input) still ends the run.
+ * A host key that is unknown, changed or revoked is a refusal to be fixed (exit 1), not an outage (exit 3).
+ */
 function unreachable(error: unknown): Unreachable {
   if (error instanceof KafkaOpsError && (error.kind === 'infrastructure' || /^SSH_/.test(error.code))) {
-    return { message: error.message, action: error.action, infrastructure: error.kind === 'infrastructure' };
+    return { message: error.message, action: error.action, infrastructure: error.kind === 'infrastructure' && !/^SSH_HOST_KEY_/.test(error.code) };
   }
   throw error;
 }

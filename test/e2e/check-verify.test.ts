@@ -116,6 +116,19 @@ describe('check --to 0.9 and verify --at 0.9 on a real sandbox', () => {
     expect(result.json.findings[0].message).toContain('no-such-install');
   });
 
+  it('host keys not in known_hosts: host-reachable on every broker, exit 1 (refused, not unreachable)', { timeout: 60_000 }, async () => {
+    const empty = path.join(sandbox.dir, 'known_hosts-empty');
+    writeFileSync(empty, '');
+    const unknown = inventoryCopy(sandbox.inventory, path.join(sandbox.dir, 'inventory-unknown-keys.yaml'), (inv) => {
+      (inv.executor as { knownHosts: string }).knownHosts = empty;
+    });
+    const result = await gate(['check', '--to', '0.9', '--inventory', unknown]);
+    expect(result.code, result.stdout).toBe(1);
+    expect(ids(result)).toEqual(['host-reachable:b1', 'host-reachable:b2', 'host-reachable:b3']);
+    expect(result.json.findings[0].message).toMatch(/host key/i);
+    expect(readFileSync(empty, 'utf8')).toBe(''); // strict policy: nothing pinned
+  });
+
   it('a stopped broker: broker-process, brokers-registered and under-replicated partitions, exit 1; healthy again once restarted', { timeout: 150_000 }, async () => {
     const broker3 = brokerOf(readInventory(sandbox.inventory), 3);
     await stopPid(sandbox.pidOf(3) as number, 'SIGINT', 60_000);
