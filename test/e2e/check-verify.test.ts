@@ -77,6 +77,11 @@ describe('check --to 0.9 and verify --at 0.9 on a real sandbox', () => {
     expect(suite.testcase.map((t: any) => t.name)).toEqual(result.json.checks.map((c: any) => c.id));
     expect(suite.testcase.filter((t: any) => t.failure)).toEqual([]);
     expect(suite.failures).toBe('0');
+
+    // The free space of every log dir was really read over SSH: no file system has 100 % free.
+    const full = await check(['--min-free-disk', '100']);
+    expect(full.code).toBe(1);
+    expect(ids(full)).toEqual(['disk-free:b1', 'disk-free:b2', 'disk-free:b3']);
   });
 
   it('a server.properties with a bad value: config-lint on that broker, exit 1, a JUnit failure and a GitHub annotation', { timeout: 60_000 }, async () => {
