@@ -69,19 +69,16 @@ function unreachable(error: unknown): Unreachable {
 
 async function observeBroker(spec: BrokerSpec, connections: Connections, withDisk: boolean): Promise<BrokerObservation> {
   let host;
-  let facts;
   try {
     host = await connections.host(spec.id);
-    facts = await host.facts();
   } catch (error) {
     return { spec, unreachable: unreachable(error) };
   }
-  const observation: BrokerObservation = { spec, facts };
-  try {
-    observation.configText = await host.readConfig();
-  } catch (error) {
-    observation.configError = error instanceof Error ? error.message : String(error);
-  }
+  const [facts, config] = await Promise.allSettled([host.facts(), host.readConfig()]);
+  if (facts.status === 'rejected') return { spec, unreachable: unreachable(facts.reason) };
+  const observation: BrokerObservation = { spec, facts: facts.value };
+  if (config.status === 'fulfilled') observation.configText = config.value;
+  else observation.configError = config.reason instanceof Error ? config.reason.message : String(config.reason);
   if (withDisk && observation.configText !== undefined) {
     if (!host.diskUsage) observation.disk = 'unsupported';
     else {
