@@ -1,17 +1,25 @@
 /** Reading what planning needs from the real cluster: each host's install and config, and the controller. */
 import { parseProperties } from '../config/properties.js';
 import { UserError } from '../errors.js';
-import type { Inventory } from '../inventory/model.js';
-import type { ObservedCluster } from '../plan/observed.js';
+import type { BrokerSpec, Inventory } from '../inventory/model.js';
+import type { ObservedBroker, ObservedCluster } from '../plan/observed.js';
 import { IBP_KEY, LMFV_KEY } from '../plan/versions.js';
 import type { Connections } from '../services/connections.js';
-import { linkedRelease } from '../hosts/port.js';
+import { linkedRelease, type HostFacts } from '../hosts/port.js';
 
 
 export interface Observation {
   observed: ObservedCluster;
   /** Each broker's whole server.properties. */
   configs: Record<number, Record<string, string>>;
+}
+
+/** What planning needs of one broker, or undefined when its install link is not one of its `installs`. */
+export function observedBroker(spec: BrokerSpec, facts: HostFacts, config: Record<string, string>): ObservedBroker | undefined {
+  const label = linkedRelease(spec.installs, facts);
+  if (!label) return undefined;
+  // The inventory's spelling of the install, so the planner compares like with like.
+  return { id: spec.id, release: label, installDir: spec.installs[label] as string, config: { [IBP_KEY]: config[IBP_KEY], [LMFV_KEY]: config[LMFV_KEY] } };
 }
 
 export async function observeCluster(inventory: Inventory, connections: Connections): Promise<Observation> {
@@ -22,17 +30,15 @@ export async function observeCluster(inventory: Inventory, connections: Connecti
     const [facts, text] = await Promise.all([host.facts(), host.readConfig()]);
     const config = parseProperties(text);
     configs[spec.id] = config;
-    const label = linkedRelease(spec.installs, facts);
-    if (!label) {
+    const broker = observedBroker(spec, facts, config);
+    if (!broker) {
       throw new UserError(`Cannot tell which Kafka release broker ${spec.id} runs: ${spec.installLink} points at ${facts.linkTarget ?? 'nothing'}, which is not one of its \`installs\`.`, {
         code: 'UNKNOWN_INSTALLED_RELEASE',
         action: `Add that directory under \`installs\` with its release.`,
         location: { file: inventory.source },
       });
     }
-    // The inventory's spelling of the install, so the planner compares like with like.
-    const installDir = label ? (spec.installs[label] as string) : (facts.linkTarget ?? null);
-    brokers.push({ id: spec.id, release: label, installDir, config: { [IBP_KEY]: config[IBP_KEY], [LMFV_KEY]: config[LMFV_KEY] } });
+    brokers.push(broker);
   }
   const snapshot = await (await connections.cluster()).snapshot();
   return { observed: { source: 'hosts', brokers, ...(snapshot.controller === undefined ? {} : { controller: snapshot.controller }) }, configs };

@@ -16,6 +16,7 @@ import { linkedRelease, type BrokerHost, type HostFacts } from '../hosts/port.js
 import type { BrokerSpec, Inventory, StopSignal } from '../inventory/model.js';
 import type { Plan, PlanPhase, PlanStep } from '../plan/model.js';
 import { beforeStopFindings, caughtUpFindings, type GateFinding } from './gates.js';
+import { brokerPreflight, editsOf, releaseAfter, restartingSteps } from './preflight.js';
 import type { Journal } from './journal.js';
 
 export type EngineEvent =
@@ -162,23 +163,13 @@ function specOf(deps: EngineDeps, id: number): BrokerSpec {
   return spec;
 }
 
-/** The release the broker runs after this step: the swap's target, or what its link points at now. */
-function releaseAfter(step: PlanStep, spec: BrokerSpec, facts: HostFacts): string | undefined {
-  return step.install ? step.install.release : linkedRelease(spec.installs, facts);
-}
-
-function editsOf(step: PlanStep): PropertyEdits {
-  return Object.fromEntries(Object.entries(step.changes).map(([k, c]) => [k, c.to]));
-}
-
 function configSatisfies(config: Record<string, string>, edits: PropertyEdits): boolean {
   return Object.entries(edits).every(([k, v]) => (v === null ? config[k] === undefined : config[k] === v));
 }
 
 /**
- * Checks every broker the run will restart before the first restart: reachable, its
- * process found and honouring the stop signal, the target install present and holding the
- * expected release, and the config it will end with passing lint.
+ * Checks every broker the run will restart before the first restart (see preflight.ts);
+ * the first problem halts the run before anything is touched.
  */
 async function preflight(plan: Plan, deps: EngineDeps): Promise<void> {
   const brokers = new Set(plan.phases.filter((p) => !p.skipped && p.kind === 'roll').flatMap((p) => p.steps.filter((s) => !s.skipped).map((s) => s.broker)));
@@ -187,26 +178,16 @@ async function preflight(plan: Plan, deps: EngineDeps): Promise<void> {
     const host = await deps.host(id);
     const facts = await host.facts();
     const signal = deps.options.stopSignal ?? spec.stop.signal;
-    if (facts.process?.ignoredSignals.includes(signal)) throw signalIgnored(spec, facts, signal);
-    const mySteps = plan.phases.filter((p) => !p.skipped && p.kind === 'roll').flatMap((p) => p.steps.filter((s) => s.broker === id && !s.skipped));
-    for (const step of mySteps) {
-      if (!step.install) continue;
-      const found = facts.installs[step.install.release];
-      if (!found?.present || (found.release !== undefined && found.release !== step.install.release)) {
-        throw new HaltError(
-          found?.present
-            ? `Broker ${id}: the install ${step.install.to} on ${spec.host} holds Kafka ${found.release}, not ${step.install.release}.`
-            : `Broker ${id}: the target install ${step.install.to} (Kafka ${step.install.release}) is missing on ${spec.host}.`,
-          { code: 'TARGET_INSTALL_MISSING', action: `Install Kafka ${step.install.release} at ${step.install.to} on ${spec.host}, then run the upgrade again. No broker was restarted.`, brokerId: id },
-        );
-      }
+    const [problem] = brokerPreflight(spec, facts, await host.readConfig(), restartingSteps(plan, id), signal);
+    if (problem?.gate === 'stop-signal-honoured') throw signalIgnored(spec, facts, signal);
+    if (problem?.gate === 'target-install-present') {
+      throw new HaltError(problem.message, {
+        code: 'TARGET_INSTALL_MISSING',
+        action: `Install Kafka ${problem.release} at ${problem.dir} on ${spec.host}, then run the upgrade again. No broker was restarted.`,
+        brokerId: id,
+      });
     }
-    let config = parseProperties(await host.readConfig());
-    for (const step of mySteps) config = { ...config, ...Object.fromEntries(Object.entries(editsOf(step)).filter(([, v]) => v !== null)) } as Record<string, string>;
-    const finalStep = mySteps.at(-1);
-    const release = finalStep ? (mySteps.find((s) => s.install)?.install?.release ?? releaseAfter(finalStep, spec, facts)) : undefined;
-    const errors = release ? lintConfig(config, release).filter((f) => f.severity === 'error') : [];
-    if (errors.length > 0) throw lintHalt(spec, errors);
+    if (problem?.gate === 'config-lint') throw lintHalt(spec, problem.findings);
   }
   deps.journal.append({ event: 'preflight.ok', detail: { brokers: [...brokers] } });
 }

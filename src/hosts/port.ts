@@ -56,6 +56,14 @@ export interface StopResult {
   exitMs?: number;
 }
 
+/** Space of the file system holding one log dir (from `df -Pk`). */
+export interface DiskUsage {
+  /** The log dir as configured. */
+  path: string;
+  totalBytes: number;
+  availableBytes: number;
+}
+
 export interface BrokerHost {
   readonly brokerId: number;
   facts(): Promise<HostFacts>;
@@ -75,4 +83,10 @@ export interface BrokerHost {
   /** Start the broker so that it honours SIGINT. */
   start(): Promise<void>;
   close(): Promise<void>;
+  /**
+   * Space left on the file system of each of `dirs` (the broker's log dirs). Optional: an
+   * executor that cannot tell leaves it out, and `check` reports the fact as not checked.
+   * A dir that does not exist is missing from the result.
+   */
+  diskUsage?(dirs: readonly string[]): Promise<DiskUsage[]>;
 }

@@ -10,7 +10,7 @@
 import { HaltError, InfrastructureError, UserError } from '../errors.js';
 import type { BrokerSpec, StopSignal } from '../inventory/model.js';
 import { ignoredSignals, launchCommandLine } from './launch.js';
-import type { BrokerHost, HostFacts, InstallFacts, ProcessFacts, ShutdownOutcome, StopResult } from './port.js';
+import type { BrokerHost, DiskUsage, HostFacts, InstallFacts, ProcessFacts, ShutdownOutcome, StopResult } from './port.js';
 import type { CommandRunner, RunOptions } from './runner.js';
 import { shScript } from './shell.js';
 
@@ -142,6 +142,18 @@ const ACTIVATE_SCRIPT = `
 target=$1; link=$2
 [ -d "$target" ] || { echo "install directory does not exist: $target" >&2; exit 1; }
 ln -sfn "$target" "$link.tmp.$$" && mv -Tf "$link.tmp.$$" "$link"
+`;
+
+/** Each argument is a directory: prints `dir NUL "total available" NUL` (1024-byte blocks) for those df can read. */
+const DISK_SCRIPT = `
+set -f
+for d in "$@"; do
+  line=$(df -Pk -- "$d" 2>/dev/null | tail -n 1) || continue
+  [ -n "$line" ] || continue
+  set -- $line
+  printf '%s\\0%s %s\\0' "$d" "$2" "$4"
+done
+exit 0
 `;
 
 interface ProbedProcess extends ProcessFacts {
@@ -437,6 +449,15 @@ export class ShellBrokerHost implements BrokerHost {
       }
       await sleep(100);
     }
+  }
+
+  async diskUsage(dirs: readonly string[]): Promise<DiskUsage[]> {
+    if (dirs.length === 0) return [];
+    const output = await this.sh('Reading the free space of the log dirs', DISK_SCRIPT, dirs);
+    return records(output).flatMap(([path, value]) => {
+      const [total, available] = value.split(' ').map(Number);
+      return Number.isFinite(total) && Number.isFinite(available) && (total as number) > 0 ? [{ path, totalBytes: (total as number) * 1024, availableBytes: (available as number) * 1024 }] : [];
+    });
   }
 
   close(): Promise<void> {

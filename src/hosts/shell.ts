@@ -7,7 +7,7 @@
 /** Single-quote `value` for a POSIX shell; embedded single quotes become '\''. */
 export function quote(value: string): string {
   if (value.includes('\0')) throw new TypeError('a shell argument cannot contain a NUL byte');
-  if (/^[A-Za-z0-9_\/.,:=@%+-]+$/.test(value)) return value;
+  if (/^[A-Za-z0-9_/.,:=@%+-]+$/.test(value)) return value;
   return `'${value.replace(/'/g, `'\\''`)}'`;
 }
 

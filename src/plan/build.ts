@@ -271,11 +271,15 @@ function configStep(spec: BrokerSpec, seen: ObservedBroker, wanted: Record<strin
   };
 }
 
-function swapStep(spec: BrokerSpec, seen: ObservedBroker, to: string): PlanStep {
-  const candidates = Object.keys(spec.installs)
+/** The install key of `spec` an upgrade to the family `to` swaps to: its newest release of that family. */
+export function targetInstallOf(spec: BrokerSpec, to: string): string | undefined {
+  return Object.keys(spec.installs)
     .filter((release) => releaseFamily(release) === to)
-    .sort((a, b) => b.localeCompare(a, undefined, { numeric: true }));
-  const release = candidates[0];
+    .sort((a, b) => b.localeCompare(a, undefined, { numeric: true }))[0];
+}
+
+function swapStep(spec: BrokerSpec, seen: ObservedBroker, to: string): PlanStep {
+  const release = targetInstallOf(spec, to);
   if (!release) {
     throw new UserError(`Broker ${spec.id} has no install of a ${to} release in the inventory.`, {
       code: 'TARGET_INSTALL_UNKNOWN',

@@ -42,3 +42,9 @@ export function runOptionsOf(flags: { yes: boolean; 'state-dir': string; 'kill-o
     ...(flags['stop-signal'] ? { stopSignal: flags['stop-signal'] as 'SIGINT' | 'SIGTERM' } : {}),
   };
 }
+
+/** Flags of the CI gates `check` and `verify`. */
+export const gateFlags = {
+  strict: Flags.boolean({ description: 'Warnings fail too (exit 1), not only errors.', env: 'KAFKA_OPS_STRICT', default: false }),
+  junit: Flags.string({ description: 'Also write the result as JUnit XML to this file (one test case per check).', env: 'KAFKA_OPS_JUNIT' }),
+};

@@ -19,8 +19,12 @@ import { answerText, answerWithoutAsking, promptFailure, type PromptPolicy } fro
 
 type Ctx = object;
 type AdapterPrompt = Parameters<ListrInquirerPromptAdapter['run']>[0];
+// listr2's generics fix the renderer classes at compile time; ours is chosen at run time
+// (tree or silent), so its task types are left open here and nowhere else.
+/* eslint-disable @typescript-eslint/no-explicit-any */
 type Item = ListrTask<Ctx, any, any>;
 type Wrapper = ListrTaskWrapper<Ctx, any, any>;
+/* eslint-enable @typescript-eslint/no-explicit-any */
 
 /** A level's items, handed out in order; `undefined` once closed and drained. */
 class Feed {
@@ -137,6 +141,7 @@ export interface TreeNode {
 
 export class ProgressTree implements EngineIOSession {
   private readonly root = new Feed();
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- see Item
   private readonly listr: Listr<Ctx, any, any>;
   private readonly finished: Promise<void>;
   private readonly pendingAnswers = new Set<Deferred<boolean>>();
@@ -154,6 +159,7 @@ export class ProgressTree implements EngineIOSession {
     const stream = options.stream as NodeJS.WriteStream;
     const heldBack = (options.heldBack ?? (stream === process.stdout ? process.stderr : process.stdout)) as NodeJS.WriteStream;
     this.giveWidthBack = lendWidth(stream);
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- see Item
     this.listr = new Listr<Ctx, any, any>([link(this.root)], {
       renderer: options.renderer === 'silent' ? 'silent' : TreeRenderer,
       // We choose the renderer (engine-io.ts); listr2 must not second-guess it from process.stdout.
@@ -300,6 +306,7 @@ export class ProgressTree implements EngineIOSession {
 
   /** The tree as drawn (title-less links flattened away). */
   snapshot(): TreeNode[] {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- listr2's task objects, read for their state only
     const walk = (tasks: readonly any[]): TreeNode[] =>
       tasks.flatMap((task) => {
         const children = walk(task.subtasks ?? []);

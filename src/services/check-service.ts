@@ -1,0 +1,115 @@
+/**
+ * `kafka-ops check` and `kafka-ops verify`: gather the facts (read-only: SSH facts, the
+ * config, free disk, one cluster snapshot), hand them to the pure rules, and return the
+ * report. Nothing on any host or in the cluster is changed.
+ */
+import { checkFindings, logDirsOf } from '../check/check-rules.js';
+import { CHECK_IDS, VERIFY_IDS, reportOf, type BrokerObservation, type CheckReport, type ClusterObservation, type Finding, type Observations, type Unreachable } from '../check/model.js';
+import { verifyFindings } from '../check/verify-rules.js';
+import { parseProperties } from '../config/properties.js';
+import { KafkaOpsError } from '../errors.js';
+import { readYamlFile } from '../files/yaml-document.js';
+import type { BrokerSpec, Inventory } from '../inventory/model.js';
+import { loadInventory } from '../inventory/load.js';
+import { parseRelease } from '../plan/versions.js';
+import { openConnections, type Connections } from './connections.js';
+import { requireFlag } from './plan-service.js';
+
+export interface CheckRequest {
+  inventory?: string;
+  to?: string;
+  strict: boolean;
+  /** Percent of free space a log dir's file system must keep. */
+  minFreeDisk: number;
+}
+
+export interface VerifyRequest {
+  inventory?: string;
+  at?: string;
+  strict: boolean;
+}
+
+export const DEFAULT_MIN_FREE_DISK_PERCENT = 10;
+
+export async function check(request: CheckRequest): Promise<CheckReport> {
+  const to = parseRelease(requireFlag(request.to, 'to', 'KAFKA_OPS_TO'), '--to');
+  const inventory = loadInventory(requireFlag(request.inventory, 'inventory', 'KAFKA_OPS_INVENTORY'));
+  const observations = await observe(inventory, true);
+  const findings = checkFindings(observations, { to, minFreeDiskPercent: request.minFreeDisk });
+  return reportOf('check', CHECK_IDS, observations, to, located(inventory, findings), request.strict);
+}
+
+export async function verify(request: VerifyRequest): Promise<CheckReport> {
+  const at = parseRelease(requireFlag(request.at, 'at', 'KAFKA_OPS_AT'), '--at');
+  const inventory = loadInventory(requireFlag(request.inventory, 'inventory', 'KAFKA_OPS_INVENTORY'));
+  const observations = await observe(inventory, false);
+  return reportOf('verify', VERIFY_IDS, observations, at, located(inventory, verifyFindings(observations, at)), request.strict);
+}
+
+async function observe(inventory: Inventory, withDisk: boolean): Promise<Observations> {
+  const connections = openConnections(inventory);
+  try {
+    const [brokers, cluster] = await Promise.all([Promise.all(inventory.brokers.map((spec) => observeBroker(spec, connections, withDisk))), observeState(connections)]);
+    return { inventory, brokers, cluster };
+  } finally {
+    await connections.close();
+  }
+}
+
+/**
+ * A failure to reach a host or ZooKeeper is a finding; any other error (a bug, bad input) still ends the run.
+ * A host key that is unknown, changed or revoked is a refusal to be fixed (exit 1), not an outage (exit 3).
+ */
+function unreachable(error: unknown): Unreachable {
+  if (error instanceof KafkaOpsError && (error.kind === 'infrastructure' || /^SSH_/.test(error.code))) {
+    return { message: error.message, action: error.action, infrastructure: error.kind === 'infrastructure' && !/^SSH_HOST_KEY_/.test(error.code) };
+  }
+  throw error;
+}
+
+async function observeBroker(spec: BrokerSpec, connections: Connections, withDisk: boolean): Promise<BrokerObservation> {
+  let host;
+  try {
+    host = await connections.host(spec.id);
+  } catch (error) {
+    return { spec, unreachable: unreachable(error) };
+  }
+  const [facts, config] = await Promise.allSettled([host.facts(), host.readConfig()]);
+  if (facts.status === 'rejected') return { spec, unreachable: unreachable(facts.reason) };
+  const observation: BrokerObservation = { spec, facts: facts.value };
+  if (config.status === 'fulfilled') observation.configText = config.value;
+  else observation.configError = config.reason instanceof Error ? config.reason.message : String(config.reason);
+  if (withDisk && observation.configText !== undefined) {
+    if (!host.diskUsage) observation.disk = 'unsupported';
+    else {
+      try {
+        observation.disk = await host.diskUsage(logDirsOf(parseProperties(observation.configText)));
+      } catch (error) {
+        observation.disk = error instanceof Error ? error.message : String(error);
+      }
+    }
+  }
+  return observation;
+}
+
+async function observeState(connections: Connections): Promise<ClusterObservation> {
+  try {
+    return { snapshot: await (await connections.cluster()).snapshot() };
+  } catch (error) {
+    return { unreachable: unreachable(error) };
+  }
+}
+
+/** Points each finding at its broker's entry in the inventory (or at `state` for cluster-wide ones), for CI annotations. */
+function located(inventory: Inventory, findings: Finding[]): Finding[] {
+  let doc: ReturnType<typeof readYamlFile> | undefined;
+  try {
+    doc = readYamlFile(inventory.source, 'inventory');
+  } catch {
+    return findings;
+  }
+  return findings.map((f) => {
+    const index = f.broker === undefined ? -1 : inventory.brokers.findIndex((b) => b.id === f.broker);
+    return { ...f, location: (doc as NonNullable<typeof doc>).locate(index >= 0 ? ['brokers', index] : ['state']) };
+  });
+}
