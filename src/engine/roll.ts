@@ -17,6 +17,7 @@ import type { BrokerSpec, Inventory, StopSignal } from '../inventory/model.js';
 import type { Plan, PlanPhase, PlanStep } from '../plan/model.js';
 import { beforeStopFindings, caughtUpFindings, type GateFinding } from './gates.js';
 import type { Journal } from './journal.js';
+import type { PreStopGate } from './kraft.js';
 
 export type EngineEvent =
   | { code: 'phase.start' | 'phase.skip' | 'phase.done'; phase: string; message: string }
@@ -58,6 +59,8 @@ export interface EngineDeps {
   clock: EngineClock;
   interrupted: AbortSignal;
   options: EngineOptions;
+  /** KRaft: checked right before a node is stopped (the controller quorum gate). */
+  preStopGate?: PreStopGate;
 }
 
 export interface StepReport {
@@ -264,6 +267,7 @@ async function runStep(phase: PlanPhase, step: PlanStep, deps: EngineDeps, warn:
     for (const f of await waitForGate(deps, phase, step.broker, phase.timeouts.startSeconds * 1000, 'safe to stop', (s) => beforeStopFindings(s, step.broker, brokerMinIsr))) {
       warn(f.message, phase.id, step.broker);
     }
+    await deps.preStopGate?.beforeStop(step.broker);
   }
   const preStopMs = clock.now() - preStopStart;
   checkInterrupt();
