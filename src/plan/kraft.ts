@@ -76,7 +76,7 @@ export function buildKraftUpgradePlan(inventory: Inventory, observed: ObservedCl
     throw new UserError(`--to "${target.to}" is not a KRaft release kafka-ops knows.`, { code: 'UNKNOWN_VERSION', action: `Use a release from ${OLDEST_KRAFT} to 4.1.` });
   }
   const current = from ?? currentKraftRelease(observed);
-  if (compareKraftRelease(current, OLDEST_KRAFT) < 0) {
+  if (!kraftReleaseFamily(current)) {
     throw new UserError(`Upgrading a KRaft cluster from ${current} is not supported: KRaft is production-ready from ${OLDEST_KRAFT}.`, { code: 'UNSUPPORTED_PATH', action: `Upgrade to ${OLDEST_KRAFT} or later by Kafka's own procedure first.` });
   }
   assertKraftUpgradePath(current, to, observed.source === 'hosts');
