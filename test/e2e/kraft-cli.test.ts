@@ -1,0 +1,101 @@
+/**
+ * The KRaft 3.9 → 4.0 preview through the built CLI, as an operator runs it: `plan` and
+ * `upgrade --dry-run` on the example KRaft inventory (phases, order, the finalize command,
+ * the point of no return, the kraft.version warning), the written plan validating, and a
+ * ZooKeeper cluster refused a 4.0 target with the reason. Touches no host.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.js';
+import { useScratchDir } from '../helpers/inventory-fixtures.js';
+
+const root = resolve(import.meta.dirname, '../..');
+const kraftInventory = join(root, 'examples/inventory-kraft.yaml');
+const zkInventory = join(root, 'examples/inventory.yaml');
+const scratch = useScratchDir('kraft-cli');
+/** No development-mode oclif warnings on stderr, no colours. */
+const ENV = { NODE_ENV: 'production', NO_COLOR: '1' };
+
+beforeAll(() => {
+  if (!existsSync(join(root, 'dist/commands')) || !existsSync(join(root, 'oclif.manifest.json'))) {
+    execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
+  }
+});
+
+describe.each([
+  ['plan', ['plan', '--from', '3.9', '--to', '4.0', '--inventory', kraftInventory]],
+  ['upgrade --dry-run', ['upgrade', '--dry-run', '--from', '3.9', '--to', '4.0', '--inventory', kraftInventory]],
+])('kafka-ops %s on a KRaft 3.9 cluster to 4.0', (_name, args) => {
+  it('--json: a binary roll (controllers 1-3, then brokers 4-6) then one finalize step, marked as a point of no return', async () => {
+    const run = await runCli([...args, '--json'], { env: ENV });
+    expect(run.code, run.stderr).toBe(0);
+    const plan = run.json.plan ?? run.json;
+    expect(plan.mode).toBe('kraft');
+    expect([plan.from, plan.to, plan.observed]).toEqual(['3.9', '4.0', 'assumed']);
+    expect(plan.phases.map((p: { id: string; kind: string; skipped: boolean }) => [p.id, p.kind, p.skipped])).toEqual([
+      ['swap-binaries', 'roll', false],
+      ['finalize-metadata-version', 'finalize', false],
+    ]);
+    expect(plan.order).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(plan.phases[0].steps.map((s: { broker: number; roles: string[]; install: { release: string } }) => `${s.broker}:${s.roles.join('+')}:${s.install.release}`)).toEqual([
+      '1:controller:4.0.0', '2:controller:4.0.0', '3:controller:4.0.0', '4:broker:4.0.0', '5:broker:4.0.0', '6:broker:4.0.0',
+    ]);
+    expect(plan.phases[0].gates).toContain('quorum-majority-without-controller');
+    expect(plan.phases[1].finalize).toEqual({
+      feature: 'metadata.version',
+      from: null,
+      to: '4.0-IV3',
+      node: 1,
+      host: 'controller1.example.com',
+      command: ['/opt/kafka/bin/kafka-features.sh', '--bootstrap-server', 'kafka4.example.com:9092', 'upgrade', '--metadata', '4.0-IV3'],
+    });
+    expect(plan.phases[1].pointOfNoReturn).toMatch(/4\.0-IV1/);
+    expect(plan.phases[0].pointOfNoReturn).toBeUndefined();
+    expect(plan.notes.join('\n')).toMatch(/--release-version` would also raise kraft\.version/);
+    expect(plan.estimate.restarts).toBe(6);
+  });
+
+  it('human preview: every node with its role, the finalize command, and the no-return mark on the finalize only', async () => {
+    const run = await runCli(args, { env: ENV });
+    expect(run.code, run.stderr).toBe(0);
+    const out = run.stdout;
+    expect(out).toContain('Upgrade plan for cluster prod-kraft: 3.9 → 4.0');
+    expect(out).toMatch(/Phase 1\/2  swap-binaries  \[roll, serial-canary\]/);
+    expect(out).toMatch(/Phase 2\/2  finalize-metadata-version  \[finalize\]/);
+    const nodes = [...out.matchAll(/^ {2}node (\d) \[(\w+)\]/gm)].map((m) => `${m[1]}:${m[2]}`);
+    expect(nodes).toEqual(['1:controller', '2:controller', '3:controller', '4:broker', '5:broker', '6:broker']);
+    expect(out).toContain('on node 1 (controller1.example.com): /opt/kafka/bin/kafka-features.sh --bootstrap-server kafka4.example.com:9092 upgrade --metadata 4.0-IV3');
+    expect(out).toContain('Points of no return: finalize-metadata-version');
+    expect(out.indexOf('⚠ point of no return')).toBeGreaterThan(out.indexOf('Phase 2/2'));
+  });
+});
+
+describe('KRaft plan files and refusals through the CLI', () => {
+  it('plan -o writes a plan that `plan validate` accepts and `upgrade --plan --dry-run` shows again', async () => {
+    const file = join(scratch.dir, 'kraft-3.9-4.0.yaml');
+    const written = await runCli(['plan', '--from', '3.9', '--to', '4.0', '--inventory', kraftInventory, '-o', file], { env: ENV });
+    expect(written.code, written.stderr).toBe(0);
+    expect(readFileSync(file, 'utf8')).toContain('mode: kraft');
+    const validated = await runCli(['plan', 'validate', file, '--json'], { env: ENV });
+    expect(validated.code, validated.stderr).toBe(0);
+    expect(validated.json.valid).toBe(true);
+    const shown = await runCli(['upgrade', '--plan', file, '--dry-run', '--json'], { env: ENV });
+    expect(shown.code, shown.stderr).toBe(0);
+    expect(shown.json.plan.phases[1].finalize.to).toBe('4.0-IV3');
+  });
+
+  it('a ZooKeeper-mode inventory asked for 4.0 exits 2 and says 4.0 has no ZooKeeper mode', async () => {
+    const run = await runCli(['plan', '--from', '3.9', '--to', '4.0', '--inventory', zkInventory, '--json'], { env: ENV });
+    expect(run.code).toBe(2);
+    expect(run.json.error.code).toBe('ZOOKEEPER_REMOVED');
+    expect(run.json.error.action).toMatch(/kafka-ops does not do this/);
+  });
+
+  it('a KRaft cluster below 3.3 exits 2', async () => {
+    const run = await runCli(['plan', '--from', '3.2', '--to', '4.0', '--inventory', kraftInventory, '--json'], { env: ENV });
+    expect(run.code).toBe(2);
+    expect(run.json.error.code).toBe('UNSUPPORTED_PATH');
+  });
+});
