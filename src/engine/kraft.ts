@@ -4,7 +4,8 @@
  * checking that every node supports it. Knows only ports (KraftQuorum, KraftFeatures,
  * BrokerHost); the decisions are the pure functions of kraft-gates.ts.
  */
-import type { KraftFeatures, KraftQuorum, NodeFeatureSupport } from '../cluster/kraft-port.js';
+import type { KraftFeatures, KraftQuorum, NodeFeatureSupport, QuorumReplica } from '../cluster/kraft-port.js';
+import type { ClusterSnapshot, ClusterState } from '../cluster/port.js';
 import { HaltError, InterruptedError, KafkaOpsError } from '../errors.js';
 import { linkedRelease, type BrokerHost } from '../hosts/port.js';
 import type { Inventory } from '../inventory/model.js';
@@ -131,7 +132,7 @@ export async function finalizeMetadataVersion(plan: Plan, phase: PlanPhase, deps
 /** A KRaft plan: the roll phases through the rolling engine (with the quorum gate), then the finalize phase. */
 export async function applyKraftPlan(plan: Plan, deps: EngineDeps, ports: KraftPorts): Promise<RunReport> {
   const roll = plan.phases.filter((p) => p.kind !== 'finalize');
-  const report = await applyPlan({ ...plan, phases: roll }, { ...deps, preStopGate: quorumPreStopGate(ports.quorum, deps, ports.gate) });
+  const report = await applyPlan({ ...plan, phases: roll }, { ...deps, cluster: kraftClusterView(deps.cluster, ports.quorum), preStopGate: quorumPreStopGate(ports.quorum, deps, ports.gate) });
   const warnings = [...report.warnings];
   for (const phase of plan.phases.filter((p) => p.kind === 'finalize')) {
     if (phase.skipped) {
@@ -141,4 +142,35 @@ export async function applyKraftPlan(plan: Plan, deps: EngineDeps, ports: KraftP
     warnings.push(...(await finalizeMetadataVersion(plan, phase, deps, ports.features)));
   }
   return { ...report, warnings };
+}
+
+/**
+ * A KRaft cluster seen by the rolling engine: Metadata lists brokers only and names a random
+ * broker as "controller" (KIP-590), so pure controllers would never count as registered
+ * and the active controller would not be kept last. A voter that is fetching from the
+ * leader (last fetch within the caught-up age, on the leader's clock) counts as registered;
+ * whether it has caught up is the next controller's pre-stop gate. The quorum leader is the
+ * controller.
+ */
+export function withQuorumMembers(snapshot: ClusterSnapshot, replication: readonly QuorumReplica[], thresholds: QuorumThresholds = DEFAULT_QUORUM_THRESHOLDS): ClusterSnapshot {
+  const leader = replication.find((r) => r.status === 'Leader');
+  const leaderNow = leader && leader.lastCaughtUpTimestamp > 0 ? leader.lastCaughtUpTimestamp : undefined;
+  // A stopped voter is still listed, with the last fetch it made going stale.
+  const fetching = replication.filter(
+    (r) => r.status === 'Leader' || (r.status === 'Follower' && r.lastFetchTimestamp >= 0 && (leaderNow === undefined || leaderNow - r.lastFetchTimestamp <= thresholds.maxCaughtUpAgeMs)),
+  );
+  const brokers = [...new Set([...snapshot.brokers, ...fetching.map((r) => r.nodeId)])].sort((a, b) => a - b);
+  const { controller: _metadataController, ...rest } = snapshot;
+  return { ...rest, brokers, ...(leader ? { controller: leader.nodeId } : {}) };
+}
+
+export function kraftClusterView(cluster: ClusterState, quorum: KraftQuorum): ClusterState {
+  return {
+    async snapshot() {
+      const [snapshot, replication] = await Promise.all([cluster.snapshot(), quorum.replication()]);
+      return withQuorumMembers(snapshot, replication);
+    },
+    changed: (timeoutMs) => cluster.changed(timeoutMs),
+    close: () => cluster.close(),
+  };
 }
