@@ -2,12 +2,16 @@
  * The KRaft 3.9 → 4.0 preview through the built CLI, as an operator runs it: `plan` and
  * `upgrade --dry-run` on the example KRaft inventory (phases, order, the finalize command,
  * the point of no return, the kraft.version warning), the written plan validating, and a
- * ZooKeeper cluster refused a 4.0 target with the reason. Touches no host.
+ * ZooKeeper cluster refused a 4.0 target with the reason; and `upgrade --dry-run` reading
+ * the nodes' installs, the quorum leader and metadata.version over the real sshd from fake
+ * KRaft tools (test/fixtures/kraft/tools).
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isAlive } from '../../src/sandbox/processes.js';
+import { startSshd, stopSshd, type SshdHandle } from '../../src/sandbox/sshd.js';
 import { runCli } from '../helpers/cli.js';
 import { useScratchDir } from '../helpers/inventory-fixtures.js';
 
@@ -97,5 +101,68 @@ describe('KRaft plan files and refusals through the CLI', () => {
     const run = await runCli(['plan', '--from', '3.2', '--to', '4.0', '--inventory', kraftInventory, '--json'], { env: ENV });
     expect(run.code).toBe(2);
     expect(run.json.error.code).toBe('UNSUPPORTED_PATH');
+  });
+});
+
+describe('upgrade --dry-run reading a KRaft cluster over the real sshd (fake tools, no Kafka)', () => {
+  let sshd: SshdHandle;
+  const sshdDir = join(scratch.dir, 'sshd');
+  let inventoryFile: string;
+
+  beforeAll(async () => {
+    sshd = await startSshd(sshdDir);
+    const nodes = [1, 2, 3, 4].map((id) => {
+      const base = join(scratch.dir, `node${id}`);
+      const dirs = { '3.9.1': join(base, 'kafka_2.13-3.9.1'), '4.0.0': join(base, 'kafka_2.13-4.0.0') };
+      for (const [release, dir] of Object.entries(dirs)) {
+        mkdirSync(join(dir, 'libs'), { recursive: true });
+        writeFileSync(join(dir, 'libs', `kafka_2.13-${release}.jar`), '');
+      }
+      mkdirSync(join(dirs['3.9.1'], 'bin'));
+      mkdirSync(join(dirs['3.9.1'], 'state'));
+      for (const tool of ['kafka-features.sh', 'kafka-metadata-quorum.sh']) copyFileSync(join(root, 'test/fixtures/kraft/tools', tool), join(dirs['3.9.1'], 'bin', tool));
+      for (const [file, fixture] of [['features.txt', 'features-describe-3.9.txt'], ['status.txt', 'quorum-status-3.9.txt'], ['replication.txt', 'quorum-replication-3.6.txt']]) {
+        copyFileSync(join(root, 'test/fixtures/kraft', fixture as string), join(dirs['3.9.1'], 'state', file as string));
+      }
+      symlinkSync(dirs['3.9.1'], join(base, 'kafka'));
+      writeFileSync(join(base, 'server.properties'), `process.roles=${id <= 3 ? 'controller' : 'broker'}\nnode.id=${id}\ncontroller.quorum.voters=1@a:9093,2@b:9093,3@c:9093\n`);
+      return `  - id: ${id}
+    host: 127.0.0.1
+    roles: [${id <= 3 ? 'controller' : 'broker'}]
+    configPath: ${join(base, 'server.properties')}
+    installLink: ${join(base, 'kafka')}
+    installs: { "3.9.1": ${dirs['3.9.1']}, "4.0.0": ${dirs['4.0.0']} }
+    run: { command: [sleep, "1000"], pidFile: ${join(base, 'node.pid')} }
+    logFile: ${join(base, 'server.log')}
+`;
+    });
+    inventoryFile = scratch.write('kraft-sshd.yaml', `cluster: kraft-e2e
+mode: kraft
+kraft: { bootstrapServer: "127.0.0.1:9092", toolsNode: 1 }
+executor: { kind: ssh, knownHosts: ${sshd.knownHostsFile}, hostKeyPolicy: strict, connectTimeoutSeconds: 5 }
+defaults:
+  ssh: { user: ${sshd.user}, port: ${sshd.port}, identityFile: ${sshd.userKeyFile} }
+brokers:
+${nodes.join('')}`);
+  });
+
+  afterAll(async () => {
+    const pid = sshd.pid;
+    await stopSshd(sshdDir);
+    expect(isAlive(pid)).toBe(false);
+  });
+
+  it('reads each node\'s release, the quorum leader (last) and the finalized metadata.version from the hosts', async () => {
+    const run = await runCli(['upgrade', '--dry-run', '--to', '4.0', '--inventory', inventoryFile, '--json'], { env: ENV });
+    expect(run.code, run.stderr).toBe(0);
+    const plan = run.json.plan;
+    expect([plan.observed, plan.from, plan.to]).toEqual(['hosts', '3.9', '4.0']);
+    expect(plan.order).toEqual([1, 3, 4, 2]);
+    expect(plan.controller.broker).toBe(2);
+    expect(plan.phases[1].finalize.from).toBe('3.9-IV0');
+    expect(plan.phases[1].finalize.command[0]).toBe(join(scratch.dir, 'node1', 'kafka', 'bin', 'kafka-features.sh'));
+    const toolCalls = readFileSync(join(scratch.dir, 'node1', 'kafka_2.13-3.9.1', 'state', 'argv.log'), 'utf8');
+    expect(toolCalls).toContain('describe\n--status');
+    expect(toolCalls).not.toContain('upgrade');
   });
 });
