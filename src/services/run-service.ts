@@ -50,7 +50,8 @@ export async function runPlan(plan: Plan, inventory: Inventory, connections: Con
       interrupted: abort.signal,
       options: { ...DEFAULT_ENGINE_OPTIONS, killOnStopTimeout: options.killOnStopTimeout, clientsUpgraded: options.clientsUpgraded, ...(options.stopSignal ? { stopSignal: options.stopSignal } : {}) },
     };
-    const tools = plan.mode === 'kraft' ? await connections.kraft() : undefined;
+    // Every plan on a KRaft cluster (a config roll too) gets the quorum gate before a controller stops.
+    const tools = inventory.mode === 'kraft' ? await connections.kraft() : undefined;
     const run = tools ? await applyKraftPlan(plan, deps, { quorum: tools, features: tools }) : await applyPlan(plan, deps);
     return { plan, run, journal: journal.file };
   } catch (error) {

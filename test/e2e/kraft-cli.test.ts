@@ -6,7 +6,7 @@
  * the nodes' installs, the quorum leader and metadata.version over the real sshd from fake
  * KRaft tools (test/fixtures/kraft/tools).
  */
-import { copyFileSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -164,5 +164,13 @@ ${nodes.join('')}`);
     const toolCalls = readFileSync(join(scratch.dir, 'node1', 'kafka_2.13-3.9.1', 'state', 'argv.log'), 'utf8');
     expect(toolCalls).toContain('describe\n--status');
     expect(toolCalls).not.toContain('upgrade');
+  });
+
+  it('applying for real without an admin-API cluster reader stops with NO_CLUSTER_STATE and touches no node', async () => {
+    const run = await runCli(['upgrade', '--to', '4.0', '--inventory', inventoryFile, '--yes', '--json', '--state-dir', join(scratch.dir, 'state')], { env: ENV });
+    expect(run.code).toBe(2);
+    expect(run.json.error.code).toBe('NO_CLUSTER_STATE');
+    for (const id of [1, 2, 3, 4]) expect(realpathSync(join(scratch.dir, `node${id}`, 'kafka'))).toBe(join(scratch.dir, `node${id}`, 'kafka_2.13-3.9.1'));
+    expect(readFileSync(join(scratch.dir, 'node1', 'kafka_2.13-3.9.1', 'state', 'argv.log'), 'utf8')).not.toContain('upgrade');
   });
 });

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { loadInventory } from '../../src/inventory/load.js';
 import { assumedPlan, buildUpgradePlan } from '../../src/plan/build.js';
 import { kraftNodeOrder } from '../../src/plan/kraft.js';
+import { buildRollPlan } from '../../src/plan/roll.js';
 import type { Plan } from '../../src/plan/model.js';
 import { assertPlanRules } from '../../src/plan/plan-file.js';
 import { KRAFT_TEMPLATE_UPGRADES, templateKraftInventory } from '../../src/plan/templates.js';
@@ -209,5 +210,22 @@ brokers:
     expect(userErrorOf(() => assertPlanRules(parseYaml(planToYaml(swapped), 'p.yaml', 'plan'), swapped)).message).toMatch(/swap-binaries, finalize-metadata-version/);
     const withSteps = { ...plan, phases: [plan.phases[0]!, { ...plan.phases[1]!, steps: [plan.phases[0]!.steps[0]!] }] };
     expect(userErrorOf(() => assertPlanRules(parseYaml(planToYaml(withSteps), 'p.yaml', 'plan'), withSteps)).message).toMatch(/finalize phase .* has steps/);
+  });
+});
+
+describe('a rolling config change on a KRaft cluster', () => {
+  const inventory = templateKraftInventory('3.9.1', '4.0.0');
+  const observed = observedState(inventory, '4.0.0', { controller: 2 });
+  const plan = buildRollPlan(inventory, observed, { set: { 'num.io.threads': '16' }, unset: [] }, {});
+
+  it('uses the KRaft order and the quorum gate, on a 4.0 cluster the ZooKeeper table does not know', () => {
+    expect(plan.mode).toBe('kraft');
+    expect([plan.from, plan.to]).toEqual(['4.0', '4.0']);
+    expect(plan.order).toEqual([1, 3, 4, 5, 6, 2]);
+    expect(plan.phases[0]?.gates).toContain('quorum-majority-without-controller');
+  });
+
+  it('passes the plan-file rules, so resume can load it again', () => {
+    expect(() => assertPlanRules(parseYaml(planToYaml(plan), 'p.yaml', 'plan'), plan)).not.toThrow();
   });
 });
