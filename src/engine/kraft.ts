@@ -28,10 +28,20 @@ export interface QuorumGateOptions {
 
 export const DEFAULT_QUORUM_GATE: QuorumGateOptions = { thresholds: DEFAULT_QUORUM_THRESHOLDS, timeoutMs: 120_000, pollMs: 1000 };
 
-/** The pre-stop gate of a KRaft roll: a controller stops only while the other voters form a caught-up majority. */
-export function quorumPreStopGate(quorum: KraftQuorum, deps: Pick<EngineDeps, 'clock' | 'io' | 'journal' | 'interrupted'>, options: QuorumGateOptions = DEFAULT_QUORUM_GATE): PreStopGate {
+/**
+ * The pre-stop gate of a KRaft roll: a controller stops only while the other voters form a
+ * caught-up majority. `mayVote` says which nodes can be voters at all, so stopping a
+ * broker-only node costs no tool run.
+ */
+export function quorumPreStopGate(
+  quorum: KraftQuorum,
+  deps: Pick<EngineDeps, 'clock' | 'io' | 'journal' | 'interrupted'>,
+  options: QuorumGateOptions = DEFAULT_QUORUM_GATE,
+  mayVote: (nodeId: number) => boolean = () => true,
+): PreStopGate {
   return {
     async beforeStop(nodeId) {
+      if (!mayVote(nodeId)) return;
       const deadline = deps.clock.now() + options.timeoutMs;
       let announced = false;
       for (;;) {
@@ -132,7 +142,11 @@ export async function finalizeMetadataVersion(plan: Plan, phase: PlanPhase, deps
 /** A KRaft plan: the roll phases through the rolling engine (with the quorum gate), then the finalize phase. */
 export async function applyKraftPlan(plan: Plan, deps: EngineDeps, ports: KraftPorts): Promise<RunReport> {
   const roll = plan.phases.filter((p) => p.kind !== 'finalize');
-  const report = await applyPlan({ ...plan, phases: roll }, { ...deps, cluster: kraftClusterView(deps.cluster, ports.quorum), preStopGate: quorumPreStopGate(ports.quorum, deps, ports.gate) });
+  const report = await applyPlan({ ...plan, phases: roll }, {
+    ...deps,
+    cluster: kraftClusterView(deps.cluster, ports.quorum),
+    preStopGate: quorumPreStopGate(ports.quorum, deps, ports.gate, (id) => deps.inventory.brokers.find((b) => b.id === id)?.roles?.includes('controller') ?? true),
+  });
   const warnings = [...report.warnings];
   for (const phase of plan.phases.filter((p) => p.kind === 'finalize')) {
     if (phase.skipped) {

@@ -18,7 +18,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { KraftFeatures, KraftQuorum, QuorumReplica } from '../../src/cluster/kraft-port.js';
 import type { ClusterState } from '../../src/cluster/port.js';
-import { applyKraftPlan, binaryFeatureSupport, withQuorumMembers } from '../../src/engine/kraft.js';
+import { applyKraftPlan, binaryFeatureSupport, quorumPreStopGate, withQuorumMembers } from '../../src/engine/kraft.js';
 import { Journal } from '../../src/engine/journal.js';
 import { DEFAULT_ENGINE_OPTIONS, type EngineDeps, type EngineEvent } from '../../src/engine/roll.js';
 import { HaltError } from '../../src/errors.js';
@@ -159,6 +159,19 @@ describe('a KRaft 3.9 → 4.0 plan applied through the rolling engine', () => {
     expect((error as HaltError).code).toBe('QUORUM_NOT_CAUGHT_UP');
     expect(sim.log).toEqual([]);
     expect(sim.metadataVersion()).toBe('3.9-IV0');
+  });
+});
+
+describe('the quorum pre-stop gate', () => {
+  it('does not ask the quorum before stopping a node that cannot be a voter', async () => {
+    const sim = simulatedCluster({ leader: 2, lagPolls: 0 });
+    let asked = 0;
+    const quorum = { ...sim.quorum, replication: async () => { asked++; return sim.quorum.replication(); } };
+    const gate = quorumPreStopGate(quorum, sim.deps, undefined, (id) => id <= 3);
+    await gate.beforeStop(5);
+    expect(asked).toBe(0);
+    await gate.beforeStop(1);
+    expect(asked).toBe(1);
   });
 });
 
