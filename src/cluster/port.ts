@@ -28,6 +28,12 @@ export interface ClusterSnapshot {
   topics: TopicState[];
 }
 
+/** The protocol versions a broker runs with, as the cluster reports them. */
+export interface BrokerVersions {
+  ibp?: string;
+  lmfv?: string;
+}
+
 export interface ClusterState {
   snapshot(): Promise<ClusterSnapshot>;
   /**
@@ -35,5 +41,7 @@ export interface ClusterState {
    * whichever comes first. Lets gates re-check on events instead of fixed sleeps.
    */
   changed(timeoutMs: number): Promise<void>;
+  /** Per broker id, its IBP/LMFV where the source can tell (admin API, brokers 0.11.0+). */
+  brokerVersions?(): Promise<Record<number, BrokerVersions>>;
   close(): Promise<void>;
 }

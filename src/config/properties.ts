@@ -5,28 +5,70 @@
 
 export type PropertyEdits = Record<string, string | null>;
 
+/** One logical line: a comment or blank line, or an entry whose value may continue over several physical lines. */
 interface Line {
-  raw: string;
+  /** The physical lines it spans, verbatim. */
+  raw: string[];
   key?: string;
+  value?: string;
 }
 
-/** Java-properties keys and values, enough for server.properties (no line continuations in keys). */
+const ESCAPES: Record<string, string> = { t: '\t', n: '\n', r: '\r', f: '\f' };
+
+/** True when the line ends in an odd number of backslashes: Java's line continuation. */
+function continues(line: string): boolean {
+  return (/\\+$/.exec(line)?.[0].length ?? 0) % 2 === 1;
+}
+
+/** java.util.Properties' unescaping: \t \n \r \f, \uXXXX, and \x for any other x. */
+function unescape(text: string): string {
+  return text.replace(/\\(u[0-9a-fA-F]{4}|.)/g, (_, c: string) => (c.length === 5 ? String.fromCharCode(parseInt(c.slice(1), 16)) : (ESCAPES[c] ?? c)));
+}
+
+/** Splits a logical line (continuations joined) into key and value the way java.util.Properties.load does. */
+function entryOf(logical: string): { key: string; value: string } {
+  let i = 0;
+  let key = '';
+  while (i < logical.length && !/[=:\s]/.test(logical[i] as string)) {
+    if (logical[i] === '\\' && i + 1 < logical.length) {
+      key += logical.slice(i, i + 2);
+      i += 2;
+    } else key += logical[i++];
+  }
+  while (i < logical.length && /[ \t\f]/.test(logical[i] as string)) i++;
+  if (logical[i] === '=' || logical[i] === ':') i++;
+  while (i < logical.length && /[ \t\f]/.test(logical[i] as string)) i++;
+  return { key: unescape(key), value: unescape(logical.slice(i)) };
+}
+
+/** server.properties as java.util.Properties reads it: comments, continuations, escapes. */
 function parseLines(text: string): Line[] {
-  return text.split(/\r?\n/).map((raw) => {
-    const trimmed = raw.trimStart();
-    if (trimmed === '' || trimmed.startsWith('#') || trimmed.startsWith('!')) return { raw };
-    const match = /^([^=:\s]+)\s*[=:\s]\s*(.*)$/.exec(trimmed) ?? /^([^=:\s]+)$/.exec(trimmed);
-    return { raw, key: match?.[1] };
-  });
+  const physical = text.split(/\r?\n/);
+  const lines: Line[] = [];
+  for (let i = 0; i < physical.length; i++) {
+    const first = physical[i] as string;
+    const trimmed = first.replace(/^[ \t\f]+/, '');
+    if (trimmed === '' || trimmed.startsWith('#') || trimmed.startsWith('!')) {
+      lines.push({ raw: [first] });
+      continue;
+    }
+    const raw = [first];
+    let logical = trimmed;
+    while (continues(logical) && i + 1 < physical.length) {
+      const next = physical[++i] as string;
+      raw.push(next);
+      logical = logical.slice(0, -1) + next.replace(/^[ \t\f]+/, '');
+    }
+    if (continues(logical)) logical = logical.slice(0, -1); // a continuation at the end of the file
+    lines.push({ raw, ...entryOf(logical) });
+  }
+  return lines;
 }
 
+/** Keys and values as Kafka sees them: java.util.Properties' parsing, then values trimmed as Kafka's ConfigDef does. */
 export function parseProperties(text: string): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const line of parseLines(text)) {
-    if (!line.key) continue;
-    const trimmed = line.raw.trimStart();
-    out[line.key] = trimmed.slice(line.key.length).replace(/^\s*[=:\s]\s*/, '').trimEnd().replace(/\\(.)/g, (_, c: string) => (({ t: '\t', n: '\n', r: '\r', f: '\f' }) as Record<string, string>)[c] ?? c);
-  }
+  for (const line of parseLines(text)) if (line.key !== undefined) out[line.key] = (line.value ?? '').trim();
   return out;
 }
 
@@ -38,28 +80,45 @@ export function parseProperties(text: string): Record<string, string> {
 export function editProperties(text: string, edits: PropertyEdits, marker = 'kafka-ops'): string {
   const lines = parseLines(text);
   const lastIndex = new Map<string, number>();
-  lines.forEach((l, i) => l.key && lastIndex.set(l.key, i));
+  lines.forEach((l, i) => l.key !== undefined && lastIndex.set(l.key, i));
   const out: string[] = [];
   lines.forEach((line, i) => {
-    if (!line.key || !(line.key in edits)) {
-      out.push(line.raw);
+    if (line.key === undefined || !(line.key in edits)) {
+      out.push(...line.raw);
       return;
     }
     const value = edits[line.key];
     if (lastIndex.get(line.key) !== i || value === null || value === undefined) return;
-    out.push(`${line.key}=${escapeValue(value)}`);
+    out.push(`${escapeKey(line.key)}=${escapeValue(value)}`);
   });
   const appended = Object.entries(edits).filter(([key, value]) => value !== null && !lastIndex.has(key));
   if (appended.length > 0) {
     while (out.length > 0 && out[out.length - 1] === '') out.pop();
     out.push('', `# Added by ${marker}`);
-    for (const [key, value] of appended) out.push(`${key}=${escapeValue(value as string)}`);
+    for (const [key, value] of appended) out.push(`${escapeKey(key)}=${escapeValue(value as string)}`);
     out.push('');
   }
   return out.join(text.includes('\r\n') ? '\r\n' : '\n');
 }
 
+/** Java escaping that reads back exactly: the file is read as ISO-8859-1, so anything past ASCII becomes \\uXXXX. */
+function escapeText(text: string, specials: RegExp): string {
+  if (/[\r\n]/.test(text)) throw new TypeError('a server.properties key or value cannot contain a line break');
+  return text
+    .replace(/\\/g, '\\\\')
+    .replace(specials, (c) => `\\${c}`)
+    .replace(/\t/g, '\\t')
+    .replace(/\f/g, '\\f')
+    .replace(/[^\x20-\x7e\\]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+function escapeKey(key: string): string {
+  return escapeText(key, /[=: #!]/g);
+}
+
 function escapeValue(value: string): string {
-  if (/[\r\n]/.test(value)) throw new TypeError('a server.properties value cannot contain a line break');
-  return value.replace(/\\/g, '\\\\');
+  // Leading spaces would be skipped as separator: escape each; anything else after `=` is value.
+  const escaped = escapeText(value, /(?!)/g);
+  const lead = /^ */.exec(escaped)?.[0].length ?? 0;
+  return '\\ '.repeat(lead) + escaped.slice(lead);
 }

@@ -34,6 +34,10 @@ export function underReplicatedPartitions(snapshot: ClusterSnapshot): PartitionS
 
 /** Findings that hold (or are reported before) stopping `brokerId`. Empty = safe to stop. */
 export function beforeStopFindings(snapshot: ClusterSnapshot, brokerId: number, brokerMinIsr: number): GateFinding[] {
+  // A broker no longer registered (its own shutdown under way, e.g. sent by a run that was
+  // killed) serves nothing: stopping it takes nothing away, and waiting for the
+  // under-replication it causes itself would never end.
+  if (!snapshot.brokers.includes(brokerId)) return [];
   const findings: GateFinding[] = [];
   const offline = offlinePartitions(snapshot);
   if (offline.length > 0) {

@@ -6,8 +6,9 @@
  * Resume does not trust the journal for what is done (the hosts say that); the journal
  * says where a run stopped and why, and which gates were confirmed.
  */
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { isAlive } from '../hosts/local-process.js';
 import { UserError } from '../errors.js';
 
 export interface JournalEntry {
@@ -60,26 +61,74 @@ export class Journal {
       });
   }
 
-  /** Take the cluster lock; a lock whose process is gone is taken over. */
+  /**
+   * Take the cluster lock; a lock whose process is gone is taken over. The lock file is
+   * created whole (its pid written first, then hard-linked into place, which fails if it
+   * exists), and a stale one is removed only under a second, short-lived mutex after
+   * re-reading it, so two runs that find the same stale lock cannot both win.
+   */
   lock(): void {
-    for (let attempt = 0; attempt < 2; attempt++) {
-      try {
-        const fd = openSync(this.lockFile, 'wx');
-        writeSync(fd, String(process.pid));
-        closeSync(fd);
-        return;
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-        const holder = Number(readFileSync(this.lockFile, 'utf8').trim());
-        if (Number.isInteger(holder) && holder > 0 && isAlive(holder)) {
-          throw new UserError(`Another kafka-ops run (pid ${holder}) is working on this cluster.`, {
-            code: 'CLUSTER_LOCKED',
-            action: `Wait for it to finish, or stop it (Ctrl-C) and use \`kafka-ops resume\`. Lock: ${this.lockFile}`,
-          });
-        }
-        rmSync(this.lockFile, { force: true });
-      }
+    const deadline = Date.now() + LOCK_CONTENTION_MS;
+    for (;;) {
+      if (this.tryCreateLock()) return;
+      const holder = this.holder();
+      if (holder !== undefined && isAlive(holder)) throw this.lockedBy(holder);
+      this.removeStaleLock(holder);
+      if (Date.now() > deadline) throw this.lockedBy(holder ?? 0);
     }
+  }
+
+  private tryCreateLock(): boolean {
+    const draft = `${this.lockFile}.${process.pid}`;
+    writeFileSync(draft, String(process.pid));
+    try {
+      linkSync(draft, this.lockFile);
+      return true;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      return false;
+    } finally {
+      rmSync(draft, { force: true });
+    }
+  }
+
+  /** Removes the lock if it still names `seen` (a dead or unreadable holder), under the break mutex. */
+  private removeStaleLock(seen: number | undefined): void {
+    const mutex = `${this.lockFile}.break`;
+    try {
+      closeSync(openSync(mutex, 'wx'));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      // Held for microseconds by a live run; one left by a run that died there is old.
+      try {
+        if (Date.now() - statSync(mutex).mtimeMs > STALE_MUTEX_MS) rmSync(mutex, { force: true });
+      } catch {
+        // gone meanwhile
+      }
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+      return;
+    }
+    try {
+      const now = this.holder();
+      if (now === seen && (now === undefined || !isAlive(now))) rmSync(this.lockFile, { force: true });
+    } finally {
+      rmSync(mutex, { force: true });
+    }
+  }
+
+  private holder(): number | undefined {
+    try {
+      return pidIn(readFileSync(this.lockFile, 'utf8'));
+    } catch {
+      return undefined;
+    }
+  }
+
+  private lockedBy(holder: number): UserError {
+    return new UserError(`Another kafka-ops run${holder > 0 ? ` (pid ${holder})` : ''} is working on this cluster.`, {
+      code: 'CLUSTER_LOCKED',
+      action: `Wait for it to finish, or stop it (Ctrl-C) and use \`kafka-ops resume\`. Lock: ${this.lockFile}`,
+    });
   }
 
   unlock(): void {
@@ -87,15 +136,12 @@ export class Journal {
   }
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM'; // EPERM: alive, another user's
-  }
-  try {
-    return !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  } catch {
-    return true;
-  }
+/** How long lock() keeps trying while other runs break the same stale lock. */
+const LOCK_CONTENTION_MS = 5_000;
+const STALE_MUTEX_MS = 10_000;
+
+function pidIn(text: string): number | undefined {
+  const pid = Number(text.trim());
+  return Number.isInteger(pid) && pid > 0 ? pid : undefined;
 }
+

@@ -125,7 +125,16 @@ export async function applyPlan(plan: Plan, deps: EngineDeps): Promise<RunReport
         askedFirstRestart = true;
         await confirmOrHalt(deps, phase, `Start the rolling restart of cluster ${plan.cluster} (phase ${phase.id}, broker ${step.broker} first)?`, true);
       }
-      const report = await runStep(phase, step, deps, warn);
+      let report: StepReport;
+      try {
+        report = await runStep(phase, step, deps, warn, (s) => pending.find((p) => !s.brokers.includes(p.broker))?.broker);
+      } catch (error) {
+        if (!(error instanceof BrokerDownFirst)) throw error;
+        // Nothing was changed on this broker yet: take the one that went down first, this one later.
+        deps.io.event({ code: 'gate.wait', phase: phase.id, broker: step.broker, message: `broker ${error.brokerId} is down: it goes first, broker ${step.broker} after it` });
+        pending.push(step);
+        continue;
+      }
       steps.push(report);
       if (report.outcome === 'restarted') restartedInPhase++;
       if (phase.strategy === 'serial-canary' && restartedInPhase === 1 && report.outcome === 'restarted' && pending.length > 0) {
@@ -224,7 +233,25 @@ function lintHalt(spec: BrokerSpec, errors: ReturnType<typeof lintConfig>): Halt
   });
 }
 
-async function runStep(phase: PlanPhase, step: PlanStep, deps: EngineDeps, warn: (m: string, p?: string, b?: number) => void): Promise<StepReport> {
+/**
+ * Thrown from a pre-stop gate when another broker of the phase is found down (e.g. a killed
+ * run's stop completing while `resume` starts): the under-replication it causes would
+ * otherwise hold this gate until it times out.
+ */
+class BrokerDownFirst extends Error {
+  constructor(readonly brokerId: number) {
+    super(`broker ${brokerId} is down and goes first`);
+  }
+}
+
+/** `downFirst`: a broker of the phase, other than this one, that must go first because it is down. */
+async function runStep(
+  phase: PlanPhase,
+  step: PlanStep,
+  deps: EngineDeps,
+  warn: (m: string, p?: string, b?: number) => void,
+  downFirst: (s: ClusterSnapshot) => number | undefined,
+): Promise<StepReport> {
   const { clock, journal, io } = deps;
   const spec = specOf(deps, step.broker);
   const host = await deps.host(step.broker);
@@ -264,7 +291,12 @@ async function runStep(phase: PlanPhase, step: PlanStep, deps: EngineDeps, warn:
   const brokerMinIsr = Number(parseProperties(configText)['min.insync.replicas'] ?? '1') || 1;
   const preStopStart = clock.now();
   if (facts.process) {
-    for (const f of await waitForGate(deps, phase, step.broker, phase.timeouts.startSeconds * 1000, 'safe to stop', (s) => beforeStopFindings(s, step.broker, brokerMinIsr))) {
+    const safeToStop = (s: ClusterSnapshot) => {
+      const down = downFirst(s);
+      if (down !== undefined) throw new BrokerDownFirst(down);
+      return beforeStopFindings(s, step.broker, brokerMinIsr);
+    };
+    for (const f of await waitForGate(deps, phase, step.broker, phase.timeouts.startSeconds * 1000, 'safe to stop', safeToStop)) {
       warn(f.message, phase.id, step.broker);
     }
     await deps.preStopGate?.beforeStop(step.broker);

@@ -50,6 +50,7 @@ export function loadInventory(file: string): Inventory {
   const baseDir = dirname(resolve(file));
   const brokers = raw.brokers.map((b, index) => mergeBroker(doc, raw.defaults ?? {}, b, index, baseDir));
   assertUnique(doc, brokers);
+  assertReaderSettings(doc, raw.state ?? {});
   const kraft = raw.mode === 'kraft' ? resolveKraft(doc, raw, brokers) : assertNoKraftKeys(doc, raw);
   return {
     source: file,
@@ -176,6 +177,17 @@ function toRunSpec(run: RawRun): RunSpec {
     outputFile: run.outputFile ?? pidFile.replace(/\.pid$/, '') + '.out',
     env: run.env ?? {},
   };
+}
+
+/** A chosen reader needs its own setting: say so at load time, with the position of the choice. */
+function assertReaderSettings(doc: LocatedDocument, state: StateSettings): void {
+  const needs = { zookeeper: 'zookeeper', admin: 'bootstrapServers' } as const;
+  if (!state.reader || state[needs[state.reader]] !== undefined) return;
+  throw new UserError(`state.reader is ${state.reader}, but state.${needs[state.reader]} is not given.`, {
+    code: 'INVENTORY_MISSING',
+    action: state.reader === 'admin' ? 'Add state.bootstrapServers: [host:port, …].' : 'Add state.zookeeper: host:2181[/chroot].',
+    location: doc.locate(['state', 'reader']),
+  });
 }
 
 function assertUnique(doc: LocatedDocument, brokers: BrokerSpec[]): void {

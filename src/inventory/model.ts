@@ -28,6 +28,12 @@ export interface TlsSettings {
 }
 
 export interface StateSettings {
+  /**
+   * Which reader to use: `zookeeper` (every ZooKeeper-mode release, the only one for 0.8/0.9)
+   * or `admin` (Kafka's protocol through bootstrapServers, 0.10+). Unset: zookeeper when
+   * `zookeeper` is given, else admin.
+   */
+  reader?: 'zookeeper' | 'admin';
   /** ZooKeeper connect string, chroot included (`zk1:2181,zk2:2181/kafka`). */
   zookeeper?: string;
   bootstrapServers?: string[];

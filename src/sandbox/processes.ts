@@ -8,20 +8,9 @@ import net from 'node:net';
 import { execa } from 'execa';
 import { InfrastructureError } from '../errors.js';
 import { ignoredSignals, launchCommandLine, type LaunchSpec } from '../hosts/launch.js';
+import { isAlive, procStatus } from '../hosts/local-process.js';
 
-function procStatus(pid: number): string | undefined {
-  try {
-    return readFileSync(`/proc/${pid}/status`, 'utf8');
-  } catch {
-    return undefined;
-  }
-}
-
-export function isAlive(pid: number | undefined): boolean {
-  if (pid === undefined || !Number.isInteger(pid) || pid <= 0) return false;
-  const status = procStatus(pid);
-  return status !== undefined && !/^State:\s+Z/m.test(status);
-}
+export { isAlive };
 
 /** Signals the process ignores (from SigIgn), undefined when it is gone. */
 export function ignoredSignalsOf(pid: number): string[] | undefined {

@@ -57,12 +57,24 @@ async function connectHost(inventory: Inventory, brokerId: number): Promise<Brok
   return new ShellBrokerHost(await connectSsh(spec, inventory.executor), spec);
 }
 
+/** Which reader the inventory asks for: its explicit choice, else ZooKeeper when given (every ZooKeeper-mode release), else the admin API. */
+export function chooseReader(state: Inventory['state']): 'zookeeper' | 'admin' | undefined {
+  if (state.reader) return state.reader;
+  if (state.zookeeper) return 'zookeeper';
+  return state.bootstrapServers ? 'admin' : undefined;
+}
+
 async function connectCluster(inventory: Inventory): Promise<ClusterState> {
+  const reader = chooseReader(inventory.state);
+  if (reader === 'admin') {
+    const { KafkaJsClusterState } = await import('../cluster/kafkajs.js');
+    return KafkaJsClusterState.connect(inventory.state, { connectTimeoutMs: 10_000 });
+  }
   const connect = inventory.state.zookeeper;
   if (!connect) {
-    throw new UserError('The inventory gives no ZooKeeper connect string (`state.zookeeper`); reading the cluster through bootstrap servers is not available in this version.', {
+    throw new UserError('The inventory says neither how to reach ZooKeeper (`state.zookeeper`) nor the brokers (`state.bootstrapServers`).', {
       code: 'NO_CLUSTER_STATE',
-      action: 'Add `state.zookeeper: host:2181[/chroot]` to the inventory.',
+      action: 'Add `state.zookeeper: host:2181[/chroot]` (any ZooKeeper-mode Kafka) or `state.bootstrapServers: [host:9092]` (Kafka 0.10+).',
       location: { file: inventory.source },
     });
   }

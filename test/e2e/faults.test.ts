@@ -86,6 +86,24 @@ function expectUntouched(before: Before, except: number[]): void {
   }
 }
 
+/**
+ * Starts `roll --set <setting>` and SIGKILLs the CLI as it sends the stop signal to the
+ * second broker, so one broker is done and one is shutting down with nobody watching.
+ */
+async function killAtSecondStop(setting: string): Promise<{ stopping: number; doneBefore: number[] }> {
+  const offset = fileSize(journalFile());
+  const child = await spawnRun(['roll', '--set', setting, '--inventory', sandbox.inventory, ...runFlags()]);
+  const exited = collect(child);
+  const stopLine = await waitJournal(journalFile(), offset, 150_000, child, 'the stop of a second broker', (lines) => {
+    const done = new Set(lines.filter((l) => l.event === 'step.done').map((l) => l.broker));
+    return lines.find((l) => l.event === 'step.stop.begin' && done.size > 0 && !done.has(l.broker));
+  });
+  child.kill('SIGKILL');
+  expect((await exited).signal).toBe('SIGKILL');
+  const doneBefore = [...new Set(journalSince(journalFile(), offset).filter((l) => l.event === 'step.done').map((l) => l.broker as number))];
+  return { stopping: stopLine.broker as number, doneBefore };
+}
+
 function expectHalted(result: { code: number | null; json: any; stderr: string; stdout: string }, codes: string[]): { code: string; message: string } {
   expect(result.code, `${result.stdout}\n${result.stderr}`).toBe(4);
   const error = result.json?.error;
@@ -187,21 +205,8 @@ describe('faults during a roll, each halted and then resumed', () => {
   it('3. the CLI SIGKILLed while stopping a broker: resume finishes without restarting done brokers', { timeout: 240_000 }, async () => {
     const t0 = Date.now();
     const before = snapshot();
-    const offset = fileSize(journalFile());
-    const child = await spawnRun(['roll', '--set', 'num.io.threads=7', '--inventory', sandbox.inventory, ...runFlags()]);
-    const exited = collect(child);
-    // Kill it in the step of the second broker, so one broker is done before the kill.
-    const stopLine = await waitJournal(journalFile(), offset, 150_000, child, 'the stop of a second broker', (lines) => {
-      const done = new Set(lines.filter((l) => l.event === 'step.done').map((l) => l.broker));
-      return lines.find((l) => l.event === 'step.stop.begin' && done.size > 0 && !done.has(l.broker));
-    });
-    child.kill('SIGKILL');
-    const killed = await exited;
+    const { stopping, doneBefore } = await killAtSecondStop('num.io.threads=7');
     const killMs = Date.now() - t0;
-    expect(killed.signal).toBe('SIGKILL');
-    const lines = journalSince(journalFile(), offset);
-    const doneBefore = [...new Set(lines.filter((l) => l.event === 'step.done').map((l) => l.broker as number))];
-    const stopping = stopLine.broker as number;
     expect(doneBefore.length).toBeGreaterThan(0);
     const untouchedIds = sandbox.brokerIds.filter((id) => id !== stopping && !doneBefore.includes(id));
     expectUntouched(before, [stopping, ...doneBefore]);
@@ -252,6 +257,28 @@ describe('faults during a roll, each halted and then resumed', () => {
       console.log(`[faults] 3 done: scenario ${secs(Date.now() - t0)}`);
     } finally {
       // Whatever happened, leave every broker running with full ISRs for the next scenarios.
+      for (const id of sandbox.brokerIds) if (sandbox.pidOf(id) === undefined) startedPids.add(await launchProperly(brokerOf(readInventory(sandbox.inventory), id)));
+      await waitHealthy(sandbox.dir, 90_000);
+    }
+  });
+
+  it('3b. resume started at once after the kill, while that broker is still shutting down, neither waits for it nor restarts a done broker', { timeout: 240_000 }, async () => {
+    const t0 = Date.now();
+    const { stopping, doneBefore } = await killAtSecondStop('num.io.threads=5');
+    const stillUp = sandbox.pidOf(stopping) !== undefined;
+    const pidsAfterKill = sandbox.pids();
+    try {
+      // No waiting for the stopping broker: its controlled shutdown is still under way.
+      const resumed = await cli(['resume', '--inventory', sandbox.inventory, ...runFlags()], { timeoutMs: 200_000 });
+      console.log(`[faults] 3b resume right after the kill at broker ${stopping}'s stop (its process ${stillUp ? 'still up' : 'already gone'} when resume began): exit ${resumed.code} in ${secs(Date.now() - t0)}`);
+      expect(resumed.code, `${resumed.stdout}\n${resumed.stderr}`).toBe(0);
+      const o = outcomes(resumed);
+      for (const id of doneBefore) expect(o[id], `broker ${id} was done before the kill`).toBe('already-done');
+      const after = sandbox.pids();
+      for (const id of doneBefore) expect(after[id], `broker ${id} not restarted by resume`).toBe(pidsAfterKill[id]);
+      expect(after[stopping]).toBeDefined();
+      await expectRolledOut('num.io.threads', () => '5');
+    } finally {
       for (const id of sandbox.brokerIds) if (sandbox.pidOf(id) === undefined) startedPids.add(await launchProperly(brokerOf(readInventory(sandbox.inventory), id)));
       await waitHealthy(sandbox.dir, 90_000);
     }

@@ -211,3 +211,12 @@ describe('caughtUpFindings', () => {
     expect(caughtUpFindings(snapshot([1, 2, 3, 4], [partition('orders-0', [1, 2, 3])]), 4)).toEqual([]);
   });
 });
+
+describe('a broker that is no longer registered (its own shutdown under way)', () => {
+  it('may be stopped: the under-replication it causes itself does not hold its gate', () => {
+    // Broker 3 left the cluster: out of every ISR, so every partition is under-replicated.
+    const cluster = snapshot([1, 2], [partition('orders-0', [1, 2, 3], [1, 2]), partition('orders-1', [3, 1, 2], [1, 2], 1)]);
+    expect(blocking(beforeStopFindings(cluster, 1, BROKER_MIN_ISR)).map((f) => f.gate)).toContain('no-under-replicated-partitions');
+    expect(beforeStopFindings(cluster, 3, BROKER_MIN_ISR)).toEqual([]);
+  });
+});

@@ -105,6 +105,38 @@ describe('Journal lock', () => {
     journal.unlock();
   });
 
+  it('lets exactly one of several runs that race for the same stale lock win', { timeout: 60_000 }, async () => {
+    // Real processes (the built module), all released at the same instant, each holding on
+    // for a while so a winner's lock never goes stale during the race.
+    const moduleUrl = new URL('../../dist/engine/journal.js', import.meta.url).href;
+    for (let round = 0; round < 3; round++) {
+      const child = spawn('true');
+      await once(child, 'exit');
+      const journal = freshJournal();
+      writeFileSync(lockFileOf(journal), String(child.pid));
+      const goAt = Date.now() + 1_500;
+      const script = `
+        const { Journal } = await import(${JSON.stringify(moduleUrl)});
+        const j = new Journal(${JSON.stringify(scratch.dir)}, ${JSON.stringify(`cluster-${clusters}`)});
+        while (Date.now() < ${goAt}) {}
+        let won = false;
+        try { j.lock(); won = true; } catch (e) { if (e.code !== 'CLUSTER_LOCKED') throw e; }
+        process.stdout.write(won ? 'won' : 'lost');
+        await new Promise((r) => setTimeout(r, 1500));`;
+      const racers = Array.from({ length: 6 }, () => spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] }));
+      const results = await Promise.all(
+        racers.map(async (racer) => {
+          let out = '';
+          racer.stdout.on('data', (d: Buffer) => (out += d.toString()));
+          await once(racer, 'exit');
+          return out;
+        }),
+      );
+      expect(results.filter((r) => r === 'won'), `round ${round}: ${results.join(',')}`).toHaveLength(1);
+      expect(results.filter((r) => r === 'lost')).toHaveLength(5);
+    }
+  });
+
   it('unlock() removes the lock, so the next lock() succeeds', () => {
     const journal = freshJournal();
     journal.lock();

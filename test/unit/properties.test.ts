@@ -5,7 +5,12 @@
  * Edits must leave everything they do not touch byte-for-byte as it was, so a reviewer
  * can diff the file, and must be idempotent so a re-run changes nothing.
  */
-import { describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { editProperties, parseProperties, type PropertyEdits } from '../../src/config/properties.js';
 
 describe('parseProperties', () => {
@@ -147,5 +152,57 @@ describe('editProperties', () => {
 
   it('does not change a comment that looks like the key', () => {
     expect(editProperties('#log.dirs=/old\nlog.dirs=/a\n', { 'log.dirs': '/b' })).toBe('#log.dirs=/old\nlog.dirs=/b\n');
+  });
+});
+
+describe('java.util.Properties itself agrees (Java 17 reads each text as Kafka loads server.properties)', () => {
+  const scratch = mkdtempSync(join(tmpdir(), 'kafka-ops-props-'));
+  afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+  const fixture = fileURLToPath(new URL('../fixtures/PropertiesDump.java', import.meta.url));
+  /** What Java reads of each text, values trimmed as Kafka's ConfigDef does (one JVM for all). */
+  const javaReadsAll = (texts: string[]): Array<Record<string, string>> => {
+    const files = texts.map((text, i) => {
+      const file = join(scratch, `t${i}-${Math.random().toString(36).slice(2)}.properties`);
+      writeFileSync(file, Buffer.from(text, 'latin1'));
+      return file;
+    });
+    const out = execFileSync('java', [fixture, ...files], { encoding: 'utf8' });
+    return out.split('\u0001').slice(0, -1).map((dump) => {
+      const parts = dump.split('\0').slice(0, -1);
+      const entries: Record<string, string> = {};
+      for (let i = 0; i < parts.length; i += 2) entries[parts[i] as string] = (parts[i + 1] as string).trim();
+      return entries;
+    });
+  };
+  const TEXTS: Array<[string, string]> = [
+    ['a value continued over three lines', 'listeners=PLAINTEXT://a:9092,\\\n    SSL://b:9093,\\\n\tSASL_SSL://c:9094\nnext=1\n'],
+    ['an even number of trailing backslashes does not continue', 'a=x\\\\\nb=2\n'],
+    ['a comment ending in a backslash does not continue', '# note \\\nreal=1\n'],
+    ['a continuation at the end of the file', 'k=v\\'],
+    ['unicode escapes and escaped separators in keys', 'my\\=key\\:x\\ y=caf\\u00e9 \\u6771\n'],
+    ['the usual escapes', 'k=a\\tb\\nc\\\\d\\qe\n'],
+    ['a continued line whose next line is blank', 'k=a\\\n\nz=1\n'],
+    ['separators and spaces', '  k  :  v  \nj=\n i \n'],
+  ];
+  const edited = { 'ssl.keystore.location': '/data/kä stores/ks.jks', 'x.weird': '  lead\\back#hash!=:', 'y.tab': 'a\tb', 'z.emoji': '東京 🚀' };
+  const editedText = editProperties('broker.id=1\n', edited);
+  let java: Array<Record<string, string>> = [];
+  beforeAll(() => {
+    java = javaReadsAll([...TEXTS.map(([, text]) => text), Buffer.from(editedText, 'utf8').toString('latin1')]);
+  }, 60_000);
+
+  it.each(TEXTS.map(([name, text], i) => [name, text, i] as const))('%s', (_name, text, i) => {
+    expect(parseProperties(text)).toEqual(java[i]);
+  });
+
+  it('reads back, through Java, exactly the values an edit wrote (escapes, non-ASCII, leading spaces)', () => {
+    const expected = { 'broker.id': '1', ...Object.fromEntries(Object.entries(edited).map(([k, v]) => [k, v.trim()])) };
+    expect(java[TEXTS.length]).toEqual(expected);
+    expect(parseProperties(editedText)).toEqual(expected);
+  });
+
+  it('an edit of a value that spans lines replaces all of its lines and keeps the rest', () => {
+    const text = '# head\nlisteners=PLAINTEXT://a:9092,\\\n    SSL://b:9093\nbroker.id=1\n';
+    expect(editProperties(text, { listeners: 'PLAINTEXT://a:9092' })).toBe('# head\nlisteners=PLAINTEXT://a:9092\nbroker.id=1\n');
   });
 });

@@ -1,0 +1,17 @@
+// Shared by the rolling benchmarks: per-restart figures of a run report, and their medians.
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const sec = (ms) => (ms / 1000).toFixed(2).padStart(7);
+
+/** Prints each restarted step's stop / start / catch-up / added time, then the medians. */
+export function printRestarts(run) {
+  const steps = run.steps.filter((s) => s.outcome === 'restarted');
+  console.log('phase           broker   stop s  start s  catch-up s  added s  total s');
+  for (const s of steps) {
+    console.log(`${s.phase.padEnd(15)} ${String(s.broker).padStart(6)} ${sec(s.stopMs)} ${sec(s.startMs)} ${sec(s.catchUpMs)}     ${sec(s.addedMs)} ${sec(s.totalMs)}`);
+  }
+  const m = (k) => median(steps.map((s) => s[k]));
+  console.log(`median over ${steps.length} restarts: stop ${sec(m('stopMs'))} s, start ${sec(m('startMs'))} s, catch-up ${sec(m('catchUpMs'))} s, added by kafka-ops ${sec(m('addedMs'))} s (target < 1 s)`);
+}
