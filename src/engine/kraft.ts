@@ -11,7 +11,7 @@ import { linkedRelease, type BrokerHost } from '../hosts/port.js';
 import type { Inventory } from '../inventory/model.js';
 import type { Plan, PlanPhase } from '../plan/model.js';
 import { compareMetadataVersion, supportedMetadataVersions } from '../plan/versions.js';
-import { DEFAULT_QUORUM_THRESHOLDS, featureSupportFindings, kraftVersionFindings, quorumBeforeStopFindings, type QuorumThresholds } from './kraft-gates.js';
+import { DEFAULT_QUORUM_THRESHOLDS, featureSupportFindings, kraftVersionFindings, quorumBeforeStopFindings, type KraftFinding, type QuorumThresholds } from './kraft-gates.js';
 import { applyPlan, type EngineDeps, type RunReport } from './roll.js';
 
 /** Called by the rolling engine right before it stops a node; resolves when stopping is safe, throws HaltError when it never becomes so. */
@@ -187,4 +187,16 @@ export function kraftClusterView(cluster: ClusterState, quorum: KraftQuorum): Cl
     changed: (timeoutMs) => cluster.changed(timeoutMs),
     close: () => cluster.close(),
   };
+}
+
+/**
+ * The KRaft checks a dry run can make before anything is touched: could each controller of
+ * the plan be stopped right now (the other voters caught up), and the kraft.version warning.
+ * Whether every node supports the target is checked before finalizing, once the binaries run.
+ */
+export async function kraftPreflight(inventory: Inventory, plan: Plan, tools: KraftQuorum & KraftFeatures, thresholds: QuorumThresholds = DEFAULT_QUORUM_THRESHOLDS): Promise<KraftFinding[]> {
+  const [replication, finalized] = await Promise.all([tools.replication(), tools.finalized()]);
+  const restarting = new Set(plan.phases.filter((p) => !p.skipped).flatMap((p) => p.steps.filter((s) => !s.skipped).map((s) => s.broker)));
+  const controllers = inventory.brokers.filter((b) => b.roles?.includes('controller') && restarting.has(b.id)).map((b) => b.id);
+  return [...controllers.flatMap((id) => quorumBeforeStopFindings(replication, id, thresholds)), ...kraftVersionFindings(finalized, plan.to)];
 }

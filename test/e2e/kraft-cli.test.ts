@@ -121,7 +121,7 @@ describe('upgrade --dry-run reading a KRaft cluster over the real sshd (fake too
       mkdirSync(join(dirs['3.9.1'], 'bin'));
       mkdirSync(join(dirs['3.9.1'], 'state'));
       for (const tool of ['kafka-features.sh', 'kafka-metadata-quorum.sh']) copyFileSync(join(root, 'test/fixtures/kraft/tools', tool), join(dirs['3.9.1'], 'bin', tool));
-      for (const [file, fixture] of [['features.txt', 'features-describe-3.9.txt'], ['status.txt', 'quorum-status-3.9.txt'], ['replication.txt', 'quorum-replication-3.6.txt']]) {
+      for (const [file, fixture] of [['features.txt', 'features-describe-3.9.txt'], ['status.txt', 'quorum-status-3.9.txt'], ['replication.txt', 'quorum-replication-3.9-lagging.txt']]) {
         copyFileSync(join(root, 'test/fixtures/kraft', fixture as string), join(dirs['3.9.1'], 'state', file as string));
       }
       symlinkSync(dirs['3.9.1'], join(base, 'kafka'));
@@ -164,6 +164,18 @@ ${nodes.join('')}`);
     const toolCalls = readFileSync(join(scratch.dir, 'node1', 'kafka_2.13-3.9.1', 'state', 'argv.log'), 'utf8');
     expect(toolCalls).toContain('describe\n--status');
     expect(toolCalls).not.toContain('upgrade');
+    // Controller 3 lags (fixture): stopping 1 or 2 now would leave no caught-up majority; 3 itself may stop.
+    const quorum = run.json.findings.filter((f: { check: string }) => f.check === 'quorum-majority-without-controller');
+    expect(quorum.map((f: { message: string }) => Number(/controller (\d)/.exec(f.message)?.[1]))).toEqual([1, 2]);
+    expect(quorum.every((f: { blocking: boolean; nodes: number[] }) => f.blocking && f.nodes.join() === '3')).toBe(true);
+    expect(run.json.findings.find((f: { check: string }) => f.check === 'kraft-version')?.blocking).toBe(false);
+  });
+
+  it('prints those findings under the human preview', async () => {
+    const run = await runCli(['upgrade', '--dry-run', '--to', '4.0', '--inventory', inventoryFile], { env: ENV });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/finding \(would hold the roll now\): Stopping controller 1 would leave 1 caught-up voter\(s\) of 3/);
+    expect(run.stdout).toMatch(/warning: kraft\.version is 0/);
   });
 
   it('applying for real without an admin-API cluster reader stops with NO_CLUSTER_STATE and touches no node', async () => {
