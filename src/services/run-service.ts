@@ -9,7 +9,7 @@ import { KafkaOpsError } from '../errors.js';
 import type { Inventory, StopSignal } from '../inventory/model.js';
 import type { Plan } from '../plan/model.js';
 import { writePlanFile } from '../plan/plan-file.js';
-import { engineIO, type PromptPolicy } from '../ui/engine-io.js';
+import { openEngineIO, type EngineIOSession, type PromptPolicy } from '../ui/engine-io.js';
 import type { Output } from '../ui/output.js';
 import type { Connections } from './connections.js';
 
@@ -32,19 +32,24 @@ export async function runPlan(plan: Plan, inventory: Inventory, connections: Con
   const journal = new Journal(options.stateDir, inventory.cluster);
   journal.lock();
   const abort = new AbortController();
+  let io: EngineIOSession | undefined;
   const onSignal = () => {
-    output.info('Interrupt received: bringing the current broker to a safe state, then stopping.');
+    const notice = 'Interrupt received: bringing the current broker to a safe state, then stopping.';
+    // Through the IO so the live tree shows it now instead of after it closes.
+    if (io) io.notice(notice);
+    else output.info(notice);
     abort.abort();
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
+    io = await openEngineIO(output, options);
     writePlanFile(plan, journal.planFile);
     const deps: EngineDeps = {
       inventory,
       cluster: await connections.cluster(),
       host: (id) => connections.host(id),
-      io: engineIO(output, options),
+      io,
       journal,
       clock: { now: () => Date.now(), sleep: (ms) => new Promise((r) => setTimeout(r, ms)) },
       interrupted: abort.signal,
@@ -53,8 +58,11 @@ export async function runPlan(plan: Plan, inventory: Inventory, connections: Con
     // Every plan on a KRaft cluster (a config roll too) gets the quorum gate before a controller stops.
     const tools = inventory.mode === 'kraft' ? await connections.kraft() : undefined;
     const run = tools ? await applyKraftPlan(plan, deps, { quorum: tools, features: tools }) : await applyPlan(plan, deps);
+    await io.close();
     return { plan, run, journal: journal.file };
   } catch (error) {
+    // The tree marks the failing task before the error itself is printed.
+    await io?.close(error);
     journal.append({ event: 'run.stopped', detail: error instanceof KafkaOpsError ? error.toJSON() : { message: String(error) } });
     throw error;
   } finally {

@@ -1,15 +1,46 @@
 /**
- * The engine's IoHost: events become progress lines (stderr under --json, so stdout keeps
- * only the result document); questions go to inquirer on a terminal, are answered with
- * their default under --yes, and are an error (never a hang) with neither.
+ * The engine's IoHost, and the one place that chooses how progress is shown:
+ * - a live listr2 tree (src/ui/progress-tree.ts) when the progress stream is a terminal;
+ * - plain lines otherwise (a pipe, a file, CI logs).
+ * The progress stream is stdout, or stderr under --json so stdout keeps only the result
+ * document. KAFKA_OPS_PROGRESS=tree|plain overrides the choice (auto by default).
+ * Questions go to inquirer on a terminal, are answered with their default under --yes,
+ * and are an error (never a hang) with neither.
  */
 import type { EngineEvent, EngineIO } from '../engine/roll.js';
 import { UserError } from '../errors.js';
 import type { Output } from './output.js';
+import { answerText, answerWithoutAsking, promptFailure, type PromptPolicy } from './questions.js';
 
-export interface PromptPolicy {
-  yes: boolean;
-  interactive: boolean;
+export type { PromptPolicy } from './questions.js';
+
+/** An EngineIO that must be closed when the run ends, with the error that ended it if any. */
+export interface EngineIOSession extends EngineIO {
+  /** A notice from the run itself (not the engine), e.g. that Ctrl-C was received: shown at once. */
+  notice(message: string): void;
+  close(error?: unknown): Promise<void>;
+}
+
+export type ProgressMode = 'tree' | 'plain';
+const PROGRESS_MODES = ['auto', 'tree', 'plain'] as const;
+
+export function progressMode(output: Output, env: NodeJS.ProcessEnv = process.env): ProgressMode {
+  const wanted = env.KAFKA_OPS_PROGRESS || 'auto';
+  if (!(PROGRESS_MODES as readonly string[]).includes(wanted)) {
+    throw new UserError(`KAFKA_OPS_PROGRESS is "${wanted}", which is not one of ${PROGRESS_MODES.join(', ')}.`, {
+      code: 'BAD_ENV',
+      action: 'Set KAFKA_OPS_PROGRESS to tree (live tree), plain (one line per event) or auto (tree on a terminal), or unset it.',
+    });
+  }
+  if (wanted !== 'auto') return wanted as ProgressMode;
+  return (output.progress as NodeJS.WriteStream).isTTY ? 'tree' : 'plain';
+}
+
+/** The engine's IO for a run: the tree or plain lines, chosen by `progressMode`. */
+export async function openEngineIO(output: Output, policy: PromptPolicy, env: NodeJS.ProcessEnv = process.env): Promise<EngineIOSession> {
+  if (progressMode(output, env) === 'plain') return engineIO(output, policy);
+  const { ProgressTree } = await import('./progress-tree.js');
+  return new ProgressTree(policy, { stream: output.progress });
 }
 
 export function formatEvent(event: EngineEvent): string {
@@ -28,25 +59,28 @@ export function formatEvent(event: EngineEvent): string {
   return `${mark[event.code]} ${where ? `[${where}] ` : ''}${event.message}`;
 }
 
-export function engineIO(output: Output, policy: PromptPolicy): EngineIO {
+/** The plain renderer: one line per event on the progress stream. */
+export function engineIO(output: Output, policy: PromptPolicy): EngineIOSession {
   return {
     event(event) {
       output.info(formatEvent(event));
     },
     async confirm(question, defaultAnswer) {
-      if (policy.yes) {
-        output.info(`? ${question} ${defaultAnswer ? 'yes' : 'no'} (--yes)`);
-        return defaultAnswer;
+      const given = answerWithoutAsking(policy, question, defaultAnswer);
+      if (given !== undefined) {
+        output.info(`? ${question} ${answerText(given)} (--yes)`);
+        return given;
       }
-      if (!policy.interactive) {
-        throw new UserError(`An answer is needed and there is no terminal to ask: ${question}`, {
-          code: 'NEEDS_ANSWER',
-          action: 'Run in a terminal to answer, or pass --yes (KAFKA_OPS_YES=1) to accept the default answers, as CI should.',
-        });
+      const { confirm } = await import('@inquirer/prompts');
+      try {
+        return await confirm({ message: question, default: defaultAnswer }, { output: process.stderr });
+      } catch (error) {
+        throw promptFailure(error, question);
       }
-      const { default: inquirer } = await import('inquirer');
-      const answer = await inquirer.prompt<{ ok: boolean }>([{ type: 'confirm', name: 'ok', message: question, default: defaultAnswer }], { output: process.stderr });
-      return answer.ok;
     },
+    notice(message) {
+      output.info(message);
+    },
+    async close() {},
   };
 }

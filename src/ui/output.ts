@@ -21,9 +21,14 @@ export class Output {
     if (!this.options.json) this.stdout.write(`${text}\n`);
   }
 
-  /** Progress and notices: stderr under --json, stdout otherwise. */
+  /** Where progress and notices go: stderr under --json, stdout otherwise. */
+  get progress(): NodeJS.WritableStream {
+    return this.options.json ? this.stderr : this.stdout;
+  }
+
+  /** A line of progress or a notice, on the progress stream. */
   info(text: string): void {
-    (this.options.json ? this.stderr : this.stdout).write(`${text}\n`);
+    this.progress.write(`${text}\n`);
   }
 
   warn(text: string): void {
