@@ -12,6 +12,9 @@ export interface LintFinding {
 }
 
 const REQUIRED = ['zookeeper.connect'];
+/** A KRaft node (process.roles set) has no ZooKeeper; it needs its node id and a way to find the quorum. */
+const KRAFT_REQUIRED = ['node.id'];
+const KRAFT_QUORUM_KEYS = ['controller.quorum.voters', 'controller.quorum.bootstrap.servers'];
 /** Keys whose value must be a whole number ≥ the given minimum. */
 const MIN_INTEGER: Record<string, number> = {
   'broker.id': -1,
@@ -38,8 +41,12 @@ export function lintConfig(config: Record<string, string>, release: string): Lin
   const findings: LintFinding[] = [];
   const error = (key: string, message: string, fix: string) => findings.push({ severity: 'error', key, message, fix });
   const family = releaseFamily(release);
-  for (const key of REQUIRED) {
+  const kraft = config['process.roles'] !== undefined;
+  for (const key of kraft ? KRAFT_REQUIRED : REQUIRED) {
     if (!config[key]) error(key, `${key} is missing.`, `Set ${key} in server.properties.`);
+  }
+  if (kraft && !KRAFT_QUORUM_KEYS.some((key) => config[key])) {
+    error('controller.quorum.voters', `A KRaft node needs ${KRAFT_QUORUM_KEYS.join(' or ')}.`, `Set ${KRAFT_QUORUM_KEYS[0]} (static quorum) or ${KRAFT_QUORUM_KEYS[1]} (dynamic quorum, 3.9+).`);
   }
   for (const [key, min] of Object.entries(MIN_INTEGER)) {
     const value = config[key];

@@ -40,6 +40,13 @@ export async function observeCluster(inventory: Inventory, connections: Connecti
     }
     brokers.push(broker);
   }
+  if (inventory.mode === 'kraft') {
+    // KRaft: the active controller is the quorum leader, and metadata.version is read from the cluster.
+    const tools = await connections.kraft();
+    const [status, finalized] = await Promise.all([tools.status(), tools.finalized()]);
+    const kraft = { ...(status.leaderId >= 0 ? { controller: status.leaderId } : {}), ...(finalized.metadataVersion ? { metadataVersion: finalized.metadataVersion } : {}) };
+    return { observed: { source: 'hosts', brokers, ...kraft }, configs };
+  }
   const snapshot = await (await connections.cluster()).snapshot();
   return { observed: { source: 'hosts', brokers, ...(snapshot.controller === undefined ? {} : { controller: snapshot.controller }) }, configs };
 }

@@ -18,6 +18,7 @@ import type { Plan, PlanPhase, PlanStep } from '../plan/model.js';
 import { beforeStopFindings, caughtUpFindings, type GateFinding } from './gates.js';
 import { brokerPreflight, editsOf, releaseAfter, restartingSteps } from './preflight.js';
 import type { Journal } from './journal.js';
+import type { PreStopGate } from './kraft.js';
 
 export type EngineEvent =
   | { code: 'phase.start' | 'phase.skip' | 'phase.done'; phase: string; message: string }
@@ -59,6 +60,8 @@ export interface EngineDeps {
   clock: EngineClock;
   interrupted: AbortSignal;
   options: EngineOptions;
+  /** KRaft: checked right before a node is stopped (the controller quorum gate). */
+  preStopGate?: PreStopGate;
 }
 
 export interface StepReport {
@@ -277,6 +280,7 @@ async function runStep(
     for (const f of await waitForGate(deps, phase, step.broker, phase.timeouts.startSeconds * 1000, 'safe to stop', safeToStop)) {
       warn(f.message, phase.id, step.broker);
     }
+    await deps.preStopGate?.beforeStop(step.broker);
   }
   const preStopMs = clock.now() - preStopStart;
   checkInterrupt();

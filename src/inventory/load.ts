@@ -7,7 +7,7 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { UserError } from '../errors.js';
 import { packageJson } from '../files/package-files.js';
 import { assertMatchesSchema, readYamlFile, type LocatedDocument } from '../files/yaml-document.js';
-import type { BrokerSpec, ExecutorSettings, Inventory, RunSpec, StateSettings, StopSignal } from './model.js';
+import type { BrokerSpec, ClusterMode, ExecutorSettings, Inventory, KraftSettings, NodeRole, RunSpec, StateSettings, StopSignal } from './model.js';
 
 interface RawRun {
   systemd?: string;
@@ -25,6 +25,7 @@ interface RawBrokerFields {
   logFile?: string;
   stop?: { signal?: StopSignal; timeoutSeconds?: number };
   startTimeoutSeconds?: number;
+  roles?: NodeRole[];
 }
 interface RawBroker extends RawBrokerFields {
   id: number;
@@ -32,6 +33,8 @@ interface RawBroker extends RawBrokerFields {
 }
 interface RawInventory {
   cluster: string;
+  mode?: ClusterMode;
+  kraft?: Omit<KraftSettings, 'toolsNode'> & { toolsNode?: number };
   state?: StateSettings;
   executor: { kind: 'ssh' | 'kubernetes' | 'marathon'; knownHosts?: string; hostKeyPolicy?: 'strict' | 'accept-new'; connectTimeoutSeconds?: number } & Record<string, unknown>;
   defaults?: RawBrokerFields;
@@ -48,9 +51,12 @@ export function loadInventory(file: string): Inventory {
   const brokers = raw.brokers.map((b, index) => mergeBroker(doc, raw.defaults ?? {}, b, index, baseDir));
   assertUnique(doc, brokers);
   assertReaderSettings(doc, raw.state ?? {});
+  const kraft = raw.mode === 'kraft' ? resolveKraft(doc, raw, brokers) : assertNoKraftKeys(doc, raw);
   return {
     source: file,
     cluster: raw.cluster,
+    ...(raw.mode ? { mode: raw.mode } : {}),
+    ...(kraft ? { kraft } : {}),
     state: resolveState(raw.state ?? {}, baseDir),
     executor: resolveExecutor(raw.executor, baseDir),
     brokers,
@@ -120,7 +126,45 @@ function mergeBroker(doc: LocatedDocument, defaults: RawBrokerFields, broker: Ra
     logFile: broker.logFile ?? defaults.logFile ?? missing('logFile'),
     stop: { signal: stop.signal ?? 'SIGINT', timeoutSeconds: stop.timeoutSeconds ?? DEFAULT_STOP_TIMEOUT_SECONDS },
     startTimeoutSeconds: broker.startTimeoutSeconds ?? defaults.startTimeoutSeconds ?? DEFAULT_START_TIMEOUT_SECONDS,
+    ...((broker.roles ?? defaults.roles) ? { roles: broker.roles ?? defaults.roles } : {}),
   };
+}
+
+/**
+ * KRaft inventories: every node has roles, there is at least one controller, and the
+ * tools have exactly one place to connect to and a node to run on.
+ */
+function resolveKraft(doc: LocatedDocument, raw: RawInventory, brokers: BrokerSpec[]): KraftSettings {
+  const fail = (path: Array<string | number>, message: string, action: string): never => {
+    throw new UserError(message, { code: 'INVENTORY_KRAFT', action, location: doc.locate(path) });
+  };
+  brokers.forEach((b, index) => {
+    if (!b.roles) fail(['brokers', index], `Node ${b.id} has no \`roles\`, and \`defaults\` does not give any: a KRaft inventory names each node's process.roles.`, 'Add `roles: [controller]`, `[broker]` or `[controller, broker]` to this node or to `defaults`.');
+  });
+  if (!brokers.some((b) => b.roles?.includes('controller'))) {
+    fail(['brokers'], 'No node has the `controller` role: a KRaft cluster has at least one controller.', 'Give the controller nodes `roles: [controller]` (or `[controller, broker]` for combined nodes).');
+  }
+  const settings = raw.kraft ?? fail(['mode'], '`mode: kraft` needs a `kraft` section telling where kafka-features.sh and kafka-metadata-quorum.sh connect.', 'Add `kraft: { bootstrapServer: host:9092 }` (or `bootstrapController: host:9093`).');
+  if ((settings.bootstrapServer === undefined) === (settings.bootstrapController === undefined)) {
+    fail(['kraft'], '`kraft` must give exactly one of `bootstrapServer` and `bootstrapController`.', 'Keep one: `bootstrapServer` (a broker listener) or `bootstrapController` (a controller listener, tools 3.7+).');
+  }
+  const toolsNode = settings.toolsNode ?? brokers[0]?.id ?? 0;
+  if (!brokers.some((b) => b.id === toolsNode)) {
+    fail(['kraft', 'toolsNode'], `\`kraft.toolsNode\` ${toolsNode} is not a node of this inventory.`, 'Use the id of one of the nodes under `brokers`.');
+  }
+  return { ...settings, toolsNode };
+}
+
+/** `roles` and `kraft` mean nothing to a ZooKeeper-mode cluster: refuse them rather than ignore them. */
+function assertNoKraftKeys(doc: LocatedDocument, raw: RawInventory): undefined {
+  const action = 'Add `mode: kraft` if this is a KRaft cluster, or remove the key.';
+  if (raw.kraft) throw new UserError('`kraft` is given but the cluster is not `mode: kraft`.', { code: 'INVENTORY_KRAFT', action, location: doc.locate(['kraft']) });
+  const at = raw.defaults?.roles ? ['defaults', 'roles'] : (() => {
+    const index = raw.brokers.findIndex((b) => b.roles);
+    return index >= 0 ? ['brokers', index, 'roles'] : undefined;
+  })();
+  if (at) throw new UserError('`roles` is given but the cluster is not `mode: kraft`.', { code: 'INVENTORY_KRAFT', action, location: doc.locate(at) });
+  return undefined;
 }
 
 function toRunSpec(run: RawRun): RunSpec {

@@ -5,6 +5,10 @@
  */
 
 export type StopSignal = 'SIGINT' | 'SIGTERM';
+/** How the cluster keeps its metadata: in ZooKeeper, or in its own KRaft quorum of controllers. */
+export type ClusterMode = 'zookeeper' | 'kraft';
+/** KRaft `process.roles` of a node. */
+export type NodeRole = 'controller' | 'broker';
 export type HostKeyPolicy = 'strict' | 'accept-new';
 
 export interface SaslSettings {
@@ -35,6 +39,22 @@ export interface StateSettings {
   bootstrapServers?: string[];
   tls?: TlsSettings;
   sasl?: SaslSettings;
+}
+
+/**
+ * Where the KRaft tools (kafka-features.sh, kafka-metadata-quorum.sh) run and what they
+ * connect to. They run over SSH on `toolsNode` from that node's install link, so the
+ * finalize step uses the new release's tool once the binaries are rolled.
+ */
+export interface KraftSettings {
+  /** `--bootstrap-server host:port` for the tools (a broker listener), or ... */
+  bootstrapServer?: string;
+  /** ... `--bootstrap-controller host:port` (a controller listener; tools of 3.7 and later). */
+  bootstrapController?: string;
+  /** Absolute path on the tools node of an admin client properties file (`--command-config`). */
+  commandConfig?: string;
+  /** Node whose host runs the tools. */
+  toolsNode: number;
 }
 
 export interface SshExecutorSettings {
@@ -91,12 +111,17 @@ export interface BrokerSpec {
   stop: { signal: StopSignal; timeoutSeconds: number };
   /** Seconds allowed from start until the broker is registered and caught up. */
   startTimeoutSeconds: number;
+  /** KRaft roles of the node (KRaft inventories only). */
+  roles?: NodeRole[];
 }
 
 export interface Inventory {
   /** Path of the file it was read from (for messages). */
   source: string;
   cluster: string;
+  /** Absent means `zookeeper` (every inventory written before KRaft support). */
+  mode?: ClusterMode;
+  kraft?: KraftSettings;
   state: StateSettings;
   executor: ExecutorSettings;
   brokers: BrokerSpec[];

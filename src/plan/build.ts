@@ -17,14 +17,17 @@ import {
   LMFV_INTRODUCED,
   LMFV_KEY,
   assertUpgradePath,
+  assertZooKeeperTarget,
   compareProtocol,
   compareRelease,
   configValueFor,
   hasMessageFormatConfig,
+  kraftReleaseFamily,
   messageFormatOf,
   releaseFamily,
   resolveProtocolVersion,
 } from './versions.js';
+import { buildKraftUpgradePlan } from './kraft.js';
 
 export interface UpgradeTarget {
   to: string;
@@ -71,6 +74,8 @@ export function currentRelease(observed: ObservedCluster): string {
 }
 
 export function buildUpgradePlan(inventory: Inventory, observed: ObservedCluster, target: UpgradeTarget, from?: string): Plan {
+  if (inventory.mode === 'kraft') return buildKraftUpgradePlan(inventory, observed, target, from);
+  assertZooKeeperTarget(target.to);
   const current = from ?? currentRelease(observed);
   const to = target.to;
   // Read from the hosts, a cluster already on the target is a re-run: every phase is skipped.
@@ -272,14 +277,14 @@ function configStep(spec: BrokerSpec, seen: ObservedBroker, wanted: Record<strin
 }
 
 /** The install key of `spec` an upgrade to the family `to` swaps to: its newest release of that family. */
-export function targetInstallOf(spec: BrokerSpec, to: string): string | undefined {
+export function targetInstallOf(spec: BrokerSpec, to: string, familyOf: (release: string) => string | undefined = releaseFamily): string | undefined {
   return Object.keys(spec.installs)
-    .filter((release) => releaseFamily(release) === to)
+    .filter((release) => familyOf(release) === to)
     .sort((a, b) => b.localeCompare(a, undefined, { numeric: true }))[0];
 }
 
-function swapStep(spec: BrokerSpec, seen: ObservedBroker, to: string): PlanStep {
-  const release = targetInstallOf(spec, to);
+export function swapStep(spec: BrokerSpec, seen: ObservedBroker, to: string, familyOf: (release: string) => string | undefined = releaseFamily): PlanStep {
+  const release = targetInstallOf(spec, to, familyOf);
   if (!release) {
     throw new UserError(`Broker ${spec.id} has no install of a ${to} release in the inventory.`, {
       code: 'TARGET_INSTALL_UNKNOWN',
@@ -303,10 +308,11 @@ function swapStep(spec: BrokerSpec, seen: ObservedBroker, to: string): PlanStep 
  * `from`, linked to its `from` install if the inventory has one, IBP/LMFV unset.
  */
 export function assumedState(inventory: Inventory, from: string): ObservedCluster {
+  const familyOf = inventory.mode === 'kraft' ? kraftReleaseFamily : releaseFamily;
   return {
     source: 'assumed',
     brokers: inventory.brokers.map((b) => {
-      const install = Object.entries(b.installs).find(([release]) => releaseFamily(release) === from);
+      const install = Object.entries(b.installs).find(([release]) => familyOf(release) === from);
       return { id: b.id, release: install?.[0] ?? from, installDir: install?.[1] ?? null, config: {} };
     }),
   };

@@ -6,8 +6,9 @@
 
 export const PLAN_SCHEMA_VERSION = 1;
 
-export type PhaseId = 'pin-versions' | 'swap-binaries' | 'bump-ibp' | 'upgrade-clients' | 'bump-lmfv' | 'roll-config';
-export type PhaseKind = 'roll' | 'gate';
+export type PhaseId = 'pin-versions' | 'swap-binaries' | 'bump-ibp' | 'upgrade-clients' | 'bump-lmfv' | 'roll-config' | 'finalize-metadata-version';
+/** `finalize`: one command on one node that raises a cluster-wide feature (KRaft); no restart. */
+export type PhaseKind = 'roll' | 'gate' | 'finalize';
 export type Strategy = 'serial' | 'serial-canary';
 
 /** Checks the engine runs for each broker of a roll phase. */
@@ -20,7 +21,9 @@ export type GateId =
   | 'config-lint'
   | 'target-install-present'
   | 'registered'
-  | 'isr-caught-up';
+  | 'isr-caught-up'
+  | 'quorum-majority-without-controller'
+  | 'metadata-version-supported-everywhere';
 
 export interface ConfigChange {
   /** Value before the step; null when the key is not set. */
@@ -45,6 +48,8 @@ export interface PlanStep {
   /** server.properties key → change; only the keys this phase changes on this broker. */
   changes: Record<string, ConfigChange>;
   install?: InstallChange;
+  /** KRaft: the node's process.roles (absent in ZooKeeper-mode plans). */
+  roles?: Array<'controller' | 'broker'>;
   /** True when this broker already has the phase's result: it is not restarted. */
   skipped: boolean;
   reason?: string;
@@ -65,12 +70,29 @@ export interface PlanPhase {
   timeouts: { stopSeconds: number; startSeconds: number };
   /** For gates: the question the operator confirms. */
   prompt?: string;
+  /** For finalize phases: the one command that raises the feature. */
+  finalize?: FinalizeAction;
   steps: PlanStep[];
+}
+
+/** Raising a KRaft feature with kafka-features.sh on one node over SSH. */
+export interface FinalizeAction {
+  feature: 'metadata.version';
+  /** Finalized level before (null when not known, e.g. an assumed plan). */
+  from: string | null;
+  to: string;
+  /** Node whose host runs the tool. */
+  node: number;
+  host: string;
+  /** argv run on that host (each element quoted on its way there). */
+  command: string[];
 }
 
 export interface Plan {
   schemaVersion: typeof PLAN_SCHEMA_VERSION;
   kind: 'upgrade' | 'roll';
+  /** Present for KRaft plans only, so ZooKeeper-mode plans stay exactly as they were. */
+  mode?: 'kraft';
   cluster: string;
   /** Release family the cluster is upgraded from ("0.10.2"); for a roll, the running one. */
   from: string;

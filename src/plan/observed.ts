@@ -14,4 +14,6 @@ export interface ObservedCluster {
   source: 'hosts' | 'assumed';
   brokers: ObservedBroker[];
   controller?: number;
+  /** KRaft: the finalized metadata.version, when it was read. */
+  metadataVersion?: string;
 }

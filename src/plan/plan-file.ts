@@ -5,9 +5,20 @@ import { UserError } from '../errors.js';
 import { packageJson } from '../files/package-files.js';
 import { assertMatchesSchema, readYamlFile, type LocatedDocument } from '../files/yaml-document.js';
 import type { Plan, PhaseId } from './model.js';
-import { IBP_KEY, LMFV_KEY, compareProtocol, compareRelease, releaseFamily, resolveProtocolVersion } from './versions.js';
+import {
+  IBP_KEY,
+  LMFV_KEY,
+  compareKraftRelease,
+  compareProtocol,
+  compareRelease,
+  kraftReleaseFamily,
+  releaseFamily,
+  resolveMetadataVersion,
+  resolveProtocolVersion,
+} from './versions.js';
 
 const UPGRADE_PHASES: PhaseId[] = ['pin-versions', 'swap-binaries', 'bump-ibp', 'upgrade-clients', 'bump-lmfv'];
+const KRAFT_UPGRADE_PHASES: PhaseId[] = ['swap-binaries', 'finalize-metadata-version'];
 
 export function planToYaml(plan: Plan, schemaRef = 'https://kafka-ops.dev/schemas/plan.schema.json'): string {
   return `# yaml-language-server: $schema=${schemaRef}\n# kafka-ops plan: review it, then apply it with \`kafka-ops upgrade --plan <this file>\`.\n${stringify(plan, { lineWidth: 0, aliasDuplicateObjects: false })}`;
@@ -29,14 +40,17 @@ export function assertPlanRules(doc: LocatedDocument, plan: Plan): void {
   const fail = (path: Array<string | number>, message: string, action: string): never => {
     throw new UserError(`Invalid plan: ${message}`, { code: 'PLAN_RULE', action, location: doc.locate(path) });
   };
+  const kraft = plan.mode === 'kraft';
   for (const key of ['from', 'to'] as const) {
-    if (!releaseFamily(plan[key])) fail([key], `\`${key}\` "${plan[key]}" is not a Kafka release kafka-ops knows.`, 'Use a release between 0.8.2 and 3.9.');
+    if (kraft && !kraftReleaseFamily(plan[key])) fail([key], `\`${key}\` "${plan[key]}" is not a KRaft release kafka-ops knows.`, 'Use a release between 3.3 and 4.1.');
+    if (!kraft && !releaseFamily(plan[key])) fail([key], `\`${key}\` "${plan[key]}" is not a Kafka release kafka-ops knows.`, 'Use a release between 0.8.2 and 3.9.');
   }
   if (plan.kind === 'upgrade') {
-    if (compareRelease(plan.to, plan.from) <= 0) fail(['to'], `\`to\` ${plan.to} is not newer than \`from\` ${plan.from}.`, 'kafka-ops does not plan downgrades; regenerate the plan with `kafka-ops plan`.');
+    if ((kraft ? compareKraftRelease : compareRelease)(plan.to, plan.from) <= 0) fail(['to'], `\`to\` ${plan.to} is not newer than \`from\` ${plan.from}.`, 'kafka-ops does not plan downgrades; regenerate the plan with `kafka-ops plan`.');
     const ids = plan.phases.map((p) => p.id);
-    if (ids.join() !== UPGRADE_PHASES.join()) {
-      fail(['phases'], `an upgrade has the phases ${UPGRADE_PHASES.join(', ')} in this order; this plan has ${ids.join(', ')}.`, 'Regenerate the plan with `kafka-ops plan`; mark phases `skipped` instead of removing them.');
+    const expected = kraft ? KRAFT_UPGRADE_PHASES : UPGRADE_PHASES;
+    if (ids.join() !== expected.join()) {
+      fail(['phases'], `an upgrade has the phases ${expected.join(', ')} in this order; this plan has ${ids.join(', ')}.`, 'Regenerate the plan with `kafka-ops plan`; mark phases `skipped` instead of removing them.');
     }
   }
   const known = new Set(plan.order);
@@ -44,6 +58,13 @@ export function assertPlanRules(doc: LocatedDocument, plan: Plan): void {
   const lmfv = new Map<number, string>();
   plan.phases.forEach((phase, p) => {
     if (phase.kind === 'gate' && phase.steps.length > 0) fail(['phases', p, 'steps'], `gate phase \`${phase.id}\` has steps.`, 'A gate is a confirmation: give it no steps.');
+    if (phase.kind === 'finalize') {
+      if (phase.steps.length > 0) fail(['phases', p, 'steps'], `finalize phase \`${phase.id}\` has steps.`, 'A finalize phase runs one command and restarts nothing: give it no steps.');
+      if (!phase.finalize) fail(['phases', p], `finalize phase \`${phase.id}\` has no \`finalize\` command.`, 'Regenerate the plan with `kafka-ops plan`.');
+      if (phase.finalize && !resolveMetadataVersion(phase.finalize.to)) fail(['phases', p, 'finalize', 'to'], `metadata.version ${phase.finalize.to} is not one Kafka knows.`, 'Use an id such as 3.9-IV0 or 4.0-IV3.');
+      if (phase.finalize && !known.has(phase.finalize.node)) fail(['phases', p, 'finalize', 'node'], `node ${phase.finalize.node} is not in the plan's \`order\`.`, 'Run the tool on one of the plan\'s nodes.');
+    }
+    if (phase.kind !== 'finalize' && phase.finalize) fail(['phases', p, 'finalize'], `only a finalize phase carries a \`finalize\` command; \`${phase.id}\` is a ${phase.kind}.`, 'Remove it, or regenerate the plan.');
     if (phase.skipped && phase.steps.some((s) => !s.skipped)) {
       fail(['phases', p, 'skipped'], `phase \`${phase.id}\` is skipped but has steps that are not.`, 'Mark those steps skipped too, or the phase not skipped.');
     }

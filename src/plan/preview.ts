@@ -36,6 +36,15 @@ function phaseLines(phase: PlanPhase, n: number, total: number): string[] {
     lines.push(`  confirm: ${phase.prompt ?? ''}`);
     return lines;
   }
+  if (phase.finalize) {
+    const f = phase.finalize;
+    lines.push(
+      `  no restart; ${f.feature}: ${f.from ?? '(read at run time)'} → ${f.to}`,
+      `  on node ${f.node} (${f.host}): ${f.command.join(' ')}`,
+      `  checked first: ${phase.gates.join(', ')}`,
+    );
+    return lines;
+  }
   const restarts = phase.steps.filter((s) => !s.skipped).length;
   lines.push(
     `  ${restarts} restart${restarts === 1 ? '' : 's'}; stop timeout ${phase.timeouts.stopSeconds} s, start timeout ${phase.timeouts.startSeconds} s; ${phase.consecutiveHealthyChecks} healthy checks in a row after each restart.`,
@@ -46,7 +55,7 @@ function phaseLines(phase: PlanPhase, n: number, total: number): string[] {
 }
 
 function stepLines(step: PlanStep): string[] {
-  const who = `  broker ${step.broker} (${step.host})`;
+  const who = step.roles ? `  node ${step.broker} [${step.roles.join('+')}] (${step.host})` : `  broker ${step.broker} (${step.host})`;
   if (step.skipped) return [`${who}: no restart — ${step.reason ?? 'nothing to change'}`];
   const lines = [`${who}: restart`];
   for (const [key, change] of Object.entries(step.changes)) {

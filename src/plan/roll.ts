@@ -2,6 +2,7 @@
 import { UserError } from '../errors.js';
 import type { Inventory } from '../inventory/model.js';
 import { ROLL_GATES, brokerOrder, controllerNote, currentRelease, estimateFor, phaseTimeouts } from './build.js';
+import { currentKraftRelease, kraftNodeOrder, kraftRollGates } from './kraft.js';
 import type { ConfigChange, Plan, PlanStep } from './model.js';
 import { PLAN_SCHEMA_VERSION } from './model.js';
 import type { ObservedCluster } from './observed.js';
@@ -30,7 +31,8 @@ export function buildRollPlan(inventory: Inventory, observed: ObservedCluster, r
   if (Object.keys(request.set).length === 0 && request.unset.length === 0) {
     throw new UserError('Nothing to change.', { code: 'USAGE', action: 'Give at least one --set KEY=VALUE or --unset KEY.' });
   }
-  const order = brokerOrder(inventory.brokers.map((b) => b.id), observed.controller);
+  const kraft = inventory.mode === 'kraft';
+  const order = kraft ? kraftNodeOrder(inventory.brokers, observed.controller) : brokerOrder(inventory.brokers.map((b) => b.id), observed.controller);
   const steps: PlanStep[] = order.map((id) => {
     const spec = inventory.brokers.find((b) => b.id === id);
     const config = full[id] ?? {};
@@ -44,10 +46,11 @@ export function buildRollPlan(inventory: Inventory, observed: ObservedCluster, r
     return { broker: id, host: spec?.host ?? '', changes, skipped, ...(skipped ? { reason: 'Already has these values.' } : {}) };
   });
   const restarts = steps.filter((s) => !s.skipped).length;
-  const release = currentRelease(observed);
+  const release = kraft ? currentKraftRelease(observed) : currentRelease(observed);
   return {
     schemaVersion: PLAN_SCHEMA_VERSION,
     kind: 'roll',
+    ...(kraft ? { mode: 'kraft' as const } : {}),
     cluster: inventory.cluster,
     from: release,
     to: release,
@@ -62,7 +65,7 @@ export function buildRollPlan(inventory: Inventory, observed: ObservedCluster, r
         strategy: request.canary ? 'serial-canary' : 'serial',
         skipped: restarts === 0,
         ...(restarts === 0 ? { reason: 'Every broker already has these values.' } : {}),
-        gates: ROLL_GATES,
+        gates: kraft ? kraftRollGates().filter((g) => g !== 'target-install-present') : ROLL_GATES,
         consecutiveHealthyChecks: 3,
         timeouts: phaseTimeouts(inventory),
         steps,

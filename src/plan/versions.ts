@@ -149,7 +149,8 @@ export function messageFormatConfigIgnored(interBrokerProtocol: string): boolean
  * or throw a UserError naming the flag.
  */
 export function parseRelease(value: string, what: string): string {
-  const family = releaseFamily(value);
+  // 4.x is KRaft-only: it parses here so that the planner can say why a ZooKeeper cluster cannot go there.
+  const family = releaseFamily(value) ?? (isKraftOnlyRelease(value) ? kraftReleaseFamily(value) : undefined);
   if (!family) {
     throw new UserError(`${what} "${value}" is not a Kafka release kafka-ops knows.`, {
       code: 'UNKNOWN_VERSION',
@@ -180,4 +181,165 @@ export function assertUpgradePath(from: string, to: string, allowSame = false): 
       action: `Pick a --to release newer than ${from}. Downgrades need Kafka's manual procedure (and are impossible below ${IBP_NO_DOWNGRADE_FROM} once inter.broker.protocol.version >= ${IBP_NO_DOWNGRADE_FROM}).`,
     });
   }
+}
+
+/*
+ * KRaft mode. A KRaft cluster has no inter.broker.protocol.version: the cluster-wide
+ * `metadata.version` feature (KIP-778) gates new records and RPCs, and it is raised once,
+ * after every node runs the new binaries, with `kafka-features.sh upgrade`. Values and
+ * feature levels follow Kafka's MetadataVersion enum (server-common); each release's
+ * binaries support the levels from their minimum up to their latest production version.
+ */
+
+/** metadata.version ids in order with their feature levels (MetadataVersion.featureLevel). */
+const METADATA_VERSIONS: ReadonlyArray<readonly [id: string, level: number]> = [
+  ['3.0-IV1', 1], ['3.1-IV0', 2], ['3.2-IV0', 3],
+  ['3.3-IV0', 4], ['3.3-IV1', 5], ['3.3-IV2', 6], ['3.3-IV3', 7],
+  ['3.4-IV0', 8],
+  ['3.5-IV0', 9], ['3.5-IV1', 10], ['3.5-IV2', 11],
+  ['3.6-IV0', 12], ['3.6-IV1', 13], ['3.6-IV2', 14],
+  ['3.7-IV0', 15], ['3.7-IV1', 16], ['3.7-IV2', 17], ['3.7-IV3', 18], ['3.7-IV4', 19],
+  ['3.8-IV0', 20],
+  ['3.9-IV0', 21],
+  ['4.0-IV0', 22], ['4.0-IV1', 23], ['4.0-IV2', 24], ['4.0-IV3', 25],
+  ['4.1-IV0', 26], ['4.1-IV1', 27],
+];
+
+/**
+ * KRaft releases kafka-ops plans: the range of metadata.version each one's binaries
+ * support (min = MINIMUM_KRAFT_VERSION 3.0-IV1 through 3.9, MINIMUM_VERSION 3.3-IV3 from
+ * 4.0; max = the release's LATEST_PRODUCTION), and whether it still has a ZooKeeper mode.
+ */
+const KRAFT_RELEASES: ReadonlyArray<{ release: string; min: string; max: string; zookeeper: boolean }> = [
+  { release: '3.3', min: '3.0-IV1', max: '3.3-IV3', zookeeper: true },
+  { release: '3.4', min: '3.0-IV1', max: '3.4-IV0', zookeeper: true },
+  { release: '3.5', min: '3.0-IV1', max: '3.5-IV2', zookeeper: true },
+  { release: '3.6', min: '3.0-IV1', max: '3.6-IV2', zookeeper: true },
+  { release: '3.7', min: '3.0-IV1', max: '3.7-IV4', zookeeper: true },
+  { release: '3.8', min: '3.0-IV1', max: '3.8-IV0', zookeeper: true },
+  { release: '3.9', min: '3.0-IV1', max: '3.9-IV0', zookeeper: true },
+  { release: '4.0', min: '3.3-IV3', max: '4.0-IV3', zookeeper: false },
+  { release: '4.1', min: '3.3-IV3', max: '4.1-IV1', zookeeper: false },
+];
+
+/**
+ * metadata.version ids whose records changed (MetadataVersion's didMetadataChange): Kafka
+ * refuses to downgrade metadata.version across any of them without losing metadata.
+ */
+const METADATA_CHANGED = new Set([
+  '3.0-IV1', '3.2-IV0', '3.3-IV1', '3.3-IV2', '3.3-IV3', '3.4-IV0', '3.5-IV2', '3.6-IV1', '3.6-IV2',
+  '3.7-IV0', '3.7-IV2', '4.0-IV1',
+]);
+
+/** The metadata.version ids after `from` up to and including `to` that changed the metadata records. */
+export function metadataChangesBetween(from: string, to: string): string[] {
+  const low = metadataFeatureLevel(from);
+  const high = metadataFeatureLevel(to);
+  return METADATA_VERSIONS.filter(([id, level]) => level > low && level <= high && METADATA_CHANGED.has(id)).map(([id]) => id);
+}
+
+/** KRaft was declared production-ready in 3.3; older KRaft clusters go through 3.9 by hand first. */
+export const OLDEST_KRAFT = '3.3';
+/** `kraft.version` (static → dynamic quorum, KIP-853) exists from this release on. */
+export const KRAFT_VERSION_FEATURE_FROM = '3.9';
+/** `--bootstrap-controller` exists in the KRaft tools from this release on (KIP-919). */
+export const BOOTSTRAP_CONTROLLER_FROM = '3.7';
+export const METADATA_VERSION_FEATURE = 'metadata.version';
+export const KRAFT_VERSION_FEATURE = 'kraft.version';
+
+export function knownKraftReleases(): string[] {
+  return KRAFT_RELEASES.map((r) => r.release);
+}
+
+/** "3.9.1" → "3.9", "4.0" → "4.0"; undefined when it is not a KRaft release kafka-ops knows. */
+export function kraftReleaseFamily(version: string): string | undefined {
+  const base = version.trim().replace(/-IV\d+$/, '');
+  if (!/^\d+\.\d+(\.\d+){0,2}$/.test(base)) return undefined;
+  const family = base.split('.').slice(0, 2).join('.');
+  return KRAFT_RELEASES.some((r) => r.release === family) ? family : undefined;
+}
+
+/** True for releases that have no ZooKeeper mode at all (4.0 and later). */
+export function isKraftOnlyRelease(version: string): boolean {
+  const family = kraftReleaseFamily(version);
+  return family !== undefined && KRAFT_RELEASES.find((r) => r.release === family)?.zookeeper === false;
+}
+
+/** A metadata.version value as Kafka resolves it: an exact id is itself, a release means its latest production id. */
+export function resolveMetadataVersion(value: string): string | undefined {
+  const trimmed = value.trim();
+  if (/-IV\d+$/.test(trimmed)) return METADATA_VERSIONS.some(([id]) => id === trimmed) ? trimmed : undefined;
+  const family = kraftReleaseFamily(trimmed);
+  return family ? KRAFT_RELEASES.find((r) => r.release === family)?.max : undefined;
+}
+
+/** Feature level of a metadata.version (what DescribeFeatures and ApiVersions carry on the wire). */
+export function metadataFeatureLevel(value: string): number {
+  const id = resolveMetadataVersion(value);
+  const level = METADATA_VERSIONS.find(([v]) => v === id)?.[1];
+  if (level === undefined) throw new TypeError(`not a metadata.version: ${value}`);
+  return level;
+}
+
+/** The metadata.version id of a feature level, undefined for a level kafka-ops does not know. */
+export function metadataVersionOfLevel(level: number): string | undefined {
+  return METADATA_VERSIONS.find(([, l]) => l === level)?.[0];
+}
+
+export function compareMetadataVersion(a: string, b: string): number {
+  return metadataFeatureLevel(a) - metadataFeatureLevel(b);
+}
+
+export function compareKraftRelease(a: string, b: string): number {
+  const rank = (v: string) => {
+    const family = kraftReleaseFamily(v);
+    if (!family) throw new TypeError(`not a KRaft release: ${v}`);
+    return KRAFT_RELEASES.findIndex((r) => r.release === family);
+  };
+  return rank(a) - rank(b);
+}
+
+/** The metadata.version range the binaries of `release` support, as ids. */
+export function supportedMetadataVersions(release: string): { min: string; max: string } | undefined {
+  const family = kraftReleaseFamily(release);
+  const entry = KRAFT_RELEASES.find((r) => r.release === family);
+  return entry ? { min: entry.min, max: entry.max } : undefined;
+}
+
+/** Parse a --from/--to for a KRaft cluster, or throw a UserError naming the flag. */
+export function parseKraftRelease(value: string, what: string): string {
+  const family = kraftReleaseFamily(value);
+  if (!family) {
+    throw new UserError(`${what} "${value}" is not a KRaft release kafka-ops knows.`, {
+      code: 'UNKNOWN_VERSION',
+      action: `Use one of: ${knownKraftReleases().join(', ')}.`,
+    });
+  }
+  return family;
+}
+
+/** Check that a KRaft upgrade from → to is one kafka-ops can plan; throws UserError otherwise. */
+export function assertKraftUpgradePath(from: string, to: string, allowSame = false): void {
+  const order = compareKraftRelease(to, from);
+  if (order === 0 && !allowSame) {
+    throw new UserError(`The cluster is already on ${from}; there is nothing to upgrade to ${to}.`, {
+      code: 'NOTHING_TO_DO',
+      action: 'Pick a newer --to release.',
+    });
+  }
+  if (order < 0) {
+    throw new UserError(`${to} is older than the current ${from}: kafka-ops does not plan downgrades.`, {
+      code: 'DOWNGRADE',
+      action: `Pick a --to release newer than ${from}. A metadata.version downgrade is only possible between versions without metadata changes, by Kafka's manual procedure.`,
+    });
+  }
+}
+
+/** ZooKeeper-mode rule: 4.0 and later have no ZooKeeper mode, so a ZooKeeper cluster cannot be upgraded to them. */
+export function assertZooKeeperTarget(to: string): void {
+  if (!isKraftOnlyRelease(to)) return;
+  throw new UserError(`Kafka ${kraftReleaseFamily(to)} has no ZooKeeper mode: a ZooKeeper-mode cluster cannot be upgraded to it.`, {
+    code: 'ZOOKEEPER_REMOVED',
+    action: `Upgrade to ${NEWEST_SUPPORTED} (the last release with ZooKeeper mode), migrate the cluster to KRaft by Kafka's own ZooKeeper-to-KRaft migration procedure (kafka-ops does not do this), then plan the KRaft upgrade with \`mode: kraft\` in the inventory.`,
+  });
 }

@@ -1,4 +1,5 @@
 /** Opening the adapters an inventory names: broker hosts and the cluster-state reader. */
+import type { KraftFeatures, KraftQuorum } from '../cluster/kraft-port.js';
 import type { ClusterState } from '../cluster/port.js';
 import { UserError } from '../errors.js';
 import type { BrokerHost } from '../hosts/port.js';
@@ -7,12 +8,15 @@ import type { Inventory } from '../inventory/model.js';
 export interface Connections {
   host(brokerId: number): Promise<BrokerHost>;
   cluster(): Promise<ClusterState>;
+  /** KRaft inventories: the tools on `kraft.toolsNode` (a connection of their own). */
+  kraft(): Promise<KraftQuorum & KraftFeatures>;
   close(): Promise<void>;
 }
 
 export function openConnections(inventory: Inventory): Connections {
   const hosts = new Map<number, Promise<BrokerHost>>();
   let cluster: Promise<ClusterState> | undefined;
+  let kraft: Promise<KraftQuorum & KraftFeatures & { close(): Promise<void> }> | undefined;
   return {
     host(brokerId) {
       let host = hosts.get(brokerId);
@@ -26,8 +30,13 @@ export function openConnections(inventory: Inventory): Connections {
       cluster ??= connectCluster(inventory);
       return cluster;
     },
+    kraft() {
+      kraft ??= connectKraftTools(inventory, (id) => this.host(id));
+      return kraft;
+    },
     async close() {
       const all = [...hosts.values()].map((h) => h.then((x) => x.close()).catch(() => undefined));
+      if (kraft) all.push(kraft.then((k) => k.close()).catch(() => undefined));
       if (cluster) all.push(cluster.then((c) => c.close()).catch(() => undefined));
       await Promise.all(all);
     },
@@ -71,4 +80,20 @@ async function connectCluster(inventory: Inventory): Promise<ClusterState> {
   }
   const { ZooKeeperClusterState } = await import('../cluster/zookeeper.js');
   return ZooKeeperClusterState.connect(connect, { timeoutMs: 15_000 });
+}
+
+async function connectKraftTools(inventory: Inventory, host: (id: number) => Promise<BrokerHost>) {
+  const settings = inventory.kraft;
+  const spec = inventory.brokers.find((b) => b.id === settings?.toolsNode);
+  if (!settings || !spec || inventory.executor.kind !== 'ssh') {
+    throw new UserError('The KRaft tools are run over SSH on `kraft.toolsNode` of a `mode: kraft` inventory.', {
+      code: 'NO_KRAFT_TOOLS',
+      action: 'Set `mode: kraft`, a `kraft` section and `executor.kind: ssh` in the inventory.',
+      location: { file: inventory.source },
+    });
+  }
+  const [{ connectSsh }, { ShellKraftTools }, { binaryFeatureSupport }] = await Promise.all([import('../hosts/ssh.js'), import('../hosts/kraft-tools.js'), import('../engine/kraft.js')]);
+  const runner = await connectSsh(spec, inventory.executor);
+  const tools = new ShellKraftTools(runner, spec, settings, (nodes) => binaryFeatureSupport(inventory, host, nodes));
+  return Object.assign(tools, { close: () => runner.close() });
 }

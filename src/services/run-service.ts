@@ -2,7 +2,8 @@
  * Running a plan for real: lock the cluster, store the plan and journal, wire the
  * engine to the adapters and the terminal, and turn Ctrl-C into a safe stop.
  */
-import { applyPlan, DEFAULT_ENGINE_OPTIONS, type RunReport } from '../engine/roll.js';
+import { applyKraftPlan } from '../engine/kraft.js';
+import { applyPlan, DEFAULT_ENGINE_OPTIONS, type EngineDeps, type RunReport } from '../engine/roll.js';
 import { Journal } from '../engine/journal.js';
 import { KafkaOpsError } from '../errors.js';
 import type { Inventory, StopSignal } from '../inventory/model.js';
@@ -44,7 +45,7 @@ export async function runPlan(plan: Plan, inventory: Inventory, connections: Con
   try {
     io = await openEngineIO(output, options);
     writePlanFile(plan, journal.planFile);
-    const run = await applyPlan(plan, {
+    const deps: EngineDeps = {
       inventory,
       cluster: await connections.cluster(),
       host: (id) => connections.host(id),
@@ -53,7 +54,10 @@ export async function runPlan(plan: Plan, inventory: Inventory, connections: Con
       clock: { now: () => Date.now(), sleep: (ms) => new Promise((r) => setTimeout(r, ms)) },
       interrupted: abort.signal,
       options: { ...DEFAULT_ENGINE_OPTIONS, killOnStopTimeout: options.killOnStopTimeout, clientsUpgraded: options.clientsUpgraded, ...(options.stopSignal ? { stopSignal: options.stopSignal } : {}) },
-    });
+    };
+    // Every plan on a KRaft cluster (a config roll too) gets the quorum gate before a controller stops.
+    const tools = inventory.mode === 'kraft' ? await connections.kraft() : undefined;
+    const run = tools ? await applyKraftPlan(plan, deps, { quorum: tools, features: tools }) : await applyPlan(plan, deps);
     await io.close();
     return { plan, run, journal: journal.file };
   } catch (error) {

@@ -1,5 +1,7 @@
 /** `kafka-ops upgrade`, `resume` and `roll`: pick or build the plan, then preview or apply it. */
 import { existsSync } from 'node:fs';
+import { kraftPreflight } from '../engine/kraft.js';
+import type { KraftFinding } from '../engine/kraft-gates.js';
 import { observeCluster } from '../engine/observe.js';
 import { Journal } from '../engine/journal.js';
 import type { RunReport } from '../engine/roll.js';
@@ -25,6 +27,8 @@ export interface UpgradeResult {
   plan: Plan;
   run?: RunReport;
   journal?: string;
+  /** KRaft dry runs read from the hosts: the quorum and feature checks as they stand now. */
+  findings?: KraftFinding[];
 }
 
 export async function upgrade(request: UpgradeRequest, output: Output): Promise<UpgradeResult> {
@@ -45,6 +49,7 @@ export async function upgrade(request: UpgradeRequest, output: Output): Promise<
   const connections = openConnections(inventory);
   try {
     const plan = filePlan ?? buildUpgradePlan(inventory, (await observeCluster(inventory, connections)).observed, { to: to as string, canary: request.canary }, from);
+    if (request.dryRun && inventory.mode === 'kraft') return { dryRun: true, plan, findings: await kraftPreflight(inventory, plan, await connections.kraft()) };
     if (request.dryRun) return { dryRun: true, plan };
     return { dryRun: false, ...(await runPlan(plan, inventory, connections, request, output)) };
   } finally {
@@ -91,6 +96,7 @@ export async function roll(request: RollServiceRequest, output: Output): Promise
   try {
     const { observed, configs } = await observeCluster(inventory, connections);
     const plan = buildRollPlan(inventory, observed, { set, unset: request.unset, canary: request.canary }, configs);
+    if (request.dryRun && inventory.mode === 'kraft') return { dryRun: true, plan, findings: await kraftPreflight(inventory, plan, await connections.kraft()) };
     if (request.dryRun) return { dryRun: true, plan };
     return { dryRun: false, ...(await runPlan(plan, inventory, connections, request, output)) };
   } finally {

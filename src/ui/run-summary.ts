@@ -8,6 +8,7 @@ const seconds = (ms?: number) => (ms === undefined ? '-' : (ms / 1000).toFixed(1
 export function renderUpgradeResult(result: UpgradeResult, output: Output): void {
   if (result.dryRun || !result.run) {
     for (const line of previewLines(result.plan)) output.line(line);
+    for (const f of result.findings ?? []) output.line(`${f.blocking ? 'finding (would hold the roll now)' : 'warning'}: ${f.message}`);
     output.line('\nDry run: nothing was touched.');
     return;
   }

@@ -22,7 +22,7 @@ describe('shipped plan templates', () => {
   it.each(committed)('%s passes loadPlanFile', (file) => {
     const plan = loadPlanFile(`plans/${file}`);
     expect(plan.kind).toBe('upgrade');
-    expect(file).toBe(`${plan.from}-to-${plan.to}.yaml`);
+    expect(file).toBe(`${plan.from}-to-${plan.to}${plan.mode === 'kraft' ? '-kraft' : ''}.yaml`);
   });
 
   it.each(templatePlans())('$file is in sync with the planner (regenerate with scripts/templates.mjs)', ({ file, plan }) => {

@@ -1,0 +1,66 @@
+/**
+ * What a KRaft upgrade needs to know about the cluster beyond partitions: feature levels
+ * and the controller quorum. Adapters: the KRaft tools over SSH (hosts/kraft-tools.ts),
+ * each node's installed binaries (engine/kraft.ts `binaryFeatureSupport`), and later the
+ * admin API (DescribeFeatures / ApiVersions / DescribeQuorum).
+ */
+
+/** A metadata.version range as ids ("3.3-IV3" … "4.0-IV3"). */
+export interface MetadataVersionRange {
+  min: string;
+  max: string;
+}
+
+export interface NodeFeatureSupport {
+  node: number;
+  /** What the node's binary supports; undefined when it could not be learned. */
+  metadataVersion?: MetadataVersionRange;
+  /** Where the range came from, for messages ("kafka-features.sh describe", "binary 4.0.0"). */
+  source: string;
+}
+
+export interface FinalizedFeatures {
+  /** Finalized metadata.version id; undefined when not finalized or not readable. */
+  metadataVersion?: string;
+  /** Finalized kraft.version level (0 = static quorum, 1 = dynamic); undefined before 3.9. */
+  kraftVersion?: number;
+}
+
+/** One row of `kafka-metadata-quorum.sh describe --replication` (DescribeQuorum's ReplicaState). */
+export interface QuorumReplica {
+  nodeId: number;
+  logEndOffset: number;
+  /** Offsets behind the leader. */
+  lag: number;
+  /** Leader wall-clock ms of the replica's last fetch; -1 unknown (and for the leader itself). */
+  lastFetchTimestamp: number;
+  /** Leader wall-clock ms up to which the replica was caught up; the leader reports "now" for itself; -1 unknown. */
+  lastCaughtUpTimestamp: number;
+  status: 'Leader' | 'Follower' | 'Observer';
+}
+
+/** `kafka-metadata-quorum.sh describe --status`. */
+export interface QuorumStatus {
+  clusterId: string;
+  /** -1 while the quorum has no leader. */
+  leaderId: number;
+  leaderEpoch: number;
+  highWatermark: number;
+  maxFollowerLag: number;
+  maxFollowerLagTimeMs: number;
+  voters: number[];
+  observers: number[];
+}
+
+export interface KraftQuorum {
+  replication(): Promise<QuorumReplica[]>;
+  status(): Promise<QuorumStatus>;
+}
+
+export interface KraftFeatures {
+  /** The metadata.version range each of `nodes` supports. */
+  supported(nodes: readonly number[]): Promise<NodeFeatureSupport[]>;
+  finalized(): Promise<FinalizedFeatures>;
+  /** Raise the finalized metadata.version (never kraft.version). */
+  upgradeMetadataVersion(version: string): Promise<void>;
+}

@@ -1,0 +1,59 @@
+/**
+ * The KRaft tools (kafka-features.sh, kafka-metadata-quorum.sh) run on one node through a
+ * `CommandRunner` (SSH, or locally in tests), from that node's install link. Every argument
+ * comes from the inventory or the plan and is quoted by `commandLine`.
+ */
+import type { FinalizedFeatures, KraftFeatures, KraftQuorum, NodeFeatureSupport, QuorumReplica, QuorumStatus } from '../cluster/kraft-port.js';
+import { InfrastructureError } from '../errors.js';
+import type { BrokerSpec, KraftSettings } from '../inventory/model.js';
+import { kraftToolBase } from '../plan/kraft.js';
+import { finalizedFeaturesOf, parseFeaturesDescribe, parseQuorumReplication, parseQuorumStatus } from './kraft-output.js';
+import type { CommandRunner } from './runner.js';
+import { commandLine } from './shell.js';
+
+/** The JVM tools take a few seconds to start; a hung admin call must not hang the run. */
+const TOOL_TIMEOUT_MS = 120_000;
+
+export class ShellKraftTools implements KraftQuorum, KraftFeatures {
+  constructor(
+    private readonly runner: CommandRunner,
+    private readonly toolsNode: BrokerSpec,
+    private readonly settings: KraftSettings,
+    /** Where each node's supported range comes from (the tool only describes the node that answers it). */
+    private readonly supportedBy: (nodes: readonly number[]) => Promise<NodeFeatureSupport[]>,
+  ) {}
+
+  private async tool(name: 'kafka-features.sh' | 'kafka-metadata-quorum.sh', args: readonly string[]): Promise<string> {
+    const argv = [...kraftToolBase(this.toolsNode, this.settings, name), ...args];
+    const result = await this.runner.run(commandLine(argv), { timeoutMs: TOOL_TIMEOUT_MS });
+    if (result.code !== 0) {
+      const said = (result.stderr.trim() || result.stdout.trim()).split('\n').slice(-5).join(' | ').slice(0, 600);
+      throw new InfrastructureError(`${name} ${args.join(' ')} failed on ${this.toolsNode.host} (exit ${result.code}): ${said || '(no output)'}`, {
+        code: 'KRAFT_TOOL_FAILED',
+        action: `Run it by hand on ${this.toolsNode.host} to see why (is ${this.settings.bootstrapServer ?? this.settings.bootstrapController} reachable from there? does the install link hold Kafka 3.3+?).`,
+        retriable: true,
+      });
+    }
+    return result.stdout;
+  }
+
+  async replication(): Promise<QuorumReplica[]> {
+    return parseQuorumReplication(await this.tool('kafka-metadata-quorum.sh', ['describe', '--replication']));
+  }
+
+  async status(): Promise<QuorumStatus> {
+    return parseQuorumStatus(await this.tool('kafka-metadata-quorum.sh', ['describe', '--status']));
+  }
+
+  async finalized(): Promise<FinalizedFeatures> {
+    return finalizedFeaturesOf(parseFeaturesDescribe(await this.tool('kafka-features.sh', ['describe'])));
+  }
+
+  supported(nodes: readonly number[]): Promise<NodeFeatureSupport[]> {
+    return this.supportedBy(nodes);
+  }
+
+  async upgradeMetadataVersion(version: string): Promise<void> {
+    await this.tool('kafka-features.sh', ['upgrade', '--metadata', version]);
+  }
+}
