@@ -274,6 +274,15 @@ async function runStep(phase: PlanPhase, step: PlanStep, deps: EngineDeps, warn:
     sub('config', `server.properties updated (${Object.keys(edits).join(', ')}); backup ${backup}`, { backup, changes: step.changes });
   }
 
+  let swapped = false;
+  const swap = async () => {
+    if (!step.install || installDone || swapped) return;
+    await host.activateRelease(step.install.release);
+    swapped = true;
+    sub('swap', `${step.install.link} → ${step.install.to}`, { release: step.install.release });
+  };
+  if (host.replacesOnStop) await swap();
+
   let stopMs = 0;
   let shutdown: StepReport['shutdown'];
   if (facts.process) {
@@ -298,10 +307,7 @@ async function runStep(phase: PlanPhase, step: PlanStep, deps: EngineDeps, warn:
   }
 
   try {
-    if (step.install && !installDone) {
-      await host.activateRelease(step.install.release);
-      sub('swap', `${step.install.link} → ${step.install.to}`, { release: step.install.release });
-    }
+    await swap();
   } catch (error) {
     await startForSafety(host, sub);
     throw error;
