@@ -40,10 +40,3 @@ export function envForProperties(prefix: string, env: Record<string, string>, co
   for (const [key, value] of Object.entries(wanted)) if (!(key in current)) out[envNameOf(prefix, key)] = value;
   return out;
 }
-
-/** The keys whose values differ between two server.properties texts. */
-export function changedKeys(before: string, after: string): string[] {
-  const a = parseProperties(before);
-  const b = parseProperties(after);
-  return [...new Set([...Object.keys(a), ...Object.keys(b)])].filter((k) => a[k] !== b[k]).sort();
-}
