@@ -8,8 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { UserError } from '../../src/errors.js';
+import { brokerSpec } from '../helpers/inventory-fixtures.js';
 import { connectKubernetes, type KubernetesBrokerHost } from '../../src/hosts/kubernetes.js';
-import type { BrokerSpec, KubernetesExecutorSettings } from '../../src/inventory/model.js';
+import type { KubernetesExecutorSettings } from '../../src/inventory/model.js';
 import { FakeKubernetes, type ContainerRuntime, type FakeUser, type Pod } from '../fakes/kubernetes/server.js';
 
 const NS = 'kafka';
@@ -41,18 +42,7 @@ function kubeconfigFile(server: FakeKubernetes, token = 'admin-token'): string {
   return file;
 }
 
-const spec = (id: number): BrokerSpec => ({
-  id,
-  host: `kafka-${id}`,
-  ssh: { port: 22, user: 'kafka', agent: false },
-  configPath: '/etc/kafka/server.properties',
-  installLink: '/opt/kafka',
-  installs: { '0.8.2.2': '/opt/kafka_2.11-0.8.2.2', '0.9.0.1': '/opt/kafka_2.11-0.9.0.1' },
-  run: { kind: 'systemd', unit: 'kafka' },
-  logFile: '/var/log/kafka/server.log',
-  stop: { signal: 'SIGINT', timeoutSeconds: 30 },
-  startTimeoutSeconds: 20,
-});
+const spec = (id: number) => brokerSpec(id);
 
 function settings(config: KubernetesExecutorSettings['config'], kubeconfig: string): KubernetesExecutorSettings {
   return { kind: 'kubernetes', kubeconfig, namespace: NS, statefulSet: 'kafka', container: 'kafka', pod: 'kafka-{id}', config, images: { '0.8.2.2': 'kafka:0.8.2', '0.9.0.1': 'kafka:0.9.0' } };

@@ -8,8 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { UserError } from '../../src/errors.js';
+import { brokerSpec } from '../helpers/inventory-fixtures.js';
 import { connectMarathon } from '../../src/hosts/marathon.js';
-import type { BrokerSpec, MarathonExecutorSettings } from '../../src/inventory/model.js';
+import type { MarathonExecutorSettings } from '../../src/inventory/model.js';
 import { FakeMarathon, type App, type TaskRuntime } from '../fakes/marathon/server.js';
 
 let fake: FakeMarathon | undefined;
@@ -39,18 +40,7 @@ async function startFake(opts: { grace?: number; tokens?: Record<string, string[
   return fake;
 }
 
-const spec = (id: number): BrokerSpec => ({
-  id,
-  host: `broker-${id}`,
-  ssh: { port: 22, user: 'kafka', agent: false },
-  configPath: '/etc/kafka/server.properties',
-  installLink: '/opt/kafka',
-  installs: { '0.8.2.2': '/opt/kafka_2.11-0.8.2.2', '0.9.0.1': '/opt/kafka_2.11-0.9.0.1' },
-  run: { kind: 'systemd', unit: 'kafka' },
-  logFile: '/var/log/kafka/server.log',
-  stop: { signal: 'SIGINT', timeoutSeconds: 60 },
-  startTimeoutSeconds: 20,
-});
+const spec = (id: number) => brokerSpec(id, { stop: { signal: 'SIGINT', timeoutSeconds: 60 } });
 
 function settings(token: MarathonExecutorSettings['token']): MarathonExecutorSettings {
   return { kind: 'marathon', url: fake!.url, appId: '/kafka/broker-{id}', ...(token ? { token } : {}), config: { env: { prefix: 'KAFKA_' } }, releases: { '0.8.2.2': { image: 'kafka:0.8.2' }, '0.9.0.1': { image: 'kafka:0.9.0' } } };

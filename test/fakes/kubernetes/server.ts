@@ -8,6 +8,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { readBody, send } from '../http.js';
 
 export interface EnvVar {
   name: string;
@@ -198,32 +199,20 @@ export class FakeKubernetes {
       const a = review.spec.resourceAttributes;
       return send(res, 201, { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec: review.spec, status: { allowed: can(a.verb, a.resource, a.namespace, a.name) } });
     }
-    let m = /^\/apis\/apps\/v1\/namespaces\/([^/]+)\/statefulsets\/([^/]+)$/.exec(url.pathname);
-    if (m) {
-      const [ns, name] = [decodeURIComponent(m[1]!), decodeURIComponent(m[2]!)];
+    // StatefulSets and ConfigMaps: get and patch (a StatefulSet's template change drives its controller).
+    let m = /^\/(?:apis\/apps\/v1|api\/v1)\/namespaces\/([^/]+)\/(statefulsets|configmaps)\/([^/]+)$/.exec(url.pathname);
+    if (m && url.pathname.startsWith(m[2] === 'statefulsets' ? '/apis/apps/v1/' : '/api/v1/')) {
+      const [ns, resource, name] = [decodeURIComponent(m[1]!), m[2]!, decodeURIComponent(m[3]!)];
       const verb = req.method === 'GET' ? 'get' : req.method === 'PATCH' ? 'patch' : undefined;
       if (!verb) return send(res, 405, status(405, 'MethodNotAllowed', 'method not allowed'));
-      if (!can(verb, 'statefulsets', ns, name)) return deny(verb, 'statefulsets', ns, name);
-      const sts = this.statefulSets.get(`${ns}/${name}`);
-      if (!sts) return send(res, 404, status(404, 'NotFound', `statefulsets.apps "${name}" not found`));
-      if (verb === 'get') return send(res, 200, sts);
-      const result = this.patch(sts, req.headers['content-type'] ?? '', body);
+      if (!can(verb, resource, ns, name)) return deny(verb, resource, ns, name);
+      const target = resource === 'statefulsets' ? this.statefulSets.get(`${ns}/${name}`) : this.configMaps.get(`${ns}/${name}`);
+      if (!target) return send(res, 404, status(404, 'NotFound', `${resource === 'statefulsets' ? 'statefulsets.apps' : resource} "${name}" not found`));
+      if (verb === 'get') return send(res, 200, target);
+      const result = this.patch(target, req.headers['content-type'] ?? '', body);
       if (result) return send(res, result.code, status(result.code, result.reason, result.message));
-      this.onTemplateChange(sts);
-      return send(res, 200, sts);
-    }
-    m = /^\/api\/v1\/namespaces\/([^/]+)\/configmaps\/([^/]+)$/.exec(url.pathname);
-    if (m) {
-      const [ns, name] = [decodeURIComponent(m[1]!), decodeURIComponent(m[2]!)];
-      const verb = req.method === 'GET' ? 'get' : req.method === 'PATCH' ? 'patch' : undefined;
-      if (!verb) return send(res, 405, status(405, 'MethodNotAllowed', 'method not allowed'));
-      if (!can(verb, 'configmaps', ns, name)) return deny(verb, 'configmaps', ns, name);
-      const cm = this.configMaps.get(`${ns}/${name}`);
-      if (!cm) return send(res, 404, status(404, 'NotFound', `configmaps "${name}" not found`));
-      if (verb === 'get') return send(res, 200, cm);
-      const result = this.patch(cm, req.headers['content-type'] ?? '', body);
-      if (result) return send(res, result.code, status(result.code, result.reason, result.message));
-      return send(res, 200, cm);
+      if (target.kind === 'StatefulSet') this.onTemplateChange(target);
+      return send(res, 200, target);
     }
     m = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)$/.exec(url.pathname);
     if (m) {
@@ -455,19 +444,4 @@ function rfc3339(ms: number): string {
 
 function status(code: number, reason: string, message: string) {
   return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code };
-}
-
-function send(res: ServerResponse, code: number, body: unknown): void {
-  if (res.headersSent) return void res.end();
-  res.writeHead(code, { 'content-type': 'application/json' });
-  res.end(JSON.stringify(body));
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
 }

@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { readBody, send } from '../http.js';
 
 export interface Task {
   id: string;
@@ -196,18 +197,4 @@ export class FakeMarathon {
 /** The parts of a definition whose change restarts tasks (everything but `instances`). */
 function configOf(app: App): Record<string, unknown> {
   return Object.fromEntries(Object.entries(app).filter(([k]) => k !== 'instances' && !READ_ONLY.has(k)));
-}
-
-function send(res: ServerResponse, code: number, body: unknown): void {
-  res.writeHead(code, { 'content-type': 'application/json' });
-  res.end(JSON.stringify(body));
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
 }
