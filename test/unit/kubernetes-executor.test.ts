@@ -70,6 +70,15 @@ async function watchLines(server: FakeKubernetes, query: string, count: number):
 }
 
 describe('the fake Kubernetes API', () => {
+  it('listens on 127.0.0.1 only and closes itself when its lifetime ends', async () => {
+    const short = new FakeKubernetes({ lifetimeMs: 300 });
+    const url = await short.start();
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect((await fetch(`${url}/api/v1/namespaces/x/pods/y`)).status).toBe(401);
+    await new Promise((r) => setTimeout(r, 600));
+    await expect(fetch(`${url}/api/v1/namespaces/x/pods/y`)).rejects.toThrow();
+  });
+
   it('answers 401 without a known bearer token and a Status 403 outside the rules', async () => {
     await startFake({ users: { 'admin-token': { name: 'admin', rules: [{ verbs: ['*'], resources: ['*'] }] }, 'ro-token': { name: 'viewer', rules: [{ verbs: ['get'], resources: ['pods'] }] } } });
     expect((await fetch(`${fake!.url}/api/v1/namespaces/${NS}/pods/kafka-1`)).status).toBe(401);

@@ -49,6 +49,15 @@ function settings(token: MarathonExecutorSettings['token']): MarathonExecutorSet
 const auth = { authorization: 'token=admin-token' };
 
 describe('the fake Marathon API', () => {
+  it('listens on 127.0.0.1 only and closes itself when its lifetime ends', async () => {
+    const short = new FakeMarathon({ lifetimeMs: 300 });
+    const url = await short.start();
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect((await fetch(`${url}/v2/deployments`)).status).toBe(401);
+    await new Promise((r) => setTimeout(r, 600));
+    await expect(fetch(`${url}/v2/deployments`)).rejects.toThrow();
+  });
+
   it('answers 401 without a DC/OS token and 403 for an app outside the token’s grants', async () => {
     await startFake({ tokens: { 'admin-token': ['*'], 'one-app': ['/kafka/broker-1'] } });
     expect((await fetch(`${fake!.url}/v2/apps/kafka/broker-1`)).status).toBe(401);

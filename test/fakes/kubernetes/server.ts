@@ -6,9 +6,8 @@
  * real API server: SPEC.md beside this file.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { readBody, send } from '../http.js';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { LoopbackServer, readBody, send } from '../http.js';
 
 export interface EnvVar {
   name: string;
@@ -92,7 +91,6 @@ const ALL: Rule = { verbs: ['*'], resources: ['*'] };
 
 export class FakeKubernetes {
   readonly requests: Array<{ method: string; path: string; user?: string }> = [];
-  private server?: Server;
   private rv = 1;
   private readonly statefulSets = new Map<string, StatefulSet>();
   private readonly configMaps = new Map<string, ConfigMap>();
@@ -102,33 +100,27 @@ export class FakeKubernetes {
   private readonly runtime: ContainerRuntime;
   private readonly users: Record<string, FakeUser>;
   private readonly pending = new Set<Promise<unknown>>();
-  private lifetime?: NodeJS.Timeout;
-  url = '';
 
   constructor(private readonly options: FakeKubernetesOptions = {}) {
     this.runtime = options.runtime ?? instantRuntime;
     this.users = options.users ?? { 'admin-token': { name: 'admin', rules: [ALL] } };
   }
 
-  async start(): Promise<string> {
-    this.server = createServer((req, res) => {
-      this.handle(req, res).catch((error: unknown) => send(res, 500, status(500, 'InternalError', String(error))));
-    });
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-    this.lifetime = setTimeout(() => void this.stop(), this.options.lifetimeMs ?? 300_000);
-    this.lifetime.unref();
-    return this.url;
+  private readonly http = new LoopbackServer((req, res) => this.handle(req, res), (error) => status(500, 'InternalError', String(error)));
+
+  get url(): string {
+    return this.http.url;
+  }
+
+  start(): Promise<string> {
+    return this.http.listen(this.options.lifetimeMs ?? 300_000, () => this.stop());
   }
 
   async stop(): Promise<void> {
-    clearTimeout(this.lifetime);
     for (const w of this.watchers) w.res.end();
     this.watchers.clear();
     await Promise.allSettled([...this.pending]);
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
-    this.server?.closeAllConnections();
-    this.server = undefined;
+    await this.http.close();
   }
 
   /** A kubeconfig whose current context reaches this server with `token`. */

@@ -5,9 +5,8 @@
  * differences from a real Marathon: SPEC.md beside this file.
  */
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { readBody, send } from '../http.js';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { LoopbackServer, readBody, send } from '../http.js';
 
 export interface Task {
   id: string;
@@ -63,38 +62,31 @@ const READ_ONLY = new Set(['version', 'versionInfo', 'tasks', 'tasksRunning', 't
 
 export class FakeMarathon {
   readonly requests: Array<{ method: string; path: string; body?: unknown }> = [];
-  private server?: Server;
   private readonly apps = new Map<string, App>();
   private readonly tasks = new Map<string, Task>();
   private readonly deployments = new Map<string, Deployment>();
   private readonly work = new Set<Promise<unknown>>();
   private readonly runtime: TaskRuntime;
   private readonly tokens: Record<string, string[]>;
-  private lifetime?: NodeJS.Timeout;
-  url = '';
 
   constructor(private readonly options: FakeMarathonOptions = {}) {
     this.runtime = options.runtime ?? instantTaskRuntime;
     this.tokens = options.tokens ?? { 'admin-token': ['*'] };
   }
 
-  async start(): Promise<string> {
-    this.server = createServer((req, res) => {
-      this.handle(req, res).catch((error: unknown) => send(res, 500, { message: String(error) }));
-    });
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-    this.lifetime = setTimeout(() => void this.stop(), this.options.lifetimeMs ?? 300_000);
-    this.lifetime.unref();
-    return this.url;
+  private readonly http = new LoopbackServer((req, res) => this.handle(req, res), (error) => { message: String(error) });
+
+  get url(): string {
+    return this.http.url;
+  }
+
+  start(): Promise<string> {
+    return this.http.listen(this.options.lifetimeMs ?? 300_000, () => this.stop());
   }
 
   async stop(): Promise<void> {
-    clearTimeout(this.lifetime);
     await Promise.allSettled([...this.work]);
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
-    this.server?.closeAllConnections();
-    this.server = undefined;
+    await this.http.close();
   }
 
   /** Creates the app (as POST /v2/apps would) and runs its instances. */
