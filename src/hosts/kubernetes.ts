@@ -207,7 +207,7 @@ export class KubernetesBrokerHost implements BrokerHost {
     await this.deletePod(uid, Math.ceil(timeoutMs / 1000));
     const gone = await this.waitForPod((p) => p === undefined || p.metadata?.uid !== uid, timeoutMs + 5000);
     const elapsedMs = Date.now() - started;
-    return { exited: gone, shutdown: 'unknown', evidence: gone ? [`pod ${this.podName} (uid ${uid}) deleted after a graceful termination`] : [], elapsedMs, exitMs: elapsedMs };
+    return { exited: gone, shutdown: 'unknown', evidence: gone ? [`pod ${this.podName} (uid ${uid}) deleted with a grace period of ${Math.ceil(timeoutMs / 1000)} s (SIGTERM, SIGKILL only at its end) and gone after ${elapsedMs} ms`] : [], elapsedMs, exitMs: elapsedMs };
   }
 
   async kill(): Promise<void> {

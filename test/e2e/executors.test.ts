@@ -69,8 +69,13 @@ async function waitFullIsr(timeoutMs = 90_000): Promise<void> {
 }
 
 /** Every broker on the target install and protocol, restarted by the executor, ISR full. */
-async function expectUpgraded(run: any, brokers: SandboxBrokers, before: Record<number, number | undefined>): Promise<void> {
+async function expectUpgraded(run: any, brokers: SandboxBrokers, before: Record<number, number | undefined>, executor: string): Promise<void> {
   expect(run.status).toBe('completed');
+  const median = (key: string) => {
+    const values = run.steps.filter((s: any) => s.outcome === 'restarted').map((s: any) => s[key] as number).sort((a: number, b: number) => a - b);
+    return values[Math.floor(values.length / 2)];
+  };
+  console.log(`${executor}: per restart, median stop ${median('stopMs')} ms, start ${median('startMs')} ms, catch-up ${median('catchUpMs')} ms, added by kafka-ops ${median('addedMs')} ms`);
   // The sandbox runs with IBP already pinned: the pin phase is found done on every broker.
   expect(run.steps.filter((s: any) => s.phase === 'pin-versions').map((s: any) => s.outcome)).toEqual(['already-done', 'already-done', 'already-done']);
   const restarted = run.steps.filter((s: any) => s.outcome === 'restarted');
@@ -124,7 +129,7 @@ describe('one plan file, three executors', () => {
     const before = sandbox.pids();
     const result = await runCli(['upgrade', '--plan', planFile, '--inventory', inventory, '--state-dir', join(sandbox.dir, 'state-k8s'), '--yes', '--json']);
     expect(result.code, result.stderr).toBe(0);
-    await expectUpgraded(result.json.run, brokers, before);
+    await expectUpgraded(result.json.run, brokers, before, 'kubernetes');
     expect(k8s.statefulSet('kafka', 'kafka')!.spec.template.spec.containers[0]!.image).toBe(TO_IMAGE);
     const cm = k8s.configMap('kafka', 'kafka-config')!;
     for (const id of sandbox.brokerIds) {
@@ -133,6 +138,12 @@ describe('one plan file, three executors', () => {
     }
     // the engine deleted pods itself, one at a time: one DELETE per broker and phase
     expect(k8s.requests.filter((r) => r.method === 'DELETE').map((r) => r.path.split('/').pop()).sort()).toEqual(['kafka-1', 'kafka-1', 'kafka-2', 'kafka-2', 'kafka-3', 'kafka-3']);
+    // What every broker runs is read back through the executor: planning again finds nothing to do.
+    const again = await runCli(['upgrade', '--to', '0.9', '--inventory', inventory, '--state-dir', join(sandbox.dir, 'state-k8s-again'), '--yes', '--json']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.json.plan.phases.every((p: any) => p.skipped)).toBe(true);
+    expect(again.json.run.steps.filter((s: any) => s.outcome === 'restarted')).toEqual([]);
+    expect(k8s.requests.filter((r) => r.method === 'DELETE' || r.method === 'PATCH')).toHaveLength(6 + 1 + 3);
     await k8s.stop();
     k8s = undefined;
   });
@@ -168,13 +179,19 @@ describe('one plan file, three executors', () => {
     mkdirSync(stateDir, { recursive: true });
     const result = await runCli(['upgrade', '--plan', planFile, '--inventory', inventory, '--state-dir', stateDir, '--yes', '--json'], { env: { [TOKEN_ENV]: 'dcos-e2e-token' } });
     expect(result.code, result.stderr).toBe(0);
-    await expectUpgraded(result.json.run, brokers, before);
+    await expectUpgraded(result.json.run, brokers, before, 'marathon');
     for (const id of sandbox.brokerIds) {
       const app = marathon.app(`/kafka/broker-${id}`)!;
       expect(app.instances).toBe(1);
       expect(app.container?.docker?.image).toBe(TO_IMAGE);
       expect(app.env?.KAFKA_INTER_BROKER_PROTOCOL_VERSION).toBe('0.9.0');
     }
+    const puts = marathon.requests.filter((r) => r.method === 'PUT').length;
+    const again = await runCli(['upgrade', '--to', '0.9', '--inventory', inventory, '--state-dir', join(sandbox.dir, 'state-marathon-again'), '--yes', '--json'], { env: { [TOKEN_ENV]: 'dcos-e2e-token' } });
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.json.plan.phases.every((p: any) => p.skipped)).toBe(true);
+    expect(again.json.run.steps.filter((s: any) => s.outcome === 'restarted')).toEqual([]);
+    expect(marathon.requests.filter((r) => r.method === 'PUT')).toHaveLength(puts);
     // the token went only into the Authorization header, never into output or the journal
     expect(result.stdout + result.stderr + readFileSync(join(stateDir, 'sandbox', 'journal.jsonl'), 'utf8')).not.toContain('dcos-e2e-token');
   });
