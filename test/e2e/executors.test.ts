@@ -100,6 +100,35 @@ describe('one plan file, three executors', () => {
     expect(rolling).toEqual(['pin-versions', 'swap-binaries', 'bump-ibp']);
   });
 
+  it('refuses bad setups through the CLI with exit 2 before touching anything: RollingUpdate, a short kill grace period', async () => {
+    // Fakes without brokers behind them: the refusal must come before any pod or app would be touched.
+    const rolling = new FakeKubernetes({ lifetimeMs: 60_000 });
+    const short = new FakeMarathon({ lifetimeMs: 60_000 });
+    try {
+      await rolling.start();
+      rolling.addConfigMap('kafka', 'kafka-config', { 'server-1.properties': '', 'server-2.properties': '', 'server-3.properties': '' });
+      await rolling.addStatefulSet('kafka', 'kafka', { replicas: 3, ordinals: { start: 1 }, updateStrategy: { type: 'RollingUpdate' }, template: { spec: { containers: [{ name: 'kafka', image: FROM_IMAGE }] } } });
+      const kubeconfig = join(sandbox.dir, 'kubeconfig-rolling');
+      writeFileSync(kubeconfig, rolling.kubeconfig('admin-token', 'kafka'));
+      const k8sInventory = inventoryWith({ kind: 'kubernetes', kubeconfig, namespace: 'kafka', statefulSet: 'kafka', container: 'kafka', config: { configMap: { name: 'kafka-config', key: 'server-{id}.properties' } }, images: { [releases.from.release]: FROM_IMAGE, [releases.to.release]: TO_IMAGE } }, 'rolling');
+      const refused = await runCli(['upgrade', '--plan', planFile, '--inventory', k8sInventory, '--state-dir', join(sandbox.dir, 'state-refused'), '--yes', '--json']);
+      expect(refused.code).toBe(2);
+      expect(refused.json.error).toMatchObject({ code: 'K8S_ROLLING_UPDATE', location: { file: k8sInventory } });
+      expect(rolling.requests.filter((r) => r.method === 'DELETE' || r.method === 'PATCH')).toEqual([]);
+
+      await short.start();
+      for (const id of sandbox.brokerIds) await short.addApp({ id: `/kafka/broker-${id}`, instances: 1, env: {}, taskKillGracePeriodSeconds: 5 });
+      const marathonInventory = inventoryWith({ kind: 'marathon', url: short.url, appId: '/kafka/broker-{id}', token: { env: TOKEN_ENV }, config: { env: { prefix: 'KAFKA_' } }, releases: { [releases.from.release]: { image: FROM_IMAGE }, [releases.to.release]: { image: TO_IMAGE } } }, 'short-grace');
+      const tooShort = await runCli(['upgrade', '--plan', planFile, '--inventory', marathonInventory, '--state-dir', join(sandbox.dir, 'state-refused'), '--yes', '--json'], { env: { [TOKEN_ENV]: 'admin-token' } });
+      expect(tooShort.code).toBe(2);
+      expect(tooShort.json.error.code).toBe('MARATHON_GRACE_TOO_SHORT');
+      expect(short.requests.filter((r) => r.method !== 'GET')).toEqual([]);
+    } finally {
+      await rolling.stop();
+      await short.stop();
+    }
+  });
+
   it('upgrades through the Kubernetes executor: ConfigMap keys, StatefulSet image, pods deleted one by one', { timeout: 150_000 }, async () => {
     const brokers = new SandboxBrokers(sandbox.dir, { [FROM_IMAGE]: releases.from.dir, [TO_IMAGE]: releases.to.dir });
     k8s = new FakeKubernetes({ runtime: brokers.kubernetesRuntime(), lifetimeMs: 200_000 });
