@@ -291,6 +291,15 @@ async function runStep(
     sub('config', `server.properties updated (${Object.keys(edits).join(', ')}); backup ${backup}`, { backup, changes: step.changes });
   }
 
+  let swapped = false;
+  const swap = async () => {
+    if (!step.install || installDone || swapped) return;
+    await host.activateRelease(step.install.release);
+    swapped = true;
+    sub('swap', `${step.install.link} → ${step.install.to}`, { release: step.install.release });
+  };
+  if (host.replacesOnStop) await swap();
+
   let stopMs = 0;
   let shutdown: StepReport['shutdown'];
   if (facts.process) {
@@ -315,10 +324,7 @@ async function runStep(
   }
 
   try {
-    if (step.install && !installDone) {
-      await host.activateRelease(step.install.release);
-      sub('swap', `${step.install.link} → ${step.install.to}`, { release: step.install.release });
-    }
+    await swap();
   } catch (error) {
     await startForSafety(host, sub);
     throw error;

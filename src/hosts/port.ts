@@ -1,6 +1,6 @@
 /**
  * What the rolling engine needs from the machine (or pod, or app) a broker runs on.
- * Adapters: SSH (hosts/ssh-host.ts); Kubernetes and Marathon later. The engine knows
+ * Adapters: SSH (hosts/shell-host.ts), Kubernetes (hosts/kubernetes.ts), Marathon (hosts/marathon.ts). The engine knows
  * only this interface.
  */
 import type { StopSignal } from '../inventory/model.js';
@@ -66,6 +66,12 @@ export interface DiskUsage {
 
 export interface BrokerHost {
   readonly brokerId: number;
+  /**
+   * Stopping the broker replaces it at once from what is activated (a pod deleted under a
+   * StatefulSet is recreated from its template right away), so a new release must be
+   * activated BEFORE stop(). Absent or false: activated between stop() and start().
+   */
+  readonly replacesOnStop?: boolean;
   facts(): Promise<HostFacts>;
   /** The broker's server.properties, verbatim. */
   readConfig(): Promise<string>;

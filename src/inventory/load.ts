@@ -7,7 +7,7 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { UserError } from '../errors.js';
 import { packageJson } from '../files/package-files.js';
 import { assertMatchesSchema, readYamlFile, type LocatedDocument } from '../files/yaml-document.js';
-import type { BrokerSpec, ClusterMode, ExecutorSettings, Inventory, KraftSettings, NodeRole, RunSpec, StateSettings, StopSignal } from './model.js';
+import type { BrokerSpec, ClusterMode, ExecutorSettings, Inventory, KraftSettings, KubernetesExecutorSettings, MarathonExecutorSettings, NodeRole, RunSpec, StateSettings, StopSignal } from './model.js';
 
 interface RawRun {
   systemd?: string;
@@ -85,9 +85,15 @@ function resolveState(state: StateSettings, baseDir: string): StateSettings {
 }
 
 function resolveExecutor(executor: RawInventory['executor'], baseDir: string): ExecutorSettings {
-  if (executor.kind !== 'ssh') {
-    const { kind, ...settings } = executor;
-    return { kind, settings };
+  // The schema has checked every field of the non-ssh executors; only defaults and paths remain.
+  if (executor.kind === 'kubernetes') {
+    const k8s = executor as unknown as KubernetesExecutorSettings;
+    return { ...k8s, pod: k8s.pod ?? `${k8s.statefulSet}-{id}`, ...(k8s.kubeconfig ? { kubeconfig: localPath(k8s.kubeconfig, baseDir) } : {}) };
+  }
+  if (executor.kind === 'marathon') {
+    const marathon = executor as unknown as MarathonExecutorSettings;
+    const token = marathon.token && 'file' in marathon.token ? { file: localPath(marathon.token.file, baseDir) } : marathon.token;
+    return { ...marathon, url: marathon.url.replace(/\/+$/, ''), ...(token ? { token } : {}) };
   }
   return {
     kind: 'ssh',

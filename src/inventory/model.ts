@@ -66,12 +66,49 @@ export interface SshExecutorSettings {
   connectTimeoutSeconds: number;
 }
 
-export interface OtherExecutorSettings {
-  kind: 'kubernetes' | 'marathon';
-  settings: Record<string, unknown>;
+/** server.properties as environment variables: `inter.broker.protocol.version` ↔ `KAFKA_INTER_BROKER_PROTOCOL_VERSION`. */
+export interface EnvConfigSource {
+  env: { prefix: string };
 }
 
-export type ExecutorSettings = SshExecutorSettings | OtherExecutorSettings;
+export interface KubernetesExecutorSettings {
+  kind: 'kubernetes';
+  /** kubeconfig file; default: $KUBECONFIG or ~/.kube/config. */
+  kubeconfig?: string;
+  /** kubeconfig context; default: its current context. */
+  context?: string;
+  namespace: string;
+  statefulSet: string;
+  /** The broker container of the pod template. */
+  container: string;
+  /** Pod name of a broker, `{id}` standing for the broker id (default `<statefulSet>-{id}`). */
+  pod: string;
+  /** Where server.properties comes from: a ConfigMap key (`{id}` allowed) or the container's env. */
+  config: { configMap: { name: string; key: string } } | EnvConfigSource;
+  /** Container image of each release, keyed like the brokers' `installs`. */
+  images: Record<string, string>;
+}
+
+/** The app-definition fields that make an app run one release. */
+export interface MarathonReleaseFields {
+  image?: string;
+  cmd?: string;
+  fetch?: string[];
+}
+
+export interface MarathonExecutorSettings {
+  kind: 'marathon';
+  /** Base URL of Marathon (e.g. https://dcos.example.com/service/marathon). */
+  url: string;
+  /** App id of a broker, `{id}` standing for the broker id. */
+  appId: string;
+  /** Where the DC/OS token comes from (never the token itself). */
+  token?: { env: string } | { file: string };
+  config: EnvConfigSource;
+  releases: Record<string, MarathonReleaseFields>;
+}
+
+export type ExecutorSettings = SshExecutorSettings | KubernetesExecutorSettings | MarathonExecutorSettings;
 
 export interface SshLogin {
   port: number;

@@ -46,15 +46,13 @@ export function openConnections(inventory: Inventory): Connections {
 async function connectHost(inventory: Inventory, brokerId: number): Promise<BrokerHost> {
   const spec = inventory.brokers.find((b) => b.id === brokerId);
   if (!spec) throw new TypeError(`broker ${brokerId} is not in the inventory`);
-  if (inventory.executor.kind !== 'ssh') {
-    throw new UserError(`The ${inventory.executor.kind} executor is not available in this version of kafka-ops.`, {
-      code: 'EXECUTOR_UNAVAILABLE',
-      action: 'Use `executor.kind: ssh`.',
-      location: { file: inventory.source },
-    });
-  }
+  // Each adapter refuses a bad setup (access, update strategy, grace period...) while connecting,
+  // and the engine connects every broker it will restart before it touches the first one.
+  const executor = inventory.executor;
+  if (executor.kind === 'kubernetes') return (await import('../hosts/kubernetes.js')).connectKubernetes(spec, executor, inventory.source);
+  if (executor.kind === 'marathon') return (await import('../hosts/marathon.js')).connectMarathon(spec, executor, inventory.source);
   const [{ connectSsh }, { ShellBrokerHost }] = await Promise.all([import('../hosts/ssh.js'), import('../hosts/shell-host.js')]);
-  return new ShellBrokerHost(await connectSsh(spec, inventory.executor), spec);
+  return new ShellBrokerHost(await connectSsh(spec, executor), spec);
 }
 
 /** Which reader the inventory asks for: its explicit choice, else ZooKeeper when given (every ZooKeeper-mode release), else the admin API. */

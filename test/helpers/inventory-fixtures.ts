@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
 import { UserError } from '../../src/errors.js';
-import type { Inventory } from '../../src/inventory/model.js';
+import type { BrokerSpec, Inventory } from '../../src/inventory/model.js';
 import type { ObservedBroker, ObservedCluster } from '../../src/plan/observed.js';
 
 export const IBP = 'inter.broker.protocol.version';
@@ -116,4 +116,21 @@ export function itRefusesEachLocated(rows: BadInputRow[], write: (name: string, 
     for (const fragment of says) expect(error.message).toMatch(fragment);
     expect(error.action).not.toBe('');
   });
+}
+
+/** A broker as an executor test needs it: installs of two releases, a 30 s stop timeout. */
+export function brokerSpec(id: number, overrides: Partial<BrokerSpec> = {}): BrokerSpec {
+  return {
+    id,
+    host: `broker-${id}`,
+    ssh: { port: 22, user: 'kafka', agent: false },
+    configPath: '/etc/kafka/server.properties',
+    installLink: '/opt/kafka',
+    installs: { '0.8.2.2': '/opt/kafka_2.11-0.8.2.2', '0.9.0.1': '/opt/kafka_2.11-0.9.0.1' },
+    run: { kind: 'systemd', unit: 'kafka' },
+    logFile: '/var/log/kafka/server.log',
+    stop: { signal: 'SIGINT', timeoutSeconds: 30 },
+    startTimeoutSeconds: 20,
+    ...overrides,
+  };
 }

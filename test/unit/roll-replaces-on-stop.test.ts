@@ -1,0 +1,112 @@
+/**
+ * The engine's one concession to executors whose stop replaces the broker (a StatefulSet
+ * recreates a deleted pod at once from its template): the new release is activated before
+ * the stop there, and between stop and start everywhere else. Recorded on a host double.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { ClusterState } from '../../src/cluster/port.js';
+import { Journal } from '../../src/engine/journal.js';
+import { applyPlan, DEFAULT_ENGINE_OPTIONS } from '../../src/engine/roll.js';
+import type { BrokerHost, HostFacts } from '../../src/hosts/port.js';
+import type { Plan } from '../../src/plan/model.js';
+import { brokerSpec } from '../helpers/inventory-fixtures.js';
+
+const FROM = '/opt/kafka_2.11-0.8.2.2';
+const TO = '/opt/kafka_2.11-0.9.0.1';
+
+function recordingHost(replacesOnStop: boolean | undefined, calls: string[]): BrokerHost {
+  let link = FROM;
+  let startedAt = 1;
+  let running = true;
+  return {
+    brokerId: 1,
+    ...(replacesOnStop === undefined ? {} : { replacesOnStop }),
+    facts: async (): Promise<HostFacts> => ({
+      ...(running ? { process: { pid: 42, ignoredSignals: [], startedAtMs: startedAt } } : {}),
+      linkTarget: link,
+      installs: { '0.8.2.2': { present: true, release: '0.8.2.2' }, '0.9.0.1': { present: true, release: '0.9.0.1' } },
+      configModifiedAtMs: 0,
+      linkModifiedAtMs: 0,
+    }),
+    readConfig: async () => 'broker.id=1\nzookeeper.connect=zk:2181\nlog.dirs=/data\n',
+    writeConfig: async () => 'backup',
+    activateRelease: async () => {
+      calls.push('activate');
+      link = TO;
+    },
+    stop: async () => {
+      calls.push('stop');
+      running = false;
+      return { exited: true, shutdown: 'controlled', evidence: [], elapsedMs: 1 };
+    },
+    kill: async () => {},
+    start: async () => {
+      calls.push('start');
+      running = true;
+      startedAt = Date.now();
+    },
+    close: async () => {},
+  };
+}
+
+const cluster: ClusterState = {
+  snapshot: async () => ({ brokers: [1], controller: 1, partitions: [], topics: [] }),
+  changed: async () => {},
+  close: async () => {},
+};
+
+const plan: Plan = {
+  schemaVersion: 1,
+  kind: 'upgrade',
+  cluster: 'test',
+  from: '0.8.2',
+  to: '0.9.0',
+  observed: 'assumed',
+  order: [1],
+  controller: { broker: 1, note: '' },
+  notes: [],
+  estimate: { restarts: 1, seconds: 1, assumption: '' },
+  phases: [
+    {
+      id: 'swap-binaries',
+      title: 'swap',
+      kind: 'roll',
+      strategy: 'serial',
+      skipped: false,
+      gates: [],
+      consecutiveHealthyChecks: 1,
+      timeouts: { stopSeconds: 30, startSeconds: 30 },
+      steps: [{ broker: 1, host: 'broker-1', changes: {}, install: { link: '/opt/kafka', from: FROM, to: TO, release: '0.9.0.1' }, skipped: false }],
+    },
+  ],
+} as Plan;
+
+async function run(replacesOnStop: boolean | undefined): Promise<string[]> {
+  const calls: string[] = [];
+  const host = recordingHost(replacesOnStop, calls);
+  await applyPlan(plan, {
+    inventory: { source: 'inv.yaml', cluster: 'test', state: {}, executor: { kind: 'ssh', knownHosts: '', hostKeyPolicy: 'strict', connectTimeoutSeconds: 1 }, brokers: [brokerSpec(1)] },
+    cluster,
+    host: async () => host,
+    io: { event: () => {}, confirm: async () => true },
+    journal: new Journal(mkdtempSync(join(tmpdir(), 'kafka-ops-order-')), 'test'),
+    clock: { now: () => Date.now(), sleep: async () => {} },
+    interrupted: new AbortController().signal,
+    options: { ...DEFAULT_ENGINE_OPTIONS, healthyCheckIntervalMs: 1 },
+  });
+  return calls;
+}
+
+describe('when the new release is activated', () => {
+  it('between stop and start on a host that keeps the broker stopped (ssh)', async () => {
+    expect(await run(undefined)).toEqual(['stop', 'activate', 'start']);
+    expect(await run(false)).toEqual(['stop', 'activate', 'start']);
+  });
+
+  it('before the stop on a host whose stop replaces the broker (kubernetes)', async () => {
+    expect(await run(true)).toEqual(['activate', 'stop', 'start']);
+  });
+});
