@@ -120,9 +120,13 @@ function brokerConfigFindings(b: BrokerObservation, config: Record<string, strin
   const final = finalConfig(spec, facts, b.configText ?? '', steps);
   const release = final.release ?? linkedRelease(spec.installs, facts) ?? targetInstallOf(spec, options.to);
   if (release) {
-    for (const f of lintConfig(final.config, release)) {
+    const knownKeys = b.configKeys?.[release];
+    for (const f of lintConfig(final.config, release, knownKeys)) {
       const shutdown = f.key === 'controlled.shutdown.enable';
       out.push({ id: shutdown ? 'controlled-shutdown-enabled' : 'config-lint', severity: f.severity, broker, message: `Broker ${broker} (${spec.configPath}, for Kafka ${release}): ${f.message}`, fix: f.fix });
+    }
+    if (!knownKeys) {
+      out.push({ id: 'config-lint', severity: 'info', broker, message: `Broker ${broker}: keys not checked against Kafka ${release}'s own config list (the host could not print it: no java on its PATH or JAVA_HOME, or this executor cannot run it).`, fix: 'Make java available to the SSH login, or review the keys by hand.' });
     }
   } else {
     out.push({ id: 'config-lint', severity: 'info', broker, message: `Broker ${broker}: not checked: the release its config will run with is unknown.`, fix: 'Fix the installed-release finding first.' });

@@ -83,6 +83,8 @@ export interface BrokerObservation {
   configError?: string;
   /** Free space of its log dirs; 'unsupported' when the executor cannot tell; a string when reading it failed. */
   disk?: DiskUsage[] | 'unsupported' | string;
+  /** Per release key: the broker config keys its install knows (absent: the host could not tell). */
+  configKeys?: Record<string, ReadonlySet<string>>;
 }
 
 export interface ClusterObservation {

@@ -37,7 +37,11 @@ const REMOVED_IN: Record<string, string> = {
   'advertised.host.name': '3.0',
 };
 
-export function lintConfig(config: Record<string, string>, release: string): LintFinding[] {
+/**
+ * `knownKeys`: the broker configs of `release` (read from its own binaries), to catch keys
+ * Kafka would silently ignore; without it, keys are not checked for being known.
+ */
+export function lintConfig(config: Record<string, string>, release: string, knownKeys?: ReadonlySet<string>): LintFinding[] {
   const findings: LintFinding[] = [];
   const error = (key: string, message: string, fix: string) => findings.push({ severity: 'error', key, message, fix });
   const family = releaseFamily(release);
@@ -85,5 +89,57 @@ export function lintConfig(config: Record<string, string>, release: string): Lin
   if (config['controlled.shutdown.enable']?.trim().toLowerCase() === 'false') {
     error('controlled.shutdown.enable', 'controlled.shutdown.enable=false: stopping this broker would move no leadership away first.', 'Set controlled.shutdown.enable=true (the default).');
   }
+  if (knownKeys) findings.push(...unknownKeyFindings(config, release, knownKeys, new Set(findings.map((f) => f.key))));
   return findings;
+}
+
+/** Per-listener overrides (`listener.name.<l>.<config>`) are valid without being in the broker's config list. */
+const OPEN_PREFIXES = ['listener.name.'];
+/** Up to this many edits away from a known key, an unknown key is taken for a typo of it. */
+const TYPO_DISTANCE = 2;
+
+/**
+ * Kafka logs unknown keys at WARN and ignores them, so a misspelt key leaves the intended
+ * setting at its default: an error when it is a near miss of a known key; otherwise a
+ * warning (plugins such as authorizers and metric reporters read keys of their own).
+ */
+function unknownKeyFindings(config: Record<string, string>, release: string, known: ReadonlySet<string>, alreadyReported: ReadonlySet<string>): LintFinding[] {
+  const findings: LintFinding[] = [];
+  for (const key of Object.keys(config)) {
+    if (known.has(key) || alreadyReported.has(key) || OPEN_PREFIXES.some((p) => key.startsWith(p))) continue;
+    const near = [...known].map((k) => ({ k, d: editDistance(key, k, TYPO_DISTANCE) })).filter((c) => c.d <= TYPO_DISTANCE).sort((a, b) => a.d - b.d || a.k.localeCompare(b.k))[0];
+    if (near && config[near.k] === undefined) {
+      findings.push({ severity: 'error', key, message: `${key} is not a broker config of Kafka ${release}: probably a misspelling of ${near.k}, which therefore stays at its default (Kafka ignores unknown keys).`, fix: `Rename ${key} to ${near.k}.` });
+    } else {
+      findings.push({ severity: 'warning', key, message: `${key} is not a broker config of Kafka ${release}; Kafka ignores it.`, fix: `Remove ${key}, unless a plugin (authorizer, metric reporter) reads it.` });
+    }
+  }
+  return findings;
+}
+
+/** Levenshtein distance, cut off above `limit` (returns limit + 1). */
+function editDistance(a: string, b: string, limit: number): number {
+  if (Math.abs(a.length - b.length) > limit) return limit + 1;
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min((previous[j] as number) + 1, (current[j - 1] as number) + 1, (previous[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    if (Math.min(...current) > limit) return limit + 1;
+    previous = current;
+  }
+  return previous[b.length] as number;
+}
+
+/**
+ * The broker config keys in the documentation Kafka's own `kafka.server.KafkaConfig` main
+ * prints: an HTML table (`<td>key</td>` first in its row) in old releases, anchors
+ * (`id="brokerconfigs_key"`) in newer ones.
+ */
+export function configKeysFromDocs(html: string): string[] {
+  const keys = new Set<string>();
+  for (const m of html.matchAll(/<tr>\s*<td>([a-z0-9][a-z0-9._-]*)<\/td>/g)) keys.add(m[1] as string);
+  for (const m of html.matchAll(/id="brokerconfigs_([a-z0-9][a-z0-9._-]*)"/g)) keys.add(m[1] as string);
+  return [...keys].sort();
 }

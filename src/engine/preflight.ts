@@ -50,8 +50,11 @@ export function finalConfig(spec: BrokerSpec, facts: HostFacts, configText: stri
   return release ? { config, release } : { config };
 }
 
-/** Every preflight problem of one broker that `steps` (its steps of the plan) will restart. */
-export function brokerPreflight(spec: BrokerSpec, facts: HostFacts, configText: string, steps: readonly PlanStep[], signal: StopSignal): PreflightProblem[] {
+/**
+ * Every preflight problem of one broker that `steps` (its steps of the plan) will restart.
+ * `knownKeys`: the config keys of the release it will run, when the host could tell.
+ */
+export function brokerPreflight(spec: BrokerSpec, facts: HostFacts, configText: string, steps: readonly PlanStep[], signal: StopSignal, knownKeys?: ReadonlySet<string>): PreflightProblem[] {
   const problems: PreflightProblem[] = [];
   if (facts.process?.ignoredSignals.includes(signal)) problems.push({ gate: 'stop-signal-honoured', brokerId: spec.id, signal, pid: facts.process.pid });
   for (const step of steps) {
@@ -61,7 +64,7 @@ export function brokerPreflight(spec: BrokerSpec, facts: HostFacts, configText: 
     if (message) problems.push({ gate: 'target-install-present', brokerId: spec.id, release: step.install.release, dir: step.install.to, ...(found ? { found } : {}), message });
   }
   const { config, release } = finalConfig(spec, facts, configText, steps);
-  const errors = release ? lintConfig(config, release).filter((f) => f.severity === 'error') : [];
+  const errors = release ? lintConfig(config, release, knownKeys).filter((f) => f.severity === 'error') : [];
   if (release && errors.length > 0) problems.push({ gate: 'config-lint', brokerId: spec.id, release, findings: errors });
   return problems;
 }

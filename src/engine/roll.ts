@@ -16,7 +16,7 @@ import { linkedRelease, type BrokerHost, type HostFacts } from '../hosts/port.js
 import type { BrokerSpec, Inventory, StopSignal } from '../inventory/model.js';
 import type { Plan, PlanPhase, PlanStep } from '../plan/model.js';
 import { beforeStopFindings, caughtUpFindings, type GateFinding } from './gates.js';
-import { brokerPreflight, editsOf, releaseAfter, restartingSteps } from './preflight.js';
+import { brokerPreflight, editsOf, finalConfig, releaseAfter, restartingSteps } from './preflight.js';
 import type { Journal } from './journal.js';
 import type { PreStopGate } from './kraft.js';
 
@@ -175,13 +175,16 @@ function configSatisfies(config: Record<string, string>, edits: PropertyEdits): 
  * the first problem halts the run before anything is touched.
  */
 async function preflight(plan: Plan, deps: EngineDeps): Promise<void> {
-  const brokers = new Set(plan.phases.filter((p) => !p.skipped && p.kind === 'roll').flatMap((p) => p.steps.filter((s) => !s.skipped).map((s) => s.broker)));
-  for (const id of [...brokers].sort((a, b) => a - b)) {
-    const spec = specOf(deps, id);
-    const host = await deps.host(id);
-    const facts = await host.facts();
+  const brokers = [...new Set(plan.phases.filter((p) => !p.skipped && p.kind === 'roll').flatMap((p) => p.steps.filter((s) => !s.skipped).map((s) => s.broker)))].sort((a, b) => a - b);
+  // Read every host at once (reading a release's config keys starts a JVM there), then judge
+  // the brokers in order, so the first problem reported is always the same one.
+  const reads = await Promise.allSettled(brokers.map((id) => preflightRead(plan, deps, id)));
+  brokers.forEach((id, i) => {
+    const read = reads[i] as PromiseSettledResult<PreflightRead>;
+    if (read.status === 'rejected') throw read.reason;
+    const { spec, facts, configText, knownKeys } = read.value;
     const signal = deps.options.stopSignal ?? spec.stop.signal;
-    const [problem] = brokerPreflight(spec, facts, await host.readConfig(), restartingSteps(plan, id), signal);
+    const [problem] = brokerPreflight(spec, facts, configText, restartingSteps(plan, id), signal, knownKeys);
     if (problem?.gate === 'stop-signal-honoured') throw signalIgnored(spec, facts, signal);
     if (problem?.gate === 'target-install-present') {
       throw new HaltError(problem.message, {
@@ -191,8 +194,24 @@ async function preflight(plan: Plan, deps: EngineDeps): Promise<void> {
       });
     }
     if (problem?.gate === 'config-lint') throw lintHalt(spec, problem.findings);
-  }
-  deps.journal.append({ event: 'preflight.ok', detail: { brokers: [...brokers] } });
+  });
+  deps.journal.append({ event: 'preflight.ok', detail: { brokers } });
+}
+
+interface PreflightRead {
+  spec: BrokerSpec;
+  facts: HostFacts;
+  configText: string;
+  knownKeys?: ReadonlySet<string>;
+}
+
+async function preflightRead(plan: Plan, deps: EngineDeps, id: number): Promise<PreflightRead> {
+  const spec = specOf(deps, id);
+  const host = await deps.host(id);
+  const [facts, configText] = await Promise.all([host.facts(), host.readConfig()]);
+  const { release } = finalConfig(spec, facts, configText, restartingSteps(plan, id));
+  const knownKeys = release && host.configKeys ? await host.configKeys(release) : undefined;
+  return { spec, facts, configText, ...(knownKeys ? { knownKeys } : {}) };
 }
 
 function signalIgnored(spec: BrokerSpec, facts: HostFacts, signal: StopSignal): HaltError {

@@ -95,4 +95,9 @@ export interface BrokerHost {
    * A dir that does not exist is missing from the result.
    */
   diskUsage?(dirs: readonly string[]): Promise<DiskUsage[]>;
+  /**
+   * Optional: the broker config keys the install of `release` knows, to catch keys Kafka
+   * would ignore. Undefined (or absent) when the executor cannot tell: not checked, not passed.
+   */
+  configKeys?(release: string): Promise<ReadonlySet<string> | undefined>;
 }

@@ -7,6 +7,7 @@
  * Scripts that report several facts print `key NUL value NUL` records, so values may
  * contain newlines or any other byte but NUL.
  */
+import { configKeysFromDocs } from '../config/lint.js';
 import { HaltError, InfrastructureError, UserError } from '../errors.js';
 import type { BrokerSpec, StopSignal } from '../inventory/model.js';
 import { ignoredSignals, launchCommandLine } from './launch.js';
@@ -25,6 +26,13 @@ const MAX_LOG_BYTES = 1024 * 1024;
 const PID_FILE_SLACK_SECONDS = 2;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** `$1` install dir: prints Kafka's broker config documentation from that install's own classes. */
+const CONFIG_DOCS_SCRIPT = `
+java=java
+if [ -n "\${JAVA_HOME:-}" ] && [ -x "$JAVA_HOME/bin/java" ]; then java=$JAVA_HOME/bin/java; fi
+exec "$java" -cp "$1/libs/*" kafka.server.KafkaConfig 2>/dev/null
+`;
 
 /** `$1` kind, `$2` pid file or unit, `$3` install link, then the install directories. */
 const FACTS_SCRIPT = `
@@ -199,6 +207,7 @@ function stillLaunching(cmdline: readonly string[]): boolean {
 
 export class ShellBrokerHost implements BrokerHost {
   readonly brokerId: number;
+  private readonly configKeysByRelease = new Map<string, Promise<ReadonlySet<string> | undefined>>();
 
   constructor(
     private readonly runner: CommandRunner,
@@ -458,6 +467,28 @@ export class ShellBrokerHost implements BrokerHost {
       const [total, available] = value.split(' ').map(Number);
       return Number.isFinite(total) && Number.isFinite(available) && (total as number) > 0 ? [{ path, totalBytes: (total as number) * 1024, availableBytes: (available as number) * 1024 }] : [];
     });
+  }
+
+  /**
+   * The broker configs `release` knows, from the documentation its own binaries print
+   * (`kafka.server.KafkaConfig` main, JVM start ~1 s): exact for any release, with nothing
+   * to keep up to date here. Undefined when the host cannot tell (no java, no such class).
+   */
+  configKeys(release: string): Promise<ReadonlySet<string> | undefined> {
+    const dir = this.spec.installs[release];
+    if (dir === undefined) return Promise.resolve(undefined);
+    let keys = this.configKeysByRelease.get(release);
+    if (!keys) {
+      keys = this.runner.run(shScript(CONFIG_DOCS_SCRIPT, [dir]), { timeoutMs: COMMAND_TIMEOUT_MS }).then(
+        (result) => {
+          const found = result.code === 0 ? configKeysFromDocs(result.stdout) : [];
+          return found.length > 0 ? new Set(found) : undefined;
+        },
+        () => undefined,
+      );
+      this.configKeysByRelease.set(release, keys);
+    }
+    return keys;
   }
 
   close(): Promise<void> {

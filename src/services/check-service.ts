@@ -13,6 +13,8 @@ import type { BrokerSpec, Inventory } from '../inventory/model.js';
 import { loadInventory } from '../inventory/load.js';
 import { parseRelease } from '../plan/versions.js';
 import { openConnections, type Connections } from './connections.js';
+import { linkedRelease } from '../hosts/port.js';
+import { targetInstallOf } from '../plan/build.js';
 import { requireFlag } from './plan-service.js';
 
 export interface CheckRequest {
@@ -34,7 +36,7 @@ export const DEFAULT_MIN_FREE_DISK_PERCENT = 10;
 export async function check(request: CheckRequest): Promise<CheckReport> {
   const to = parseRelease(requireFlag(request.to, 'to', 'KAFKA_OPS_TO'), '--to');
   const inventory = loadInventory(requireFlag(request.inventory, 'inventory', 'KAFKA_OPS_INVENTORY'));
-  const observations = await observe(inventory, true);
+  const observations = await observe(inventory, to);
   const findings = checkFindings(observations, { to, minFreeDiskPercent: request.minFreeDisk });
   return reportOf('check', CHECK_IDS, observations, to, located(inventory, findings), request.strict);
 }
@@ -42,14 +44,15 @@ export async function check(request: CheckRequest): Promise<CheckReport> {
 export async function verify(request: VerifyRequest): Promise<CheckReport> {
   const at = parseRelease(requireFlag(request.at, 'at', 'KAFKA_OPS_AT'), '--at');
   const inventory = loadInventory(requireFlag(request.inventory, 'inventory', 'KAFKA_OPS_INVENTORY'));
-  const observations = await observe(inventory, false);
+  const observations = await observe(inventory);
   return reportOf('verify', VERIFY_IDS, observations, at, located(inventory, verifyFindings(observations, at)), request.strict);
 }
 
-async function observe(inventory: Inventory, withDisk: boolean): Promise<Observations> {
+/** `checkTo`: what `check` also needs for an upgrade to that release (disk, config keys); verify needs neither. */
+async function observe(inventory: Inventory, checkTo?: string): Promise<Observations> {
   const connections = openConnections(inventory);
   try {
-    const [brokers, cluster] = await Promise.all([Promise.all(inventory.brokers.map((spec) => observeBroker(spec, connections, withDisk))), observeState(connections)]);
+    const [brokers, cluster] = await Promise.all([Promise.all(inventory.brokers.map((spec) => observeBroker(spec, connections, checkTo))), observeState(connections)]);
     return { inventory, brokers, cluster };
   } finally {
     await connections.close();
@@ -67,7 +70,7 @@ function unreachable(error: unknown): Unreachable {
   throw error;
 }
 
-async function observeBroker(spec: BrokerSpec, connections: Connections, withDisk: boolean): Promise<BrokerObservation> {
+async function observeBroker(spec: BrokerSpec, connections: Connections, checkTo: string | undefined): Promise<BrokerObservation> {
   let host;
   try {
     host = await connections.host(spec.id);
@@ -79,7 +82,8 @@ async function observeBroker(spec: BrokerSpec, connections: Connections, withDis
   const observation: BrokerObservation = { spec, facts: facts.value };
   if (config.status === 'fulfilled') observation.configText = config.value;
   else observation.configError = config.reason instanceof Error ? config.reason.message : String(config.reason);
-  if (withDisk && observation.configText !== undefined) {
+  if (checkTo === undefined) return observation;
+  if (observation.configText !== undefined) {
     if (!host.diskUsage) observation.disk = 'unsupported';
     else {
       try {
@@ -88,6 +92,12 @@ async function observeBroker(spec: BrokerSpec, connections: Connections, withDis
         observation.disk = error instanceof Error ? error.message : String(error);
       }
     }
+  }
+  // The keys of the releases the config may be linted against: the one linked now and the target's.
+  const releases = [...new Set([linkedRelease(spec.installs, facts.value), targetInstallOf(spec, checkTo)].filter((r): r is string => r !== undefined))];
+  for (const release of releases) {
+    const keys = await host.configKeys?.(release);
+    if (keys) (observation.configKeys ??= {})[release] = keys;
   }
   return observation;
 }

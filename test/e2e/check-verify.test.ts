@@ -111,6 +111,25 @@ describe('check --to 0.9 and verify --at 0.9 on a real sandbox', () => {
     expect((await check()).code).toBe(0);
   });
 
+  it('a server.properties with a bad key (misspelt, so Kafka would ignore it): config-lint naming the key meant, exit 1', { timeout: 60_000 }, async () => {
+    const file = brokerOf(readInventory(sandbox.inventory), 1).configPath;
+    const original = readFileSync(file, 'utf8');
+    const { atime, mtime } = statSync(file);
+    writeFileSync(file, `${original}auto.leader.rebalance.enabel=false\n`);
+    try {
+      const result = await check();
+      expect(result.code, result.stdout).toBe(1);
+      expect(ids(result)).toEqual(['config-lint:b1']);
+      const lint = result.json.findings.find((f: any) => f.id === 'config-lint');
+      // The key list came from the target install's own 0.9.0.1 classes, over SSH.
+      expect(lint.message).toMatch(/auto\.leader\.rebalance\.enabel is not a broker config of Kafka 0\.9\.0\.1: probably a misspelling of auto\.leader\.rebalance\.enable/);
+      expect(lint.fix).toBe('Rename auto.leader.rebalance.enabel to auto.leader.rebalance.enable.');
+    } finally {
+      writeFileSync(file, original);
+      utimesSync(file, atime, mtime);
+    }
+  });
+
   it('a missing target install: target-install on that broker, exit 1', { timeout: 60_000 }, async () => {
     const missing = inventoryCopy(sandbox.inventory, path.join(sandbox.dir, 'inventory-missing.yaml'), (inv) => {
       brokerOf(inv, 3).installs = { ...inv.defaults.installs, '0.9.0.1': path.join(sandbox.dir, 'no-such-install') };

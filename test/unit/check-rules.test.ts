@@ -48,6 +48,8 @@ brokers:
 
 const CONFIG = ['zookeeper.connect=zk1:2181', 'min.insync.replicas=2', 'unclean.leader.election.enable=false', 'log.dirs=/data/a,/data/b'];
 const configText = (extra: string[] = [], id = 1) => [`broker.id=${id}`, ...CONFIG, ...extra].join('\n');
+/** What the installs' own KafkaConfig docs list (enough of it for these configs). */
+const KNOWN_KEYS = new Set(['broker.id', 'zookeeper.connect', 'min.insync.replicas', 'unclean.leader.election.enable', 'log.dirs', 'num.io.threads', 'controlled.shutdown.enable', 'controlled.shutdown.max.retries', 'controlled.shutdown.retry.backoff.ms', 'inter.broker.protocol.version', 'log.message.format.version']);
 
 /** Every broker up on 0.10.2.1 with both installs present, plenty of disk; topic orders RF 3 fully in sync. */
 function healthy(link = OLD, extra: string[] = []): Observations {
@@ -63,6 +65,7 @@ function healthy(link = OLD, extra: string[] = []): Observations {
         linkModifiedAtMs: 10_000,
       },
       configText: configText(extra, spec.id),
+      configKeys: { '0.10.2.1': KNOWN_KEYS, '0.11.0.3': KNOWN_KEYS },
       disk: [
         { path: '/data/a', totalBytes: 1000, availableBytes: 500 },
         { path: '/data/b', totalBytes: 1000, availableBytes: 400 },
@@ -110,6 +113,9 @@ describe('check rules', () => {
     { what: 'unclean.leader.election.enable=true', obs: () => withBroker(healthy(), 1, (b) => ({ ...b, configText: configText(['unclean.leader.election.enable=true']) })), expected: ['unclean-leader-election:warning:b1'], exit: 0 },
     { what: 'unclean.leader.election.enable unset on 0.10.2 (default true)', obs: () => withBroker(healthy(), 1, (b) => ({ ...b, configText: configText().replace('unclean.leader.election.enable=false', '') })), expected: ['unclean-leader-election:warning:b1'], exit: 0 },
     { what: 'a stop timeout shorter than the controlled-shutdown bound', obs: () => withBroker(healthy(), 1, (b) => ({ ...b, configText: configText(['controlled.shutdown.max.retries=10', 'controlled.shutdown.retry.backoff.ms=10000']) })), expected: ['stop-timeout:warning:b1'], exit: 0, strictExit: 1 },
+    { what: 'a misspelt key (near a known one, which stays at its default)', obs: () => withBroker(healthy(), 2, (b) => ({ ...b, configText: configText(['controlled.shutdown.enabled=true'], 2) })), expected: ['config-lint:error:b2'], exit: 1 },
+    { what: 'a key no release of Kafka knows (a plugin’s, perhaps)', obs: () => withBroker(healthy(), 2, (b) => ({ ...b, configText: configText(['my.authorizer.ldap.url=ldap://x'], 2) })), expected: ['config-lint:warning:b2'], exit: 0, strictExit: 1 },
+    { what: 'a host that cannot list its release’s config keys', obs: () => withBroker(healthy(), 1, (b) => ({ ...b, configKeys: undefined })), expected: ['config-lint:info:b1'], exit: 0 },
     { what: 'a value lint rejects', obs: () => withBroker(healthy(), 3, (b) => ({ ...b, configText: configText(['num.io.threads=four'], 3) })), expected: ['config-lint:error:b3'], exit: 1 },
     { what: 'a log dir below the free-disk threshold', obs: healthy, minFree: 45, expected: ['disk-free:error:b1', 'disk-free:error:b2', 'disk-free:error:b3'], exit: 1 },
     { what: 'a configured log dir missing on the host', obs: () => withBroker(healthy(), 2, (b) => ({ ...b, disk: [{ path: '/data/a', totalBytes: 1000, availableBytes: 500 }] })), expected: ['disk-free:warning:b2'], exit: 0 },

