@@ -275,7 +275,13 @@ async function runStep(
   // Done = this broker is current, registered and in every ISR it belongs to; partitions
   // under-replicated because of ANOTHER broker are that broker's step, not a reason to restart this one.
   const ownFindings = (s: ClusterSnapshot) => caughtUpFindings(s, step.broker).filter((f) => f.gate !== 'no-under-replicated-partitions');
-  if (configDone && installDone && runsCurrent && ownFindings(await deps.cluster.snapshot()).length === 0) {
+  if (configDone && installDone && runsCurrent) {
+    // Running what the step would give it, but not caught up (yet): e.g. resumed right after
+    // a halt while it rejoins. A restart would only set it back; wait for it, within its start timeout.
+    if (ownFindings(await deps.cluster.snapshot()).length > 0) {
+      io.event({ code: 'gate.wait', phase: phase.id, broker: step.broker, message: 'runs the current config and install; waiting until it is back in every ISR' });
+      await waitUntil(deps, host, phase, step, clock.now(), ownFindings);
+    }
     journal.append({ event: 'step.already-done', phase: phase.id, broker: step.broker });
     io.event({ code: 'step.skip', phase: phase.id, broker: step.broker, message: 'already done on the host (config, install and running process all current)' });
     return { phase: phase.id, broker: step.broker, outcome: 'already-done' };

@@ -86,9 +86,11 @@ describe('kafka-ops upgrade --to 0.9 on the sandbox', () => {
     const run = await onPty(
       `node ${quote(bin)} roll --set num.network.threads=4 --canary --inventory ${quote(sandbox.inventory)} --state-dir ${quote(sandbox.stateDir)} --json > ${quote(out)}`,
       (drawn) => {
-        const prompt = /\? ([^\n]+?) \((Y\/n|y\/N)\)/.exec(drawn);
-        if (!prompt?.[1] || typed.includes(prompt[1])) return undefined;
-        typed.push(prompt[1]);
+        // The tree redraws whole frames: the question to answer is the last one on screen,
+        // unless it is the one just answered (a frame drawn before the answer landed).
+        const question = [...drawn.matchAll(/\? ([^\n]+?) \((?:Y\/n|y\/N)\)/g)].at(-1)?.[1];
+        if (!question || typed.at(-1) === question) return undefined;
+        typed.push(question);
         return 'y\r';
       },
       {},
