@@ -27,6 +27,19 @@ const PID_FILE_SLACK_SECONDS = 2;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * When the host booted, in epoch seconds, as precisely as the host tells. /proc/stat's btime
+ * is whole seconds, which puts a process's start up to 1 s too early: a broker started
+ * within a second of its config being written would look older than that config (and be
+ * restarted again on resume). "now − uptime" is good to 10 ms; btime stays the fallback
+ * for a `date` without %N.
+ */
+function bootEpochSeconds(values: Map<string, string>): number {
+  const [now, uptime] = (values.get('clock') ?? '').split(' ').map(Number);
+  if (now !== undefined && uptime !== undefined && Number.isFinite(now) && Number.isFinite(uptime) && now > uptime) return now - uptime;
+  return Number(values.get('btime'));
+}
+
 /** `$1` install dir: prints Kafka's broker config documentation from that install's own classes. */
 const CONFIG_DOCS_SCRIPT = `
 java=java
@@ -56,6 +69,7 @@ case $pid in ''|0|*[!0-9]*) ;; *)
     rec stat "$(cat "/proc/$pid/stat")"
     rec cmdline "$(tr '\\000' '\\n' <"/proc/$pid/cmdline")"
     rec btime "$(sed -n 's/^btime //p' /proc/stat)"
+    rec clock "$(date +%s.%N) $(cut -d ' ' -f 1 /proc/uptime)"
     rec hz "$(getconf CLK_TCK)"
   fi;;
 esac
@@ -288,7 +302,7 @@ export class ShellBrokerHost implements BrokerHost {
     const mtime = Number(values.get('pidfile_mtime'));
     const stat = values.get('stat') ?? '';
     const startTicks = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
-    const started = Number(values.get('btime')) + startTicks / Number(values.get('hz'));
+    const started = bootEpochSeconds(values) + startTicks / Number(values.get('hz'));
     if (values.has('pidfile_mtime') && Number.isFinite(started) && started > mtime + PID_FILE_SLACK_SECONDS) return undefined;
     const sigIgnMask = values.get('sigign') ?? '0';
     return {

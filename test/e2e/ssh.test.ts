@@ -242,6 +242,19 @@ describe('ShellBrokerHost over SSH', () => {
     expect(await host.stop('SIGINT', 1_000)).toMatchObject({ exited: true, shutdown: 'unknown' });
   });
 
+  it('knows when the process started to within tens of milliseconds, so a broker started right after its config change counts as running it', async () => {
+    const spec = broker('start-time');
+    writeFileSync(spec.configPath, 'broker.id=1\n');
+    const host = new ShellBrokerHost(runner, { ...spec, run: fixtureRun(spec, 'x') });
+    const written = (await host.facts()).configModifiedAtMs as number;
+    await host.start();
+    const facts = await host.facts();
+    // btime alone (whole seconds) would put the start up to 1 s too early, before the write.
+    expect(facts.process?.startedAtMs).toBeGreaterThanOrEqual(written);
+    expect(Math.abs((facts.process?.startedAtMs ?? 0) - Date.now())).toBeLessThan(1_000);
+    await host.stop('SIGINT', 10_000);
+  });
+
   it('reads only the log lines written during this stop', async () => {
     const spec = broker('old-log');
     writeFileSync(spec.logFile, 'INFO [Kafka Server 1], Controlled shutdown succeeded\n');
