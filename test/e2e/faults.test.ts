@@ -28,7 +28,7 @@ import {
   waitForDist,
   waitJournal,
 } from '../helpers/faults.js';
-import { startSandbox, type TestSandbox } from '../helpers/sandbox.js';
+import { SANDBOX_HOOK_TIMEOUT_MS, startSandbox, type TestSandbox } from '../helpers/sandbox.js';
 
 let sandbox: TestSandbox;
 /** Processes this file started or froze itself, cleaned up whatever happens. */
@@ -39,7 +39,7 @@ const children: Array<ReturnType<typeof spawnCli>> = [];
 beforeAll(async () => {
   sandbox = await startSandbox('faults', 3);
   await waitHealthy(sandbox.dir, 60_000);
-});
+}, SANDBOX_HOOK_TIMEOUT_MS);
 
 afterAll(async () => {
   for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
@@ -87,21 +87,28 @@ function expectUntouched(before: Before, except: number[]): void {
 }
 
 /**
- * Starts `roll --set <setting>` and SIGKILLs the CLI as it sends the stop signal to the
- * second broker, so one broker is done and one is shutting down with nobody watching.
+ * Starts `roll --set <setting>` and sends `signal` to the CLI as it sends the stop signal to a
+ * broker with `doneFirst` brokers already done, so that broker is shutting down when the CLI
+ * gets the signal. SIGKILL: nobody is left watching it; SIGINT (Ctrl-C): the CLI's own safe stop.
  */
-async function killAtSecondStop(setting: string): Promise<{ stopping: number; doneBefore: number[] }> {
+async function signalAtStop(setting: string, signal: 'SIGKILL' | 'SIGINT', doneFirst: number): Promise<{ stopping: number; doneBefore: number[]; exited: ReturnType<typeof collect> }> {
   const offset = fileSize(journalFile());
   const child = await spawnRun(['roll', '--set', setting, '--inventory', sandbox.inventory, ...runFlags()]);
   const exited = collect(child);
-  const stopLine = await waitJournal(journalFile(), offset, 150_000, child, 'the stop of a second broker', (lines) => {
+  const stopLine = await waitJournal(journalFile(), offset, 150_000, child, `the stop of broker ${doneFirst + 1} of the roll`, (lines) => {
     const done = new Set(lines.filter((l) => l.event === 'step.done').map((l) => l.broker));
-    return lines.find((l) => l.event === 'step.stop.begin' && done.size > 0 && !done.has(l.broker));
+    return lines.find((l) => l.event === 'step.stop.begin' && done.size === doneFirst && !done.has(l.broker));
   });
-  child.kill('SIGKILL');
-  expect((await exited).signal).toBe('SIGKILL');
+  child.kill(signal);
   const doneBefore = [...new Set(journalSince(journalFile(), offset).filter((l) => l.event === 'step.done').map((l) => l.broker as number))];
-  return { stopping: stopLine.broker as number, doneBefore };
+  return { stopping: stopLine.broker as number, doneBefore, exited };
+}
+
+/** SIGKILLs the CLI at the second broker's stop: one broker done, one shutting down with nobody watching. */
+async function killAtSecondStop(setting: string): Promise<{ stopping: number; doneBefore: number[] }> {
+  const { stopping, doneBefore, exited } = await signalAtStop(setting, 'SIGKILL', 1);
+  expect((await exited).signal).toBe('SIGKILL');
+  return { stopping, doneBefore };
 }
 
 function expectHalted(result: { code: number | null; json: any; stderr: string; stdout: string }, codes: string[]): { code: string; message: string } {
@@ -282,6 +289,38 @@ describe('faults during a roll, each halted and then resumed', () => {
       for (const id of sandbox.brokerIds) if (sandbox.pidOf(id) === undefined) startedPids.add(await launchProperly(brokerOf(readInventory(sandbox.inventory), id)));
       await waitHealthy(sandbox.dir, 90_000);
     }
+  });
+
+  it('3c. Ctrl-C while a broker stops: that broker is started again, the journal says so, exit 130; resume counts it done', { timeout: 240_000 }, async () => {
+    const t0 = Date.now();
+    const before = snapshot();
+    const offset = fileSize(journalFile());
+    const { stopping, doneBefore, exited } = await signalAtStop('num.io.threads=4', 'SIGINT', 0);
+    const interrupted = await exited;
+    const interruptMs = Date.now() - t0;
+    expect(doneBefore).toEqual([]);
+    expect(interrupted.code, `${interrupted.stdout}\n${interrupted.stderr}`).toBe(130);
+    expect(interrupted.json?.error).toMatchObject({ code: 'INTERRUPTED', exitCode: 130 });
+    // Never left stopped: the broker whose stop was under way runs again, with the new config.
+    const restartedPid = sandbox.pidOf(stopping);
+    expect(restartedPid, `broker ${stopping} running after Ctrl-C`).toBeDefined();
+    expect(restartedPid).not.toBe(before.pids[stopping]);
+    expect(valueOf(stopping, 'num.io.threads')).toBe('4');
+    const journal = journalSince(journalFile(), offset).map((l) => `${l.event}${l.broker === undefined ? '' : `:${l.broker}`}`);
+    expect(journal).toContain(`step.safety-start:${stopping}`);
+    expect(journal.at(-1)).toBe('run.stopped');
+    expectUntouched(before, [stopping]);
+
+    await waitHealthy(sandbox.dir, 90_000);
+    const tResume = Date.now();
+    const resumed = await resumeWith(sandbox.inventory);
+    const resumeMs = Date.now() - tResume;
+    const o = outcomes(resumed);
+    expect(o[stopping]).toBe('already-done');
+    for (const id of sandbox.brokerIds.filter((b) => b !== stopping)) expect(o[id]).toBe('restarted');
+    expect(sandbox.pidOf(stopping)).toBe(restartedPid);
+    await expectRolledOut('num.io.threads', () => '4');
+    console.log(`[faults] 3c Ctrl-C at broker ${stopping}'s stop: exit 130 after ${secs(interruptMs)} with the broker running again, resume ${secs(resumeMs)}, scenario ${secs(Date.now() - t0)}`);
   });
 
   it('4. a broker that never catches up halts at the start timeout; resume counts it done once it is back', { timeout: 240_000 }, async () => {
