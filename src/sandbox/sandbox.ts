@@ -185,8 +185,6 @@ async function createTopic(state: SandboxState): Promise<void> {
   const home = state.installs.from.dir;
   const [java, ...args] = javaCommand(state.java, {
     heap: '128m',
-    // A short-lived tool: C1 only starts faster.
-    jvmFlags: ['-XX:TieredStopAtLevel=1'],
     log4jConfig: path.join(home, 'config', 'tools-log4j.properties'),
     home,
     main: 'kafka.admin.TopicCommand',

@@ -54,7 +54,7 @@ const ids = (result: CliResult, severity = 'error') => [...new Set<string>(resul
 async function topicCommand(args: string[]): Promise<string> {
   const state = JSON.parse(readFileSync(sandbox.up.statePath, 'utf8')) as { java: string };
   const home = sandbox.up.installs.from.dir;
-  const [java, ...argv] = javaCommand(state.java, { heap: '128m', jvmFlags: ['-XX:TieredStopAtLevel=1'], log4jConfig: path.join(home, 'config', 'tools-log4j.properties'), home, main: 'kafka.admin.TopicCommand', args: ['--zookeeper', sandbox.up.zookeeper.connect, ...args] });
+  const [java, ...argv] = javaCommand(state.java, { heap: '128m', log4jConfig: path.join(home, 'config', 'tools-log4j.properties'), home, main: 'kafka.admin.TopicCommand', args: ['--zookeeper', sandbox.up.zookeeper.connect, ...args] });
   return new Promise((resolve, reject) => execFile(java as string, argv, { timeout: 60_000 }, (error, stdout, stderr) => (error ? reject(new Error(`${stdout}${stderr}`)) : resolve(stdout))));
 }
 

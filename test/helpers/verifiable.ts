@@ -4,7 +4,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { embeddedKafkaHome, findJava } from '../../src/sandbox/java.js';
+import { embeddedKafkaHome, findJava, SANDBOX_JVM_FLAGS } from '../../src/sandbox/java.js';
 
 interface Client {
   child: ChildProcess;
@@ -20,7 +20,7 @@ export async function stopAllClients(): Promise<void> {
 
 function startClient(mainClass: string, args: string[], onEvent: (e: Record<string, unknown>) => void): Client {
   const java = findJava();
-  const child = spawn(java, ['-Xmx128m', '-cp', `${embeddedKafkaHome()}/libs/*`, mainClass, ...args], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const child = spawn(java, ['-Xmx128m', ...SANDBOX_JVM_FLAGS, '-cp', `${embeddedKafkaHome()}/libs/*`, mainClass, ...args], { stdio: ['ignore', 'pipe', 'ignore'] });
   createInterface({ input: child.stdout! }).on('line', (line) => {
     if (!line.startsWith('{')) return;
     try {
