@@ -1,11 +1,15 @@
 import { defineConfig } from 'vitest/config';
+import SandboxAwareSequencer from './test/sequencer.js';
 
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    // End-to-end suites start real JVMs and sshd; run files one at a time so two
-    // sandboxes never compete for the machine's 2 cores and ports.
-    fileParallelism: false,
+    // Two files at a time, but never two real Kafka sandboxes: each takes the one sandbox
+    // slot (test/helpers/sandbox.ts), and the sequencer keeps the other worker on files that
+    // need no sandbox meanwhile.
+    fileParallelism: true,
+    maxWorkers: 2,
+    sequence: { sequencer: SandboxAwareSequencer },
     testTimeout: 120_000,
     hookTimeout: 180_000,
   },

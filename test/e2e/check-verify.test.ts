@@ -14,7 +14,7 @@ import { ZooKeeperClusterState } from '../../src/cluster/zookeeper.js';
 import { javaCommand } from '../../src/sandbox/java.js';
 import { runCli, type CliResult } from '../helpers/cli.js';
 import { brokerOf, inventoryCopy, isAlive, isBrokerJvm, launchProperly, readInventory, stopPid, waitFor, waitForDist, waitHealthy } from '../helpers/faults.js';
-import { startSandbox, type TestSandbox } from '../helpers/sandbox.js';
+import { SANDBOX_HOOK_TIMEOUT_MS, startSandbox, type TestSandbox } from '../helpers/sandbox.js';
 import { parseJUnit, schemaErrors } from '../helpers/schemas.js';
 
 let sandbox: TestSandbox;
@@ -23,7 +23,7 @@ const startedPids = new Set<number>();
 beforeAll(async () => {
   sandbox = await startSandbox('check-verify', 3);
   await waitHealthy(sandbox.dir, 60_000);
-});
+}, SANDBOX_HOOK_TIMEOUT_MS);
 
 afterAll(async () => {
   if (!sandbox) return;

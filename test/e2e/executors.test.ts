@@ -16,7 +16,7 @@ import { envNameOf } from '../../src/hosts/env-properties.js';
 import { sandboxStatus } from '../../src/sandbox/sandbox.js';
 import { isAlive, sleep } from '../../src/sandbox/processes.js';
 import { runCli } from '../helpers/cli.js';
-import { startSandbox, type TestSandbox } from '../helpers/sandbox.js';
+import { SANDBOX_HOOK_TIMEOUT_MS, startSandbox, type TestSandbox } from '../helpers/sandbox.js';
 import { FakeKubernetes } from '../fakes/kubernetes/server.js';
 import { FakeMarathon } from '../fakes/marathon/server.js';
 import { SandboxBrokers } from '../fakes/sandbox-workloads.js';
@@ -39,7 +39,7 @@ beforeAll(async () => {
   planFile = join(sandbox.dir, 'plan.yaml');
   const plan = await runCli(['plan', '--from', '0.8.2', '--to', '0.9', '--inventory', sandbox.inventory, '--output', planFile, '--json']);
   expect(plan.code, plan.stderr).toBe(0);
-});
+}, SANDBOX_HOOK_TIMEOUT_MS);
 
 afterAll(async () => {
   await k8s?.stop();

@@ -16,6 +16,7 @@ import { loadInventory } from '../../src/inventory/load.js';
 import { releaseFromJarNames, shortProtocolVersion } from '../../src/sandbox/java.js';
 import { freePorts, ignoredSignalsOf, isAlive, launchDetached, readPidFile, sleep } from '../../src/sandbox/processes.js';
 import { sandboxDown, sandboxStatus, sandboxUp, type SandboxState, type SandboxUpResult } from '../../src/sandbox/sandbox.js';
+import { SANDBOX_HOOK_TIMEOUT_MS, takeSandboxSlot } from '../helpers/sandbox.js';
 
 describe('sandbox helpers', () => {
   it.each([
@@ -93,16 +94,19 @@ const fullIsr = (s: ClusterSnapshot) => s.partitions.length > 0 && s.partitions.
 describe('sandbox (real ZooKeeper, Kafka 0.9.0.1, sshd)', () => {
   let up: SandboxUpResult;
   let cluster: ZooKeeperClusterState;
+  let releaseSlot: (() => void) | undefined;
 
   beforeAll(async () => {
+    releaseSlot = await takeSandboxSlot();
     up = await sandboxUp({ dir, brokers: 3, partitions: 6 });
     cluster = await ZooKeeperClusterState.connect(up.zookeeper.connect, { timeoutMs: 10_000 });
-  }, 180_000);
+  }, SANDBOX_HOOK_TIMEOUT_MS);
 
   afterAll(async () => {
     await cluster?.close();
     const pids = knownPids();
     await sandboxDown(dir, { purge: false }).catch(() => undefined);
+    releaseSlot?.();
     expect(pids.filter(isAlive)).toEqual([]);
     rmSync(dir, { recursive: true, force: true });
   }, 120_000);

@@ -11,14 +11,14 @@ import { SANDBOX_TOPIC } from '../../src/sandbox/layout.js';
 import { isAlive } from '../../src/sandbox/processes.js';
 import { runCli } from '../helpers/cli.js';
 import { hasScript, killPtyChildren, lastFrame, onPty, plain, quote } from '../helpers/pty.js';
-import { startSandbox, type TestSandbox } from '../helpers/sandbox.js';
+import { SANDBOX_HOOK_TIMEOUT_MS, startSandbox, type TestSandbox } from '../helpers/sandbox.js';
 import { VerifiableConsumer, VerifiableProducer, stopAllClients } from '../helpers/verifiable.js';
 
 let sandbox: TestSandbox;
 
 beforeAll(async () => {
   sandbox = await startSandbox('upgrade');
-});
+}, SANDBOX_HOOK_TIMEOUT_MS);
 
 afterAll(async () => {
   await stopAllClients();

@@ -3,8 +3,33 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
+import { Journal } from '../../src/engine/journal.js';
+import { KafkaOpsError } from '../../src/errors.js';
 import { sandboxDown, sandboxUp, type SandboxUpResult } from '../../src/sandbox/sandbox.js';
 import { isAlive, readPidFile } from '../../src/sandbox/processes.js';
+
+/**
+ * Test files run two at a time (vitest.config.ts), but only one real Kafka sandbox runs on the
+ * machine at once: its four JVMs would starve another's on two cores and turn timing into
+ * flakes. The slot is the cluster lock kafka-ops itself uses (pid-stamped, a dead holder's lock
+ * taken over), so a worker killed mid-file never blocks the rest. The sequencer
+ * (test/sequencer.ts) keeps the other worker busy with files that need no sandbox meanwhile.
+ */
+export async function takeSandboxSlot(): Promise<() => void> {
+  const slot = new Journal(join(tmpdir(), 'kafka-ops-test-slots'), 'real-kafka-sandbox');
+  for (;;) {
+    try {
+      slot.lock();
+      return () => slot.unlock();
+    } catch (error) {
+      if (!(error instanceof KafkaOpsError && error.code === 'CLUSTER_LOCKED')) throw error;
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/** beforeAll bound of a file that starts a sandbox: it may first wait for another file's sandbox to go. */
+export const SANDBOX_HOOK_TIMEOUT_MS = 600_000;
 
 export interface TestSandbox {
   dir: string;
@@ -22,7 +47,14 @@ export interface TestSandbox {
 
 export async function startSandbox(name: string, partitions = 6): Promise<TestSandbox> {
   const dir = mkdtempSync(join(tmpdir(), `kafka-ops-${name}-`));
-  const up = await sandboxUp({ dir, brokers: 3, partitions, kafkaHomes: [] });
+  const releaseSlot = await takeSandboxSlot();
+  let up: SandboxUpResult;
+  try {
+    up = await sandboxUp({ dir, brokers: 3, partitions, kafkaHomes: [] });
+  } catch (error) {
+    releaseSlot();
+    throw error;
+  }
   const inventory = parse(readFileSync(up.inventoryPath, 'utf8')) as { brokers: Array<{ id: number; configPath: string; run: { pidFile: string } }> };
   const broker = (id: number) => inventory.brokers.find((b) => b.id === id) as (typeof inventory.brokers)[number];
   const ids = inventory.brokers.map((b) => b.id);
@@ -41,7 +73,11 @@ export async function startSandbox(name: string, partitions = 6): Promise<TestSa
     configs: () => Object.fromEntries(ids.map((id) => [id, sandbox.configOf(id)])),
     bootstrap: () => up.brokers.map((b) => `127.0.0.1:${b.port}`).join(','),
     down: async () => {
-      await sandboxDown(dir, { purge: false });
+      try {
+        await sandboxDown(dir, { purge: false });
+      } finally {
+        releaseSlot();
+      }
     },
   };
   return sandbox;
