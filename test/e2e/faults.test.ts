@@ -142,6 +142,22 @@ const missingInstall = () => path.join(sandbox.dir, 'missing-install');
 const missingInventory = () => path.join(sandbox.dir, 'inventory-missing.yaml');
 const outcomes = (result: CliResult) => Object.fromEntries(result.json.run.steps.map((s: any) => [s.broker, s.outcome])) as Record<number, string>;
 
+/**
+ * `resume` of a roll whose broker `done` already runs the new setting (process `pid`): that
+ * broker counts as done and keeps its process, every other one is restarted. Returns resume's time.
+ */
+async function resumeFindingDone(inventory: string, done: number, pid: number, key: string, value: string): Promise<number> {
+  const t0 = Date.now();
+  const resumed = await resumeWith(inventory);
+  const resumeMs = Date.now() - t0;
+  const o = outcomes(resumed);
+  expect(o[done]).toBe('already-done');
+  for (const id of sandbox.brokerIds.filter((b) => b !== done)) expect(o[id]).toBe('restarted');
+  expect(sandbox.pidOf(done)).toBe(pid);
+  await expectRolledOut(key, () => value);
+  return resumeMs;
+}
+
 describe('faults during a roll, each halted and then resumed', () => {
   it('1. a broker that ignores SIGINT is caught in preflight, before anything is touched', { timeout: 240_000 }, async () => {
     const t0 = Date.now();
@@ -312,14 +328,7 @@ describe('faults during a roll, each halted and then resumed', () => {
     expectUntouched(before, [stopping]);
 
     await waitHealthy(sandbox.dir, 90_000);
-    const tResume = Date.now();
-    const resumed = await resumeWith(sandbox.inventory);
-    const resumeMs = Date.now() - tResume;
-    const o = outcomes(resumed);
-    expect(o[stopping]).toBe('already-done');
-    for (const id of sandbox.brokerIds.filter((b) => b !== stopping)) expect(o[id]).toBe('restarted');
-    expect(sandbox.pidOf(stopping)).toBe(restartedPid);
-    await expectRolledOut('num.io.threads', () => '4');
+    const resumeMs = await resumeFindingDone(sandbox.inventory, stopping, restartedPid as number, 'num.io.threads', '4');
     console.log(`[faults] 3c Ctrl-C at broker ${stopping}'s stop: exit 130 after ${secs(interruptMs)} with the broker running again, resume ${secs(resumeMs)}, scenario ${secs(Date.now() - t0)}`);
   });
 
@@ -354,14 +363,7 @@ describe('faults during a roll, each halted and then resumed', () => {
     process.kill(pid, 'SIGCONT');
     frozenPids.delete(pid);
     await waitHealthy(sandbox.dir, 90_000);
-    const tResume = Date.now();
-    const resumed = await resumeWith(inventory);
-    const resumeMs = Date.now() - tResume;
-    const o = outcomes(resumed);
-    expect(o[frozen]).toBe('already-done');
-    for (const id of sandbox.brokerIds.filter((b) => b !== frozen)) expect(o[id]).toBe('restarted');
-    expect(sandbox.pidOf(frozen)).toBe(pid);
-    await expectRolledOut('num.io.threads', () => '6');
+    const resumeMs = await resumeFindingDone(inventory, frozen, pid, 'num.io.threads', '6');
     console.log(`[faults] 4 ${error.code} (broker ${frozen} SIGSTOPped): halt after ${secs(haltMs)}, resume ${secs(resumeMs)}, scenario ${secs(Date.now() - t0)}`);
   });
 
