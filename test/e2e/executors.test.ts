@@ -1,11 +1,11 @@
 /**
  * The same plan file, generated once with `kafka-ops plan` against the sandbox, applied
- * unchanged through the Kubernetes executor and then through the Marathon executor. No
- * Kubernetes or Marathon can run here: the fakes (test/fakes) serve their APIs, and their
- * pods/apps drive the sandbox's REAL brokers (deleting a pod / scaling an app down SIGTERMs
- * the broker, a new pod/task starts it from the install its image stands for with the
- * server.properties the ConfigMap/env carries), so the engine's gates run against real
- * Kafka and ZooKeeper. The ssh executor runs the same kind of plan in upgrade.test.ts.
+ * unchanged through the SSH executor, then (the brokers put back where the plan starts)
+ * through the Kubernetes executor, then through the Marathon executor. No Kubernetes or
+ * Marathon can run here: the fakes (test/fakes) serve their APIs, and their pods/apps drive
+ * the sandbox's REAL brokers (deleting a pod / scaling an app down SIGTERMs the broker, a new
+ * pod/task starts it from the install its image stands for with the server.properties the
+ * ConfigMap/env carries), so the engine's gates run against real Kafka and ZooKeeper.
  */
 import { mkdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -68,8 +68,8 @@ async function waitFullIsr(timeoutMs = 90_000): Promise<void> {
   }
 }
 
-/** Every broker on the target install and protocol, restarted by the executor, ISR full. */
-async function expectUpgraded(run: any, brokers: SandboxBrokers, before: Record<number, number | undefined>, executor: string): Promise<void> {
+/** What applying the plan leaves, whatever the executor: both rolling phases restarted every broker, each on the target install and protocol, ISR full. */
+async function expectPlanApplied(run: any, before: Record<number, number | undefined>, executor: string): Promise<void> {
   expect(run.status).toBe('completed');
   const median = (key: string) => {
     const values = run.steps.filter((s: any) => s.outcome === 'restarted').map((s: any) => s[key] as number).sort((a: number, b: number) => a - b);
@@ -86,10 +86,24 @@ async function expectUpgraded(run: any, brokers: SandboxBrokers, before: Record<
     expect(sandbox.pidOf(id)).toBeDefined();
     expect(sandbox.pidOf(id)).not.toBe(before[id]);
   }
-  // each broker stopped twice, by SIGTERM within the grace period (never SIGKILL)
+  await waitFullIsr(30_000);
+}
+
+/** The same, for an executor whose fake stopped the brokers: each twice, by SIGTERM within the grace period (never SIGKILL). */
+async function expectUpgraded(run: any, brokers: SandboxBrokers, before: Record<number, number | undefined>, executor: string): Promise<void> {
   expect(brokers.stops.map((s) => s.id).sort()).toEqual([1, 1, 2, 2, 3, 3]);
   expect(brokers.stops.every((s) => s.exitedBy === 'SIGTERM' && s.graceSeconds >= 60)).toBe(true);
-  await waitFullIsr(30_000);
+  await expectPlanApplied(run, before, executor);
+}
+
+/** Every broker back where the plan starts: the old install, its original server.properties, ISR full. */
+async function resetToPlanStart(): Promise<void> {
+  const reset = new SandboxBrokers(sandbox.dir, { [FROM_IMAGE]: releases.from.dir });
+  for (const id of sandbox.brokerIds) {
+    await reset.terminate(id, 60);
+    await reset.run(id, FROM_IMAGE, original[id] as string);
+    await waitFullIsr();
+  }
 }
 
 describe('one plan file, three executors', () => {
@@ -129,7 +143,16 @@ describe('one plan file, three executors', () => {
     }
   });
 
+  it('upgrades through the SSH executor with the plan file: SIGINT, controlled shutdowns, install links flipped', { timeout: 150_000 }, async () => {
+    const before = sandbox.pids();
+    const result = await runCli(['upgrade', '--plan', planFile, '--inventory', sandbox.inventory, '--state-dir', join(sandbox.dir, 'state-ssh'), '--yes', '--json']);
+    expect(result.code, result.stderr).toBe(0);
+    await expectPlanApplied(result.json.run, before, 'ssh');
+    for (const s of result.json.run.steps.filter((s: any) => s.outcome === 'restarted')) expect(s.shutdown).toBe('controlled');
+  });
+
   it('upgrades through the Kubernetes executor: ConfigMap keys, StatefulSet image, pods deleted one by one', { timeout: 150_000 }, async () => {
+    await resetToPlanStart();
     const brokers = new SandboxBrokers(sandbox.dir, { [FROM_IMAGE]: releases.from.dir, [TO_IMAGE]: releases.to.dir });
     k8s = new FakeKubernetes({ runtime: brokers.kubernetesRuntime(), lifetimeMs: 200_000 });
     await k8s.start();
@@ -178,13 +201,7 @@ describe('one plan file, three executors', () => {
   });
 
   it('upgrades through the Marathon executor with the same plan file: app env, image, scale 0 → 1', { timeout: 200_000 }, async () => {
-    // Back to the plan's starting point: old install, original server.properties.
-    const reset = new SandboxBrokers(sandbox.dir, { [FROM_IMAGE]: releases.from.dir });
-    for (const id of sandbox.brokerIds) {
-      await reset.terminate(id, 60);
-      await reset.run(id, FROM_IMAGE, original[id] as string);
-      await waitFullIsr();
-    }
+    await resetToPlanStart();
     const brokers = new SandboxBrokers(sandbox.dir, { [FROM_IMAGE]: releases.from.dir, [TO_IMAGE]: releases.to.dir });
     marathon = new FakeMarathon({ runtime: brokers.marathonRuntime(), tokens: { 'dcos-e2e-token': ['*'] }, lifetimeMs: 200_000 });
     await marathon.start();
