@@ -12,6 +12,7 @@ import { HaltError, InfrastructureError, UserError } from '../errors.js';
 import type { BrokerSpec, StopSignal } from '../inventory/model.js';
 import { ignoredSignals, launchCommandLine } from './launch.js';
 import type { BrokerHost, DiskUsage, HostFacts, InstallFacts, ProcessFacts, ShutdownOutcome, StopResult } from './port.js';
+import { ReleaseConfigKeys } from './release-config-keys.js';
 import type { CommandRunner, RunOptions } from './runner.js';
 import { shScript } from './shell.js';
 
@@ -221,11 +222,12 @@ function stillLaunching(cmdline: readonly string[]): boolean {
 
 export class ShellBrokerHost implements BrokerHost {
   readonly brokerId: number;
-  private readonly configKeysByRelease = new Map<string, Promise<ReadonlySet<string> | undefined>>();
 
+  /** `releaseKeys`: shared by the hosts of one run (see ReleaseConfigKeys); this host's own by default. */
   constructor(
     private readonly runner: CommandRunner,
     private readonly spec: BrokerSpec,
+    private readonly releaseKeys = new ReleaseConfigKeys(),
   ) {
     this.brokerId = spec.id;
   }
@@ -491,18 +493,15 @@ export class ShellBrokerHost implements BrokerHost {
   configKeys(release: string): Promise<ReadonlySet<string> | undefined> {
     const dir = this.spec.installs[release];
     if (dir === undefined) return Promise.resolve(undefined);
-    let keys = this.configKeysByRelease.get(release);
-    if (!keys) {
-      keys = this.runner.run(shScript(CONFIG_DOCS_SCRIPT, [dir]), { timeoutMs: COMMAND_TIMEOUT_MS }).then(
+    return this.releaseKeys.get(release, () =>
+      this.runner.run(shScript(CONFIG_DOCS_SCRIPT, [dir]), { timeoutMs: COMMAND_TIMEOUT_MS }).then(
         (result) => {
           const found = result.code === 0 ? configKeysFromDocs(result.stdout) : [];
           return found.length > 0 ? new Set(found) : undefined;
         },
         () => undefined,
-      );
-      this.configKeysByRelease.set(release, keys);
-    }
-    return keys;
+      ),
+    );
   }
 
   close(): Promise<void> {

@@ -95,10 +95,11 @@ async function observeBroker(spec: BrokerSpec, connections: Connections, checkTo
   }
   // The keys of the releases the config may be linted against: the one linked now and the target's.
   const releases = [...new Set([linkedRelease(spec.installs, facts.value), targetInstallOf(spec, checkTo)].filter((r): r is string => r !== undefined))];
-  for (const release of releases) {
-    const keys = await host.configKeys?.(release);
+  const keyLists = await Promise.all(releases.map((release) => host.configKeys?.(release)));
+  releases.forEach((release, i) => {
+    const keys = keyLists[i];
     if (keys) (observation.configKeys ??= {})[release] = keys;
-  }
+  });
   return observation;
 }
 

@@ -3,6 +3,7 @@ import type { KraftFeatures, KraftQuorum } from '../cluster/kraft-port.js';
 import type { ClusterState } from '../cluster/port.js';
 import { UserError } from '../errors.js';
 import type { BrokerHost } from '../hosts/port.js';
+import { ReleaseConfigKeys } from '../hosts/release-config-keys.js';
 import type { Inventory } from '../inventory/model.js';
 
 export interface Connections {
@@ -15,13 +16,14 @@ export interface Connections {
 
 export function openConnections(inventory: Inventory): Connections {
   const hosts = new Map<number, Promise<BrokerHost>>();
+  const releaseKeys = new ReleaseConfigKeys();
   let cluster: Promise<ClusterState> | undefined;
   let kraft: Promise<KraftQuorum & KraftFeatures & { close(): Promise<void> }> | undefined;
   return {
     host(brokerId) {
       let host = hosts.get(brokerId);
       if (!host) {
-        host = connectHost(inventory, brokerId);
+        host = connectHost(inventory, brokerId, releaseKeys);
         hosts.set(brokerId, host);
       }
       return host;
@@ -43,7 +45,7 @@ export function openConnections(inventory: Inventory): Connections {
   };
 }
 
-async function connectHost(inventory: Inventory, brokerId: number): Promise<BrokerHost> {
+async function connectHost(inventory: Inventory, brokerId: number, releaseKeys: ReleaseConfigKeys): Promise<BrokerHost> {
   const spec = inventory.brokers.find((b) => b.id === brokerId);
   if (!spec) throw new TypeError(`broker ${brokerId} is not in the inventory`);
   // Each adapter refuses a bad setup (access, update strategy, grace period...) while connecting,
@@ -52,7 +54,7 @@ async function connectHost(inventory: Inventory, brokerId: number): Promise<Brok
   if (executor.kind === 'kubernetes') return (await import('../hosts/kubernetes.js')).connectKubernetes(spec, executor, inventory.source);
   if (executor.kind === 'marathon') return (await import('../hosts/marathon.js')).connectMarathon(spec, executor, inventory.source);
   const [{ connectSsh }, { ShellBrokerHost }] = await Promise.all([import('../hosts/ssh.js'), import('../hosts/shell-host.js')]);
-  return new ShellBrokerHost(await connectSsh(spec, executor), spec);
+  return new ShellBrokerHost(await connectSsh(spec, executor), spec, releaseKeys);
 }
 
 /** Which reader the inventory asks for: its explicit choice, else ZooKeeper when given (every ZooKeeper-mode release), else the admin API. */
