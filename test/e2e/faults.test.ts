@@ -335,7 +335,7 @@ describe('faults during a roll, each halted and then resumed', () => {
   it('4. a broker that never catches up halts at the start timeout; resume counts it done once it is back', { timeout: 240_000 }, async () => {
     const t0 = Date.now();
     const inventory = inventoryCopy(sandbox.inventory, path.join(sandbox.dir, 'inventory-timeout.yaml'), (inv) => {
-      inv.defaults.startTimeoutSeconds = 25;
+      inv.defaults.startTimeoutSeconds = 15;
     });
     const before = snapshot();
     const offset = fileSize(journalFile());
@@ -356,7 +356,7 @@ describe('faults during a roll, each halted and then resumed', () => {
     const haltMs = Date.now() - t0;
     const error = expectHalted(result, ['CATCH_UP_TIMEOUT']);
     expect(brokerIn(error.message)).toBe(frozen);
-    expect(error.message).toContain('25 s');
+    expect(error.message).toContain('15 s');
     expect(sandbox.pidOf(frozen)).toBe(pid);
     expectUntouched(before, [frozen]);
 
