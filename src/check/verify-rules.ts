@@ -10,7 +10,7 @@ import { IBP_KEY, LMFV_KEY, compareRelease, configValueFor, hasMessageFormatConf
 import { clusterFindings, hostFindings } from './common-rules.js';
 import type { Finding, Observations } from './model.js';
 
-/** A process start time is known to 10 ms, but only to a second on a host whose `date` lacks %N (btime fallback, see shell-host.ts). */
+/** Executors report start times rounded up (ProcessFacts.startedAtMs), but the Kubernetes API only in whole seconds, truncated. */
 const START_TIME_SLACK_MS = 1000;
 
 export function verifyFindings(observations: Observations, at: string): Finding[] {

@@ -9,7 +9,12 @@ export interface ProcessFacts {
   pid: number;
   /** Signals whose disposition is "ignored" in the running process (from SigIgn in /proc/PID/status). */
   ignoredSignals: string[];
-  /** When the process started (epoch ms), to tell whether it runs the current config and install. */
+  /**
+   * When the process started (epoch ms), to tell whether it runs the current config and
+   * install. Rounded up to what the host can tell, never earlier than the real start: a broker
+   * started just after a change must not look older than it (resume would restart a done
+   * broker); only one started within that precision before a change could look newer.
+   */
   startedAtMs?: number;
 }
 

@@ -29,16 +29,16 @@ const PID_FILE_SLACK_SECONDS = 2;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
- * When the host booted, in epoch seconds, as precisely as the host tells. /proc/stat's btime
- * is whole seconds, which puts a process's start up to 1 s too early: a broker started
- * within a second of its config being written would look older than that config (and be
- * restarted again on resume). "now − uptime" is good to 10 ms; btime stays the fallback
- * for a `date` without %N.
+ * When the host booted (epoch seconds) and how far after that the truth may lie. /proc/stat's
+ * btime is whole seconds, which alone put a process's start up to 1 s too early: a broker
+ * started within a second of its config being written looked older than that config and was
+ * restarted again on resume. "now − uptime" (date's %N, /proc/uptime in hundredths) is good to
+ * ~10 ms either way; btime stays the fallback for a `date` without %N.
  */
-function bootEpochSeconds(values: Map<string, string>): number {
+function bootEpoch(values: Map<string, string>): { seconds: number; slackSeconds: number } {
   const [now, uptime] = (values.get('clock') ?? '').split(' ').map(Number);
-  if (now !== undefined && uptime !== undefined && Number.isFinite(now) && Number.isFinite(uptime) && now > uptime) return now - uptime;
-  return Number(values.get('btime'));
+  if (now !== undefined && uptime !== undefined && Number.isFinite(now) && Number.isFinite(uptime) && now > uptime) return { seconds: now - uptime, slackSeconds: 0.02 };
+  return { seconds: Number(values.get('btime')), slackSeconds: 1 };
 }
 
 /** `$1` install dir: prints Kafka's broker config documentation from that install's own classes. */
@@ -304,7 +304,9 @@ export class ShellBrokerHost implements BrokerHost {
     const mtime = Number(values.get('pidfile_mtime'));
     const stat = values.get('stat') ?? '';
     const startTicks = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
-    const started = bootEpochSeconds(values) + startTicks / Number(values.get('hz'));
+    const boot = bootEpoch(values);
+    // Rounded up (ProcessFacts.startedAtMs): the latest moment the process can have started.
+    const started = boot.seconds + boot.slackSeconds + startTicks / Number(values.get('hz'));
     if (values.has('pidfile_mtime') && Number.isFinite(started) && started > mtime + PID_FILE_SLACK_SECONDS) return undefined;
     const sigIgnMask = values.get('sigign') ?? '0';
     return {

@@ -242,16 +242,31 @@ describe('ShellBrokerHost over SSH', () => {
     expect(await host.stop('SIGINT', 1_000)).toMatchObject({ exited: true, shutdown: 'unknown' });
   });
 
-  it('knows when the process started to within tens of milliseconds, so a broker started right after its config change counts as running it', async () => {
+  it('knows when the process started to within tens of milliseconds, so a broker started right after its config change or install switch counts as running them', async () => {
     const spec = broker('start-time');
+    const installs: Record<string, string> = {};
+    for (const release of ['0.9.0.1', '0.10.2.1']) {
+      installs[release] = join(root, 'start-time', `kafka-${release}`);
+      mkdirSync(join(installs[release], 'libs'), { recursive: true });
+      writeFileSync(join(installs[release], 'libs', `kafka_2.11-${release}.jar`), '');
+    }
+    symlinkSync(installs['0.9.0.1'] as string, spec.installLink);
     writeFileSync(spec.configPath, 'broker.id=1\n');
-    const host = new ShellBrokerHost(runner, { ...spec, run: fixtureRun(spec, 'x') });
+    const host = new ShellBrokerHost(runner, { ...spec, installs, run: fixtureRun(spec, 'x') });
     const written = (await host.facts()).configModifiedAtMs as number;
     await host.start();
     const facts = await host.facts();
     // btime alone (whole seconds) would put the start up to 1 s too early, before the write.
     expect(facts.process?.startedAtMs).toBeGreaterThanOrEqual(written);
     expect(Math.abs((facts.process?.startedAtMs ?? 0) - Date.now())).toBeLessThan(1_000);
+    // A switch and the start right after it are one round trip apart (~15-50 ms here).
+    for (const release of ['0.10.2.1', '0.9.0.1', '0.10.2.1', '0.9.0.1']) {
+      await host.stop('SIGINT', 10_000);
+      await host.activateRelease(release);
+      await host.start();
+      const after = await host.facts();
+      expect(after.process?.startedAtMs, `started after the switch to ${release}`).toBeGreaterThanOrEqual(after.linkModifiedAtMs as number);
+    }
     await host.stop('SIGINT', 10_000);
   });
 
