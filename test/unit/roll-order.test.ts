@@ -1,0 +1,134 @@
+/**
+ * The rolling engine's order on a ZooKeeper-mode cluster, with in-memory ports: the plan's
+ * order is only where it starts. Before every broker the engine re-reads the cluster: the
+ * active controller goes last even when it moved during the phase, and a broker found down
+ * (left stopped by a killed run) goes first, since every other broker's pre-stop gate would
+ * wait on the under-replication it causes.
+ *
+ * The simulation: three brokers, one topic of three partitions replicated on all of them; a
+ * running broker is in every ISR, a stopped one in none; a stopped controller hands the role
+ * to the lowest running broker; `moveControllerAfter` moves it elsewhere once a given broker
+ * is back (a ZooKeeper session expiry, say).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { ClusterState } from '../../src/cluster/port.js';
+import { Journal } from '../../src/engine/journal.js';
+import { applyPlan, DEFAULT_ENGINE_OPTIONS, type EngineDeps } from '../../src/engine/roll.js';
+import type { BrokerHost, HostFacts } from '../../src/hosts/port.js';
+import { buildRollPlan } from '../../src/plan/roll.js';
+import { templateInventory } from '../../src/plan/templates.js';
+
+const root = mkdtempSync(join(tmpdir(), 'kafka-ops-roll-order-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+const inventory = templateInventory('0.10.2.1', '0.11.0.3');
+const IDS = [1, 2, 3];
+const BASE_CONFIG = 'zookeeper.connect=zk:2181\nlog.dirs=/data\n';
+
+interface Simulation {
+  controller: number;
+  down?: number;
+  moveControllerAfter?: { broker: number; to: number };
+}
+
+function simulate(sim: Simulation) {
+  let now = 1_000_000;
+  let controller = sim.controller;
+  const log: string[] = [];
+  const nodes = new Map(IDS.map((id) => [id, { running: id !== sim.down, startedAt: 0, configAt: 0, config: `broker.id=${id}\n${BASE_CONFIG}` }]));
+  const node = (id: number) => nodes.get(id) as NonNullable<ReturnType<typeof nodes.get>>;
+  const running = () => IDS.filter((id) => node(id).running);
+
+  const host = (id: number): BrokerHost => ({
+    brokerId: id,
+    facts: async (): Promise<HostFacts> => ({
+      ...(node(id).running ? { process: { pid: 100 + id, ignoredSignals: [], startedAtMs: node(id).startedAt } } : {}),
+      linkTarget: inventory.brokers[0]!.installs['0.10.2.1'] as string,
+      installs: {},
+      configModifiedAtMs: node(id).configAt,
+    }),
+    readConfig: async () => node(id).config,
+    async writeConfig(content) {
+      Object.assign(node(id), { config: content, configAt: ++now });
+      return '/backup';
+    },
+    activateRelease: async () => undefined,
+    async stop() {
+      node(id).running = false;
+      if (controller === id) controller = Math.min(...running());
+      log.push(`stop ${id}`);
+      return { exited: true, shutdown: 'controlled', evidence: [], elapsedMs: 5, exitMs: 5 };
+    },
+    kill: async () => undefined,
+    async start() {
+      Object.assign(node(id), { running: true, startedAt: ++now });
+      log.push(`start ${id}`);
+      if (sim.moveControllerAfter?.broker === id) controller = sim.moveControllerAfter.to;
+    },
+    close: async () => undefined,
+  });
+
+  const cluster: ClusterState = {
+    snapshot: async () => ({
+      brokers: running(),
+      controller,
+      partitions: [0, 1, 2].map((partition) => ({ topic: 't', partition, leader: running()[0] ?? -1, replicas: IDS, isr: running() })),
+      topics: [{ name: 't', config: { 'min.insync.replicas': '2' } }],
+    }),
+    changed: async () => {
+      now += 50;
+    },
+    close: async () => undefined,
+  };
+
+  const deps: EngineDeps = {
+    inventory,
+    cluster,
+    host: async (id) => host(id),
+    io: { event: () => undefined, confirm: async () => true },
+    journal: new Journal(join(root, `state-${Math.random()}`), inventory.cluster),
+    clock: { now: () => now, sleep: async (ms) => void (now += ms) },
+    interrupted: new AbortController().signal,
+    options: { ...DEFAULT_ENGINE_OPTIONS, healthyCheckIntervalMs: 10, maxPollMs: 100 },
+  };
+  return { deps, log, restarted: () => log.filter((l) => l.startsWith('start')).map((l) => Number(l.split(' ')[1])) };
+}
+
+/** A roll planned while `plannedController` was the controller: the plan's order puts it last. */
+function rollPlan(plannedController: number) {
+  const observed = { source: 'hosts' as const, controller: plannedController, brokers: IDS.map((id) => ({ id, release: '0.10.2.1', installDir: null, config: {} })) };
+  return buildRollPlan(inventory, observed, { set: { 'num.io.threads': '9' }, unset: [] }, Object.fromEntries(IDS.map((id) => [id, {}])));
+}
+
+describe('the order of a roll, decided again before every broker', () => {
+  it('keeps the controller last, as planned, while it stays where it is', async () => {
+    const sim = simulate({ controller: 1 });
+    const plan = rollPlan(1);
+    expect(plan.order).toEqual([2, 3, 1]);
+    await applyPlan(plan, sim.deps);
+    expect(sim.log).toEqual(['stop 2', 'start 2', 'stop 3', 'start 3', 'stop 1', 'start 1']);
+  });
+
+  it('puts the new controller last when the role moves during the phase', async () => {
+    // Planned with 1 as controller (order 2, 3, 1); once broker 2 is back, broker 3 becomes controller.
+    const sim = simulate({ controller: 1, moveControllerAfter: { broker: 2, to: 3 } });
+    await applyPlan(rollPlan(1), sim.deps);
+    expect(sim.restarted()).toEqual([2, 1, 3]);
+  });
+
+  it('follows the controller it finds at the start, not the one the plan was made with', async () => {
+    const sim = simulate({ controller: 2 });
+    await applyPlan(rollPlan(1), sim.deps);
+    expect(sim.restarted()).toEqual([3, 1, 2]);
+  });
+
+  it('takes a broker that is down first, then the rest with the controller last', async () => {
+    const sim = simulate({ controller: 1, down: 3 });
+    await applyPlan(rollPlan(1), sim.deps);
+    // Broker 3 is not running: nothing to stop, it is started with the new config first.
+    expect(sim.log).toEqual(['start 3', 'stop 2', 'start 2', 'stop 1', 'start 1']);
+  });
+});
