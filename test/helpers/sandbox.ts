@@ -6,7 +6,7 @@ import { parse } from 'yaml';
 import { Journal } from '../../src/engine/journal.js';
 import { KafkaOpsError } from '../../src/errors.js';
 import { sandboxDown, sandboxUp, type SandboxUpResult } from '../../src/sandbox/sandbox.js';
-import { isAlive, readPidFile } from '../../src/sandbox/processes.js';
+import { isAlive, readPidFile, sleep } from '../../src/sandbox/processes.js';
 
 /**
  * Test files run two at a time (vitest.config.ts), but only one real Kafka sandbox runs on the
@@ -24,7 +24,7 @@ export async function takeSandboxSlot(): Promise<() => void> {
     } catch (error) {
       if (!(error instanceof KafkaOpsError && error.code === 'CLUSTER_LOCKED')) throw error;
     }
-    await new Promise((r) => setTimeout(r, 250));
+    await sleep(250);
   }
 }
 
