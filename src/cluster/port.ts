@@ -11,6 +11,8 @@ export interface PartitionState {
   isr: number[];
   /** -1 when the partition has no leader (offline). */
   leader: number;
+  /** Bumped by the controller on every leader election; absent where the source does not tell. */
+  leaderEpoch?: number;
 }
 
 export interface TopicState {
@@ -24,6 +26,13 @@ export interface ClusterSnapshot {
   brokers: number[];
   /** Active controller id, undefined when there is none at the moment. */
   controller?: number;
+  /**
+   * When the active controller took over (ms since the epoch, ZooKeeper's clock: the creation
+   * time of /controller). Absent where the source does not tell (kafkajs, KRaft).
+   */
+  controllerSinceMs?: number;
+  /** Leadership changes requested and not finished yet, e.g. "preferred replica election" (ZooKeeper /admin nodes). */
+  leadershipChangesPending?: string[];
   partitions: PartitionState[];
   topics: TopicState[];
 }

@@ -70,11 +70,29 @@ export function parseTopicAssignment(data: string, path = '/brokers/topics/?'): 
     .sort((a, b) => a.partition - b.partition);
 }
 
-/** /brokers/topics/<t>/partitions/<p>/state data → leader (-1 when offline) and ISR. */
-export function parsePartitionState(data: string, path = 'partition state'): { leader: number; isr: number[] } {
+/** /brokers/topics/<t>/partitions/<p>/state data → leader (-1 when offline), ISR and leader epoch. */
+export function parsePartitionState(data: string, path = 'partition state'): { leader: number; isr: number[]; leaderEpoch?: number } {
   const state = parseObject(path, data);
   if (!Number.isInteger(state.leader)) throw badNode(path, '"leader" is not an integer');
-  return { leader: state.leader as number, isr: intList(path, state.isr, 'isr') };
+  const epoch = Number.isInteger(state.leader_epoch) ? { leaderEpoch: state.leader_epoch as number } : {};
+  return { leader: state.leader as number, isr: intList(path, state.isr, 'isr'), ...epoch };
+}
+
+/**
+ * The /admin nodes through which a leadership change is requested (kafka-preferred-replica-election,
+ * kafka-reassign-partitions); the controller deletes each once the change is done.
+ */
+export const LEADERSHIP_REQUEST_NODES: ReadonlyArray<{ path: string; what: string }> = [
+  { path: '/admin/preferred_replica_election', what: 'preferred replica election' },
+  { path: '/admin/reassign_partitions', what: 'partition reassignment' },
+];
+
+/** A ZooKeeper stat's ctime (8 bytes, big-endian, ms since the epoch) → number. */
+export function statCreatedAtMs(stat: unknown): number | undefined {
+  const ctime = (stat as { ctime?: unknown } | null | undefined)?.ctime;
+  if (!Buffer.isBuffer(ctime) || ctime.length !== 8) return undefined;
+  const ms = Number(ctime.readBigInt64BE(0));
+  return ms > 0 ? ms : undefined;
 }
 
 /** /config/topics/<t> data (`{"version":1,"config":{"min.insync.replicas":"2"}}`) → overrides as strings. */
@@ -99,7 +117,7 @@ interface ZkClient {
   once(event: 'connected', listener: () => void): void;
   on(event: 'disconnected' | 'expired', listener: () => void): void;
   getChildren(path: string, watcher: Watcher, cb: (err: ZkError | null, children: string[]) => void): void;
-  getData(path: string, watcher: Watcher, cb: (err: ZkError | null, data: Buffer | null) => void): void;
+  getData(path: string, watcher: Watcher, cb: (err: ZkError | null, data: Buffer | null, stat: unknown) => void): void;
   exists(path: string, watcher: Watcher, cb: (err: ZkError | null, stat: unknown) => void): void;
 }
 interface ZkModule {
@@ -155,17 +173,21 @@ export class ZooKeeperClusterState implements ClusterState {
   async snapshot(): Promise<ClusterSnapshot> {
     this.pendingEvent = false;
     this.armed = true;
-    const [brokerIds, controllerData, topicNames, configNames] = await Promise.all([
+    const [brokerIds, controllerNode, topicNames, configNames, requests] = await Promise.all([
       this.children('/brokers/ids'),
-      this.data('/controller'),
+      this.dataAndCreation('/controller'),
       this.children('/brokers/topics'),
       this.children('/config/topics'),
+      Promise.all(LEADERSHIP_REQUEST_NODES.map(async (n) => ((await this.data(n.path)) === undefined ? [] : [n.what]))),
     ]);
     const topics = [...new Set([...(topicNames ?? []), ...(configNames ?? [])])].sort();
     const perTopic = await Promise.all(topics.map((t) => this.readTopic(t, (topicNames ?? []).includes(t))));
+    const controller = parseController(controllerNode?.data);
     return {
       brokers: parseBrokerIds(brokerIds ?? []),
-      controller: parseController(controllerData),
+      controller,
+      ...(controller !== undefined && controllerNode?.createdAtMs !== undefined ? { controllerSinceMs: controllerNode.createdAtMs } : {}),
+      leadershipChangesPending: requests.flat(),
       partitions: perTopic.flatMap((t) => t.partitions),
       topics: perTopic.filter((t) => t.assigned).map((t) => t.state),
     };
@@ -220,8 +242,8 @@ export class ZooKeeperClusterState implements ClusterState {
         const statePath = `${topicPath}/partitions/${partition}/state`;
         const data = await this.data(statePath);
         // No state node yet: the controller has not elected a leader for a new partition.
-        const { leader, isr } = data === undefined ? { leader: -1, isr: [] } : parsePartitionState(data, statePath);
-        return { topic, partition, replicas, leader, isr };
+        const state = data === undefined ? { leader: -1, isr: [] } : parsePartitionState(data, statePath);
+        return { topic, partition, replicas, ...state };
       }),
     );
     return { assigned: true, state, partitions };
@@ -234,8 +256,17 @@ export class ZooKeeperClusterState implements ClusterState {
 
   /** Data of `path` as UTF-8 (watched), undefined when the node does not exist (its creation is watched). */
   private async data(path: string): Promise<string | undefined> {
-    const buffer = await this.call<Buffer | null>(path, (cb) => this.client.getData(path, this.watcher, cb));
-    return buffer === undefined ? undefined : (buffer?.toString('utf8') ?? '');
+    return (await this.dataAndCreation(path))?.data;
+  }
+
+  /** `data(path)` and when the node was created. */
+  private async dataAndCreation(path: string): Promise<{ data: string; createdAtMs?: number } | undefined> {
+    const read = await this.call<{ buffer: Buffer | null; stat: unknown }>(path, (cb) =>
+      this.client.getData(path, this.watcher, (err, buffer, stat) => cb(err, { buffer, stat })),
+    );
+    if (read === undefined) return undefined;
+    const createdAtMs = statCreatedAtMs(read.stat);
+    return { data: read.buffer?.toString('utf8') ?? '', ...(createdAtMs !== undefined ? { createdAtMs } : {}) };
   }
 
   private async call<T>(path: string, op: (cb: (err: ZkError | null, value: T) => void) => void): Promise<T | undefined> {

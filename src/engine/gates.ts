@@ -8,11 +8,13 @@
 import type { ClusterSnapshot, PartitionState } from '../cluster/port.js';
 
 export interface GateFinding {
-  gate: 'no-offline-partitions' | 'no-under-replicated-partitions' | 'min-isr-holds-without-broker' | 'registered' | 'isr-caught-up';
+  gate: 'no-offline-partitions' | 'no-under-replicated-partitions' | 'min-isr-holds-without-broker' | 'leadership-settled' | 'registered' | 'isr-caught-up';
   /** Blocking findings hold the roll; the others are reported only. */
   blocking: boolean;
   message: string;
   partitions: string[];
+  /** A finding that holds for a known time: when it is worth checking again (clock ms). */
+  recheckAtMs?: number;
 }
 
 const label = (p: PartitionState) => `${p.topic}-${p.partition}`;

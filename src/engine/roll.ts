@@ -19,6 +19,7 @@ import { beforeStopFindings, caughtUpFindings, type GateFinding } from './gates.
 import { brokerPreflight, editsOf, finalConfig, releaseAfter, restartingSteps } from './preflight.js';
 import type { Journal } from './journal.js';
 import type { PreStopGate } from './kraft.js';
+import { autoRebalanceOf, DEFAULT_LEADERSHIP_SETTLE, LeadershipTracker, type LeadershipSettleOptions } from './leadership.js';
 
 export type EngineEvent =
   | { code: 'phase.start' | 'phase.skip' | 'phase.done'; phase: string; message: string }
@@ -47,9 +48,17 @@ export interface EngineOptions {
   healthyCheckIntervalMs: number;
   /** Longest wait between two checks when no watch fires. */
   maxPollMs: number;
+  /** The leadership-settled pre-stop gate (leadership.ts). */
+  leadershipSettle: LeadershipSettleOptions;
 }
 
-export const DEFAULT_ENGINE_OPTIONS: EngineOptions = { killOnStopTimeout: false, clientsUpgraded: false, healthyCheckIntervalMs: 150, maxPollMs: 1000 };
+export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
+  killOnStopTimeout: false,
+  clientsUpgraded: false,
+  healthyCheckIntervalMs: 150,
+  maxPollMs: 1000,
+  leadershipSettle: DEFAULT_LEADERSHIP_SETTLE,
+};
 
 export interface EngineDeps {
   inventory: Inventory;
@@ -85,7 +94,9 @@ export interface RunReport {
   warnings: string[];
 }
 
-export async function applyPlan(plan: Plan, deps: EngineDeps): Promise<RunReport> {
+export async function applyPlan(plan: Plan, given: EngineDeps): Promise<RunReport> {
+  const leadership = new LeadershipTracker(given.options.leadershipSettle);
+  const deps: StepDeps = { ...given, cluster: observedBy(given.cluster, leadership, given.clock), leadership };
   const steps: StepReport[] = [];
   const warnings: string[] = [];
   const warn = (message: string, phase?: string, broker?: number) => {
@@ -158,6 +169,24 @@ async function confirmOrHalt(deps: EngineDeps, phase: PlanPhase, question: strin
       action: 'Run `kafka-ops resume --inventory <file>` when ready; brokers already done are not restarted.',
     });
   }
+}
+
+/** The engine's deps inside a run: every snapshot read also feeds the leadership tracker. */
+interface StepDeps extends EngineDeps {
+  leadership: LeadershipTracker;
+}
+
+function observedBy(cluster: ClusterState, tracker: LeadershipTracker, clock: EngineClock): ClusterState {
+  return {
+    snapshot: async () => {
+      const snapshot = await cluster.snapshot();
+      tracker.observe(snapshot, clock.now());
+      return snapshot;
+    },
+    changed: (timeoutMs) => cluster.changed(timeoutMs),
+    ...(cluster.brokerVersions ? { brokerVersions: () => cluster.brokerVersions!() } : {}),
+    close: () => cluster.close(),
+  };
 }
 
 function specOf(deps: EngineDeps, id: number): BrokerSpec {
@@ -248,7 +277,7 @@ class BrokerDownFirst extends Error {
 async function runStep(
   phase: PlanPhase,
   step: PlanStep,
-  deps: EngineDeps,
+  deps: StepDeps,
   warn: (m: string, p?: string, b?: number) => void,
   downFirst: (s: ClusterSnapshot) => number | undefined,
 ): Promise<StepReport> {
@@ -294,13 +323,20 @@ async function runStep(
   const lintErrors = release ? lintConfig(parseProperties(newText), release).filter((f) => f.severity === 'error') : [];
   if (lintErrors.length > 0) throw lintHalt(spec, lintErrors);
 
-  const brokerMinIsr = Number(parseProperties(configText)['min.insync.replicas'] ?? '1') || 1;
+  const currentConfig = parseProperties(configText);
+  const brokerMinIsr = Number(currentConfig['min.insync.replicas'] ?? '1') || 1;
+  const autoRebalance = autoRebalanceOf(currentConfig);
   const preStopStart = clock.now();
   if (facts.process) {
-    const safeToStop = (s: ClusterSnapshot) => {
+    const safeToStop = (s: ClusterSnapshot): GateFinding[] => {
       const down = downFirst(s);
       if (down !== undefined) throw new BrokerDownFirst(down);
-      return beforeStopFindings(s, step.broker, brokerMinIsr);
+      const findings = beforeStopFindings(s, step.broker, brokerMinIsr);
+      // A broker no longer registered takes no leadership with it: nothing to wait for.
+      if (!s.brokers.includes(step.broker)) return findings;
+      const hold = deps.leadership.hold(s, clock.now(), autoRebalance);
+      if (!hold) return findings;
+      return [...findings, { gate: 'leadership-settled', blocking: true, message: `Leadership is not settled: ${hold.message}`, partitions: [], ...(hold.untilMs !== undefined ? { recheckAtMs: hold.untilMs } : {}) }];
     };
     for (const f of await waitForGate(deps, phase, step.broker, phase.timeouts.startSeconds * 1000, 'safe to stop', safeToStop)) {
       warn(f.message, phase.id, step.broker);
@@ -399,7 +435,7 @@ function timestamp(ms: number): string {
 /** Wait (on watches, bounded) until `findings` has no blocking entry; return the non-blocking ones. Halt on timeout. */
 async function waitForGate(deps: EngineDeps, phase: PlanPhase, brokerId: number, timeoutMs: number, what: string, findings: (s: ClusterSnapshot) => GateFinding[]): Promise<GateFinding[]> {
   const deadline = deps.clock.now() + timeoutMs;
-  let announced = false;
+  let announced: string | undefined;
   for (;;) {
     const current = findings(await deps.cluster.snapshot());
     const blocking = current.filter((f) => f.blocking);
@@ -413,11 +449,14 @@ async function waitForGate(deps: EngineDeps, phase: PlanPhase, brokerId: number,
         brokerId,
       });
     }
-    if (!announced) {
-      announced = true;
+    // Said once per reason: a wait for replication may turn into a wait for leadership to settle.
+    if (announced !== blocking[0]?.gate) {
+      announced = blocking[0]?.gate;
       deps.io.event({ code: 'gate.wait', phase: phase.id, broker: brokerId, message: `waiting until ${what}: ${blocking[0]?.message}` });
     }
-    await deps.cluster.changed(Math.min(deps.options.maxPollMs, Math.max(1, deadline - deps.clock.now())));
+    // A hold with an end time is checked again right when it ends, if no watch fires first.
+    const recheckAt = Math.min(deadline, ...blocking.map((f) => f.recheckAtMs ?? deadline));
+    await deps.cluster.changed(Math.min(deps.options.maxPollMs, Math.max(1, recheckAt - deps.clock.now())));
   }
 }
 

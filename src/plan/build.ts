@@ -42,6 +42,7 @@ export const ROLL_GATES: GateId[] = [
   'no-offline-partitions',
   'no-under-replicated-partitions',
   'min-isr-holds-without-broker',
+  'leadership-settled',
   'controlled-shutdown-enabled',
   'stop-signal-honoured',
   'config-lint',

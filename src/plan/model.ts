@@ -16,6 +16,7 @@ export type GateId =
   | 'no-offline-partitions'
   | 'no-under-replicated-partitions'
   | 'min-isr-holds-without-broker'
+  | 'leadership-settled'
   | 'controlled-shutdown-enabled'
   | 'stop-signal-honoured'
   | 'config-lint'

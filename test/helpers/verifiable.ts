@@ -44,8 +44,14 @@ async function stop(client: Client): Promise<void> {
   clearTimeout(timer);
 }
 
+/** Where the log put a message: `<partition>@<offset>`. */
+export type LogPosition = string;
+const positionOf = (e: Record<string, unknown>): LogPosition => `${String(e.partition)}@${String(e.offset)}`;
+
 export class VerifiableProducer {
   readonly acked = new Set<string>();
+  /** Acknowledged value → where the leader said it was written. */
+  readonly ackedAt = new Map<string, LogPosition>();
   errors = 0;
   private readonly client: Client;
   constructor(bootstrap: string, topic: string, messagesPerSecond: number) {
@@ -53,7 +59,10 @@ export class VerifiableProducer {
       'org.apache.kafka.tools.VerifiableProducer',
       ['--topic', topic, '--broker-list', bootstrap, '--acks', '-1', '--throughput', String(messagesPerSecond)],
       (e) => {
-        if (e.name === 'producer_send_success') this.acked.add(String(e.value));
+        if (e.name === 'producer_send_success') {
+          this.acked.add(String(e.value));
+          this.ackedAt.set(String(e.value), positionOf(e));
+        }
         else if (e.name === 'producer_send_error') this.errors++;
       },
     );
@@ -68,13 +77,18 @@ export class VerifiableProducer {
 
 export class VerifiableConsumer {
   readonly consumed = new Set<string>();
+  /** What the consumer read at each log position (the last value, should it differ between reads). */
+  readonly readAt = new Map<LogPosition, string>();
   private readonly client: Client;
   constructor(bootstrap: string, topic: string, group: string) {
     this.client = startClient(
       'org.apache.kafka.tools.VerifiableConsumer',
       ['--topic', topic, '--broker-list', bootstrap, '--group-id', group, '--verbose', '--reset-policy', 'earliest', '--session-timeout', '10000'],
       (e) => {
-        if (e.name === 'record_data') this.consumed.add(String(e.value));
+        if (e.name === 'record_data') {
+          this.consumed.add(String(e.value));
+          this.readAt.set(positionOf(e), String(e.value));
+        }
       },
     );
   }
@@ -88,4 +102,17 @@ export class VerifiableConsumer {
   stop(): Promise<void> {
     return stop(this.client);
   }
+}
+
+/**
+ * For each acknowledged value never consumed: where it was written, and what the consumer found
+ * there. Another value at its offset means the log lost it (truncated, then overwritten), no
+ * value means the consumer never read that offset.
+ */
+export function describeLoss(lost: readonly string[], producer: VerifiableProducer, consumer: VerifiableConsumer): string[] {
+  return lost.map((value) => {
+    const at = producer.ackedAt.get(value) ?? '?';
+    const found = consumer.readAt.get(at);
+    return `value ${value} acked at partition ${at.replace('@', ' offset ')}: ${found === undefined ? 'that offset was never read' : `the consumer read value ${found} there`}`;
+  });
 }

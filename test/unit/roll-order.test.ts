@@ -5,10 +5,12 @@
  * (left stopped by a killed run) goes first, since every other broker's pre-stop gate would
  * wait on the under-replication it causes.
  *
- * The simulation: three brokers, one topic of three partitions replicated on all of them; a
- * running broker is in every ISR, a stopped one in none; a stopped controller hands the role
- * to the lowest running broker; `moveControllerAfter` moves it elsewhere once a given broker
- * is back (a ZooKeeper session expiry, say).
+ * The simulation: three brokers, one topic of three partitions replicated on all of them,
+ * partition p preferring broker p + 1; a running broker is in every ISR, a stopped one in none;
+ * a stopped broker's leaderships go to the next running replica; a stopped controller hands the
+ * role to the lowest running broker; `moveControllerAfter` moves it elsewhere once a given
+ * broker is back (a ZooKeeper session expiry, say). A new controller gives every partition
+ * back to its preferred leader 6 s after it took over (Kafka's 5 s, plus its start-up).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,6 +18,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ClusterState } from '../../src/cluster/port.js';
 import { Journal } from '../../src/engine/journal.js';
+import { CONTROLLER_FIRST_REBALANCE_CHECK_MS } from '../../src/engine/leadership.js';
 import { applyPlan, DEFAULT_ENGINE_OPTIONS, type EngineDeps } from '../../src/engine/roll.js';
 import type { BrokerHost, HostFacts } from '../../src/hosts/port.js';
 import { buildRollPlan } from '../../src/plan/roll.js';
@@ -37,10 +40,38 @@ interface Simulation {
 function simulate(sim: Simulation) {
   let now = 1_000_000;
   let controller = sim.controller;
+  // When the controller took over, as ZooKeeper tells it (long before the run, to begin with,
+  // and clear of its periodic rebalance checks, every 300 s from 5 s after it took over).
+  let controllerSince = now - 1_000_000;
+  let rebalanceDueAt: number | undefined;
+  const controllerMoves: number[] = [];
+  const leaderMoves: number[] = [];
+  const rebalances: number[] = [];
+  const setController = (id: number) => {
+    if (id !== controller) {
+      controllerMoves.push((controllerSince = now));
+      rebalanceDueAt = now + 6000;
+    }
+    controller = id;
+  };
   const log: string[] = [];
+  const stoppedAt: Record<number, number> = {};
   const nodes = new Map(IDS.map((id) => [id, { running: id !== sim.down, startedAt: 0, configAt: 0, config: `broker.id=${id}\n${BASE_CONFIG}` }]));
   const node = (id: number) => nodes.get(id) as NonNullable<ReturnType<typeof nodes.get>>;
   const running = () => IDS.filter((id) => node(id).running);
+  const replicasOf = (p: number) => [0, 1, 2].map((i) => IDS[(p + i) % 3]!);
+  const leaders = [0, 1, 2].map((p) => replicasOf(p).find((id) => node(id).running) ?? -1);
+  const moveLeader = (p: number, to: number) => {
+    if (leaders[p] === to) return;
+    leaders[p] = to;
+    leaderMoves.push(now);
+  };
+  const rebalanceIfDue = () => {
+    if (rebalanceDueAt === undefined || now < rebalanceDueAt) return;
+    rebalanceDueAt = undefined;
+    rebalances.push(now);
+    for (const p of [0, 1, 2]) if (node(replicasOf(p)[0]!).running) moveLeader(p, replicasOf(p)[0]!);
+  };
 
   const host = (id: number): BrokerHost => ({
     brokerId: id,
@@ -57,8 +88,10 @@ function simulate(sim: Simulation) {
     },
     activateRelease: async () => undefined,
     async stop() {
+      stoppedAt[id] = now;
       node(id).running = false;
-      if (controller === id) controller = Math.min(...running());
+      for (const p of [0, 1, 2]) if (leaders[p] === id) moveLeader(p, replicasOf(p).find((r) => node(r).running) ?? -1);
+      if (controller === id) setController(Math.min(...running()));
       log.push(`stop ${id}`);
       return { exited: true, shutdown: 'controlled', evidence: [], elapsedMs: 5, exitMs: 5 };
     },
@@ -66,18 +99,22 @@ function simulate(sim: Simulation) {
     async start() {
       Object.assign(node(id), { running: true, startedAt: ++now });
       log.push(`start ${id}`);
-      if (sim.moveControllerAfter?.broker === id) controller = sim.moveControllerAfter.to;
+      if (sim.moveControllerAfter?.broker === id) setController(sim.moveControllerAfter.to);
     },
     close: async () => undefined,
   });
 
   const cluster: ClusterState = {
-    snapshot: async () => ({
-      brokers: running(),
-      controller,
-      partitions: [0, 1, 2].map((partition) => ({ topic: 't', partition, leader: running()[0] ?? -1, replicas: IDS, isr: running() })),
-      topics: [{ name: 't', config: { 'min.insync.replicas': '2' } }],
-    }),
+    snapshot: async () => {
+      rebalanceIfDue();
+      return {
+        brokers: running(),
+        controller,
+        controllerSinceMs: controllerSince,
+        partitions: [0, 1, 2].map((partition) => ({ topic: 't', partition, leader: leaders[partition]!, replicas: replicasOf(partition), isr: running() })),
+        topics: [{ name: 't', config: { 'min.insync.replicas': '2' } }],
+      };
+    },
     changed: async () => {
       now += 50;
     },
@@ -94,7 +131,15 @@ function simulate(sim: Simulation) {
     interrupted: new AbortController().signal,
     options: { ...DEFAULT_ENGINE_OPTIONS, healthyCheckIntervalMs: 10, maxPollMs: 100 },
   };
-  return { deps, log, restarted: () => log.filter((l) => l.startsWith('start')).map((l) => Number(l.split(' ')[1])) };
+  return {
+    deps,
+    log,
+    stoppedAt,
+    controllerMoves,
+    leaderMoves,
+    rebalances,
+    restarted: () => log.filter((l) => l.startsWith('start')).map((l) => Number(l.split(' ')[1])),
+  };
 }
 
 /** A roll planned while `plannedController` was the controller: the plan's order puts it last. */
@@ -117,6 +162,28 @@ describe('the order of a roll, decided again before every broker', () => {
     const sim = simulate({ controller: 1, moveControllerAfter: { broker: 2, to: 3 } });
     await applyPlan(rollPlan(1), sim.deps);
     expect(sim.restarted()).toEqual([2, 1, 3]);
+  });
+
+  it('holds the stop after a controller move until the new controller has made its first automatic leader rebalance, and the quiet period after it', async () => {
+    const sim = simulate({ controller: 1, moveControllerAfter: { broker: 2, to: 3 } });
+    const report = await applyPlan(rollPlan(1), sim.deps);
+    expect(sim.restarted()).toEqual([2, 1, 3]);
+    const { quietMs } = DEFAULT_ENGINE_OPTIONS.leadershipSettle;
+    // The controller moved when broker 2 came back, and gave leaderships back 6 s later; broker 1 is the next stop.
+    const [movedAt] = sim.controllerMoves;
+    expect(movedAt).toBeGreaterThan(sim.stoppedAt[2]!);
+    const [rebalancedAt] = sim.rebalances;
+    expect(rebalancedAt! - movedAt!).toBeGreaterThanOrEqual(6000);
+    expect(sim.leaderMoves).toContain(rebalancedAt);
+    expect(sim.stoppedAt[1]! - rebalancedAt!).toBeGreaterThanOrEqual(quietMs);
+    // No stop began within the quiet period after a leader move it did not cause itself.
+    for (const stop of Object.values(sim.stoppedAt)) {
+      expect(sim.leaderMoves.filter((m) => m < stop && stop - m < quietMs)).toEqual([]);
+    }
+    // The hold shows as pre-stop time in broker 1's report, not in broker 2's.
+    const added = (id: number) => report.steps.find((s) => s.broker === id)!.addedMs!;
+    expect(added(1)).toBeGreaterThanOrEqual(CONTROLLER_FIRST_REBALANCE_CHECK_MS);
+    expect(added(2)).toBeLessThan(quietMs);
   });
 
   it('follows the controller it finds at the start, not the one the plan was made with', async () => {

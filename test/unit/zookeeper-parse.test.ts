@@ -3,6 +3,7 @@ import {
   parseBrokerIds,
   parseController,
   parsePartitionState,
+  statCreatedAtMs,
   parseTopicAssignment,
   parseTopicConfig,
 } from '../../src/cluster/zookeeper.js';
@@ -58,8 +59,10 @@ describe('parseTopicAssignment', () => {
 
 describe('parsePartitionState', () => {
   it.each([
-    ['{"controller_epoch":1,"leader":2,"version":1,"leader_epoch":0,"isr":[2,3,1]}', { leader: 2, isr: [2, 3, 1] }],
-    ['{"controller_epoch":4,"leader":-1,"version":1,"leader_epoch":7,"isr":[]}', { leader: -1, isr: [] }],
+    ['{"controller_epoch":1,"leader":2,"version":1,"leader_epoch":0,"isr":[2,3,1]}', { leader: 2, isr: [2, 3, 1], leaderEpoch: 0 }],
+    ['{"controller_epoch":4,"leader":-1,"version":1,"leader_epoch":7,"isr":[]}', { leader: -1, isr: [], leaderEpoch: 7 }],
+    // Older writers may leave the epoch out; it is optional for the engine.
+    ['{"leader":3,"isr":[3]}', { leader: 3, isr: [3] }],
   ])('%s', (data, state) => {
     expect(parsePartitionState(data)).toEqual(state);
   });
@@ -83,5 +86,17 @@ describe('parseTopicConfig', () => {
 
   it('rejects a config that is not an object', () => {
     expect(() => parseTopicConfig('{"config":["a"]}')).toThrowError(/"config" is not an object/);
+  });
+});
+
+describe('statCreatedAtMs', () => {
+  it('reads the 8-byte big-endian ctime of a ZooKeeper stat', () => {
+    const ctime = Buffer.alloc(8);
+    ctime.writeBigInt64BE(1796165589920n);
+    expect(statCreatedAtMs({ ctime })).toBe(1796165589920);
+  });
+
+  it.each([undefined, null, {}, { ctime: Buffer.alloc(4) }, { ctime: Buffer.alloc(8) }])('tells nothing from %o', (stat) => {
+    expect(statCreatedAtMs(stat)).toBeUndefined();
   });
 });

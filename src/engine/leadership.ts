@@ -1,0 +1,141 @@
+/**
+ * The "leadership settled" pre-stop gate: no broker is stopped while partition leadership is
+ * moving, or about to move, for reasons other than that stop.
+ *
+ * Why: when a partition's leader changes, ZooKeeper-mode Kafka before 0.11 (no leader epochs in
+ * the log, KIP-101) has every follower truncate its log to its own high watermark, which lags the
+ * leader's by one fetch, and refetch. The follower stays in the ISR meanwhile. A second leader
+ * change inside that window can elect such a follower and lose messages acknowledged with
+ * acks=all. A rolling restart makes one leader change per stop; the danger is a second one on
+ * top of it. Two sources of those are known ahead of time:
+ * - a leadership change requested through ZooKeeper (/admin nodes) that has not finished;
+ * - the controller's automatic leader rebalance (`auto.leader.rebalance.enable`, on by default):
+ *   a ZooKeeper-mode controller first checks leader imbalance 5 s after it takes over (plus the
+ *   time its start-up takes), then every `leader.imbalance.check.interval.seconds`, and moves
+ *   leadership back to the preferred replicas of every broker leading too few of them. The
+ *   rolling restart moves the controller once per phase (it goes last) and leaves the broker
+ *   just restarted leading nothing, so the next phase's first stop would otherwise race that
+ *   first check. What the check will move can be worked out from the snapshot; when it moves
+ *   nothing, nothing is held.
+ *
+ * Pure except for the state it keeps from one snapshot to the next.
+ */
+import type { ClusterSnapshot } from '../cluster/port.js';
+
+/** Kafka's ZooKeeper-mode controller runs its first leader-imbalance check this long after it takes over. */
+export const CONTROLLER_FIRST_REBALANCE_CHECK_MS = 5000;
+
+export interface LeadershipSettleOptions {
+  /** How long after a leader change followers are given to refetch what they truncated. */
+  quietMs: number;
+  /**
+   * How long before a scheduled automatic rebalance check no stop begins: the stop's own leader
+   * moves (a controlled shutdown takes up to ~2 s) must end `quietMs` before the check.
+   */
+  leadMs: number;
+  /** How late after its schedule a check may still come (the controller's start-up, a busy controller). */
+  slackMs: number;
+}
+
+export const DEFAULT_LEADERSHIP_SETTLE: LeadershipSettleOptions = { quietMs: 3000, leadMs: 5000, slackMs: 10_000 };
+
+export interface AutoRebalance {
+  enabled: boolean;
+  intervalMs: number;
+  /** A broker leading fewer than (100 − this) % of the partitions it prefers gets them back. */
+  imbalancePercent: number;
+}
+
+/** The controller's automatic rebalance, as a broker's server.properties sets it (Kafka's defaults otherwise). */
+export function autoRebalanceOf(config: Record<string, string>): AutoRebalance {
+  const positive = (key: string, fallback: number): number => {
+    const value = Number(config[key] ?? fallback);
+    return Number.isFinite(value) && value >= 0 ? value : fallback;
+  };
+  return {
+    enabled: (config['auto.leader.rebalance.enable'] ?? 'true').trim().toLowerCase() !== 'false',
+    intervalMs: (positive('leader.imbalance.check.interval.seconds', 300) || 300) * 1000,
+    imbalancePercent: positive('leader.imbalance.per.broker.percentage', 10),
+  };
+}
+
+/**
+ * The partitions the controller's leader-imbalance check would move now: for every registered
+ * broker leading more than `imbalancePercent` % too few of the partitions whose first replica it
+ * is, those of them it is in the ISR of (Kafka's check, as the ZooKeeper-mode controller runs it).
+ */
+export function rebalanceMoves(snapshot: ClusterSnapshot, imbalancePercent: number): string[] {
+  const moves: string[] = [];
+  for (const broker of snapshot.brokers) {
+    const preferring = snapshot.partitions.filter((p) => p.replicas[0] === broker);
+    const notLed = preferring.filter((p) => p.leader !== broker);
+    if (preferring.length === 0 || notLed.length / preferring.length <= imbalancePercent / 100) continue;
+    moves.push(...notLed.filter((p) => p.isr.includes(broker)).map((p) => `${p.topic}-${p.partition}`));
+  }
+  return moves.sort();
+}
+
+export interface LeadershipHold {
+  message: string;
+  /** When the hold ends at the latest; absent when only a cluster event ends it (a request finishing). */
+  untilMs?: number;
+}
+
+const leadershipKey = (s: ClusterSnapshot): string =>
+  s.partitions
+    .map((p) => `${p.topic}/${p.partition}:${p.leader}:${p.leaderEpoch ?? ''}`)
+    .sort()
+    .join(',');
+
+export class LeadershipTracker {
+  private lastKey?: string;
+  private lastMoveAtMs?: number;
+  private controllerSeen?: number;
+  private controllerSinceMs?: number;
+
+  constructor(private readonly options: LeadershipSettleOptions = DEFAULT_LEADERSHIP_SETTLE) {}
+
+  /** Every snapshot the engine reads passes here, so moves between two gates are not missed. */
+  observe(snapshot: ClusterSnapshot, nowMs: number): void {
+    const key = leadershipKey(snapshot);
+    if (this.lastKey !== undefined && key !== this.lastKey) this.lastMoveAtMs = nowMs;
+    this.lastKey = key;
+    const since = snapshot.controllerSinceMs;
+    // Undefined while an election is under way: the next controller's node tells when it ends.
+    if (since !== undefined && since !== this.controllerSeen) {
+      // First sight: ZooKeeper's creation time is all there is. A change seen during the run is
+      // timed on this machine's clock instead: never earlier than the real one, whatever the skew.
+      this.controllerSinceMs = this.controllerSeen === undefined ? Math.min(since, nowMs) : nowMs;
+      this.controllerSeen = since;
+    }
+  }
+
+  /** Why a stop must not begin now (given the snapshot just observed), or undefined. */
+  hold(snapshot: ClusterSnapshot, nowMs: number, autoRebalance: AutoRebalance): LeadershipHold | undefined {
+    const pending = snapshot.leadershipChangesPending ?? [];
+    if (pending.length > 0) return { message: `a ${pending.join(' and a ')} is in progress.` };
+    const { quietMs, leadMs, slackMs } = this.options;
+    if (this.lastMoveAtMs !== undefined && nowMs < this.lastMoveAtMs + quietMs) {
+      return {
+        message: `partition leadership moved ${seconds(nowMs - this.lastMoveAtMs)} s ago; followers get ${seconds(quietMs)} s to refetch what they truncated.`,
+        untilMs: this.lastMoveAtMs + quietMs,
+      };
+    }
+    if (!autoRebalance.enabled || this.controllerSinceMs === undefined) return undefined;
+    const moves = rebalanceMoves(snapshot, autoRebalance.imbalancePercent);
+    if (moves.length === 0) return undefined;
+    const firstCheck = this.controllerSinceMs + CONTROLLER_FIRST_REBALANCE_CHECK_MS;
+    // The first scheduled check that may still come; held from `leadMs` before it until it
+    // came (its moves are then seen, and the quiet period above holds) or its slack is over.
+    const k = Math.max(0, Math.floor((nowMs - slackMs - firstCheck) / autoRebalance.intervalMs) + 1);
+    const check = firstCheck + k * autoRebalance.intervalMs;
+    if (nowMs < check - leadMs) return undefined;
+    const when = k === 0 ? `${seconds(CONTROLLER_FIRST_REBALANCE_CHECK_MS)} s after it took over` : 'on its schedule';
+    return {
+      message: `the controller (broker ${snapshot.controller}) is about to give ${moves.length} partition(s) back to their preferred leaders (its automatic rebalance, ${when}); waiting for that first.`,
+      untilMs: check + slackMs,
+    };
+  }
+}
+
+const seconds = (ms: number): string => (ms / 1000).toFixed(1);
