@@ -81,15 +81,24 @@ export interface LeadershipHold {
   untilMs?: number;
 }
 
-const leadershipKey = (s: ClusterSnapshot): string =>
+const leadersKey = (s: ClusterSnapshot): string =>
   s.partitions
-    .map((p) => `${p.topic}/${p.partition}:${p.leader}:${p.leaderEpoch ?? ''}`)
+    .map((p) => `${p.topic}/${p.partition}:${p.leader}`)
+    .sort()
+    .join(',');
+const epochsKey = (s: ClusterSnapshot): string =>
+  s.partitions
+    .map((p) => `${p.topic}/${p.partition}:${p.leaderEpoch ?? ''}`)
     .sort()
     .join(',');
 
 export class LeadershipTracker {
-  private lastKey?: string;
+  private lastLeaders?: string;
+  private lastEpochs?: string;
+  /** Last time a leader or a leader epoch was seen to change. */
   private lastMoveAtMs?: number;
+  /** Last time a partition was seen with another leader (epoch bumps alone excluded: the controller makes those when it shrinks an ISR). */
+  private lastLeaderChangeAtMs?: number;
   private controllerSeen?: number;
   private controllerSinceMs?: number;
 
@@ -97,9 +106,12 @@ export class LeadershipTracker {
 
   /** Every snapshot the engine reads passes here, so moves between two gates are not missed. */
   observe(snapshot: ClusterSnapshot, nowMs: number): void {
-    const key = leadershipKey(snapshot);
-    if (this.lastKey !== undefined && key !== this.lastKey) this.lastMoveAtMs = nowMs;
-    this.lastKey = key;
+    const leaders = leadersKey(snapshot);
+    const epochs = epochsKey(snapshot);
+    if (this.lastLeaders !== undefined && leaders !== this.lastLeaders) this.lastLeaderChangeAtMs = this.lastMoveAtMs = nowMs;
+    if (this.lastEpochs !== undefined && epochs !== this.lastEpochs) this.lastMoveAtMs = nowMs;
+    this.lastLeaders = leaders;
+    this.lastEpochs = epochs;
     const since = snapshot.controllerSinceMs;
     // Undefined while an election is under way: the next controller's node tells when it ends.
     if (since !== undefined && since !== this.controllerSeen) {
@@ -126,10 +138,14 @@ export class LeadershipTracker {
     if (moves.length === 0) return undefined;
     const firstCheck = this.controllerSinceMs + CONTROLLER_FIRST_REBALANCE_CHECK_MS;
     // The first scheduled check that may still come; held from `leadMs` before it until it
-    // came (its moves are then seen, and the quiet period above holds) or its slack is over.
+    // came or its slack is over. A leader change seen once it is due is taken as the check:
+    // the quiet period above holds after it.
     const k = Math.max(0, Math.floor((nowMs - slackMs - firstCheck) / autoRebalance.intervalMs) + 1);
     const check = firstCheck + k * autoRebalance.intervalMs;
     if (nowMs < check - leadMs) return undefined;
+    // (Strictly later than the read that showed the new controller: the moves of the old one's
+    // own controlled shutdown may show in that same read.)
+    if (this.lastLeaderChangeAtMs !== undefined && this.lastLeaderChangeAtMs > Math.max(check - leadMs, this.controllerSinceMs)) return undefined;
     const when = k === 0 ? `${seconds(CONTROLLER_FIRST_REBALANCE_CHECK_MS)} s after it took over` : 'on its schedule';
     return {
       message: `the controller (broker ${snapshot.controller}) is about to give ${moves.length} partition(s) back to their preferred leaders (its automatic rebalance, ${when}); waiting for that first.`,

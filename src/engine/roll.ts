@@ -189,6 +189,32 @@ function observedBy(cluster: ClusterState, tracker: LeadershipTracker, clock: En
   };
 }
 
+/**
+ * Reads the cluster on every watch event while `work` (a stop) runs, so the leader moves it
+ * causes are timed when they happen, not when the stop returns: the quiet period after them
+ * is then mostly over by the time the broker is back.
+ */
+async function watchingLeadership<T>(deps: StepDeps, work: Promise<T>): Promise<T> {
+  let finished = false;
+  const ended = work.then(
+    () => undefined,
+    () => undefined,
+  );
+  const watching = (async () => {
+    while (!finished) {
+      await Promise.race([deps.cluster.changed(deps.options.maxPollMs), ended]);
+      // A failed read here is the gates' business, at their next read.
+      if (!finished) await deps.cluster.snapshot().catch(() => undefined);
+    }
+  })();
+  try {
+    return await work;
+  } finally {
+    finished = true;
+    await watching;
+  }
+}
+
 function specOf(deps: EngineDeps, id: number): BrokerSpec {
   const spec = deps.inventory.brokers.find((b) => b.id === id);
   if (!spec) throw new HaltError(`The plan names broker ${id}, which is not in the inventory.`, { code: 'PLAN_INVENTORY_MISMATCH', action: 'Regenerate the plan for this inventory.' });
@@ -365,7 +391,7 @@ async function runStep(
   let shutdown: StepReport['shutdown'];
   if (facts.process) {
     sub('stop.begin', `sending ${signal} to pid ${facts.process.pid}`, { pid: facts.process.pid, signal });
-    const result = await host.stop(signal, phase.timeouts.stopSeconds * 1000, facts.process.pid);
+    const result = await watchingLeadership(deps, host.stop(signal, phase.timeouts.stopSeconds * 1000, facts.process.pid));
     stopMs = result.exitMs ?? result.elapsedMs;
     if (!result.exited) {
       if (!deps.options.killOnStopTimeout) {

@@ -116,6 +116,22 @@ describe('LeadershipTracker', () => {
     expect(t.hold(balanced, check + 2500 + QUIET, DEFAULT_REBALANCE)).toBeUndefined();
   });
 
+  it('takes a leader change seen once the check is due as the check, but not one seen in the same read as the new controller', () => {
+    const t = tracker();
+    t.observe(snapshot({ ...IMBALANCED, controllerSinceMs: T0 - 1_000_000 }), T0);
+    // The old controller's own controlled shutdown moved leaders; the same read shows the new controller.
+    const handedOver = snapshot({ leaders: [2, 2, 2], controller: 2, controllerSinceMs: T0 + 1 });
+    t.observe(handedOver, T0 + 1000);
+    expect(t.hold(handedOver, T0 + 1000 + QUIET, DEFAULT_REBALANCE)?.message).toContain('give 2 partition(s) back');
+    // The check gives one partition back (the other's preferred broker is out of its ISR, say): the check came.
+    const afterCheck = snapshot({ leaders: [1, 2, 2], controller: 2, controllerSinceMs: T0 + 1 });
+    const checkAt = T0 + 1000 + CONTROLLER_FIRST_REBALANCE_CHECK_MS + 300;
+    t.observe(afterCheck, checkAt);
+    expect(t.hold(afterCheck, checkAt + QUIET - 1, DEFAULT_REBALANCE)?.message).toContain('leadership moved');
+    expect(rebalanceMoves(afterCheck, 10)).toEqual(['t-2']);
+    expect(t.hold(afterCheck, checkAt + QUIET, DEFAULT_REBALANCE)).toBeUndefined();
+  });
+
   it('gives up on a check that never came once its slack is over', () => {
     const t = tracker();
     const s = snapshot({ ...IMBALANCED, controllerSinceMs: T0 });
