@@ -26,7 +26,11 @@ import type { ClusterSnapshot } from '../cluster/port.js';
 export const CONTROLLER_FIRST_REBALANCE_CHECK_MS = 5000;
 
 export interface LeadershipSettleOptions {
-  /** How long after a leader change followers are given to refetch what they truncated. */
+  /**
+   * How long after a leader change followers are given to refetch what they truncated: twice the
+   * back-off of a follower whose first fetch reached the new leader too early
+   * (`replica.fetch.backoff.ms`, 1 s by default).
+   */
   quietMs: number;
   /**
    * How long before a scheduled automatic rebalance check no stop begins: the stop's own leader
@@ -37,7 +41,7 @@ export interface LeadershipSettleOptions {
   slackMs: number;
 }
 
-export const DEFAULT_LEADERSHIP_SETTLE: LeadershipSettleOptions = { quietMs: 3000, leadMs: 5000, slackMs: 10_000 };
+export const DEFAULT_LEADERSHIP_SETTLE: LeadershipSettleOptions = { quietMs: 2000, leadMs: 4000, slackMs: 10_000 };
 
 export interface AutoRebalance {
   enabled: boolean;
@@ -81,37 +85,43 @@ export interface LeadershipHold {
   untilMs?: number;
 }
 
-const leadersKey = (s: ClusterSnapshot): string =>
-  s.partitions
-    .map((p) => `${p.topic}/${p.partition}:${p.leader}`)
-    .sort()
-    .join(',');
-const epochsKey = (s: ClusterSnapshot): string =>
-  s.partitions
-    .map((p) => `${p.topic}/${p.partition}:${p.leaderEpoch ?? ''}`)
-    .sort()
-    .join(',');
+interface SeenLeadership {
+  leader: number;
+  leaderEpoch?: number;
+  /** When this partition's leader or leader epoch was last seen to change. */
+  movedAtMs?: number;
+}
 
 export class LeadershipTracker {
-  private lastLeaders?: string;
-  private lastEpochs?: string;
-  /** Last time a leader or a leader epoch was seen to change. */
-  private lastMoveAtMs?: number;
-  /** Last time a partition was seen with another leader (epoch bumps alone excluded: the controller makes those when it shrinks an ISR). */
-  private lastLeaderChangeAtMs?: number;
+  private readonly seen = new Map<string, SeenLeadership>();
+  /**
+   * Last time a partition was seen with another leader outside kafka-ops' own stops: an election
+   * someone else made (the controller's rebalance, an operator, a broker failing). Epoch bumps
+   * alone are left out: the controller makes those when it shrinks an ISR, with no truncation.
+   */
+  private lastForeignChangeAtMs?: number;
+  private ownStop = false;
   private controllerSeen?: number;
   private controllerSinceMs?: number;
 
   constructor(private readonly options: LeadershipSettleOptions = DEFAULT_LEADERSHIP_SETTLE) {}
 
+  /** While kafka-ops' own stop of a broker is under way, the moves seen are that stop's. */
+  duringOwnStop(active: boolean): void {
+    this.ownStop = active;
+  }
+
   /** Every snapshot the engine reads passes here, so moves between two gates are not missed. */
   observe(snapshot: ClusterSnapshot, nowMs: number): void {
-    const leaders = leadersKey(snapshot);
-    const epochs = epochsKey(snapshot);
-    if (this.lastLeaders !== undefined && leaders !== this.lastLeaders) this.lastLeaderChangeAtMs = this.lastMoveAtMs = nowMs;
-    if (this.lastEpochs !== undefined && epochs !== this.lastEpochs) this.lastMoveAtMs = nowMs;
-    this.lastLeaders = leaders;
-    this.lastEpochs = epochs;
+    for (const p of snapshot.partitions) {
+      const key = `${p.topic}-${p.partition}`;
+      const before = this.seen.get(key);
+      const now: SeenLeadership = { leader: p.leader, ...(p.leaderEpoch !== undefined ? { leaderEpoch: p.leaderEpoch } : {}) };
+      if (before && before.leader !== p.leader && !this.ownStop) this.lastForeignChangeAtMs = nowMs;
+      const moved = before && (before.leader !== p.leader || before.leaderEpoch !== p.leaderEpoch);
+      const movedAtMs = moved ? nowMs : before?.movedAtMs;
+      this.seen.set(key, movedAtMs !== undefined ? { ...now, movedAtMs } : now);
+    }
     const since = snapshot.controllerSinceMs;
     // Undefined while an election is under way: the next controller's node tells when it ends.
     if (since !== undefined && since !== this.controllerSeen) {
@@ -122,30 +132,49 @@ export class LeadershipTracker {
     }
   }
 
-  /** Why a stop must not begin now (given the snapshot just observed), or undefined. */
-  hold(snapshot: ClusterSnapshot, nowMs: number, autoRebalance: AutoRebalance): LeadershipHold | undefined {
+  /**
+   * Why stopping `brokerId` must not begin now (given the snapshot just observed), or undefined.
+   * Its stop moves the leadership of the partitions it leads, so those must not have moved within
+   * the quiet period; and no stop begins right after, or while, someone else moves leaders (their
+   * elections come in batches that may reach this broker's partitions next).
+   */
+  hold(snapshot: ClusterSnapshot, nowMs: number, autoRebalance: AutoRebalance, brokerId: number): LeadershipHold | undefined {
     const pending = snapshot.leadershipChangesPending ?? [];
     if (pending.length > 0) return { message: `a ${pending.join(' and a ')} is in progress.` };
     const { quietMs, leadMs, slackMs } = this.options;
-    if (this.lastMoveAtMs !== undefined && nowMs < this.lastMoveAtMs + quietMs) {
+    const refetch = `followers get ${seconds(quietMs)} s to refetch what they truncated`;
+    const recent = snapshot.partitions
+      .filter((p) => p.leader === brokerId)
+      .map((p) => ({ label: `${p.topic}-${p.partition}`, movedAtMs: this.seen.get(`${p.topic}-${p.partition}`)?.movedAtMs }))
+      .filter((p): p is { label: string; movedAtMs: number } => p.movedAtMs !== undefined && nowMs < p.movedAtMs + quietMs);
+    if (recent.length > 0) {
+      const last = Math.max(...recent.map((p) => p.movedAtMs));
       return {
-        message: `partition leadership moved ${seconds(nowMs - this.lastMoveAtMs)} s ago; followers get ${seconds(quietMs)} s to refetch what they truncated.`,
-        untilMs: this.lastMoveAtMs + quietMs,
+        message: `the leadership of ${recent.map((p) => p.label).join(', ')} (now on broker ${brokerId}) changed ${seconds(nowMs - last)} s ago and this stop moves it again; ${refetch}.`,
+        untilMs: last + quietMs,
+      };
+    }
+    if (this.lastForeignChangeAtMs !== undefined && nowMs < this.lastForeignChangeAtMs + quietMs) {
+      return {
+        message: `partition leaders were moved ${seconds(nowMs - this.lastForeignChangeAtMs)} s ago by an election kafka-ops did not make; ${refetch}.`,
+        untilMs: this.lastForeignChangeAtMs + quietMs,
       };
     }
     if (!autoRebalance.enabled || this.controllerSinceMs === undefined) return undefined;
     const moves = rebalanceMoves(snapshot, autoRebalance.imbalancePercent);
     if (moves.length === 0) return undefined;
     const firstCheck = this.controllerSinceMs + CONTROLLER_FIRST_REBALANCE_CHECK_MS;
-    // The first scheduled check that may still come; held from `leadMs` before it until it
-    // came or its slack is over. A leader change seen once it is due is taken as the check:
-    // the quiet period above holds after it.
+    // The first scheduled check that may still come; held from `leadMs` before it (the first
+    // one: from the moment the controller took over) until it came or its slack is over. An
+    // election by someone else seen once it is due is taken as the check: the quiet period
+    // above holds after it.
     const k = Math.max(0, Math.floor((nowMs - slackMs - firstCheck) / autoRebalance.intervalMs) + 1);
     const check = firstCheck + k * autoRebalance.intervalMs;
-    if (nowMs < check - leadMs) return undefined;
-    // (Strictly later than the read that showed the new controller: the moves of the old one's
-    // own controlled shutdown may show in that same read.)
-    if (this.lastLeaderChangeAtMs !== undefined && this.lastLeaderChangeAtMs > Math.max(check - leadMs, this.controllerSinceMs)) return undefined;
+    const due = k === 0 ? this.controllerSinceMs : check - leadMs;
+    if (nowMs < due) return undefined;
+    // (Strictly later than the read that showed the new controller, which may also show the
+    // moves of the old one's controlled shutdown.)
+    if (this.lastForeignChangeAtMs !== undefined && this.lastForeignChangeAtMs > Math.max(due, this.controllerSinceMs)) return undefined;
     const when = k === 0 ? `${seconds(CONTROLLER_FIRST_REBALANCE_CHECK_MS)} s after it took over` : 'on its schedule';
     return {
       message: `the controller (broker ${snapshot.controller}) is about to give ${moves.length} partition(s) back to their preferred leaders (its automatic rebalance, ${when}); waiting for that first.`,

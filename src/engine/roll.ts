@@ -85,6 +85,8 @@ export interface StepReport {
   catchUpMs?: number;
   /** Time of the step beyond the broker's own stop + start + catch-up: what kafka-ops added. */
   addedMs?: number;
+  /** Of `addedMs`, how long the leadership-settled gate held the stop: a deliberate wait. */
+  heldMs?: number;
   totalMs?: number;
 }
 
@@ -191,8 +193,8 @@ function observedBy(cluster: ClusterState, tracker: LeadershipTracker, clock: En
 
 /**
  * Reads the cluster on every watch event while `work` (a stop) runs, so the leader moves it
- * causes are timed when they happen, not when the stop returns: the quiet period after them
- * is then mostly over by the time the broker is back.
+ * causes are timed when they happen, not when the stop returns (the quiet period after them is
+ * then mostly over by the time the broker is back), and are known as this stop's own.
  */
 async function watchingLeadership<T>(deps: StepDeps, work: Promise<T>): Promise<T> {
   let finished = false;
@@ -200,11 +202,13 @@ async function watchingLeadership<T>(deps: StepDeps, work: Promise<T>): Promise<
     () => undefined,
     () => undefined,
   );
+  // A failed read here is the gates' business, at their next read.
+  const read = () => deps.cluster.snapshot().catch(() => undefined);
+  deps.leadership.duringOwnStop(true);
   const watching = (async () => {
     while (!finished) {
       await Promise.race([deps.cluster.changed(deps.options.maxPollMs), ended]);
-      // A failed read here is the gates' business, at their next read.
-      if (!finished) await deps.cluster.snapshot().catch(() => undefined);
+      if (!finished) await read();
     }
   })();
   try {
@@ -212,6 +216,9 @@ async function watchingLeadership<T>(deps: StepDeps, work: Promise<T>): Promise<
   } finally {
     finished = true;
     await watching;
+    // What the stop moved and no watch reported yet is the stop's too.
+    await read();
+    deps.leadership.duringOwnStop(false);
   }
 }
 
@@ -353,6 +360,8 @@ async function runStep(
   const brokerMinIsr = Number(currentConfig['min.insync.replicas'] ?? '1') || 1;
   const autoRebalance = autoRebalanceOf(currentConfig);
   const preStopStart = clock.now();
+  let heldMs = 0;
+  let heldSince: number | undefined;
   if (facts.process) {
     const safeToStop = (s: ClusterSnapshot): GateFinding[] => {
       const down = downFirst(s);
@@ -360,7 +369,13 @@ async function runStep(
       const findings = beforeStopFindings(s, step.broker, brokerMinIsr);
       // A broker no longer registered takes no leadership with it: nothing to wait for.
       if (!s.brokers.includes(step.broker)) return findings;
-      const hold = deps.leadership.hold(s, clock.now(), autoRebalance);
+      const now = clock.now();
+      const hold = deps.leadership.hold(s, now, autoRebalance, step.broker);
+      if (hold) heldSince ??= now;
+      else if (heldSince !== undefined) {
+        heldMs += now - heldSince;
+        heldSince = undefined;
+      }
       if (!hold) return findings;
       return [...findings, { gate: 'leadership-settled', blocking: true, message: `Leadership is not settled: ${hold.message}`, partitions: [], ...(hold.untilMs !== undefined ? { recheckAtMs: hold.untilMs } : {}) }];
     };
@@ -443,6 +458,7 @@ async function runStep(
     startMs,
     catchUpMs,
     addedMs: totalMs - stopMs - startMs - catchUpMs,
+    heldMs,
     totalMs,
   };
 }

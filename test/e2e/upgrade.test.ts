@@ -54,7 +54,7 @@ describe('kafka-ops upgrade --to 0.9 on the sandbox', () => {
       expect(runShutdowns).toHaveLength(6);
       const gaps = runElections.map((e) => Math.min(...runShutdowns.map((s) => (e.at < s.startedAt ? s.startedAt - e.at : Math.max(0, e.at - (s.doneAt ?? s.startedAt))))));
       console.log(`automatic leader elections during the roll: ${runElections.length}; nearest to a controlled shutdown: ${gaps.length ? (Math.min(...gaps) / 1000).toFixed(1) : '-'} s`);
-      for (const [i, gap] of gaps.entries()) expect(gap, `election of ${runElections[i]!.partitions}`).toBeGreaterThanOrEqual(2000);
+      for (const [i, gap] of gaps.entries()) expect(gap, `election of ${runElections[i]!.partitions}`).toBeGreaterThanOrEqual(1000);
       await new Promise((r) => setTimeout(r, 2000)); // traffic after the last broker is back
       await producer.stop();
       await consumer.waitFor(producer.acked, 60_000);

@@ -6,12 +6,14 @@ import type { ClusterSnapshot } from '../../src/cluster/port.js';
 import { autoRebalanceOf, CONTROLLER_FIRST_REBALANCE_CHECK_MS, LeadershipTracker, rebalanceMoves } from '../../src/engine/leadership.js';
 
 const T0 = 1_800_000_000_000;
-const QUIET = 3000;
-const LEAD = 5000;
+const QUIET = 2000;
+const LEAD = 4000;
 const SLACK = 10_000;
 /** Broker 1 leads none of the partitions it prefers: the controller's check would give t-0 back. */
 const IMBALANCED = { leaders: [2, 2, 3] };
 const DEFAULT_REBALANCE = autoRebalanceOf({});
+/** The broker whose stop is asked about, where it does not matter which. */
+const STOPPING = 3;
 
 function snapshot(over: Partial<ClusterSnapshot> & { leaders?: number[]; epochs?: number[] } = {}): ClusterSnapshot {
   const leaders = over.leaders ?? [1, 2, 3];
@@ -73,16 +75,38 @@ describe('LeadershipTracker', () => {
     const s = snapshot({ controllerSinceMs: T0 - 60_000 });
     t.observe(s, T0);
     t.observe(s, T0 + 500);
-    expect(t.hold(s, T0 + 500, DEFAULT_REBALANCE)).toBeUndefined();
+    expect(t.hold(s, T0 + 500, DEFAULT_REBALANCE, STOPPING)).toBeUndefined();
   });
 
-  it('holds a stop for the quiet period after a leader moved, measured from when it was seen', () => {
+  it('after the moves of its own stop, holds only the broker a leadership moved to, for the quiet period from when it was seen', () => {
+    const t = tracker();
+    t.observe(snapshot(), T0);
+    const moved = snapshot({ leaders: [2, 2, 3] });
+    t.duringOwnStop(true);
+    t.observe(moved, T0 + 1000);
+    t.duringOwnStop(false);
+    expect(t.hold(moved, T0 + 1000 + QUIET - 1, DEFAULT_REBALANCE, 2)).toMatchObject({ untilMs: T0 + 1000 + QUIET, message: expect.stringContaining('leadership of t-0 (now on broker 2) changed') });
+    expect(t.hold(moved, T0 + 1000 + QUIET, DEFAULT_REBALANCE, 2)).toBeUndefined();
+    // Brokers whose partitions kept their leader: their stops move none of those that just moved.
+    expect(t.hold(moved, T0 + 1001, DEFAULT_REBALANCE, 3)).toBeUndefined();
+    expect(t.hold(moved, T0 + 1001, DEFAULT_REBALANCE, 1)).toBeUndefined();
+  });
+
+  it('after an election kafka-ops did not make, holds every stop for the quiet period: such elections come in batches', () => {
     const t = tracker();
     t.observe(snapshot(), T0);
     const moved = snapshot({ leaders: [2, 2, 3] });
     t.observe(moved, T0 + 1000);
-    expect(t.hold(moved, T0 + 1000 + QUIET - 1, DEFAULT_REBALANCE)).toMatchObject({ untilMs: T0 + 1000 + QUIET, message: expect.stringContaining('leadership moved') });
-    expect(t.hold(moved, T0 + 1000 + QUIET, DEFAULT_REBALANCE)).toBeUndefined();
+    for (const broker of [1, 2, 3]) expect(t.hold(moved, T0 + 1001, DEFAULT_REBALANCE, broker)?.untilMs).toBe(T0 + 1000 + QUIET);
+    expect(t.hold(moved, T0 + 1000, DEFAULT_REBALANCE, 3)?.message).toContain('an election kafka-ops did not make');
+    expect(t.hold(moved, T0 + 1000 + QUIET, DEFAULT_REBALANCE, 3)).toBeUndefined();
+    // A leader epoch bump alone (the controller shrinking an ISR) is no election.
+    const shrunk = snapshot({ leaders: [2, 2, 3], epochs: [1, 1, 1] });
+    const u = tracker();
+    u.observe(snapshot({ leaders: [2, 2, 3], epochs: [0, 0, 0] }), T0);
+    u.observe(shrunk, T0 + 1000);
+    expect(u.hold(shrunk, T0 + 1001, DEFAULT_REBALANCE, 3)?.message).toContain('t-2 (now on broker 3)');
+    expect(u.hold(shrunk, T0 + 1001, DEFAULT_REBALANCE, 1)).toBeUndefined();
   });
 
   it('sees a leader that moved away and back between two reads by its epoch', () => {
@@ -90,14 +114,14 @@ describe('LeadershipTracker', () => {
     t.observe(snapshot({ epochs: [4, 4, 4] }), T0);
     const back = snapshot({ epochs: [6, 4, 4] });
     t.observe(back, T0 + 200);
-    expect(t.hold(back, T0 + 300, DEFAULT_REBALANCE)?.untilMs).toBe(T0 + 200 + QUIET);
+    expect(t.hold(back, T0 + 300, DEFAULT_REBALANCE, 1)?.untilMs).toBe(T0 + 200 + QUIET);
   });
 
   it('holds while a preferred replica election or a reassignment requested through ZooKeeper is pending, with no end time', () => {
     const t = tracker();
     const s = snapshot({ leadershipChangesPending: ['preferred replica election'] });
     t.observe(s, T0);
-    expect(t.hold(s, T0, DEFAULT_REBALANCE)).toEqual({ message: 'a preferred replica election is in progress.' });
+    expect(t.hold(s, T0, DEFAULT_REBALANCE, STOPPING)).toEqual({ message: 'a preferred replica election is in progress.' });
   });
 
   it('after a controller change seen during the run, holds while its first rebalance check would move leaders, until its moves are seen', () => {
@@ -107,13 +131,13 @@ describe('LeadershipTracker', () => {
     const moved = snapshot({ ...IMBALANCED, controller: 2, controllerSinceMs: T0 - 3_000_000 });
     t.observe(moved, T0 + 10_000);
     const check = T0 + 10_000 + CONTROLLER_FIRST_REBALANCE_CHECK_MS;
-    expect(t.hold(moved, T0 + 10_000, DEFAULT_REBALANCE)).toMatchObject({ untilMs: check + SLACK, message: expect.stringContaining('give 1 partition(s) back') });
-    expect(t.hold(moved, check + 2000, DEFAULT_REBALANCE)?.untilMs).toBe(check + SLACK);
+    expect(t.hold(moved, T0 + 10_000, DEFAULT_REBALANCE, STOPPING)).toMatchObject({ untilMs: check + SLACK, message: expect.stringContaining('give 1 partition(s) back') });
+    expect(t.hold(moved, check + 2000, DEFAULT_REBALANCE, STOPPING)?.untilMs).toBe(check + SLACK);
     // The check came late (its controller was busy starting): its moves end that hold, the quiet period follows.
     const balanced = snapshot({ controller: 2, controllerSinceMs: T0 - 3_000_000 });
     t.observe(balanced, check + 2500);
-    expect(t.hold(balanced, check + 2500, DEFAULT_REBALANCE)?.untilMs).toBe(check + 2500 + QUIET);
-    expect(t.hold(balanced, check + 2500 + QUIET, DEFAULT_REBALANCE)).toBeUndefined();
+    expect(t.hold(balanced, check + 2500, DEFAULT_REBALANCE, 3)?.untilMs).toBe(check + 2500 + QUIET);
+    expect(t.hold(balanced, check + 2500 + QUIET, DEFAULT_REBALANCE, 3)).toBeUndefined();
   });
 
   it('takes a leader change seen once the check is due as the check, but not one seen in the same read as the new controller', () => {
@@ -122,14 +146,15 @@ describe('LeadershipTracker', () => {
     // The old controller's own controlled shutdown moved leaders; the same read shows the new controller.
     const handedOver = snapshot({ leaders: [2, 2, 2], controller: 2, controllerSinceMs: T0 + 1 });
     t.observe(handedOver, T0 + 1000);
-    expect(t.hold(handedOver, T0 + 1000 + QUIET, DEFAULT_REBALANCE)?.message).toContain('give 2 partition(s) back');
+    expect(t.hold(handedOver, T0 + 1000 + QUIET, DEFAULT_REBALANCE, STOPPING)?.message).toContain('give 2 partition(s) back');
     // The check gives one partition back (the other's preferred broker is out of its ISR, say): the check came.
     const afterCheck = snapshot({ leaders: [1, 2, 2], controller: 2, controllerSinceMs: T0 + 1 });
     const checkAt = T0 + 1000 + CONTROLLER_FIRST_REBALANCE_CHECK_MS + 300;
     t.observe(afterCheck, checkAt);
-    expect(t.hold(afterCheck, checkAt + QUIET - 1, DEFAULT_REBALANCE)?.message).toContain('leadership moved');
+    expect(t.hold(afterCheck, checkAt + QUIET - 1, DEFAULT_REBALANCE, 1)?.message).toContain('leadership of t-0 (now on broker 1) changed');
+    expect(t.hold(afterCheck, checkAt + QUIET - 1, DEFAULT_REBALANCE, 2)?.message).toContain('an election kafka-ops did not make');
     expect(rebalanceMoves(afterCheck, 10)).toEqual(['t-2']);
-    expect(t.hold(afterCheck, checkAt + QUIET, DEFAULT_REBALANCE)).toBeUndefined();
+    expect(t.hold(afterCheck, checkAt + QUIET, DEFAULT_REBALANCE, 1)).toBeUndefined();
   });
 
   it('gives up on a check that never came once its slack is over', () => {
@@ -137,27 +162,27 @@ describe('LeadershipTracker', () => {
     const s = snapshot({ ...IMBALANCED, controllerSinceMs: T0 });
     t.observe(s, T0);
     const check = T0 + CONTROLLER_FIRST_REBALANCE_CHECK_MS;
-    expect(t.hold(s, check + SLACK - 1, DEFAULT_REBALANCE)?.untilMs).toBe(check + SLACK);
-    expect(t.hold(s, check + SLACK, DEFAULT_REBALANCE)).toBeUndefined();
+    expect(t.hold(s, check + SLACK - 1, DEFAULT_REBALANCE, STOPPING)?.untilMs).toBe(check + SLACK);
+    expect(t.hold(s, check + SLACK, DEFAULT_REBALANCE, STOPPING)).toBeUndefined();
   });
 
   it('holds nothing for a new controller whose check would move nothing', () => {
     const t = tracker();
     const s = snapshot({ controllerSinceMs: T0 });
     t.observe(s, T0);
-    expect(t.hold(s, T0 + 1000, DEFAULT_REBALANCE)).toBeUndefined();
+    expect(t.hold(s, T0 + 1000, DEFAULT_REBALANCE, STOPPING)).toBeUndefined();
   });
 
   it('at first sight, times the controller by its node creation, never later than now', () => {
     const t = tracker();
     const s = snapshot({ ...IMBALANCED, controllerSinceMs: T0 - 1000 });
     t.observe(s, T0);
-    expect(t.hold(s, T0, DEFAULT_REBALANCE)?.untilMs).toBe(T0 - 1000 + CONTROLLER_FIRST_REBALANCE_CHECK_MS + SLACK);
+    expect(t.hold(s, T0, DEFAULT_REBALANCE, STOPPING)?.untilMs).toBe(T0 - 1000 + CONTROLLER_FIRST_REBALANCE_CHECK_MS + SLACK);
     // A ZooKeeper clock ahead of this one: taken as elected now.
     const ahead = tracker();
     const future = snapshot({ ...IMBALANCED, controllerSinceMs: T0 + 60_000 });
     ahead.observe(future, T0);
-    expect(ahead.hold(future, T0, DEFAULT_REBALANCE)?.untilMs).toBe(T0 + CONTROLLER_FIRST_REBALANCE_CHECK_MS + SLACK);
+    expect(ahead.hold(future, T0, DEFAULT_REBALANCE, STOPPING)?.untilMs).toBe(T0 + CONTROLLER_FIRST_REBALANCE_CHECK_MS + SLACK);
   });
 
   it('keeps clear of the periodic checks: from the lead time before one until its slack is over', () => {
@@ -167,22 +192,22 @@ describe('LeadershipTracker', () => {
     t.observe(s, since);
     const rebalance = { enabled: true, intervalMs: 60_000, imbalancePercent: 10 };
     const second = since + CONTROLLER_FIRST_REBALANCE_CHECK_MS + 60_000;
-    expect(t.hold(s, second - LEAD - 1, rebalance)).toBeUndefined();
-    expect(t.hold(s, second - LEAD, rebalance)?.untilMs).toBe(second + SLACK);
-    expect(t.hold(s, second + SLACK - 1, rebalance)?.untilMs).toBe(second + SLACK);
-    expect(t.hold(s, second + SLACK, rebalance)).toBeUndefined();
+    expect(t.hold(s, second - LEAD - 1, rebalance, STOPPING)).toBeUndefined();
+    expect(t.hold(s, second - LEAD, rebalance, STOPPING)?.untilMs).toBe(second + SLACK);
+    expect(t.hold(s, second + SLACK - 1, rebalance, STOPPING)?.untilMs).toBe(second + SLACK);
+    expect(t.hold(s, second + SLACK, rebalance, STOPPING)).toBeUndefined();
     const fifth = since + CONTROLLER_FIRST_REBALANCE_CHECK_MS + 4 * 60_000;
-    expect(t.hold(s, fifth - 500, rebalance)?.untilMs).toBe(fifth + SLACK);
+    expect(t.hold(s, fifth - 500, rebalance, STOPPING)?.untilMs).toBe(fifth + SLACK);
   });
 
   it('holds nothing for the controller when automatic rebalance is off, or where the source cannot tell when it took over', () => {
     const t = tracker();
     const s = snapshot({ ...IMBALANCED, controllerSinceMs: T0 });
     t.observe(s, T0);
-    expect(t.hold(s, T0, { enabled: false, intervalMs: 300_000, imbalancePercent: 10 })).toBeUndefined();
+    expect(t.hold(s, T0, { enabled: false, intervalMs: 300_000, imbalancePercent: 10 }, STOPPING)).toBeUndefined();
     const kafkajs = tracker();
     const noTime = snapshot(IMBALANCED);
     kafkajs.observe(noTime, T0);
-    expect(kafkajs.hold(noTime, T0, DEFAULT_REBALANCE)).toBeUndefined();
+    expect(kafkajs.hold(noTime, T0, DEFAULT_REBALANCE, STOPPING)).toBeUndefined();
   });
 });

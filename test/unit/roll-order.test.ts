@@ -35,6 +35,8 @@ interface Simulation {
   controller: number;
   down?: number;
   moveControllerAfter?: { broker: number; to: number };
+  /** Leader of each partition at the start (default: its preferred replica, or the next running one). */
+  leaders?: number[];
 }
 
 function simulate(sim: Simulation) {
@@ -45,7 +47,7 @@ function simulate(sim: Simulation) {
   let controllerSince = now - 1_000_000;
   let rebalanceDueAt: number | undefined;
   const controllerMoves: number[] = [];
-  const leaderMoves: number[] = [];
+  const leaderMoves: Array<{ at: number; to: number }> = [];
   const rebalances: number[] = [];
   const setController = (id: number) => {
     if (id !== controller) {
@@ -60,11 +62,11 @@ function simulate(sim: Simulation) {
   const node = (id: number) => nodes.get(id) as NonNullable<ReturnType<typeof nodes.get>>;
   const running = () => IDS.filter((id) => node(id).running);
   const replicasOf = (p: number) => [0, 1, 2].map((i) => IDS[(p + i) % 3]!);
-  const leaders = [0, 1, 2].map((p) => replicasOf(p).find((id) => node(id).running) ?? -1);
+  const leaders = sim.leaders ? [...sim.leaders] : [0, 1, 2].map((p) => replicasOf(p).find((id) => node(id).running) ?? -1);
   const moveLeader = (p: number, to: number) => {
     if (leaders[p] === to) return;
     leaders[p] = to;
-    leaderMoves.push(now);
+    leaderMoves.push({ at: now, to });
   };
   const rebalanceIfDue = () => {
     if (rebalanceDueAt === undefined || now < rebalanceDueAt) return;
@@ -165,7 +167,8 @@ describe('the order of a roll, decided again before every broker', () => {
   });
 
   it('holds the stop after a controller move until the new controller has made its first automatic leader rebalance, and the quiet period after it', async () => {
-    const sim = simulate({ controller: 1, moveControllerAfter: { broker: 2, to: 3 } });
+    // t-0 (preferred: broker 1) starts on broker 3, so the rebalance gives it to broker 1, the next to stop.
+    const sim = simulate({ controller: 1, moveControllerAfter: { broker: 2, to: 3 }, leaders: [3, 2, 3] });
     const report = await applyPlan(rollPlan(1), sim.deps);
     expect(sim.restarted()).toEqual([2, 1, 3]);
     const { quietMs } = DEFAULT_ENGINE_OPTIONS.leadershipSettle;
@@ -174,11 +177,11 @@ describe('the order of a roll, decided again before every broker', () => {
     expect(movedAt).toBeGreaterThan(sim.stoppedAt[2]!);
     const [rebalancedAt] = sim.rebalances;
     expect(rebalancedAt! - movedAt!).toBeGreaterThanOrEqual(6000);
-    expect(sim.leaderMoves).toContain(rebalancedAt);
+    expect(sim.leaderMoves).toContainEqual({ at: rebalancedAt, to: 1 });
     expect(sim.stoppedAt[1]! - rebalancedAt!).toBeGreaterThanOrEqual(quietMs);
-    // No stop began within the quiet period after a leader move it did not cause itself.
-    for (const stop of Object.values(sim.stoppedAt)) {
-      expect(sim.leaderMoves.filter((m) => m < stop && stop - m < quietMs)).toEqual([]);
+    // No broker was stopped within the quiet period after a leadership moved to it.
+    for (const [id, stop] of Object.entries(sim.stoppedAt)) {
+      expect(sim.leaderMoves.filter((m) => m.to === Number(id) && m.at < stop && stop - m.at < quietMs)).toEqual([]);
     }
     // The hold shows as pre-stop time in broker 1's report, not in broker 2's.
     const added = (id: number) => report.steps.find((s) => s.broker === id)!.addedMs!;
