@@ -1,6 +1,6 @@
 /** Findings `check` and `verify` share: hosts reached, processes running, cluster registered and fully replicated. Pure. */
 import type { ClusterSnapshot } from '../cluster/port.js';
-import { offlinePartitions, underReplicatedPartitions } from '../engine/gates.js';
+import { offlinePartitions, partitionLabel, underReplicatedPartitions } from '../engine/gates.js';
 import type { BrokerSpec } from '../inventory/model.js';
 import type { BrokerObservation, ClusterObservation, Finding } from './model.js';
 
@@ -61,13 +61,13 @@ export function clusterFindings(cluster: ClusterObservation, brokerIds: readonly
   if (unknown.length > 0) {
     out.push({ id: 'brokers-registered', severity: 'warning', message: `Broker(s) ${unknown.join(', ')} are registered but not in the inventory; kafka-ops would not upgrade them.`, fix: 'Add them to the inventory.' });
   }
-  const offline = offlinePartitions(snapshot).map((p) => `${p.topic}-${p.partition}`);
+  const offline = offlinePartitions(snapshot).map(partitionLabel);
   if (offline.length > 0) {
     out.push({ id: 'no-offline-partitions', severity: 'error', message: `${offline.length} partition(s) have no live leader: ${listed(offline)}.`, fix: 'Bring the brokers holding their replicas back before any restart.' });
   }
   const urp = underReplicatedPartitions(snapshot);
   for (const topic of [...new Set(urp.map((p) => p.topic))]) {
-    const parts = urp.filter((p) => p.topic === topic).map((p) => `${p.topic}-${p.partition}`);
+    const parts = urp.filter((p) => p.topic === topic).map(partitionLabel);
     out.push({ id: 'no-under-replicated-partitions', severity: 'error', topic, message: `Topic ${topic}: ${parts.length} partition(s) under-replicated: ${listed(parts)}.`, fix: 'Wait until every replica is back in the ISR (check the brokers missing from it), then check again.' });
   }
   return snapshot;

@@ -17,7 +17,8 @@ export interface GateFinding {
   recheckAtMs?: number;
 }
 
-const label = (p: PartitionState) => `${p.topic}-${p.partition}`;
+/** `<topic>-<partition>`, as Kafka's tools name a partition. */
+export const partitionLabel = (p: Pick<PartitionState, 'topic' | 'partition'>): string => `${p.topic}-${p.partition}`;
 
 export function minIsrOf(snapshot: ClusterSnapshot, topic: string, brokerDefault: number): number {
   const value = snapshot.topics.find((t) => t.name === topic)?.config['min.insync.replicas'];
@@ -43,11 +44,11 @@ export function beforeStopFindings(snapshot: ClusterSnapshot, brokerId: number, 
   const findings: GateFinding[] = [];
   const offline = offlinePartitions(snapshot);
   if (offline.length > 0) {
-    findings.push({ gate: 'no-offline-partitions', blocking: true, message: `${offline.length} partition(s) have no live leader.`, partitions: offline.map(label) });
+    findings.push({ gate: 'no-offline-partitions', blocking: true, message: `${offline.length} partition(s) have no live leader.`, partitions: offline.map(partitionLabel) });
   }
   const urp = underReplicatedPartitions(snapshot);
   if (urp.length > 0) {
-    findings.push({ gate: 'no-under-replicated-partitions', blocking: true, message: `${urp.length} partition(s) are under-replicated.`, partitions: urp.map(label) });
+    findings.push({ gate: 'no-under-replicated-partitions', blocking: true, message: `${urp.length} partition(s) are under-replicated.`, partitions: urp.map(partitionLabel) });
   }
   const wouldDrop: PartitionState[] = [];
   const neverSafe: PartitionState[] = [];
@@ -68,7 +69,7 @@ export function beforeStopFindings(snapshot: ClusterSnapshot, brokerId: number, 
       gate: 'min-isr-holds-without-broker',
       blocking: true,
       message: `Stopping broker ${brokerId} would take ${wouldDrop.length} partition(s) below min.insync.replicas.`,
-      partitions: wouldDrop.map(label),
+      partitions: wouldDrop.map(partitionLabel),
     });
   }
   if (neverSafe.length > 0) {
@@ -76,7 +77,7 @@ export function beforeStopFindings(snapshot: ClusterSnapshot, brokerId: number, 
       gate: 'min-isr-holds-without-broker',
       blocking: false,
       message: `${neverSafe.length} partition(s) on broker ${brokerId} have replication factor <= min.insync.replicas: producers with acks=all to them fail while it restarts.`,
-      partitions: neverSafe.map(label),
+      partitions: neverSafe.map(partitionLabel),
     });
   }
   return findings;
@@ -90,11 +91,11 @@ export function caughtUpFindings(snapshot: ClusterSnapshot, brokerId: number): G
   const findings: GateFinding[] = [];
   const missing = snapshot.partitions.filter((p) => p.replicas.includes(brokerId) && !p.isr.includes(brokerId));
   if (missing.length > 0) {
-    findings.push({ gate: 'isr-caught-up', blocking: true, message: `Broker ${brokerId} is not yet in the ISR of ${missing.length} partition(s).`, partitions: missing.map(label) });
+    findings.push({ gate: 'isr-caught-up', blocking: true, message: `Broker ${brokerId} is not yet in the ISR of ${missing.length} partition(s).`, partitions: missing.map(partitionLabel) });
   }
   const urp = underReplicatedPartitions(snapshot);
   if (urp.length > 0) {
-    findings.push({ gate: 'no-under-replicated-partitions', blocking: true, message: `${urp.length} partition(s) are under-replicated.`, partitions: urp.map(label) });
+    findings.push({ gate: 'no-under-replicated-partitions', blocking: true, message: `${urp.length} partition(s) are under-replicated.`, partitions: urp.map(partitionLabel) });
   }
   return findings;
 }

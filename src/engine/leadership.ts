@@ -21,6 +21,7 @@
  * Pure except for the state it keeps from one snapshot to the next.
  */
 import type { ClusterSnapshot } from '../cluster/port.js';
+import { partitionLabel } from './gates.js';
 
 /** Kafka's ZooKeeper-mode controller runs its first leader-imbalance check this long after it takes over. */
 export const CONTROLLER_FIRST_REBALANCE_CHECK_MS = 5000;
@@ -74,7 +75,7 @@ export function rebalanceMoves(snapshot: ClusterSnapshot, imbalancePercent: numb
     const preferring = snapshot.partitions.filter((p) => p.replicas[0] === broker);
     const notLed = preferring.filter((p) => p.leader !== broker);
     if (preferring.length === 0 || notLed.length / preferring.length <= imbalancePercent / 100) continue;
-    moves.push(...notLed.filter((p) => p.isr.includes(broker)).map((p) => `${p.topic}-${p.partition}`));
+    moves.push(...notLed.filter((p) => p.isr.includes(broker)).map(partitionLabel));
   }
   return moves.sort();
 }
@@ -114,7 +115,7 @@ export class LeadershipTracker {
   /** Every snapshot the engine reads passes here, so moves between two gates are not missed. */
   observe(snapshot: ClusterSnapshot, nowMs: number): void {
     for (const p of snapshot.partitions) {
-      const key = `${p.topic}-${p.partition}`;
+      const key = partitionLabel(p);
       const before = this.seen.get(key);
       const now: SeenLeadership = { leader: p.leader, ...(p.leaderEpoch !== undefined ? { leaderEpoch: p.leaderEpoch } : {}) };
       if (before && before.leader !== p.leader && !this.ownStop) this.lastForeignChangeAtMs = nowMs;
@@ -145,7 +146,7 @@ export class LeadershipTracker {
     const refetch = `followers get ${seconds(quietMs)} s to refetch what they truncated`;
     const recent = snapshot.partitions
       .filter((p) => p.leader === brokerId)
-      .map((p) => ({ label: `${p.topic}-${p.partition}`, movedAtMs: this.seen.get(`${p.topic}-${p.partition}`)?.movedAtMs }))
+      .map((p) => ({ label: partitionLabel(p), movedAtMs: this.seen.get(partitionLabel(p))?.movedAtMs }))
       .filter((p): p is { label: string; movedAtMs: number } => p.movedAtMs !== undefined && nowMs < p.movedAtMs + quietMs);
     if (recent.length > 0) {
       const last = Math.max(...recent.map((p) => p.movedAtMs));

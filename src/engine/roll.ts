@@ -367,10 +367,9 @@ async function runStep(
       const down = downFirst(s);
       if (down !== undefined) throw new BrokerDownFirst(down);
       const findings = beforeStopFindings(s, step.broker, brokerMinIsr);
-      // A broker no longer registered takes no leadership with it: nothing to wait for.
-      if (!s.brokers.includes(step.broker)) return findings;
       const now = clock.now();
-      const hold = deps.leadership.hold(s, now, autoRebalance, step.broker);
+      // A broker no longer registered takes no leadership with it: nothing to wait for.
+      const hold = s.brokers.includes(step.broker) ? deps.leadership.hold(s, now, autoRebalance, step.broker) : undefined;
       if (hold) heldSince ??= now;
       else if (heldSince !== undefined) {
         heldMs += now - heldSince;

@@ -48,9 +48,9 @@ describe('kafka-ops upgrade --to 0.9 on the sandbox', () => {
       // a second leader change while followers refetch what the first made them truncate can
       // lose acknowledged messages on this Kafka (no leader epochs before 0.11).
       const { shutdowns, elections } = leadershipEvents(sandbox.brokerIds.map((id) => sandboxLayout(sandbox.dir).broker(id).logFile));
-      const during = <T extends { at?: number; startedAt?: number }>(e: T) => ((e.at ?? e.startedAt)! >= runStart && (e.at ?? e.startedAt)! <= runEnd);
-      const runShutdowns = shutdowns.filter(during);
-      const runElections = elections.filter(during);
+      const during = (at: number) => at >= runStart && at <= runEnd;
+      const runShutdowns = shutdowns.filter((s) => during(s.startedAt));
+      const runElections = elections.filter((e) => during(e.at));
       expect(runShutdowns).toHaveLength(6);
       const gaps = runElections.map((e) => Math.min(...runShutdowns.map((s) => (e.at < s.startedAt ? s.startedAt - e.at : Math.max(0, e.at - (s.doneAt ?? s.startedAt))))));
       console.log(`automatic leader elections during the roll: ${runElections.length}; nearest to a controlled shutdown: ${gaps.length ? (Math.min(...gaps) / 1000).toFixed(1) : '-'} s`);
