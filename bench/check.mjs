@@ -22,7 +22,10 @@ const dir = path.join(mkdtempSync(path.join(tmpdir(), 'kafka-ops-bench-check-'))
 try {
   kafkaOps('sandbox', 'up', '--dir', dir, '--json');
   const inventory = path.join(dir, 'inventory.yaml');
-  for (const [name, args] of [['check --to 0.9', ['check', '--to', '0.9']], ['verify --at 0.9', ['verify', '--at', '0.9']]]) {
+  for (const [name, args] of [
+    ['check --to 0.9', ['check', '--to', '0.9']],
+    ['verify --at 0.9', ['verify', '--at', '0.9']],
+  ]) {
     const times = [];
     let exit;
     for (let i = 0; i < runs; i++) {
@@ -32,7 +35,9 @@ try {
       times.push(Number(process.hrtime.bigint() - started) / 1e9);
       exit = result.status;
     }
-    console.log(`${name} (3 brokers over SSH + ZooKeeper): median ${median(times).toFixed(2)} s over ${runs} run(s); min ${Math.min(...times).toFixed(2)} s, max ${Math.max(...times).toFixed(2)} s; exit ${exit}`);
+    console.log(
+      `${name} (3 brokers over SSH + ZooKeeper): median ${median(times).toFixed(2)} s over ${runs} run(s); min ${Math.min(...times).toFixed(2)} s, max ${Math.max(...times).toFixed(2)} s; exit ${exit}`,
+    );
   }
 } finally {
   kafkaOps('sandbox', 'down', '--dir', dir, '--purge', '--json');

@@ -26,7 +26,17 @@ const brokers = [];
 try {
   const sshd = await startSshd(join(dir, 'sshd'));
   createCluster(stateDir, {
-    topics: [{ name: 'orders', replicas: [[1, 2, 3], [2, 3, 1], [3, 1, 2]], config: { 'min.insync.replicas': '2' } }],
+    topics: [
+      {
+        name: 'orders',
+        replicas: [
+          [1, 2, 3],
+          [2, 3, 1],
+          [3, 1, 2],
+        ],
+        config: { 'min.insync.replicas': '2' },
+      },
+    ],
     defaults: { controlledShutdownMs: SHUTDOWN_MS, catchUpMs: CATCH_UP_MS },
   });
   const installs = Object.fromEntries(['0.10.2.1', '0.11.0.3'].map((r) => [r, createInstall(join(dir, `kafka_2.11-${r}`), r)]));
@@ -40,13 +50,22 @@ try {
   }
   const inventory = join(dir, 'inventory.yaml');
   writeFileSync(inventory, stringify(doubleInventory({ brokers, installs, ssh: sshd })));
-  const out = execFileSync(process.execPath, [bin, 'upgrade', '--to', '0.11', '-i', inventory, '--state-dir', join(dir, 'state'), '--yes', '--clients-upgraded', '--json'], {
-    encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 1 << 26,
-  });
+  const out = execFileSync(
+    process.execPath,
+    [bin, 'upgrade', '--to', '0.11', '-i', inventory, '--state-dir', join(dir, 'state'), '--yes', '--clients-upgraded', '--json'],
+    {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+      maxBuffer: 1 << 26,
+    },
+  );
   console.log(`double brokers: controlled shutdown ${SHUTDOWN_MS} ms, catch-up ${CATCH_UP_MS} ms after start`);
   printRestarts(JSON.parse(out).run);
   // What one read through the admin API costs (Metadata ×2 + DescribeConfigs), against the poll interval.
-  const reader = await KafkaJsClusterState.connect({ bootstrapServers: brokers.map((b) => `127.0.0.1:${b.port}`) }, { connectTimeoutMs: 5_000 });
+  const reader = await KafkaJsClusterState.connect(
+    { bootstrapServers: brokers.map((b) => `127.0.0.1:${b.port}`) },
+    { connectTimeoutMs: 5_000 },
+  );
   const times = [];
   for (let i = 0; i < 30; i++) {
     const t0 = performance.now();
@@ -55,7 +74,9 @@ try {
   }
   await reader.close();
   times.sort((a, b) => a - b);
-  console.log(`kafkajs reader snapshot: median ${times[15].toFixed(1)} ms, max ${times[29].toFixed(1)} ms over 30 reads (poll interval while a gate waits: ${POLL_INTERVAL_MS} ms)`);
+  console.log(
+    `kafkajs reader snapshot: median ${times[15].toFixed(1)} ms, max ${times[29].toFixed(1)} ms over 30 reads (poll interval while a gate waits: ${POLL_INTERVAL_MS} ms)`,
+  );
 } finally {
   const pids = brokers.map((b) => readPidFile(b.pidFile)).filter((p) => p !== undefined);
   for (const pid of pids) signal(pid, 'SIGINT');

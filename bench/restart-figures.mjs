@@ -13,11 +13,15 @@ export function printRestarts(run) {
   const steps = run.steps.filter((s) => s.outcome === 'restarted');
   console.log('phase           broker   stop s  start s  catch-up s  added s   held s  total s');
   for (const s of steps) {
-    console.log(`${s.phase.padEnd(15)} ${String(s.broker).padStart(6)} ${sec(s.stopMs)} ${sec(s.startMs)} ${sec(s.catchUpMs)}     ${sec(s.addedMs)} ${sec(s.heldMs ?? 0)} ${sec(s.totalMs)}`);
+    console.log(
+      `${s.phase.padEnd(15)} ${String(s.broker).padStart(6)} ${sec(s.stopMs)} ${sec(s.startMs)} ${sec(s.catchUpMs)}     ${sec(s.addedMs)} ${sec(s.heldMs ?? 0)} ${sec(s.totalMs)}`,
+    );
   }
   const m = (k) => median(steps.map((s) => s[k] ?? 0));
   const overhead = median(steps.map((s) => s.addedMs - (s.heldMs ?? 0)));
   const held = steps.reduce((sum, s) => sum + (s.heldMs ?? 0), 0);
-  console.log(`median over ${steps.length} restarts: stop ${sec(m('stopMs'))} s, start ${sec(m('startMs'))} s, catch-up ${sec(m('catchUpMs'))} s, added by kafka-ops ${sec(m('addedMs'))} s (target < 1 s)`);
+  console.log(
+    `median over ${steps.length} restarts: stop ${sec(m('stopMs'))} s, start ${sec(m('startMs'))} s, catch-up ${sec(m('catchUpMs'))} s, added by kafka-ops ${sec(m('addedMs'))} s (target < 1 s)`,
+  );
   console.log(`  of the added time: held by the leadership gate ${sec(held)} s in all; the rest (overhead) median ${sec(overhead)} s`);
 }

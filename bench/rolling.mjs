@@ -12,7 +12,14 @@ import { printRestarts } from './restart-figures.mjs';
 
 const bin = new URL('../bin/run.js', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'kafka-ops-bench-rolling-'));
-const cli = (...args) => JSON.parse(execFileSync(process.execPath, [bin, ...args, '--json'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 26 }));
+const cli = (...args) =>
+  JSON.parse(
+    execFileSync(process.execPath, [bin, ...args, '--json'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+      maxBuffer: 1 << 26,
+    }),
+  );
 try {
   const up = cli('sandbox', 'up', '--dir', dir);
   const result = cli('upgrade', '--to', '0.9', '--inventory', up.inventoryPath, '--state-dir', join(dir, 'state'), '--yes');

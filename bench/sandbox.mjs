@@ -30,4 +30,6 @@ for (let i = 1; i <= runs; i++) {
 const sorted = [...times].sort((a, b) => a - b);
 const mid = Math.floor(sorted.length / 2);
 const median = sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-console.log(`sandbox up (3 brokers): median ${median.toFixed(2)} s over ${runs} run(s); min ${sorted[0].toFixed(2)} s, max ${sorted.at(-1).toFixed(2)} s; target < 30 s`);
+console.log(
+  `sandbox up (3 brokers): median ${median.toFixed(2)} s over ${runs} run(s); min ${sorted[0].toFixed(2)} s, max ${sorted.at(-1).toFixed(2)} s; target < 30 s`,
+);

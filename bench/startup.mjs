@@ -50,7 +50,11 @@ console.log(`kafka-ops start-up, ${runs} runs each (node ${process.version}), ta
 console.log(`${'command'.padEnd(32)} ${'median'.padStart(8)} ${'min'.padStart(8)} ${'max'.padStart(8)}   target`);
 const row = (name, xs, withTarget = true) => {
   const m = median(xs);
-  const verdict = !withTarget ? '' : m <= TARGET_MS ? `<= ${TARGET_MS} ms  ok` : `> ${TARGET_MS} ms  OVER by ${(m - TARGET_MS).toFixed(0)} ms`;
+  const verdict = !withTarget
+    ? ''
+    : m <= TARGET_MS
+      ? `<= ${TARGET_MS} ms  ok`
+      : `> ${TARGET_MS} ms  OVER by ${(m - TARGET_MS).toFixed(0)} ms`;
   console.log(`${name.padEnd(32)} ${fmt(m)} ${fmt(Math.min(...xs))} ${fmt(Math.max(...xs))}   ${verdict}`);
 };
 row('node -e "" (baseline)', baseline, false);

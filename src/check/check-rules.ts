@@ -36,11 +36,18 @@ export function controlledShutdownBoundMs(config: Record<string, string>): numbe
     const v = Number(config[key]);
     return config[key] !== undefined && Number.isInteger(v) && v >= 0 ? v : fallback;
   };
-  return num('controlled.shutdown.max.retries', CONTROLLED_SHUTDOWN_DEFAULTS.maxRetries) * num('controlled.shutdown.retry.backoff.ms', CONTROLLED_SHUTDOWN_DEFAULTS.retryBackoffMs) + CONTROLLED_SHUTDOWN_MARGIN_MS;
+  return (
+    num('controlled.shutdown.max.retries', CONTROLLED_SHUTDOWN_DEFAULTS.maxRetries) *
+      num('controlled.shutdown.retry.backoff.ms', CONTROLLED_SHUTDOWN_DEFAULTS.retryBackoffMs) +
+    CONTROLLED_SHUTDOWN_MARGIN_MS
+  );
 }
 
 export function logDirsOf(config: Record<string, string>): string[] {
-  return (config['log.dirs'] ?? config['log.dir'] ?? '/tmp/kafka-logs').split(',').map((d) => d.trim()).filter(Boolean);
+  return (config['log.dirs'] ?? config['log.dir'] ?? '/tmp/kafka-logs')
+    .split(',')
+    .map((d) => d.trim())
+    .filter(Boolean);
 }
 
 export function checkFindings(observations: Observations, options: CheckOptions): Finding[] {
@@ -53,19 +60,43 @@ export function checkFindings(observations: Observations, options: CheckOptions)
     const { spec } = b;
     const facts = b.facts as NonNullable<typeof b.facts>;
     if (b.configText === undefined) {
-      out.push({ id: 'config-found', severity: 'error', broker: spec.id, message: `Broker ${spec.id}: ${spec.configPath} could not be read on ${spec.host}: ${b.configError ?? 'unknown reason'}`, fix: 'Fix `configPath` in the inventory or the file\'s permissions.' });
+      out.push({
+        id: 'config-found',
+        severity: 'error',
+        broker: spec.id,
+        message: `Broker ${spec.id}: ${spec.configPath} could not be read on ${spec.host}: ${b.configError ?? 'unknown reason'}`,
+        fix: "Fix `configPath` in the inventory or the file's permissions.",
+      });
     } else {
       configs.set(spec.id, parseProperties(b.configText));
     }
     const seen = observedBroker(spec, facts, configs.get(spec.id) ?? {});
     if (seen) observed.push(seen);
     else {
-      out.push({ id: 'installed-release', severity: 'error', broker: spec.id, message: `Broker ${spec.id}: ${spec.installLink} points at ${facts.linkTarget ?? 'nothing'}, which is not one of its \`installs\`; its release is unknown.`, fix: 'Add that directory under `installs` with its release (or fix `installLink`).' });
+      out.push({
+        id: 'installed-release',
+        severity: 'error',
+        broker: spec.id,
+        message: `Broker ${spec.id}: ${spec.installLink} points at ${facts.linkTarget ?? 'nothing'}, which is not one of its \`installs\`; its release is unknown.`,
+        fix: 'Add that directory under `installs` with its release (or fix `installLink`).',
+      });
     }
     const target = targetInstallOf(spec, options.to);
-    const problem = target === undefined ? `Broker ${spec.id} has no install of a ${options.to} release in the inventory.` : installProblem(spec, facts, target, spec.installs[target] as string);
+    const problem =
+      target === undefined
+        ? `Broker ${spec.id} has no install of a ${options.to} release in the inventory.`
+        : installProblem(spec, facts, target, spec.installs[target] as string);
     if (problem) {
-      out.push({ id: 'target-install', severity: 'error', broker: spec.id, message: problem, fix: target === undefined ? `Add the ${options.to} install under \`installs\`.` : `Install Kafka ${target} at ${spec.installs[target]} on ${spec.host}.` });
+      out.push({
+        id: 'target-install',
+        severity: 'error',
+        broker: spec.id,
+        message: problem,
+        fix:
+          target === undefined
+            ? `Add the ${options.to} install under \`installs\`.`
+            : `Install Kafka ${target} at ${spec.installs[target]} on ${spec.host}.`,
+      });
     }
     if (facts.process?.ignoredSignals.includes(spec.stop.signal)) {
       out.push({
@@ -83,7 +114,11 @@ export function checkFindings(observations: Observations, options: CheckOptions)
     if (config) brokerConfigFindings(b, config, plan, options, out);
   }
   versionFindings(observed, out);
-  const snapshot = clusterFindings(observations.cluster, inventory.brokers.map((b) => b.id), out);
+  const snapshot = clusterFindings(
+    observations.cluster,
+    inventory.brokers.map((b) => b.id),
+    out,
+  );
   if (snapshot) {
     const configured = [...configs.values()].map((c) => Number(c['min.insync.replicas'])).filter((n) => Number.isInteger(n) && n > 0);
     // The lowest broker default: the weakest guarantee any broker gives a topic without an override.
@@ -105,12 +140,19 @@ function planFindings(observations: Observations, observed: ObservedBroker[], to
   } catch (error) {
     if (!(error instanceof KafkaOpsError)) throw error;
     // A missing target install is already its own finding.
-    if (error.code !== 'TARGET_INSTALL_UNKNOWN') out.push({ id: 'upgrade-path', severity: 'error', message: `Upgrade ${current} → ${to}: ${error.message}`, fix: error.action });
+    if (error.code !== 'TARGET_INSTALL_UNKNOWN')
+      out.push({ id: 'upgrade-path', severity: 'error', message: `Upgrade ${current} → ${to}: ${error.message}`, fix: error.action });
     return undefined;
   }
 }
 
-function brokerConfigFindings(b: BrokerObservation, config: Record<string, string>, plan: Plan | undefined, options: CheckOptions, out: Finding[]): void {
+function brokerConfigFindings(
+  b: BrokerObservation,
+  config: Record<string, string>,
+  plan: Plan | undefined,
+  options: CheckOptions,
+  out: Finding[],
+): void {
   const { spec } = b;
   const facts = b.facts as NonNullable<typeof b.facts>;
   const broker = spec.id;
@@ -123,13 +165,31 @@ function brokerConfigFindings(b: BrokerObservation, config: Record<string, strin
     const knownKeys = b.configKeys?.[release];
     for (const f of lintConfig(final.config, release, knownKeys)) {
       const shutdown = f.key === 'controlled.shutdown.enable';
-      out.push({ id: shutdown ? 'controlled-shutdown-enabled' : 'config-lint', severity: f.severity, broker, message: `Broker ${broker} (${spec.configPath}, for Kafka ${release}): ${f.message}`, fix: f.fix });
+      out.push({
+        id: shutdown ? 'controlled-shutdown-enabled' : 'config-lint',
+        severity: f.severity,
+        broker,
+        message: `Broker ${broker} (${spec.configPath}, for Kafka ${release}): ${f.message}`,
+        fix: f.fix,
+      });
     }
     if (!knownKeys) {
-      out.push({ id: 'config-lint', severity: 'info', broker, message: `Broker ${broker}: keys not checked against Kafka ${release}'s own config list (the host could not print it: no java on its PATH or JAVA_HOME, or this executor cannot run it).`, fix: 'Make java available to the SSH login, or review the keys by hand.' });
+      out.push({
+        id: 'config-lint',
+        severity: 'info',
+        broker,
+        message: `Broker ${broker}: keys not checked against Kafka ${release}'s own config list (the host could not print it: no java on its PATH or JAVA_HOME, or this executor cannot run it).`,
+        fix: 'Make java available to the SSH login, or review the keys by hand.',
+      });
     }
   } else {
-    out.push({ id: 'config-lint', severity: 'info', broker, message: `Broker ${broker}: not checked: the release its config will run with is unknown.`, fix: 'Fix the installed-release finding first.' });
+    out.push({
+      id: 'config-lint',
+      severity: 'info',
+      broker,
+      message: `Broker ${broker}: not checked: the release its config will run with is unknown.`,
+      fix: 'Fix the installed-release finding first.',
+    });
   }
   const running = linkedRelease(spec.installs, facts);
   const runningFamily = running ? releaseFamily(running) : undefined;
@@ -160,18 +220,36 @@ function brokerConfigFindings(b: BrokerObservation, config: Record<string, strin
 function diskFindings(b: BrokerObservation, dirs: string[], minPercent: number, out: Finding[]): void {
   const broker = b.spec.id;
   if (b.disk === undefined || b.disk === 'unsupported') {
-    out.push({ id: 'disk-free', severity: 'info', broker, message: `Broker ${broker}: not checked: this executor cannot report free disk space.`, fix: 'Check the free space of the log dirs by other means.' });
+    out.push({
+      id: 'disk-free',
+      severity: 'info',
+      broker,
+      message: `Broker ${broker}: not checked: this executor cannot report free disk space.`,
+      fix: 'Check the free space of the log dirs by other means.',
+    });
     return;
   }
   if (typeof b.disk === 'string') {
-    out.push({ id: 'disk-free', severity: 'info', broker, message: `Broker ${broker}: not checked: reading the free space failed: ${b.disk}`, fix: 'Check the free space of the log dirs by other means.' });
+    out.push({
+      id: 'disk-free',
+      severity: 'info',
+      broker,
+      message: `Broker ${broker}: not checked: reading the free space failed: ${b.disk}`,
+      fix: 'Check the free space of the log dirs by other means.',
+    });
     return;
   }
   const usage = b.disk;
   for (const dir of dirs) {
     const u = usage.find((x) => x.path === dir);
     if (!u) {
-      out.push({ id: 'disk-free', severity: 'warning', broker, message: `Broker ${broker}: log dir ${dir} does not exist on ${b.spec.host}.`, fix: 'Fix log.dirs in server.properties, or create the directory.' });
+      out.push({
+        id: 'disk-free',
+        severity: 'warning',
+        broker,
+        message: `Broker ${broker}: log dir ${dir} does not exist on ${b.spec.host}.`,
+        fix: 'Fix log.dirs in server.properties, or create the directory.',
+      });
       continue;
     }
     const percent = (u.availableBytes / u.totalBytes) * 100;
@@ -215,12 +293,30 @@ function topicFindings(snapshot: NonNullable<ReturnType<typeof clusterFindings>>
     const minIsr = minIsrOf(snapshot, topic, brokerMinIsr);
     if (rf <= 1) rf1.push(topic);
     else if (rf <= minIsr) {
-      out.push({ id: 'topic-rf-above-min-isr', severity: 'warning', topic, message: `Topic ${topic}: replication factor ${rf} <= min.insync.replicas ${minIsr}: producers with acks=all fail while any of its brokers restarts.`, fix: `Raise its replication factor above ${minIsr}, or lower min.insync.replicas to ${rf - 1}.` });
+      out.push({
+        id: 'topic-rf-above-min-isr',
+        severity: 'warning',
+        topic,
+        message: `Topic ${topic}: replication factor ${rf} <= min.insync.replicas ${minIsr}: producers with acks=all fail while any of its brokers restarts.`,
+        fix: `Raise its replication factor above ${minIsr}, or lower min.insync.replicas to ${rf - 1}.`,
+      });
     } else if (minIsr <= 1) {
-      out.push({ id: 'topic-min-isr', severity: 'warning', topic, message: `Topic ${topic}: min.insync.replicas is 1: during a roll an acks=all write may be held by a single replica and lost with it.`, fix: `Set min.insync.replicas=${Math.min(2, rf - 1)} on the topic (kafka-configs --alter --add-config).` });
+      out.push({
+        id: 'topic-min-isr',
+        severity: 'warning',
+        topic,
+        message: `Topic ${topic}: min.insync.replicas is 1: during a roll an acks=all write may be held by a single replica and lost with it.`,
+        fix: `Set min.insync.replicas=${Math.min(2, rf - 1)} on the topic (kafka-configs --alter --add-config).`,
+      });
     }
   }
   for (const topic of rf1) {
-    out.push({ id: 'topic-replication-factor', severity: 'warning', topic, message: `Topic ${topic} has replication factor 1: its partitions are offline while their broker restarts.`, fix: 'Add replicas (kafka-reassign-partitions) before the upgrade, or accept the downtime of this topic.' });
+    out.push({
+      id: 'topic-replication-factor',
+      severity: 'warning',
+      topic,
+      message: `Topic ${topic} has replication factor 1: its partitions are offline while their broker restarts.`,
+      fix: 'Add replicas (kafka-reassign-partitions) before the upgrade, or accept the downtime of this topic.',
+    });
   }
 }

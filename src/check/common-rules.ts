@@ -55,20 +55,42 @@ export function clusterFindings(cluster: ClusterObservation, brokerIds: readonly
     return undefined;
   }
   for (const id of brokerIds.filter((id) => !snapshot.brokers.includes(id))) {
-    out.push({ id: 'brokers-registered', severity: 'error', broker: id, message: `Broker ${id} is not registered in the cluster.`, fix: `Start broker ${id} or find out why it left the cluster (its server.log), then check again.` });
+    out.push({
+      id: 'brokers-registered',
+      severity: 'error',
+      broker: id,
+      message: `Broker ${id} is not registered in the cluster.`,
+      fix: `Start broker ${id} or find out why it left the cluster (its server.log), then check again.`,
+    });
   }
   const unknown = snapshot.brokers.filter((id) => !brokerIds.includes(id));
   if (unknown.length > 0) {
-    out.push({ id: 'brokers-registered', severity: 'warning', message: `Broker(s) ${unknown.join(', ')} are registered but not in the inventory; kafka-ops would not upgrade them.`, fix: 'Add them to the inventory.' });
+    out.push({
+      id: 'brokers-registered',
+      severity: 'warning',
+      message: `Broker(s) ${unknown.join(', ')} are registered but not in the inventory; kafka-ops would not upgrade them.`,
+      fix: 'Add them to the inventory.',
+    });
   }
   const offline = offlinePartitions(snapshot).map(partitionLabel);
   if (offline.length > 0) {
-    out.push({ id: 'no-offline-partitions', severity: 'error', message: `${offline.length} partition(s) have no live leader: ${listed(offline)}.`, fix: 'Bring the brokers holding their replicas back before any restart.' });
+    out.push({
+      id: 'no-offline-partitions',
+      severity: 'error',
+      message: `${offline.length} partition(s) have no live leader: ${listed(offline)}.`,
+      fix: 'Bring the brokers holding their replicas back before any restart.',
+    });
   }
   const urp = underReplicatedPartitions(snapshot);
   for (const topic of [...new Set(urp.map((p) => p.topic))]) {
     const parts = urp.filter((p) => p.topic === topic).map(partitionLabel);
-    out.push({ id: 'no-under-replicated-partitions', severity: 'error', topic, message: `Topic ${topic}: ${parts.length} partition(s) under-replicated: ${listed(parts)}.`, fix: 'Wait until every replica is back in the ISR (check the brokers missing from it), then check again.' });
+    out.push({
+      id: 'no-under-replicated-partitions',
+      severity: 'error',
+      topic,
+      message: `Topic ${topic}: ${parts.length} partition(s) under-replicated: ${listed(parts)}.`,
+      fix: 'Wait until every replica is back in the ISR (check the brokers missing from it), then check again.',
+    });
   }
   return snapshot;
 }

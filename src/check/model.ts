@@ -17,8 +17,8 @@ export const CHECK_TITLES = {
   'host-reachable': 'Every host reachable over SSH with a known host key',
   'cluster-reachable': 'The cluster state (ZooKeeper) readable',
   'broker-process': 'Each broker process running',
-  'installed-release': 'Each broker\'s installed release known',
-  'config-found': 'Each broker\'s server.properties readable',
+  'installed-release': "Each broker's installed release known",
+  'config-found': "Each broker's server.properties readable",
   'target-install': 'The target release installed on every host',
   'versions-consistent': 'Release, inter.broker.protocol.version and log.message.format.version the same on every broker',
   'upgrade-path': 'The requested upgrade path valid from what is installed',
@@ -26,7 +26,7 @@ export const CHECK_TITLES = {
   'no-offline-partitions': 'No offline partitions',
   'no-under-replicated-partitions': 'No under-replicated partitions',
   'topic-replication-factor': 'No topic with replication factor 1',
-  'topic-rf-above-min-isr': 'Every topic\'s replication factor above its min.insync.replicas',
+  'topic-rf-above-min-isr': "Every topic's replication factor above its min.insync.replicas",
   'topic-min-isr': 'No replicated topic with min.insync.replicas 1',
   'controlled-shutdown-enabled': 'controlled.shutdown.enable not false',
   'unclean-leader-election': 'unclean.leader.election.enable not true',
@@ -42,18 +42,50 @@ export const CHECK_TITLES = {
 export type CheckId = keyof typeof CHECK_TITLES;
 
 export const CHECK_IDS: CheckId[] = [
-  'host-reachable', 'cluster-reachable', 'broker-process', 'installed-release', 'config-found', 'target-install', 'versions-consistent', 'upgrade-path',
-  'brokers-registered', 'no-offline-partitions', 'no-under-replicated-partitions', 'topic-replication-factor', 'topic-rf-above-min-isr', 'topic-min-isr',
-  'controlled-shutdown-enabled', 'unclean-leader-election', 'stop-timeout', 'stop-signal-honoured', 'config-lint', 'disk-free',
+  'host-reachable',
+  'cluster-reachable',
+  'broker-process',
+  'installed-release',
+  'config-found',
+  'target-install',
+  'versions-consistent',
+  'upgrade-path',
+  'brokers-registered',
+  'no-offline-partitions',
+  'no-under-replicated-partitions',
+  'topic-replication-factor',
+  'topic-rf-above-min-isr',
+  'topic-min-isr',
+  'controlled-shutdown-enabled',
+  'unclean-leader-election',
+  'stop-timeout',
+  'stop-signal-honoured',
+  'config-lint',
+  'disk-free',
 ];
 export const VERIFY_IDS: CheckId[] = [
-  'host-reachable', 'cluster-reachable', 'broker-process', 'running-release', 'running-current', 'inter-broker-protocol', 'message-format',
-  'brokers-registered', 'no-offline-partitions', 'no-under-replicated-partitions',
+  'host-reachable',
+  'cluster-reachable',
+  'broker-process',
+  'running-release',
+  'running-current',
+  'inter-broker-protocol',
+  'message-format',
+  'brokers-registered',
+  'no-offline-partitions',
+  'no-under-replicated-partitions',
 ];
 
 const REACHABILITY = new Set<CheckId>(['host-reachable', 'cluster-reachable']);
 /** Checks computed from the cluster state alone; the others need the hosts. */
-const CLUSTER_SCOPED = new Set<CheckId>(['brokers-registered', 'no-offline-partitions', 'no-under-replicated-partitions', 'topic-replication-factor', 'topic-rf-above-min-isr', 'topic-min-isr']);
+const CLUSTER_SCOPED = new Set<CheckId>([
+  'brokers-registered',
+  'no-offline-partitions',
+  'no-under-replicated-partitions',
+  'topic-replication-factor',
+  'topic-rf-above-min-isr',
+  'topic-min-isr',
+]);
 
 export interface Finding {
   /** The check that found it (stable; the JUnit test case name). */
@@ -132,7 +164,14 @@ export function statusOf(id: CheckId, findings: readonly Finding[], strict: bool
  * The report of a run: exit 3 when a host or the cluster state was unreachable (the
  * verdict is incomplete), else 1 when a finding fails, else 0.
  */
-export function reportOf(command: CheckReport['command'], ids: readonly CheckId[], observations: Observations, release: string, findings: Finding[], strict: boolean): CheckReport {
+export function reportOf(
+  command: CheckReport['command'],
+  ids: readonly CheckId[],
+  observations: Observations,
+  release: string,
+  findings: Finding[],
+  strict: boolean,
+): CheckReport {
   const unreachable = [...observations.brokers.map((b) => b.unreachable), observations.cluster.unreachable].some((u) => u?.infrastructure);
   const hostsDown = observations.brokers.some((b) => b.unreachable || !b.facts);
   const clusterDown = !observations.cluster.snapshot;
@@ -153,7 +192,12 @@ export function reportOf(command: CheckReport['command'], ids: readonly CheckId[
       const status = statusOf(id, findings, strict);
       // A check with nothing to say about what could not be reached has not passed: it was not done.
       const notDone = status === 'passed' && !REACHABILITY.has(id) && (CLUSTER_SCOPED.has(id) ? clusterDown : hostsDown);
-      return { id, title: CHECK_TITLES[id], status: notDone ? 'not-checked' : status, findings: findings.filter((f) => f.id === id).length };
+      return {
+        id,
+        title: CHECK_TITLES[id],
+        status: notDone ? 'not-checked' : status,
+        findings: findings.filter((f) => f.id === id).length,
+      };
     }),
     findings,
   };

@@ -6,7 +6,15 @@
  */
 import { parseProperties } from '../config/properties.js';
 import { linkedRelease } from '../hosts/port.js';
-import { IBP_KEY, LMFV_KEY, compareRelease, configValueFor, hasMessageFormatConfig, LMFV_IGNORED_FROM, releaseFamily } from '../plan/versions.js';
+import {
+  IBP_KEY,
+  LMFV_KEY,
+  compareRelease,
+  configValueFor,
+  hasMessageFormatConfig,
+  LMFV_IGNORED_FROM,
+  releaseFamily,
+} from '../plan/versions.js';
 import { clusterFindings, hostFindings } from './common-rules.js';
 import type { Finding, Observations } from './model.js';
 
@@ -42,20 +50,42 @@ export function verifyFindings(observations: Observations, at: string): Finding[
       });
     }
     if (b.configText === undefined) {
-      out.push({ id: 'inter-broker-protocol', severity: 'error', broker, message: `Broker ${broker}: ${spec.configPath} could not be read: ${b.configError ?? 'unknown reason'}`, fix: 'Fix `configPath` in the inventory or the file\'s permissions.' });
+      out.push({
+        id: 'inter-broker-protocol',
+        severity: 'error',
+        broker,
+        message: `Broker ${broker}: ${spec.configPath} could not be read: ${b.configError ?? 'unknown reason'}`,
+        fix: "Fix `configPath` in the inventory or the file's permissions.",
+      });
       continue;
     }
     const config = parseProperties(b.configText);
     const ibp = config[IBP_KEY];
     // Unset means the binaries' own latest version: right once they are at `at` (checked above).
     if (ibp !== undefined && releaseFamily(ibp) !== at) {
-      out.push({ id: 'inter-broker-protocol', severity: 'error', broker, message: `Broker ${broker}: ${IBP_KEY}=${ibp}, not ${final}.`, fix: `Finish the upgrade (the bump-ibp phase sets ${IBP_KEY}=${final}).` });
+      out.push({
+        id: 'inter-broker-protocol',
+        severity: 'error',
+        broker,
+        message: `Broker ${broker}: ${IBP_KEY}=${ibp}, not ${final}.`,
+        fix: `Finish the upgrade (the bump-ibp phase sets ${IBP_KEY}=${final}).`,
+      });
     }
     const lmfv = config[LMFV_KEY];
     if (lmfvCounts && lmfv !== undefined && releaseFamily(lmfv) !== at) {
-      out.push({ id: 'message-format', severity: 'error', broker, message: `Broker ${broker}: ${LMFV_KEY}=${lmfv}, not ${final}.`, fix: `Once every client is upgraded, finish the upgrade (the bump-lmfv phase sets ${LMFV_KEY}=${final}).` });
+      out.push({
+        id: 'message-format',
+        severity: 'error',
+        broker,
+        message: `Broker ${broker}: ${LMFV_KEY}=${lmfv}, not ${final}.`,
+        fix: `Once every client is upgraded, finish the upgrade (the bump-lmfv phase sets ${LMFV_KEY}=${final}).`,
+      });
     }
   }
-  clusterFindings(observations.cluster, observations.inventory.brokers.map((b) => b.id), out);
+  clusterFindings(
+    observations.cluster,
+    observations.inventory.brokers.map((b) => b.id),
+    out,
+  );
   return out;
 }

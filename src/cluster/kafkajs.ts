@@ -71,7 +71,11 @@ export function saslPassword(sasl: NonNullable<StateSettings['sasl']>, sources: 
 }
 
 /** kafkajs client settings for the inventory's `state` (TLS files and the SASL password read here). */
-export function kafkaJsConfig(state: StateSettings, options: { connectTimeoutMs: number }, sources: SecretSources = defaultSources): KafkaConfig {
+export function kafkaJsConfig(
+  state: StateSettings,
+  options: { connectTimeoutMs: number },
+  sources: SecretSources = defaultSources,
+): KafkaConfig {
   const brokers = state.bootstrapServers ?? [];
   const config: KafkaConfig = {
     clientId: 'kafka-ops',
@@ -90,7 +94,11 @@ export function kafkaJsConfig(state: StateSettings, options: { connectTimeoutMs:
     };
   }
   if (state.sasl) {
-    config.sasl = { mechanism: state.sasl.mechanism, username: state.sasl.username, password: saslPassword(state.sasl, sources) } as SASLOptions;
+    config.sasl = {
+      mechanism: state.sasl.mechanism,
+      username: state.sasl.username,
+      password: saslPassword(state.sasl, sources),
+    } as SASLOptions;
   }
   return config;
 }
@@ -208,10 +216,15 @@ export class KafkaJsClusterState implements ClusterState {
     const none = names.map((name) => ({ name, config: {} }));
     if (names.length === 0) return none;
     try {
-      const { resources } = await this.admin.describeConfigs({ resources: names.map((name) => ({ type: RESOURCE.TOPIC, name })), includeSynonyms: false });
+      const { resources } = await this.admin.describeConfigs({
+        resources: names.map((name) => ({ type: RESOURCE.TOPIC, name })),
+        includeSynonyms: false,
+      });
       const states = names.map((name) => {
         const entries = resources.find((r) => r.resourceName === name)?.configEntries ?? [];
-        const overrides = entries.filter((e) => (e as { configSource?: number }).configSource === TOPIC_CONFIG_SOURCE && e.configValue !== null);
+        const overrides = entries.filter(
+          (e) => (e as { configSource?: number }).configSource === TOPIC_CONFIG_SOURCE && e.configValue !== null,
+        );
         return { name, config: Object.fromEntries(overrides.map((e) => [e.configName, e.configValue])) };
       });
       this.topicConfigsReadable = true;
@@ -241,11 +254,14 @@ export class KafkaJsClusterState implements ClusterState {
 
   private failure(error: unknown): InfrastructureError {
     if (error instanceof InfrastructureError) return error;
-    return new InfrastructureError(`Reading the Kafka cluster through ${this.bootstrapServers.join(', ')} failed: ${(error as Error).message}`, {
-      code: 'KAFKA_REQUEST_FAILED',
-      retriable: (error as KafkaJsError).retriable !== false,
-      action: 'Check that the brokers in state.bootstrapServers are reachable, then retry.',
-      cause: error,
-    });
+    return new InfrastructureError(
+      `Reading the Kafka cluster through ${this.bootstrapServers.join(', ')} failed: ${(error as Error).message}`,
+      {
+        code: 'KAFKA_REQUEST_FAILED',
+        retriable: (error as KafkaJsError).retriable !== false,
+        action: 'Check that the brokers in state.bootstrapServers are reachable, then retry.',
+        cause: error,
+      },
+    );
   }
 }

@@ -20,11 +20,20 @@ export default class Check extends GateCommand {
     inventory: inventoryFlag,
     to: toFlag,
     ...gateFlags,
-    'min-free-disk': Flags.integer({ description: 'Percent of free space every log dir\'s file system must keep.', env: 'KAFKA_OPS_MIN_FREE_DISK', default: DEFAULT_MIN_FREE_DISK_PERCENT, min: 0, max: 100 }),
+    'min-free-disk': Flags.integer({
+      description: "Percent of free space every log dir's file system must keep.",
+      env: 'KAFKA_OPS_MIN_FREE_DISK',
+      default: DEFAULT_MIN_FREE_DISK_PERCENT,
+      min: 0,
+      max: 100,
+    }),
   };
 
   protected async report() {
     const { flags } = await this.parse(Check);
-    return { report: await check({ inventory: flags.inventory, to: flags.to, strict: flags.strict, minFreeDisk: flags['min-free-disk'] }), junit: flags.junit };
+    return {
+      report: await check({ inventory: flags.inventory, to: flags.to, strict: flags.strict, minFreeDisk: flags['min-free-disk'] }),
+      junit: flags.junit,
+    };
   }
 }

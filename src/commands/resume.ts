@@ -8,7 +8,10 @@ export default class Resume extends KafkaOpsCommand<UpgradeResult> {
   static override summary = 'Continue a halted, interrupted or crashed upgrade or roll.';
   static override description =
     'Applies again the plan of the last run of this cluster (kept in the state dir). What is done is re-derived from the hosts (config values, install link, process start time, ISR), so no broker that is already done is restarted.';
-  static override examples = ['<%= config.bin %> resume --inventory cluster.yaml', '<%= config.bin %> resume --inventory cluster.yaml --yes --json'];
+  static override examples = [
+    '<%= config.bin %> resume --inventory cluster.yaml',
+    '<%= config.bin %> resume --inventory cluster.yaml --yes --json',
+  ];
   static override flags = { inventory: inventoryFlag, ...runFlags };
 
   protected async execute(): Promise<UpgradeResult> {

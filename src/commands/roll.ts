@@ -7,7 +7,7 @@ import { renderUpgradeResult } from '../ui/run-summary.js';
 
 export default class Roll extends KafkaOpsCommand<UpgradeResult> {
   static override summary = 'Roll a server.properties change through the cluster, one broker at a time.';
-  static override description = 'The same engine as `upgrade`, for one configuration change. `{id}` in a value becomes each broker\'s id.';
+  static override description = "The same engine as `upgrade`, for one configuration change. `{id}` in a value becomes each broker's id.";
   static override examples = [
     '<%= config.bin %> roll --inventory cluster.yaml --set num.io.threads=16',
     "<%= config.bin %> roll --inventory cluster.yaml --set 'log.dirs=/data/kafka-{id}' --unset log.dir --dry-run",
@@ -23,7 +23,17 @@ export default class Roll extends KafkaOpsCommand<UpgradeResult> {
 
   protected async execute(): Promise<UpgradeResult> {
     const { flags } = await this.parse(Roll);
-    return roll({ inventory: flags.inventory, set: flags.set, unset: flags.unset, canary: flags.canary, dryRun: flags['dry-run'], ...runOptionsOf(flags) }, this.output);
+    return roll(
+      {
+        inventory: flags.inventory,
+        set: flags.set,
+        unset: flags.unset,
+        canary: flags.canary,
+        dryRun: flags['dry-run'],
+        ...runOptionsOf(flags),
+      },
+      this.output,
+    );
   }
 
   protected render(result: UpgradeResult, output: Output): void {

@@ -2,7 +2,17 @@
  * Linting a broker's server.properties against the release that will run it. Pure.
  * Each finding says what is wrong and what to do; errors stop a roll before any restart.
  */
-import { IBP_KEY, LMFV_KEY, compareProtocol, compareRelease, hasMessageFormatConfig, messageFormatConfigIgnored, protocolVersionsAcceptedBy, releaseFamily, resolveProtocolVersion } from '../plan/versions.js';
+import {
+  IBP_KEY,
+  LMFV_KEY,
+  compareProtocol,
+  compareRelease,
+  hasMessageFormatConfig,
+  messageFormatConfigIgnored,
+  protocolVersionsAcceptedBy,
+  releaseFamily,
+  resolveProtocolVersion,
+} from '../plan/versions.js';
 
 export interface LintFinding {
   severity: 'error' | 'warning';
@@ -50,16 +60,22 @@ export function lintConfig(config: Record<string, string>, release: string, know
     if (!config[key]) error(key, `${key} is missing.`, `Set ${key} in server.properties.`);
   }
   if (kraft && !KRAFT_QUORUM_KEYS.some((key) => config[key])) {
-    error('controller.quorum.voters', `A KRaft node needs ${KRAFT_QUORUM_KEYS.join(' or ')}.`, `Set ${KRAFT_QUORUM_KEYS[0]} (static quorum) or ${KRAFT_QUORUM_KEYS[1]} (dynamic quorum, 3.9+).`);
+    error(
+      'controller.quorum.voters',
+      `A KRaft node needs ${KRAFT_QUORUM_KEYS.join(' or ')}.`,
+      `Set ${KRAFT_QUORUM_KEYS[0]} (static quorum) or ${KRAFT_QUORUM_KEYS[1]} (dynamic quorum, 3.9+).`,
+    );
   }
   for (const [key, min] of Object.entries(MIN_INTEGER)) {
     const value = config[key];
     if (value === undefined) continue;
-    if (!/^-?\d+$/.test(value.trim()) || Number(value) < min) error(key, `${key}=${value} is not a whole number >= ${min}.`, `Give ${key} a whole number >= ${min}.`);
+    if (!/^-?\d+$/.test(value.trim()) || Number(value) < min)
+      error(key, `${key}=${value} is not a whole number >= ${min}.`, `Give ${key} a whole number >= ${min}.`);
   }
   for (const key of BOOLEAN) {
     const value = config[key];
-    if (value !== undefined && !/^(true|false)$/i.test(value.trim())) error(key, `${key}=${value} is not true or false.`, `Set ${key} to true or false.`);
+    if (value !== undefined && !/^(true|false)$/i.test(value.trim()))
+      error(key, `${key}=${value} is not true or false.`, `Set ${key} to true or false.`);
   }
   for (const [key, removedIn] of Object.entries(REMOVED_IN)) {
     if (family && config[key] !== undefined && compareRelease(family, removedIn) >= 0) {
@@ -74,20 +90,44 @@ export function lintConfig(config: Record<string, string>, release: string, know
     if (!resolved) {
       error(key, `${key}=${value} is not a version Kafka accepts.`, 'Use a release such as 0.11.0 or 2.8, or an exact id such as 2.8-IV1.');
     } else if (accepted && !accepted.has(resolved)) {
-      error(key, `${key}=${value} is newer than the installed ${release} binaries support.`, `Install a release that supports ${value} first, or lower ${key}.`);
+      error(
+        key,
+        `${key}=${value} is newer than the installed ${release} binaries support.`,
+        `Install a release that supports ${value} first, or lower ${key}.`,
+      );
     }
   }
   const ibp = config[IBP_KEY] ?? family;
   const lmfv = config[LMFV_KEY];
   if (lmfv && ibp && resolveProtocolVersion(lmfv) && resolveProtocolVersion(ibp)) {
-    if (compareProtocol(lmfv, ibp) > 0) error(LMFV_KEY, `${LMFV_KEY}=${lmfv} is above ${IBP_KEY}=${ibp}.`, `Lower ${LMFV_KEY} to ${ibp} or below; the message format never leads the protocol.`);
-    if (messageFormatConfigIgnored(ibp)) findings.push({ severity: 'warning', key: LMFV_KEY, message: `${LMFV_KEY} is ignored because ${IBP_KEY} is 3.0 or later.`, fix: `Remove ${LMFV_KEY}.` });
+    if (compareProtocol(lmfv, ibp) > 0)
+      error(
+        LMFV_KEY,
+        `${LMFV_KEY}=${lmfv} is above ${IBP_KEY}=${ibp}.`,
+        `Lower ${LMFV_KEY} to ${ibp} or below; the message format never leads the protocol.`,
+      );
+    if (messageFormatConfigIgnored(ibp))
+      findings.push({
+        severity: 'warning',
+        key: LMFV_KEY,
+        message: `${LMFV_KEY} is ignored because ${IBP_KEY} is 3.0 or later.`,
+        fix: `Remove ${LMFV_KEY}.`,
+      });
   }
   if (lmfv && family && !hasMessageFormatConfig(family)) {
-    findings.push({ severity: 'warning', key: LMFV_KEY, message: `Kafka ${family} does not know ${LMFV_KEY}; it is ignored until the binaries are upgraded.`, fix: 'Nothing to do during an upgrade from this release.' });
+    findings.push({
+      severity: 'warning',
+      key: LMFV_KEY,
+      message: `Kafka ${family} does not know ${LMFV_KEY}; it is ignored until the binaries are upgraded.`,
+      fix: 'Nothing to do during an upgrade from this release.',
+    });
   }
   if (config['controlled.shutdown.enable']?.trim().toLowerCase() === 'false') {
-    error('controlled.shutdown.enable', 'controlled.shutdown.enable=false: stopping this broker would move no leadership away first.', 'Set controlled.shutdown.enable=true (the default).');
+    error(
+      'controlled.shutdown.enable',
+      'controlled.shutdown.enable=false: stopping this broker would move no leadership away first.',
+      'Set controlled.shutdown.enable=true (the default).',
+    );
   }
   if (knownKeys) findings.push(...unknownKeyFindings(config, release, knownKeys, new Set(findings.map((f) => f.key))));
   return findings;
@@ -103,15 +143,33 @@ const TYPO_DISTANCE = 2;
  * setting at its default: an error when it is a near miss of a known key; otherwise a
  * warning (plugins such as authorizers and metric reporters read keys of their own).
  */
-function unknownKeyFindings(config: Record<string, string>, release: string, known: ReadonlySet<string>, alreadyReported: ReadonlySet<string>): LintFinding[] {
+function unknownKeyFindings(
+  config: Record<string, string>,
+  release: string,
+  known: ReadonlySet<string>,
+  alreadyReported: ReadonlySet<string>,
+): LintFinding[] {
   const findings: LintFinding[] = [];
   for (const key of Object.keys(config)) {
     if (known.has(key) || alreadyReported.has(key) || OPEN_PREFIXES.some((p) => key.startsWith(p))) continue;
-    const near = [...known].map((k) => ({ k, d: editDistance(key, k, TYPO_DISTANCE) })).filter((c) => c.d <= TYPO_DISTANCE).sort((a, b) => a.d - b.d || a.k.localeCompare(b.k))[0];
+    const near = [...known]
+      .map((k) => ({ k, d: editDistance(key, k, TYPO_DISTANCE) }))
+      .filter((c) => c.d <= TYPO_DISTANCE)
+      .sort((a, b) => a.d - b.d || a.k.localeCompare(b.k))[0];
     if (near && config[near.k] === undefined) {
-      findings.push({ severity: 'error', key, message: `${key} is not a broker config of Kafka ${release}: probably a misspelling of ${near.k}, which therefore stays at its default (Kafka ignores unknown keys).`, fix: `Rename ${key} to ${near.k}.` });
+      findings.push({
+        severity: 'error',
+        key,
+        message: `${key} is not a broker config of Kafka ${release}: probably a misspelling of ${near.k}, which therefore stays at its default (Kafka ignores unknown keys).`,
+        fix: `Rename ${key} to ${near.k}.`,
+      });
     } else {
-      findings.push({ severity: 'warning', key, message: `${key} is not a broker config of Kafka ${release}; Kafka ignores it.`, fix: `Remove ${key}, unless a plugin (authorizer, metric reporter) reads it.` });
+      findings.push({
+        severity: 'warning',
+        key,
+        message: `${key} is not a broker config of Kafka ${release}; Kafka ignores it.`,
+        fix: `Remove ${key}, unless a plugin (authorizer, metric reporter) reads it.`,
+      });
     }
   }
   return findings;
@@ -124,7 +182,11 @@ function editDistance(a: string, b: string, limit: number): number {
   for (let i = 1; i <= a.length; i++) {
     const current = [i];
     for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min((previous[j] as number) + 1, (current[j - 1] as number) + 1, (previous[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1));
+      current[j] = Math.min(
+        (previous[j] as number) + 1,
+        (current[j - 1] as number) + 1,
+        (previous[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
     }
     if (Math.min(...current) > limit) return limit + 1;
     previous = current;

@@ -22,7 +22,9 @@ function continues(line: string): boolean {
 
 /** java.util.Properties' unescaping: \t \n \r \f, \uXXXX, and \x for any other x. */
 function unescape(text: string): string {
-  return text.replace(/\\(u[0-9a-fA-F]{4}|.)/g, (_, c: string) => (c.length === 5 ? String.fromCharCode(parseInt(c.slice(1), 16)) : (ESCAPES[c] ?? c)));
+  return text.replace(/\\(u[0-9a-fA-F]{4}|.)/g, (_, c: string) =>
+    c.length === 5 ? String.fromCharCode(parseInt(c.slice(1), 16)) : (ESCAPES[c] ?? c),
+  );
 }
 
 /** Splits a logical line (continuations joined) into key and value the way java.util.Properties.load does. */

@@ -8,7 +8,13 @@
 import type { ClusterSnapshot, PartitionState } from '../cluster/port.js';
 
 export interface GateFinding {
-  gate: 'no-offline-partitions' | 'no-under-replicated-partitions' | 'min-isr-holds-without-broker' | 'leadership-settled' | 'registered' | 'isr-caught-up';
+  gate:
+    | 'no-offline-partitions'
+    | 'no-under-replicated-partitions'
+    | 'min-isr-holds-without-broker'
+    | 'leadership-settled'
+    | 'registered'
+    | 'isr-caught-up';
   /** Blocking findings hold the roll; the others are reported only. */
   blocking: boolean;
   message: string;
@@ -44,11 +50,21 @@ export function beforeStopFindings(snapshot: ClusterSnapshot, brokerId: number, 
   const findings: GateFinding[] = [];
   const offline = offlinePartitions(snapshot);
   if (offline.length > 0) {
-    findings.push({ gate: 'no-offline-partitions', blocking: true, message: `${offline.length} partition(s) have no live leader.`, partitions: offline.map(partitionLabel) });
+    findings.push({
+      gate: 'no-offline-partitions',
+      blocking: true,
+      message: `${offline.length} partition(s) have no live leader.`,
+      partitions: offline.map(partitionLabel),
+    });
   }
   const urp = underReplicatedPartitions(snapshot);
   if (urp.length > 0) {
-    findings.push({ gate: 'no-under-replicated-partitions', blocking: true, message: `${urp.length} partition(s) are under-replicated.`, partitions: urp.map(partitionLabel) });
+    findings.push({
+      gate: 'no-under-replicated-partitions',
+      blocking: true,
+      message: `${urp.length} partition(s) are under-replicated.`,
+      partitions: urp.map(partitionLabel),
+    });
   }
   const wouldDrop: PartitionState[] = [];
   const neverSafe: PartitionState[] = [];
@@ -91,11 +107,21 @@ export function caughtUpFindings(snapshot: ClusterSnapshot, brokerId: number): G
   const findings: GateFinding[] = [];
   const missing = snapshot.partitions.filter((p) => p.replicas.includes(brokerId) && !p.isr.includes(brokerId));
   if (missing.length > 0) {
-    findings.push({ gate: 'isr-caught-up', blocking: true, message: `Broker ${brokerId} is not yet in the ISR of ${missing.length} partition(s).`, partitions: missing.map(partitionLabel) });
+    findings.push({
+      gate: 'isr-caught-up',
+      blocking: true,
+      message: `Broker ${brokerId} is not yet in the ISR of ${missing.length} partition(s).`,
+      partitions: missing.map(partitionLabel),
+    });
   }
   const urp = underReplicatedPartitions(snapshot);
   if (urp.length > 0) {
-    findings.push({ gate: 'no-under-replicated-partitions', blocking: true, message: `${urp.length} partition(s) are under-replicated.`, partitions: urp.map(partitionLabel) });
+    findings.push({
+      gate: 'no-under-replicated-partitions',
+      blocking: true,
+      message: `${urp.length} partition(s) are under-replicated.`,
+      partitions: urp.map(partitionLabel),
+    });
   }
   return findings;
 }

@@ -6,7 +6,19 @@
  * Resume does not trust the journal for what is done (the hosts say that); the journal
  * says where a run stopped and why, and which gates were confirmed.
  */
-import { closeSync, existsSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  linkSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { isAlive } from '../hosts/local-process.js';
 import { UserError } from '../errors.js';
@@ -144,4 +156,3 @@ function pidIn(text: string): number | undefined {
   const pid = Number(text.trim());
   return Number.isInteger(pid) && pid > 0 ? pid : undefined;
 }
-

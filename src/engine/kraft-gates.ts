@@ -39,7 +39,8 @@ export function featureSupportFindings(support: readonly NodeFeatureSupport[], n
       unknown.push(node);
       continue;
     }
-    if (compareMetadataVersion(wanted, range.min) < 0 || compareMetadataVersion(wanted, range.max) > 0) outside.push(entry as NodeFeatureSupport);
+    if (compareMetadataVersion(wanted, range.min) < 0 || compareMetadataVersion(wanted, range.max) > 0)
+      outside.push(entry as NodeFeatureSupport);
   }
   const findings: KraftFinding[] = [];
   if (outside.length > 0) {
@@ -67,18 +68,32 @@ const isVoter = (r: QuorumReplica) => r.status === 'Leader' || r.status === 'Fol
  * Before stopping `node`: if it is a voter, the voters other than it that are caught up
  * (the leader always is, unless it is `node`) must be a majority of all voters.
  */
-export function quorumBeforeStopFindings(replication: readonly QuorumReplica[], node: number, thresholds: QuorumThresholds = DEFAULT_QUORUM_THRESHOLDS): KraftFinding[] {
+export function quorumBeforeStopFindings(
+  replication: readonly QuorumReplica[],
+  node: number,
+  thresholds: QuorumThresholds = DEFAULT_QUORUM_THRESHOLDS,
+): KraftFinding[] {
   const voters = replication.filter(isVoter);
   if (!voters.some((v) => v.nodeId === node)) return [];
   const leader = voters.find((v) => v.status === 'Leader');
   if (!leader) {
-    return [{ check: 'quorum-majority-without-controller', blocking: true, message: 'The controller quorum has no leader right now.', nodes: voters.map((v) => v.nodeId) }];
+    return [
+      {
+        check: 'quorum-majority-without-controller',
+        blocking: true,
+        message: 'The controller quorum has no leader right now.',
+        nodes: voters.map((v) => v.nodeId),
+      },
+    ];
   }
   // The leader reports its own clock as its LastCaughtUpTimestamp: ages are measured on that one clock.
   const leaderNow = leader.lastCaughtUpTimestamp > 0 ? leader.lastCaughtUpTimestamp : undefined;
   const caughtUp = (v: QuorumReplica) =>
     v.status === 'Leader' ||
-    (v.lag <= thresholds.maxLagOffsets && (leaderNow === undefined ? v.lastCaughtUpTimestamp >= 0 : v.lastCaughtUpTimestamp >= 0 && leaderNow - v.lastCaughtUpTimestamp <= thresholds.maxCaughtUpAgeMs));
+    (v.lag <= thresholds.maxLagOffsets &&
+      (leaderNow === undefined
+        ? v.lastCaughtUpTimestamp >= 0
+        : v.lastCaughtUpTimestamp >= 0 && leaderNow - v.lastCaughtUpTimestamp <= thresholds.maxCaughtUpAgeMs));
   const others = voters.filter((v) => v.nodeId !== node);
   const ready = others.filter(caughtUp);
   const majority = Math.floor(voters.length / 2) + 1;

@@ -11,7 +11,14 @@ import { linkedRelease, type BrokerHost } from '../hosts/port.js';
 import type { Inventory } from '../inventory/model.js';
 import type { Plan, PlanPhase } from '../plan/model.js';
 import { compareMetadataVersion, supportedMetadataVersions } from '../plan/versions.js';
-import { DEFAULT_QUORUM_THRESHOLDS, featureSupportFindings, kraftVersionFindings, quorumBeforeStopFindings, type KraftFinding, type QuorumThresholds } from './kraft-gates.js';
+import {
+  DEFAULT_QUORUM_THRESHOLDS,
+  featureSupportFindings,
+  kraftVersionFindings,
+  quorumBeforeStopFindings,
+  type KraftFinding,
+  type QuorumThresholds,
+} from './kraft-gates.js';
 import { applyPlan, type EngineDeps, type RunReport } from './roll.js';
 
 /** Called by the rolling engine right before it stops a node; resolves when stopping is safe, throws HaltError when it never becomes so. */
@@ -47,18 +54,34 @@ export function quorumPreStopGate(
       for (;;) {
         const findings = quorumBeforeStopFindings(await quorum.replication(), nodeId, options.thresholds);
         if (findings.length === 0) return;
-        if (deps.interrupted.aborted) throw new InterruptedError('Interrupted.', { code: 'INTERRUPTED', action: 'Run `kafka-ops resume --inventory <file>` to continue.' });
-        if (deps.clock.now() >= deadline) {
-          deps.journal.append({ event: 'halt', broker: nodeId, detail: { reason: 'quorum-not-caught-up', findings: findings.map((f) => f.message) } });
-          throw new HaltError(`Controller ${nodeId} is not safe to stop after ${Math.round(options.timeoutMs / 1000)} s: ${findings.map((f) => f.message).join(' ')}`, {
-            code: 'QUORUM_NOT_CAUGHT_UP',
-            action: 'Check the lagging controllers (their logs, disks, network to the leader) with `kafka-metadata-quorum.sh describe --replication`, then `kafka-ops resume`. This controller was not stopped.',
-            brokerId: nodeId,
+        if (deps.interrupted.aborted)
+          throw new InterruptedError('Interrupted.', {
+            code: 'INTERRUPTED',
+            action: 'Run `kafka-ops resume --inventory <file>` to continue.',
           });
+        if (deps.clock.now() >= deadline) {
+          deps.journal.append({
+            event: 'halt',
+            broker: nodeId,
+            detail: { reason: 'quorum-not-caught-up', findings: findings.map((f) => f.message) },
+          });
+          throw new HaltError(
+            `Controller ${nodeId} is not safe to stop after ${Math.round(options.timeoutMs / 1000)} s: ${findings.map((f) => f.message).join(' ')}`,
+            {
+              code: 'QUORUM_NOT_CAUGHT_UP',
+              action:
+                'Check the lagging controllers (their logs, disks, network to the leader) with `kafka-metadata-quorum.sh describe --replication`, then `kafka-ops resume`. This controller was not stopped.',
+              brokerId: nodeId,
+            },
+          );
         }
         if (!announced) {
           announced = true;
-          deps.io.event({ code: 'gate.wait', broker: nodeId, message: `waiting until the other voters form a caught-up majority: ${findings[0]?.message}` });
+          deps.io.event({
+            code: 'gate.wait',
+            broker: nodeId,
+            message: `waiting until the other voters form a caught-up majority: ${findings[0]?.message}`,
+          });
         }
         await deps.clock.sleep(options.pollMs);
       }
@@ -71,7 +94,11 @@ export function quorumPreStopGate(
  * (Kafka's MetadataVersion table per release). Works over SSH today; the admin API's
  * ApiVersions answer per node is the other source (see README).
  */
-export async function binaryFeatureSupport(inventory: Inventory, host: (id: number) => Promise<BrokerHost>, nodes: readonly number[]): Promise<NodeFeatureSupport[]> {
+export async function binaryFeatureSupport(
+  inventory: Inventory,
+  host: (id: number) => Promise<BrokerHost>,
+  nodes: readonly number[],
+): Promise<NodeFeatureSupport[]> {
   const out: NodeFeatureSupport[] = [];
   for (const node of nodes) {
     const spec = inventory.brokers.find((b) => b.id === node);
@@ -80,7 +107,11 @@ export async function binaryFeatureSupport(inventory: Inventory, host: (id: numb
     const label = linkedRelease(spec.installs, facts);
     const release = (label && facts.installs[label]?.release) ?? label;
     const range = release ? supportedMetadataVersions(release) : undefined;
-    out.push({ node, ...(range ? { metadataVersion: range } : {}), source: release ? `binary ${release}` : `install link ${facts.linkTarget ?? '(missing)'}` });
+    out.push({
+      node,
+      ...(range ? { metadataVersion: range } : {}),
+      source: release ? `binary ${release}` : `install link ${facts.linkTarget ?? '(missing)'}`,
+    });
   }
   return out;
 }
@@ -92,7 +123,12 @@ export interface KraftPorts {
 }
 
 /** Check every node supports the target, then raise metadata.version unless it is already there. */
-export async function finalizeMetadataVersion(plan: Plan, phase: PlanPhase, deps: Pick<EngineDeps, 'io' | 'journal'>, features: KraftFeatures): Promise<string[]> {
+export async function finalizeMetadataVersion(
+  plan: Plan,
+  phase: PlanPhase,
+  deps: Pick<EngineDeps, 'io' | 'journal'>,
+  features: KraftFeatures,
+): Promise<string[]> {
   const action = phase.finalize;
   if (!action) throw new TypeError(`phase ${phase.id} has no finalize action`);
   const warnings: string[] = [];
@@ -106,7 +142,11 @@ export async function finalizeMetadataVersion(plan: Plan, phase: PlanPhase, deps
   }
   const blocking = featureSupportFindings(await features.supported(plan.order), plan.order, action.to);
   if (blocking.length > 0) {
-    deps.journal.append({ event: 'halt', phase: phase.id, detail: { reason: 'feature-unsupported', findings: blocking.map((f) => f.message) } });
+    deps.journal.append({
+      event: 'halt',
+      phase: phase.id,
+      detail: { reason: 'feature-unsupported', findings: blocking.map((f) => f.message) },
+    });
     throw new HaltError(blocking.map((f) => f.message).join(' '), {
       code: 'METADATA_VERSION_UNSUPPORTED',
       action: `Make every node run a release that supports metadata.version ${action.to} (finish the binary roll), then \`kafka-ops resume\`. metadata.version was not changed.`,
@@ -116,7 +156,12 @@ export async function finalizeMetadataVersion(plan: Plan, phase: PlanPhase, deps
     warnings.push(f.message);
     deps.io.event({ code: 'warning', phase: phase.id, message: f.message });
   }
-  deps.journal.append({ event: 'step.finalize', phase: phase.id, broker: action.node, detail: { from: finalized.metadataVersion ?? null, to: action.to } });
+  deps.journal.append({
+    event: 'step.finalize',
+    phase: phase.id,
+    broker: action.node,
+    detail: { from: finalized.metadataVersion ?? null, to: action.to },
+  });
   try {
     await features.upgradeMetadataVersion(action.to);
   } catch (error) {
@@ -129,10 +174,13 @@ export async function finalizeMetadataVersion(plan: Plan, phase: PlanPhase, deps
   }
   const after = await features.finalized();
   if (!after.metadataVersion || compareMetadataVersion(after.metadataVersion, action.to) < 0) {
-    throw new HaltError(`kafka-features.sh returned, but metadata.version reads ${after.metadataVersion ?? '(nothing)'}, not ${action.to}.`, {
-      code: 'FINALIZE_NOT_APPLIED',
-      action: 'Check `kafka-features.sh describe` on the tools node, then `kafka-ops resume`.',
-    });
+    throw new HaltError(
+      `kafka-features.sh returned, but metadata.version reads ${after.metadataVersion ?? '(nothing)'}, not ${action.to}.`,
+      {
+        code: 'FINALIZE_NOT_APPLIED',
+        action: 'Check `kafka-features.sh describe` on the tools node, then `kafka-ops resume`.',
+      },
+    );
   }
   deps.journal.append({ event: 'phase.done', phase: phase.id, detail: { metadataVersion: after.metadataVersion } });
   deps.io.event({ code: 'phase.done', phase: phase.id, message: `metadata.version is ${after.metadataVersion}` });
@@ -142,11 +190,19 @@ export async function finalizeMetadataVersion(plan: Plan, phase: PlanPhase, deps
 /** A KRaft plan: the roll phases through the rolling engine (with the quorum gate), then the finalize phase. */
 export async function applyKraftPlan(plan: Plan, deps: EngineDeps, ports: KraftPorts): Promise<RunReport> {
   const roll = plan.phases.filter((p) => p.kind !== 'finalize');
-  const report = await applyPlan({ ...plan, phases: roll }, {
-    ...deps,
-    cluster: kraftClusterView(deps.cluster, ports.quorum),
-    preStopGate: quorumPreStopGate(ports.quorum, deps, ports.gate, (id) => deps.inventory.brokers.find((b) => b.id === id)?.roles?.includes('controller') ?? true),
-  });
+  const report = await applyPlan(
+    { ...plan, phases: roll },
+    {
+      ...deps,
+      cluster: kraftClusterView(deps.cluster, ports.quorum),
+      preStopGate: quorumPreStopGate(
+        ports.quorum,
+        deps,
+        ports.gate,
+        (id) => deps.inventory.brokers.find((b) => b.id === id)?.roles?.includes('controller') ?? true,
+      ),
+    },
+  );
   const warnings = [...report.warnings];
   for (const phase of plan.phases.filter((p) => p.kind === 'finalize')) {
     if (phase.skipped) {
@@ -166,12 +222,20 @@ export async function applyKraftPlan(plan: Plan, deps: EngineDeps, ports: KraftP
  * whether it has caught up is the next controller's pre-stop gate. The quorum leader is the
  * controller.
  */
-export function withQuorumMembers(snapshot: ClusterSnapshot, replication: readonly QuorumReplica[], thresholds: QuorumThresholds = DEFAULT_QUORUM_THRESHOLDS): ClusterSnapshot {
+export function withQuorumMembers(
+  snapshot: ClusterSnapshot,
+  replication: readonly QuorumReplica[],
+  thresholds: QuorumThresholds = DEFAULT_QUORUM_THRESHOLDS,
+): ClusterSnapshot {
   const leader = replication.find((r) => r.status === 'Leader');
   const leaderNow = leader && leader.lastCaughtUpTimestamp > 0 ? leader.lastCaughtUpTimestamp : undefined;
   // A stopped voter is still listed, with the last fetch it made going stale.
   const fetching = replication.filter(
-    (r) => r.status === 'Leader' || (r.status === 'Follower' && r.lastFetchTimestamp >= 0 && (leaderNow === undefined || leaderNow - r.lastFetchTimestamp <= thresholds.maxCaughtUpAgeMs)),
+    (r) =>
+      r.status === 'Leader' ||
+      (r.status === 'Follower' &&
+        r.lastFetchTimestamp >= 0 &&
+        (leaderNow === undefined || leaderNow - r.lastFetchTimestamp <= thresholds.maxCaughtUpAgeMs)),
   );
   const brokers = [...new Set([...snapshot.brokers, ...fetching.map((r) => r.nodeId)])].sort((a, b) => a - b);
   const { controller: _metadataController, ...rest } = snapshot;
@@ -194,9 +258,17 @@ export function kraftClusterView(cluster: ClusterState, quorum: KraftQuorum): Cl
  * the plan be stopped right now (the other voters caught up), and the kraft.version warning.
  * Whether every node supports the target is checked before finalizing, once the binaries run.
  */
-export async function kraftPreflight(inventory: Inventory, plan: Plan, tools: KraftQuorum & KraftFeatures, thresholds: QuorumThresholds = DEFAULT_QUORUM_THRESHOLDS): Promise<KraftFinding[]> {
+export async function kraftPreflight(
+  inventory: Inventory,
+  plan: Plan,
+  tools: KraftQuorum & KraftFeatures,
+  thresholds: QuorumThresholds = DEFAULT_QUORUM_THRESHOLDS,
+): Promise<KraftFinding[]> {
   const [replication, finalized] = await Promise.all([tools.replication(), tools.finalized()]);
   const restarting = new Set(plan.phases.filter((p) => !p.skipped).flatMap((p) => p.steps.filter((s) => !s.skipped).map((s) => s.broker)));
   const controllers = inventory.brokers.filter((b) => b.roles?.includes('controller') && restarting.has(b.id)).map((b) => b.id);
-  return [...controllers.flatMap((id) => quorumBeforeStopFindings(replication, id, thresholds)), ...kraftVersionFindings(finalized, plan.to)];
+  return [
+    ...controllers.flatMap((id) => quorumBeforeStopFindings(replication, id, thresholds)),
+    ...kraftVersionFindings(finalized, plan.to),
+  ];
 }

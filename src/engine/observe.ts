@@ -7,7 +7,6 @@ import { IBP_KEY, LMFV_KEY } from '../plan/versions.js';
 import type { Connections } from '../services/connections.js';
 import { linkedRelease, type HostFacts } from '../hosts/port.js';
 
-
 export interface Observation {
   observed: ObservedCluster;
   /** Each broker's whole server.properties. */
@@ -19,7 +18,12 @@ export function observedBroker(spec: BrokerSpec, facts: HostFacts, config: Recor
   const label = linkedRelease(spec.installs, facts);
   if (!label) return undefined;
   // The inventory's spelling of the install, so the planner compares like with like.
-  return { id: spec.id, release: label, installDir: spec.installs[label] as string, config: { [IBP_KEY]: config[IBP_KEY], [LMFV_KEY]: config[LMFV_KEY] } };
+  return {
+    id: spec.id,
+    release: label,
+    installDir: spec.installs[label] as string,
+    config: { [IBP_KEY]: config[IBP_KEY], [LMFV_KEY]: config[LMFV_KEY] },
+  };
 }
 
 export async function observeCluster(inventory: Inventory, connections: Connections): Promise<Observation> {
@@ -32,11 +36,14 @@ export async function observeCluster(inventory: Inventory, connections: Connecti
     configs[spec.id] = config;
     const broker = observedBroker(spec, facts, config);
     if (!broker) {
-      throw new UserError(`Cannot tell which Kafka release broker ${spec.id} runs: ${spec.installLink} points at ${facts.linkTarget ?? 'nothing'}, which is not one of its \`installs\`.`, {
-        code: 'UNKNOWN_INSTALLED_RELEASE',
-        action: `Add that directory under \`installs\` with its release.`,
-        location: { file: inventory.source },
-      });
+      throw new UserError(
+        `Cannot tell which Kafka release broker ${spec.id} runs: ${spec.installLink} points at ${facts.linkTarget ?? 'nothing'}, which is not one of its \`installs\`.`,
+        {
+          code: 'UNKNOWN_INSTALLED_RELEASE',
+          action: `Add that directory under \`installs\` with its release.`,
+          location: { file: inventory.source },
+        },
+      );
     }
     brokers.push(broker);
   }
@@ -44,9 +51,15 @@ export async function observeCluster(inventory: Inventory, connections: Connecti
     // KRaft: the active controller is the quorum leader, and metadata.version is read from the cluster.
     const tools = await connections.kraft();
     const [status, finalized] = await Promise.all([tools.status(), tools.finalized()]);
-    const kraft = { ...(status.leaderId >= 0 ? { controller: status.leaderId } : {}), ...(finalized.metadataVersion ? { metadataVersion: finalized.metadataVersion } : {}) };
+    const kraft = {
+      ...(status.leaderId >= 0 ? { controller: status.leaderId } : {}),
+      ...(finalized.metadataVersion ? { metadataVersion: finalized.metadataVersion } : {}),
+    };
     return { observed: { source: 'hosts', brokers, ...kraft }, configs };
   }
   const snapshot = await (await connections.cluster()).snapshot();
-  return { observed: { source: 'hosts', brokers, ...(snapshot.controller === undefined ? {} : { controller: snapshot.controller }) }, configs };
+  return {
+    observed: { source: 'hosts', brokers, ...(snapshot.controller === undefined ? {} : { controller: snapshot.controller }) },
+    configs,
+  };
 }

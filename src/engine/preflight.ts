@@ -17,7 +17,9 @@ export type PreflightProblem =
 
 /** The steps of the plan's roll phases that restart `brokerId`, in plan order. */
 export function restartingSteps(plan: Plan, brokerId: number): PlanStep[] {
-  return plan.phases.filter((p) => !p.skipped && p.kind === 'roll').flatMap((p) => p.steps.filter((s) => s.broker === brokerId && !s.skipped));
+  return plan.phases
+    .filter((p) => !p.skipped && p.kind === 'roll')
+    .flatMap((p) => p.steps.filter((s) => s.broker === brokerId && !s.skipped));
 }
 
 export function editsOf(step: PlanStep): PropertyEdits {
@@ -42,9 +44,15 @@ export function installProblem(spec: BrokerSpec, facts: HostFacts, release: stri
  * The server.properties the broker ends with after `steps`, and the release that will run
  * it (undefined when `steps` is empty: the broker is not restarted).
  */
-export function finalConfig(spec: BrokerSpec, facts: HostFacts, configText: string, steps: readonly PlanStep[]): { config: Record<string, string>; release?: string } {
+export function finalConfig(
+  spec: BrokerSpec,
+  facts: HostFacts,
+  configText: string,
+  steps: readonly PlanStep[],
+): { config: Record<string, string>; release?: string } {
   let config = parseProperties(configText);
-  for (const step of steps) config = { ...config, ...Object.fromEntries(Object.entries(editsOf(step)).filter(([, v]) => v !== null)) } as Record<string, string>;
+  for (const step of steps)
+    config = { ...config, ...Object.fromEntries(Object.entries(editsOf(step)).filter(([, v]) => v !== null)) } as Record<string, string>;
   const finalStep = steps.at(-1);
   const release = finalStep ? (steps.find((s) => s.install)?.install?.release ?? releaseAfter(finalStep, spec, facts)) : undefined;
   return release ? { config, release } : { config };
@@ -54,14 +62,30 @@ export function finalConfig(spec: BrokerSpec, facts: HostFacts, configText: stri
  * Every preflight problem of one broker that `steps` (its steps of the plan) will restart.
  * `knownKeys`: the config keys of the release it will run, when the host could tell.
  */
-export function brokerPreflight(spec: BrokerSpec, facts: HostFacts, configText: string, steps: readonly PlanStep[], signal: StopSignal, knownKeys?: ReadonlySet<string>): PreflightProblem[] {
+export function brokerPreflight(
+  spec: BrokerSpec,
+  facts: HostFacts,
+  configText: string,
+  steps: readonly PlanStep[],
+  signal: StopSignal,
+  knownKeys?: ReadonlySet<string>,
+): PreflightProblem[] {
   const problems: PreflightProblem[] = [];
-  if (facts.process?.ignoredSignals.includes(signal)) problems.push({ gate: 'stop-signal-honoured', brokerId: spec.id, signal, pid: facts.process.pid });
+  if (facts.process?.ignoredSignals.includes(signal))
+    problems.push({ gate: 'stop-signal-honoured', brokerId: spec.id, signal, pid: facts.process.pid });
   for (const step of steps) {
     if (!step.install) continue;
     const message = installProblem(spec, facts, step.install.release, step.install.to);
     const found = facts.installs[step.install.release]?.release;
-    if (message) problems.push({ gate: 'target-install-present', brokerId: spec.id, release: step.install.release, dir: step.install.to, ...(found ? { found } : {}), message });
+    if (message)
+      problems.push({
+        gate: 'target-install-present',
+        brokerId: spec.id,
+        release: step.install.release,
+        dir: step.install.to,
+        ...(found ? { found } : {}),
+        message,
+      });
   }
   const { config, release } = finalConfig(spec, facts, configText, steps);
   const errors = release ? lintConfig(config, release, knownKeys).filter((f) => f.severity === 'error') : [];

@@ -107,7 +107,12 @@ export async function applyPlan(plan: Plan, given: EngineDeps): Promise<RunRepor
   };
   deps.journal.append({ event: 'run.start', detail: { kind: plan.kind, from: plan.from, to: plan.to } });
   await preflight(plan, deps);
-  const confirmed = new Set(deps.journal.entries().filter((e) => e.event === 'gate.confirmed').map((e) => e.phase));
+  const confirmed = new Set(
+    deps.journal
+      .entries()
+      .filter((e) => e.event === 'gate.confirmed')
+      .map((e) => e.phase),
+  );
   let askedFirstRestart = false;
   for (const phase of plan.phases) {
     if (phase.skipped) {
@@ -133,11 +138,22 @@ export async function applyPlan(plan: Plan, given: EngineDeps): Promise<RunRepor
       // until it is back, every other broker's pre-stop gate sees under-replicated partitions.
       const { controller, brokers: registered } = await deps.cluster.snapshot();
       const down = pending.findIndex((s) => !registered.includes(s.broker));
-      const index = down >= 0 ? down : Math.max(0, pending.findIndex((s) => s.broker !== controller));
+      const index =
+        down >= 0
+          ? down
+          : Math.max(
+              0,
+              pending.findIndex((s) => s.broker !== controller),
+            );
       const [step] = pending.splice(index, 1) as [PlanStep];
       if (!askedFirstRestart) {
         askedFirstRestart = true;
-        await confirmOrHalt(deps, phase, `Start the rolling restart of cluster ${plan.cluster} (phase ${phase.id}, broker ${step.broker} first)?`, true);
+        await confirmOrHalt(
+          deps,
+          phase,
+          `Start the rolling restart of cluster ${plan.cluster} (phase ${phase.id}, broker ${step.broker} first)?`,
+          true,
+        );
       }
       let report: StepReport;
       try {
@@ -145,14 +161,24 @@ export async function applyPlan(plan: Plan, given: EngineDeps): Promise<RunRepor
       } catch (error) {
         if (!(error instanceof BrokerDownFirst)) throw error;
         // Nothing was changed on this broker yet: take the one that went down first, this one later.
-        deps.io.event({ code: 'gate.wait', phase: phase.id, broker: step.broker, message: `broker ${error.brokerId} is down: it goes first, broker ${step.broker} after it` });
+        deps.io.event({
+          code: 'gate.wait',
+          phase: phase.id,
+          broker: step.broker,
+          message: `broker ${error.brokerId} is down: it goes first, broker ${step.broker} after it`,
+        });
         pending.push(step);
         continue;
       }
       steps.push(report);
       if (report.outcome === 'restarted') restartedInPhase++;
       if (phase.strategy === 'serial-canary' && restartedInPhase === 1 && report.outcome === 'restarted' && pending.length > 0) {
-        await confirmOrHalt(deps, phase, `Canary: broker ${step.broker} is back and caught up. Continue with the other ${pending.length} broker(s) of ${phase.id}?`, true);
+        await confirmOrHalt(
+          deps,
+          phase,
+          `Canary: broker ${step.broker} is back and caught up. Continue with the other ${pending.length} broker(s) of ${phase.id}?`,
+          true,
+        );
       }
     }
     deps.journal.append({ event: 'phase.done', phase: phase.id });
@@ -224,7 +250,11 @@ async function watchingLeadership<T>(deps: StepDeps, work: Promise<T>): Promise<
 
 function specOf(deps: EngineDeps, id: number): BrokerSpec {
   const spec = deps.inventory.brokers.find((b) => b.id === id);
-  if (!spec) throw new HaltError(`The plan names broker ${id}, which is not in the inventory.`, { code: 'PLAN_INVENTORY_MISMATCH', action: 'Regenerate the plan for this inventory.' });
+  if (!spec)
+    throw new HaltError(`The plan names broker ${id}, which is not in the inventory.`, {
+      code: 'PLAN_INVENTORY_MISMATCH',
+      action: 'Regenerate the plan for this inventory.',
+    });
   return spec;
 }
 
@@ -237,7 +267,11 @@ function configSatisfies(config: Record<string, string>, edits: PropertyEdits): 
  * the first problem halts the run before anything is touched.
  */
 async function preflight(plan: Plan, deps: EngineDeps): Promise<void> {
-  const brokers = [...new Set(plan.phases.filter((p) => !p.skipped && p.kind === 'roll').flatMap((p) => p.steps.filter((s) => !s.skipped).map((s) => s.broker)))].sort((a, b) => a - b);
+  const brokers = [
+    ...new Set(
+      plan.phases.filter((p) => !p.skipped && p.kind === 'roll').flatMap((p) => p.steps.filter((s) => !s.skipped).map((s) => s.broker)),
+    ),
+  ].sort((a, b) => a - b);
   // Read every host at once (reading a release's config keys starts a JVM there), then judge
   // the brokers in order, so the first problem reported is always the same one.
   const reads = await Promise.allSettled(brokers.map((id) => preflightRead(plan, deps, id)));
@@ -323,7 +357,8 @@ async function runStep(
     io.event({ code: 'step.substep', phase: phase.id, broker: step.broker, message });
   };
   const checkInterrupt = () => {
-    if (deps.interrupted.aborted) throw new InterruptedError('Interrupted.', { code: 'INTERRUPTED', action: 'Run `kafka-ops resume --inventory <file>` to continue.' });
+    if (deps.interrupted.aborted)
+      throw new InterruptedError('Interrupted.', { code: 'INTERRUPTED', action: 'Run `kafka-ops resume --inventory <file>` to continue.' });
   };
   const started = clock.now();
   io.event({ code: 'step.start', phase: phase.id, broker: step.broker, message: `broker ${step.broker} (${spec.host})` });
@@ -341,11 +376,21 @@ async function runStep(
     // Running what the step would give it, but not caught up (yet): e.g. resumed right after
     // a halt while it rejoins. A restart would only set it back; wait for it, within its start timeout.
     if (ownFindings(await deps.cluster.snapshot()).length > 0) {
-      io.event({ code: 'gate.wait', phase: phase.id, broker: step.broker, message: 'runs the current config and install; waiting until it is back in every ISR' });
+      io.event({
+        code: 'gate.wait',
+        phase: phase.id,
+        broker: step.broker,
+        message: 'runs the current config and install; waiting until it is back in every ISR',
+      });
       await waitUntil(deps, host, phase, step, clock.now(), ownFindings);
     }
     journal.append({ event: 'step.already-done', phase: phase.id, broker: step.broker });
-    io.event({ code: 'step.skip', phase: phase.id, broker: step.broker, message: 'already done on the host (config, install and running process all current)' });
+    io.event({
+      code: 'step.skip',
+      phase: phase.id,
+      broker: step.broker,
+      message: 'already done on the host (config, install and running process all current)',
+    });
     return { phase: phase.id, broker: step.broker, outcome: 'already-done' };
   }
   checkInterrupt();
@@ -376,7 +421,16 @@ async function runStep(
         heldSince = undefined;
       }
       if (!hold) return findings;
-      return [...findings, { gate: 'leadership-settled', blocking: true, message: `Leadership is not settled: ${hold.message}`, partitions: [], ...(hold.untilMs !== undefined ? { recheckAtMs: hold.untilMs } : {}) }];
+      return [
+        ...findings,
+        {
+          gate: 'leadership-settled',
+          blocking: true,
+          message: `Leadership is not settled: ${hold.message}`,
+          partitions: [],
+          ...(hold.untilMs !== undefined ? { recheckAtMs: hold.untilMs } : {}),
+        },
+      ];
     };
     for (const f of await waitForGate(deps, phase, step.broker, phase.timeouts.startSeconds * 1000, 'safe to stop', safeToStop)) {
       warn(f.message, phase.id, step.broker);
@@ -410,18 +464,35 @@ async function runStep(
     if (!result.exited) {
       if (!deps.options.killOnStopTimeout) {
         journal.append({ event: 'halt', phase: phase.id, broker: step.broker, detail: { reason: 'stop-timeout' } });
-        throw new HaltError(`Broker ${step.broker} did not exit within ${phase.timeouts.stopSeconds} s of ${signal}; it is still running (with its old configuration).`, {
-          code: 'STOP_TIMEOUT',
-          action: 'Find out why its shutdown hangs (is ZooKeeper reachable? see its log), then `kafka-ops resume`; or resume with --kill-on-stop-timeout to SIGKILL it (log recovery follows).',
-          brokerId: step.broker,
-        });
+        throw new HaltError(
+          `Broker ${step.broker} did not exit within ${phase.timeouts.stopSeconds} s of ${signal}; it is still running (with its old configuration).`,
+          {
+            code: 'STOP_TIMEOUT',
+            action:
+              'Find out why its shutdown hangs (is ZooKeeper reachable? see its log), then `kafka-ops resume`; or resume with --kill-on-stop-timeout to SIGKILL it (log recovery follows).',
+            brokerId: step.broker,
+          },
+        );
       }
-      warn(`Broker ${step.broker} did not exit within ${phase.timeouts.stopSeconds} s; sending SIGKILL as --kill-on-stop-timeout allows.`, phase.id, step.broker);
+      warn(
+        `Broker ${step.broker} did not exit within ${phase.timeouts.stopSeconds} s; sending SIGKILL as --kill-on-stop-timeout allows.`,
+        phase.id,
+        step.broker,
+      );
       await host.kill();
     }
     shutdown = result.exited ? result.shutdown : 'unclean';
-    sub('stop.done', `stopped in ${(stopMs / 1000).toFixed(1)} s (${shutdown} shutdown)`, { shutdown, evidence: result.evidence, elapsedMs: stopMs });
-    if (shutdown === 'unclean') warn(`Broker ${step.broker} shut down uncleanly: ${result.evidence.join(' | ') || 'see its log'}. Log recovery on start may take long.`, phase.id, step.broker);
+    sub('stop.done', `stopped in ${(stopMs / 1000).toFixed(1)} s (${shutdown} shutdown)`, {
+      shutdown,
+      evidence: result.evidence,
+      elapsedMs: stopMs,
+    });
+    if (shutdown === 'unclean')
+      warn(
+        `Broker ${step.broker} shut down uncleanly: ${result.evidence.join(' | ') || 'see its log'}. Log recovery on start may take long.`,
+        phase.id,
+        step.broker,
+      );
   }
 
   try {
@@ -438,7 +509,9 @@ async function runStep(
   const startAt = clock.now();
   await host.start();
   sub('start', 'started');
-  const registeredAt = await waitUntil(deps, host, phase, step, startAt, (s) => caughtUpFindings(s, step.broker).filter((f) => f.gate === 'registered'));
+  const registeredAt = await waitUntil(deps, host, phase, step, startAt, (s) =>
+    caughtUpFindings(s, step.broker).filter((f) => f.gate === 'registered'),
+  );
   const startMs = registeredAt - startAt;
   sub('registered', `registered after ${(startMs / 1000).toFixed(1)} s`);
   const caughtUpAt = await waitUntil(deps, host, phase, step, startAt, (s) => caughtUpFindings(s, step.broker));
@@ -446,7 +519,12 @@ async function runStep(
   await holdHealthy(deps, host, phase, step, startAt);
   const totalMs = clock.now() - started;
   sub('done', `caught up after ${(catchUpMs / 1000).toFixed(1)} s`, { stopMs, startMs, catchUpMs, preStopMs, totalMs });
-  io.event({ code: 'step.done', phase: phase.id, broker: step.broker, message: `broker ${step.broker} done in ${(totalMs / 1000).toFixed(1)} s` });
+  io.event({
+    code: 'step.done',
+    phase: phase.id,
+    broker: step.broker,
+    message: `broker ${step.broker} done in ${(totalMs / 1000).toFixed(1)} s`,
+  });
   return {
     phase: phase.id,
     broker: step.broker,
@@ -470,25 +548,45 @@ async function startForSafety(host: BrokerHost, sub: (name: string, message: str
 }
 
 function timestamp(ms: number): string {
-  return new Date(ms).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  return new Date(ms)
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
 }
 
 /** Wait (on watches, bounded) until `findings` has no blocking entry; return the non-blocking ones. Halt on timeout. */
-async function waitForGate(deps: EngineDeps, phase: PlanPhase, brokerId: number, timeoutMs: number, what: string, findings: (s: ClusterSnapshot) => GateFinding[]): Promise<GateFinding[]> {
+async function waitForGate(
+  deps: EngineDeps,
+  phase: PlanPhase,
+  brokerId: number,
+  timeoutMs: number,
+  what: string,
+  findings: (s: ClusterSnapshot) => GateFinding[],
+): Promise<GateFinding[]> {
   const deadline = deps.clock.now() + timeoutMs;
   let announced: string | undefined;
   for (;;) {
     const current = findings(await deps.cluster.snapshot());
     const blocking = current.filter((f) => f.blocking);
     if (blocking.length === 0) return current;
-    if (deps.interrupted.aborted) throw new InterruptedError('Interrupted.', { code: 'INTERRUPTED', action: 'Run `kafka-ops resume --inventory <file>` to continue.' });
+    if (deps.interrupted.aborted)
+      throw new InterruptedError('Interrupted.', { code: 'INTERRUPTED', action: 'Run `kafka-ops resume --inventory <file>` to continue.' });
     if (deps.clock.now() >= deadline) {
-      deps.journal.append({ event: 'halt', phase: phase.id, broker: brokerId, detail: { reason: 'gate-timeout', gate: blocking[0]?.gate } });
-      throw new HaltError(`Broker ${brokerId} is not ${what} after ${Math.round(timeoutMs / 1000)} s: ${blocking.map((f) => `${f.message} ${f.partitions.slice(0, 5).join(', ')}`).join(' ')}`, {
-        code: 'GATE_TIMEOUT',
-        action: 'Bring the cluster back to full replication (check the brokers named, their logs and disks), then `kafka-ops resume`. Nothing was restarted for this step.',
-        brokerId,
+      deps.journal.append({
+        event: 'halt',
+        phase: phase.id,
+        broker: brokerId,
+        detail: { reason: 'gate-timeout', gate: blocking[0]?.gate },
       });
+      throw new HaltError(
+        `Broker ${brokerId} is not ${what} after ${Math.round(timeoutMs / 1000)} s: ${blocking.map((f) => `${f.message} ${f.partitions.slice(0, 5).join(', ')}`).join(' ')}`,
+        {
+          code: 'GATE_TIMEOUT',
+          action:
+            'Bring the cluster back to full replication (check the brokers named, their logs and disks), then `kafka-ops resume`. Nothing was restarted for this step.',
+          brokerId,
+        },
+      );
     }
     // Said once per reason: a wait for replication may turn into a wait for leadership to settle.
     if (announced !== blocking[0]?.gate) {
@@ -502,7 +600,14 @@ async function waitForGate(deps: EngineDeps, phase: PlanPhase, brokerId: number,
 }
 
 /** Wait after a start until `findings` is empty; the broker process dying or the start timeout halts. */
-async function waitUntil(deps: EngineDeps, host: BrokerHost, phase: PlanPhase, step: PlanStep, startAt: number, findings: (s: ClusterSnapshot) => GateFinding[]): Promise<number> {
+async function waitUntil(
+  deps: EngineDeps,
+  host: BrokerHost,
+  phase: PlanPhase,
+  step: PlanStep,
+  startAt: number,
+  findings: (s: ClusterSnapshot) => GateFinding[],
+): Promise<number> {
   const deadline = startAt + phase.timeouts.startSeconds * 1000;
   let lastProcessCheck = 0;
   for (;;) {
@@ -522,14 +627,27 @@ async function waitUntil(deps: EngineDeps, host: BrokerHost, phase: PlanPhase, s
       }
     }
     if (now >= deadline) {
-      deps.journal.append({ event: 'halt', phase: phase.id, broker: step.broker, detail: { reason: 'start-timeout', findings: blocking.map((f) => f.message) } });
-      throw new HaltError(`Broker ${step.broker} is not back and caught up ${phase.timeouts.startSeconds} s after its start: ${blocking.map((f) => f.message).join(' ')}`, {
-        code: 'CATCH_UP_TIMEOUT',
-        action: 'Check the broker (log recovery, disk, network, replica fetchers), then `kafka-ops resume` once it has caught up or the cause is fixed. No other broker was touched.',
-        brokerId: step.broker,
+      deps.journal.append({
+        event: 'halt',
+        phase: phase.id,
+        broker: step.broker,
+        detail: { reason: 'start-timeout', findings: blocking.map((f) => f.message) },
       });
+      throw new HaltError(
+        `Broker ${step.broker} is not back and caught up ${phase.timeouts.startSeconds} s after its start: ${blocking.map((f) => f.message).join(' ')}`,
+        {
+          code: 'CATCH_UP_TIMEOUT',
+          action:
+            'Check the broker (log recovery, disk, network, replica fetchers), then `kafka-ops resume` once it has caught up or the cause is fixed. No other broker was touched.',
+          brokerId: step.broker,
+        },
+      );
     }
-    if (deps.interrupted.aborted) throw new InterruptedError('Interrupted while waiting for the broker to catch up; it is running.', { code: 'INTERRUPTED', action: 'Run `kafka-ops resume --inventory <file>` to continue.' });
+    if (deps.interrupted.aborted)
+      throw new InterruptedError('Interrupted while waiting for the broker to catch up; it is running.', {
+        code: 'INTERRUPTED',
+        action: 'Run `kafka-ops resume --inventory <file>` to continue.',
+      });
     await deps.cluster.changed(Math.min(deps.options.maxPollMs, Math.max(1, deadline - now)));
   }
 }

@@ -15,7 +15,10 @@ export function envNameOf(prefix: string, key: string): string {
 export function keyOfEnvName(prefix: string, name: string): string | undefined {
   if (!name.startsWith(prefix) || name.length === prefix.length) return undefined;
   // Longest run first at each position, as the images read it: "___" before "__" before "_".
-  return name.slice(prefix.length).toLowerCase().replace(/___|__|_/g, (run) => KEY_OF[run] as string);
+  return name
+    .slice(prefix.length)
+    .toLowerCase()
+    .replace(/___|__|_/g, (run) => KEY_OF[run] as string);
 }
 
 /** The server.properties the image writes from `env` (sorted, one key per line). */

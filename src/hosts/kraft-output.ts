@@ -43,7 +43,8 @@ export function parseFeaturesDescribe(text: string): DescribedFeature[] {
     const feature = fields.get('Feature');
     const supportedMin = fields.get('SupportedMinVersion');
     const supportedMax = fields.get('SupportedMaxVersion');
-    if (!feature || !supportedMin || !supportedMax) throw unreadable('kafka-features.sh describe', `a Feature line without its supported range`, line);
+    if (!feature || !supportedMin || !supportedMax)
+      throw unreadable('kafka-features.sh describe', `a Feature line without its supported range`, line);
     const finalized = fields.get('FinalizedVersionLevel');
     const epoch = Number(fields.get('Epoch'));
     features.push({
@@ -54,7 +55,8 @@ export function parseFeaturesDescribe(text: string): DescribedFeature[] {
       ...(Number.isInteger(epoch) ? { epoch } : {}),
     });
   }
-  if (!features.some((f) => f.feature === 'metadata.version')) throw unreadable('kafka-features.sh describe', 'no metadata.version feature (is this a KRaft cluster of 3.3 or later?)', text);
+  if (!features.some((f) => f.feature === 'metadata.version'))
+    throw unreadable('kafka-features.sh describe', 'no metadata.version feature (is this a KRaft cluster of 3.3 or later?)', text);
   return features;
 }
 
@@ -73,7 +75,10 @@ const STATUSES = new Set(['Leader', 'Follower', 'Observer']);
 /** Parse `kafka-metadata-quorum.sh describe --replication`, by column name (the 3.9 DirectoryId column shifts positions). */
 export function parseQuorumReplication(text: string): QuorumReplica[] {
   const tool = 'kafka-metadata-quorum.sh describe --replication';
-  const lines = text.split('\n').map((l) => l.trim()).filter((l) => l.length > 0);
+  const lines = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l.length > 0);
   const headerAt = lines.findIndex((l) => /^NodeId\s/.test(l) || /^ReplicaId\s/.test(l));
   if (headerAt < 0) throw unreadable(tool, 'no header line starting with NodeId', text);
   const header = (lines[headerAt] as string).split(/\s+/);
@@ -128,7 +133,8 @@ export function parseQuorumStatus(text: string): QuorumStatus {
     const raw = fields.get(key);
     if (raw === undefined && fallback !== undefined) return fallback;
     const value = Number(raw);
-    if (raw === undefined || !Number.isInteger(value)) throw unreadable(tool, `${key} is ${raw === undefined ? 'missing' : `"${raw}", not a number`}`, text);
+    if (raw === undefined || !Number.isInteger(value))
+      throw unreadable(tool, `${key} is ${raw === undefined ? 'missing' : `"${raw}", not a number`}`, text);
     return value;
   };
   const voters = fields.get('CurrentVoters');

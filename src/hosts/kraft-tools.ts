@@ -3,7 +3,14 @@
  * `CommandRunner` (SSH, or locally in tests), from that node's install link. Every argument
  * comes from the inventory or the plan and is quoted by `commandLine`.
  */
-import type { FinalizedFeatures, KraftFeatures, KraftQuorum, NodeFeatureSupport, QuorumReplica, QuorumStatus } from '../cluster/kraft-port.js';
+import type {
+  FinalizedFeatures,
+  KraftFeatures,
+  KraftQuorum,
+  NodeFeatureSupport,
+  QuorumReplica,
+  QuorumStatus,
+} from '../cluster/kraft-port.js';
 import { InfrastructureError } from '../errors.js';
 import type { BrokerSpec, KraftSettings } from '../inventory/model.js';
 import { kraftToolBase } from '../plan/kraft.js';
@@ -28,11 +35,14 @@ export class ShellKraftTools implements KraftQuorum, KraftFeatures {
     const result = await this.runner.run(commandLine(argv), { timeoutMs: TOOL_TIMEOUT_MS });
     if (result.code !== 0) {
       const said = (result.stderr.trim() || result.stdout.trim()).split('\n').slice(-5).join(' | ').slice(0, 600);
-      throw new InfrastructureError(`${name} ${args.join(' ')} failed on ${this.toolsNode.host} (exit ${result.code}): ${said || '(no output)'}`, {
-        code: 'KRAFT_TOOL_FAILED',
-        action: `Run it by hand on ${this.toolsNode.host} to see why (is ${this.settings.bootstrapServer ?? this.settings.bootstrapController} reachable from there? does the install link hold Kafka 3.3+?).`,
-        retriable: true,
-      });
+      throw new InfrastructureError(
+        `${name} ${args.join(' ')} failed on ${this.toolsNode.host} (exit ${result.code}): ${said || '(no output)'}`,
+        {
+          code: 'KRAFT_TOOL_FAILED',
+          action: `Run it by hand on ${this.toolsNode.host} to see why (is ${this.settings.bootstrapServer ?? this.settings.bootstrapController} reachable from there? does the install link hold Kafka 3.3+?).`,
+          retriable: true,
+        },
+      );
     }
     return result.stdout;
   }

@@ -36,7 +36,10 @@ interface Clients {
 }
 
 /** The permissions a run needs, checked with SelfSubjectAccessReview before anything is touched. */
-export function requiredAccess(settings: KubernetesExecutorSettings, pod: string): Array<{ verb: string; resource: string; group: string; name?: string }> {
+export function requiredAccess(
+  settings: KubernetesExecutorSettings,
+  pod: string,
+): Array<{ verb: string; resource: string; group: string; name?: string }> {
   const access = [
     { verb: 'get', resource: 'statefulsets', group: 'apps', name: settings.statefulSet },
     { verb: 'patch', resource: 'statefulsets', group: 'apps', name: settings.statefulSet },
@@ -46,12 +49,19 @@ export function requiredAccess(settings: KubernetesExecutorSettings, pod: string
     { verb: 'delete', resource: 'pods', group: '', name: pod },
   ];
   if ('configMap' in settings.config) {
-    access.push({ verb: 'get', resource: 'configmaps', group: '', name: settings.config.configMap.name }, { verb: 'patch', resource: 'configmaps', group: '', name: settings.config.configMap.name });
+    access.push(
+      { verb: 'get', resource: 'configmaps', group: '', name: settings.config.configMap.name },
+      { verb: 'patch', resource: 'configmaps', group: '', name: settings.config.configMap.name },
+    );
   }
   return access;
 }
 
-export async function connectKubernetes(spec: BrokerSpec, settings: KubernetesExecutorSettings, source: string): Promise<KubernetesBrokerHost> {
+export async function connectKubernetes(
+  spec: BrokerSpec,
+  settings: KubernetesExecutorSettings,
+  source: string,
+): Promise<KubernetesBrokerHost> {
   const k8s = await import('@kubernetes/client-node');
   const config = new k8s.KubeConfig();
   try {
@@ -59,13 +69,22 @@ export async function connectKubernetes(spec: BrokerSpec, settings: KubernetesEx
     else config.loadFromDefault();
     if (settings.context) config.setCurrentContext(settings.context);
   } catch (error) {
-    throw new UserError(`The kubeconfig could not be loaded${settings.kubeconfig ? ` from ${settings.kubeconfig}` : ''}: ${(error as Error).message}`, {
-      code: 'K8S_KUBECONFIG',
-      action: 'Fix executor.kubeconfig / executor.context in the inventory (or $KUBECONFIG), e.g. check `kubectl config get-contexts`.',
-      location: { file: source },
-    });
+    throw new UserError(
+      `The kubeconfig could not be loaded${settings.kubeconfig ? ` from ${settings.kubeconfig}` : ''}: ${(error as Error).message}`,
+      {
+        code: 'K8S_KUBECONFIG',
+        action: 'Fix executor.kubeconfig / executor.context in the inventory (or $KUBECONFIG), e.g. check `kubectl config get-contexts`.',
+        location: { file: source },
+      },
+    );
   }
-  const clients: Clients = { k8s, config, core: config.makeApiClient(k8s.CoreV1Api), apps: config.makeApiClient(k8s.AppsV1Api), auth: config.makeApiClient(k8s.AuthorizationV1Api) };
+  const clients: Clients = {
+    k8s,
+    config,
+    core: config.makeApiClient(k8s.CoreV1Api),
+    apps: config.makeApiClient(k8s.AppsV1Api),
+    auth: config.makeApiClient(k8s.AuthorizationV1Api),
+  };
   const host = new KubernetesBrokerHost(clients, spec, settings, source);
   await host.preflight();
   return host;
@@ -95,7 +114,9 @@ export class KubernetesBrokerHost implements BrokerHost {
 
   private get configKey(): { name: string; key: string } | undefined {
     const config = this.settings.config;
-    return 'configMap' in config ? { name: config.configMap.name, key: config.configMap.key.replaceAll('{id}', String(this.spec.id)) } : undefined;
+    return 'configMap' in config
+      ? { name: config.configMap.name, key: config.configMap.key.replaceAll('{id}', String(this.spec.id)) }
+      : undefined;
   }
 
   /** Refusals before anything is touched: access, OnDelete, the container, the ConfigMap key. */
@@ -103,12 +124,29 @@ export class KubernetesBrokerHost implements BrokerHost {
     const denied: string[] = [];
     for (const a of requiredAccess(this.settings, this.podName)) {
       const review = await this.call(`check access (${a.verb} ${a.resource})`, () =>
-        this.c.auth.createSelfSubjectAccessReview({ body: { spec: { resourceAttributes: { namespace: this.ns, verb: a.verb, resource: a.resource, group: a.group, ...(a.name ? { name: a.name } : {}) } } } }),
+        this.c.auth.createSelfSubjectAccessReview({
+          body: {
+            spec: {
+              resourceAttributes: {
+                namespace: this.ns,
+                verb: a.verb,
+                resource: a.resource,
+                group: a.group,
+                ...(a.name ? { name: a.name } : {}),
+              },
+            },
+          },
+        }),
       );
-      if (!review.status?.allowed) denied.push(`${a.verb} ${a.group ? `${a.resource}.${a.group}` : a.resource}${a.name ? `/${a.name}` : ''}`);
+      if (!review.status?.allowed)
+        denied.push(`${a.verb} ${a.group ? `${a.resource}.${a.group}` : a.resource}${a.name ? `/${a.name}` : ''}`);
     }
     if (denied.length > 0) {
-      throw this.userError(`Broker ${this.brokerId}: your Kubernetes identity may not ${denied.join(', ')} in namespace ${this.ns}.`, 'K8S_FORBIDDEN', 'Ask for a Role granting these verbs (see README "Kubernetes executor"), or switch executor.context. Nothing was touched.');
+      throw this.userError(
+        `Broker ${this.brokerId}: your Kubernetes identity may not ${denied.join(', ')} in namespace ${this.ns}.`,
+        'K8S_FORBIDDEN',
+        'Ask for a Role granting these verbs (see README "Kubernetes executor"), or switch executor.context. Nothing was touched.',
+      );
     }
     const sts = await this.statefulSet();
     const strategy = sts.spec?.updateStrategy?.type ?? 'RollingUpdate';
@@ -122,9 +160,15 @@ export class KubernetesBrokerHost implements BrokerHost {
     this.containerIndex(sts);
     const cm = this.configKey;
     if (cm) {
-      const map = await this.call(`read ConfigMap ${cm.name}`, () => this.c.core.readNamespacedConfigMap({ name: cm.name, namespace: this.ns }));
+      const map = await this.call(`read ConfigMap ${cm.name}`, () =>
+        this.c.core.readNamespacedConfigMap({ name: cm.name, namespace: this.ns }),
+      );
       if (map.data?.[cm.key] === undefined) {
-        throw this.userError(`Broker ${this.brokerId}: ConfigMap ${this.ns}/${cm.name} has no key ${cm.key} (it has: ${Object.keys(map.data ?? {}).join(', ') || 'none'}).`, 'K8S_CONFIGMAP_KEY_MISSING', 'Fix executor.config.configMap.key in the inventory ({id} stands for the broker id) or add the key. Nothing was touched.');
+        throw this.userError(
+          `Broker ${this.brokerId}: ConfigMap ${this.ns}/${cm.name} has no key ${cm.key} (it has: ${Object.keys(map.data ?? {}).join(', ') || 'none'}).`,
+          'K8S_CONFIGMAP_KEY_MISSING',
+          'Fix executor.config.configMap.key in the inventory ({id} stands for the broker id) or add the key. Nothing was touched.',
+        );
       }
     }
   }
@@ -141,15 +185,23 @@ export class KubernetesBrokerHost implements BrokerHost {
     const cm = this.configKey;
     let configModifiedAtMs = templateChangedAt;
     if (cm) {
-      const map = await this.call(`read ConfigMap ${cm.name}`, () => this.c.core.readNamespacedConfigMap({ name: cm.name, namespace: this.ns }));
+      const map = await this.call(`read ConfigMap ${cm.name}`, () =>
+        this.c.core.readNamespacedConfigMap({ name: cm.name, namespace: this.ns }),
+      );
       // Container start times have second precision: compare at that precision.
       const changed = Number(map.metadata?.annotations?.[CHANGED_ANNOTATION_PREFIX + cm.key] ?? 0);
       configModifiedAtMs = Math.floor(changed / 1000) * 1000;
     }
     return {
       ...(running ? { process: { pid: 1, ignoredSignals: [], startedAtMs: new Date(status.state!.running!.startedAt!).getTime() } } : {}),
-      ...(release && this.spec.installs[release] !== undefined ? { linkTarget: this.spec.installs[release] } : template?.image ? { linkTarget: `image ${template.image}` } : {}),
-      installs: Object.fromEntries(Object.keys(this.spec.installs).map((r) => [r, this.settings.images[r] ? { present: true, release: r } : { present: false }])),
+      ...(release && this.spec.installs[release] !== undefined
+        ? { linkTarget: this.spec.installs[release] }
+        : template?.image
+          ? { linkTarget: `image ${template.image}` }
+          : {}),
+      installs: Object.fromEntries(
+        Object.keys(this.spec.installs).map((r) => [r, this.settings.images[r] ? { present: true, release: r } : { present: false }]),
+      ),
       configModifiedAtMs,
       linkModifiedAtMs: templateChangedAt,
     };
@@ -158,9 +210,16 @@ export class KubernetesBrokerHost implements BrokerHost {
   async readConfig(): Promise<string> {
     const cm = this.configKey;
     if (cm) {
-      const map = await this.call(`read ConfigMap ${cm.name}`, () => this.c.core.readNamespacedConfigMap({ name: cm.name, namespace: this.ns }));
+      const map = await this.call(`read ConfigMap ${cm.name}`, () =>
+        this.c.core.readNamespacedConfigMap({ name: cm.name, namespace: this.ns }),
+      );
       const value = map.data?.[cm.key];
-      if (value === undefined) throw this.userError(`ConfigMap ${this.ns}/${cm.name} has no key ${cm.key}.`, 'K8S_CONFIGMAP_KEY_MISSING', 'Restore the key, then resume.');
+      if (value === undefined)
+        throw this.userError(
+          `ConfigMap ${this.ns}/${cm.name} has no key ${cm.key}.`,
+          'K8S_CONFIGMAP_KEY_MISSING',
+          'Restore the key, then resume.',
+        );
       return value;
     }
     const sts = await this.statefulSet();
@@ -170,31 +229,48 @@ export class KubernetesBrokerHost implements BrokerHost {
   async writeConfig(content: string, backupSuffix: string): Promise<string> {
     const cm = this.configKey;
     if (cm) {
-      const map = await this.call(`read ConfigMap ${cm.name}`, () => this.c.core.readNamespacedConfigMap({ name: cm.name, namespace: this.ns }));
+      const map = await this.call(`read ConfigMap ${cm.name}`, () =>
+        this.c.core.readNamespacedConfigMap({ name: cm.name, namespace: this.ns }),
+      );
       const backupKey = `${cm.key}.${backupSuffix}.bak`;
       // resourceVersion makes the patch fail (409) if someone changed the ConfigMap since it was read.
       const body = {
-        metadata: { resourceVersion: map.metadata?.resourceVersion, annotations: { [CHANGED_ANNOTATION_PREFIX + cm.key]: String(Date.now()) } },
+        metadata: {
+          resourceVersion: map.metadata?.resourceVersion,
+          annotations: { [CHANGED_ANNOTATION_PREFIX + cm.key]: String(Date.now()) },
+        },
         data: { [cm.key]: content, [backupKey]: map.data?.[cm.key] ?? '' },
       };
-      await this.call(`patch ConfigMap ${cm.name}`, () => this.c.core.patchNamespacedConfigMap({ name: cm.name, namespace: this.ns, body }, this.patchAs('MergePatch')));
+      await this.call(`patch ConfigMap ${cm.name}`, () =>
+        this.c.core.patchNamespacedConfigMap({ name: cm.name, namespace: this.ns, body }, this.patchAs('MergePatch')),
+      );
       return `configmap/${cm.name} key ${backupKey}`;
     }
     const sts = await this.statefulSet();
     const index = this.containerIndex(sts);
     const container = sts.spec!.template.spec!.containers[index]!;
     const env = envForProperties(this.envPrefix, this.plainEnv(sts), content);
-    const list = [...(container.env ?? []).filter((e) => e.value === undefined && e.valueFrom !== undefined), ...Object.entries(env).map(([name, value]) => ({ name, value }))];
+    const list = [
+      ...(container.env ?? []).filter((e) => e.value === undefined && e.valueFrom !== undefined),
+      ...Object.entries(env).map(([name, value]) => ({ name, value })),
+    ];
     await this.patchStatefulSet(sts, [{ op: 'replace', path: `/spec/template/spec/containers/${index}/env`, value: list }]);
     return `statefulset/${this.settings.statefulSet} revision ${sts.status?.updateRevision ?? '?'} (kubectl rollout history)`;
   }
 
   async activateRelease(release: string): Promise<void> {
     const image = this.settings.images[release];
-    if (!image) throw this.userError(`executor.images has no image for Kafka ${release}.`, 'K8S_IMAGE_MISSING', `Add "${release}": <image> under executor.images.`);
+    if (!image)
+      throw this.userError(
+        `executor.images has no image for Kafka ${release}.`,
+        'K8S_IMAGE_MISSING',
+        `Add "${release}": <image> under executor.images.`,
+      );
     const sts = await this.statefulSet();
     if (sts.spec?.template.spec?.containers[this.containerIndex(sts)]?.image === image) return;
-    await this.patchStatefulSet(sts, [{ op: 'replace', path: `/spec/template/spec/containers/${this.containerIndex(sts)}/image`, value: image }]);
+    await this.patchStatefulSet(sts, [
+      { op: 'replace', path: `/spec/template/spec/containers/${this.containerIndex(sts)}/image`, value: image },
+    ]);
   }
 
   async stop(_signal: StopSignal, timeoutMs: number): Promise<StopResult> {
@@ -207,7 +283,17 @@ export class KubernetesBrokerHost implements BrokerHost {
     await this.deletePod(uid, Math.ceil(timeoutMs / 1000));
     const gone = await this.waitForPod((p) => p === undefined || p.metadata?.uid !== uid, timeoutMs + 5000);
     const elapsedMs = Date.now() - started;
-    return { exited: gone, shutdown: 'unknown', evidence: gone ? [`pod ${this.podName} (uid ${uid}) deleted with a grace period of ${Math.ceil(timeoutMs / 1000)} s (SIGTERM, SIGKILL only at its end) and gone after ${elapsedMs} ms`] : [], elapsedMs, exitMs: elapsedMs };
+    return {
+      exited: gone,
+      shutdown: 'unknown',
+      evidence: gone
+        ? [
+            `pod ${this.podName} (uid ${uid}) deleted with a grace period of ${Math.ceil(timeoutMs / 1000)} s (SIGTERM, SIGKILL only at its end) and gone after ${elapsedMs} ms`,
+          ]
+        : [],
+      elapsedMs,
+      exitMs: elapsedMs,
+    };
   }
 
   async kill(): Promise<void> {
@@ -220,16 +306,27 @@ export class KubernetesBrokerHost implements BrokerHost {
     const revision = sts.status?.updateRevision;
     const current = await this.pod();
     // A pod left on an older revision (e.g. a run stopped between patch and delete) is replaced.
-    if (current && current.metadata?.uid !== this.lastStoppedUid && current.metadata?.labels?.[REVISION_LABEL] !== revision && !current.metadata?.deletionTimestamp) {
+    if (
+      current &&
+      current.metadata?.uid !== this.lastStoppedUid &&
+      current.metadata?.labels?.[REVISION_LABEL] !== revision &&
+      !current.metadata?.deletionTimestamp
+    ) {
       await this.deletePod(current.metadata?.uid, this.spec.stop.timeoutSeconds);
     }
-    const ready = await this.waitForPod((p) => p !== undefined && !p.metadata?.deletionTimestamp && p.metadata?.labels?.[REVISION_LABEL] === revision && isReady(p), this.spec.startTimeoutSeconds * 1000);
+    const ready = await this.waitForPod(
+      (p) => p !== undefined && !p.metadata?.deletionTimestamp && p.metadata?.labels?.[REVISION_LABEL] === revision && isReady(p),
+      this.spec.startTimeoutSeconds * 1000,
+    );
     if (!ready) {
-      throw new InfrastructureError(`Pod ${this.ns}/${this.podName} is not Ready on revision ${revision} ${this.spec.startTimeoutSeconds} s after it was deleted.`, {
-        code: 'K8S_POD_NOT_READY',
-        action: `Look at \`kubectl -n ${this.ns} describe pod ${this.podName}\` and its logs, fix the cause, then \`kafka-ops resume\`.`,
-        retriable: false,
-      });
+      throw new InfrastructureError(
+        `Pod ${this.ns}/${this.podName} is not Ready on revision ${revision} ${this.spec.startTimeoutSeconds} s after it was deleted.`,
+        {
+          code: 'K8S_POD_NOT_READY',
+          action: `Look at \`kubectl -n ${this.ns} describe pod ${this.podName}\` and its logs, fix the cause, then \`kafka-ops resume\`.`,
+          retriable: false,
+        },
+      );
     }
   }
 
@@ -251,13 +348,19 @@ export class KubernetesBrokerHost implements BrokerHost {
     const containers = sts.spec?.template.spec?.containers ?? [];
     const index = containers.findIndex((c) => c.name === this.settings.container);
     if (index < 0) {
-      throw this.userError(`StatefulSet ${this.ns}/${this.settings.statefulSet} has no container ${this.settings.container} (it has: ${containers.map((c) => c.name).join(', ')}).`, 'K8S_CONTAINER_MISSING', 'Fix executor.container in the inventory. Nothing was touched.');
+      throw this.userError(
+        `StatefulSet ${this.ns}/${this.settings.statefulSet} has no container ${this.settings.container} (it has: ${containers.map((c) => c.name).join(', ')}).`,
+        'K8S_CONTAINER_MISSING',
+        'Fix executor.container in the inventory. Nothing was touched.',
+      );
     }
     return index;
   }
 
   private statefulSet(): Promise<StatefulSet> {
-    return this.call(`read StatefulSet ${this.settings.statefulSet}`, () => this.c.apps.readNamespacedStatefulSet({ name: this.settings.statefulSet, namespace: this.ns }));
+    return this.call(`read StatefulSet ${this.settings.statefulSet}`, () =>
+      this.c.apps.readNamespacedStatefulSet({ name: this.settings.statefulSet, namespace: this.ns }),
+    );
   }
 
   private async pod(): Promise<Pod | undefined> {
@@ -272,12 +375,19 @@ export class KubernetesBrokerHost implements BrokerHost {
   private async patchStatefulSet(sts: StatefulSet, ops: object[]): Promise<void> {
     // The test op makes the patch fail if the StatefulSet changed since it was read.
     const body = [{ op: 'test', path: '/metadata/resourceVersion', value: sts.metadata?.resourceVersion }, ...ops];
-    await this.call(`patch StatefulSet ${this.settings.statefulSet}`, () => this.c.apps.patchNamespacedStatefulSet({ name: this.settings.statefulSet, namespace: this.ns, body }, this.patchAs('JsonPatch')));
+    await this.call(`patch StatefulSet ${this.settings.statefulSet}`, () =>
+      this.c.apps.patchNamespacedStatefulSet({ name: this.settings.statefulSet, namespace: this.ns, body }, this.patchAs('JsonPatch')),
+    );
   }
 
   private async deletePod(uid: string | undefined, gracePeriodSeconds: number): Promise<void> {
     try {
-      await this.c.core.deleteNamespacedPod({ name: this.podName, namespace: this.ns, gracePeriodSeconds, body: { gracePeriodSeconds, ...(uid ? { preconditions: { uid } } : {}) } });
+      await this.c.core.deleteNamespacedPod({
+        name: this.podName,
+        namespace: this.ns,
+        gracePeriodSeconds,
+        body: { gracePeriodSeconds, ...(uid ? { preconditions: { uid } } : {}) },
+      });
     } catch (error) {
       if (statusOf(error) === 404 || statusOf(error) === 409) return; // already gone or already replaced
       throw this.apiError(`delete pod ${this.podName}`, error);
@@ -307,14 +417,22 @@ export class KubernetesBrokerHost implements BrokerHost {
           resolve(value);
         };
         new this.c.k8s.Watch(this.c.config)
-          .watch(`/api/v1/namespaces/${encodeURIComponent(this.ns)}/pods`, { fieldSelector, resourceVersion: list.metadata?.resourceVersion, allowWatchBookmarks: true }, (type, object: Pod) => {
-            if (type === 'BOOKMARK') return;
-            if (done(type === 'DELETED' ? undefined : object)) finish(true);
-          }, () => finish(false))
-          .then((c) => {
-            controller = c;
-            this.aborts.add(c);
-          }, () => finish(false));
+          .watch(
+            `/api/v1/namespaces/${encodeURIComponent(this.ns)}/pods`,
+            { fieldSelector, resourceVersion: list.metadata?.resourceVersion, allowWatchBookmarks: true },
+            (type, object: Pod) => {
+              if (type === 'BOOKMARK') return;
+              if (done(type === 'DELETED' ? undefined : object)) finish(true);
+            },
+            () => finish(false),
+          )
+          .then(
+            (c) => {
+              controller = c;
+              this.aborts.add(c);
+            },
+            () => finish(false),
+          );
       });
       if (outcome) return true;
     }
@@ -332,17 +450,28 @@ export class KubernetesBrokerHost implements BrokerHost {
   private apiError(what: string, error: unknown): Error {
     const status = statusOf(error);
     if (status === 401 || status === 403) {
-      return this.userError(`Broker ${this.brokerId}: Kubernetes refused to ${what} in namespace ${this.ns} (HTTP ${status}).`, 'K8S_FORBIDDEN', 'Check the kubeconfig credentials and the Role bound to them (see README "Kubernetes executor"). Nothing more was touched.');
+      return this.userError(
+        `Broker ${this.brokerId}: Kubernetes refused to ${what} in namespace ${this.ns} (HTTP ${status}).`,
+        'K8S_FORBIDDEN',
+        'Check the kubeconfig credentials and the Role bound to them (see README "Kubernetes executor"). Nothing more was touched.',
+      );
     }
     if (status === 404) {
-      return this.userError(`Broker ${this.brokerId}: could not ${what} in namespace ${this.ns}: not found.`, 'K8S_NOT_FOUND', 'Fix executor.namespace / statefulSet / config in the inventory.');
+      return this.userError(
+        `Broker ${this.brokerId}: could not ${what} in namespace ${this.ns}: not found.`,
+        'K8S_NOT_FOUND',
+        'Fix executor.namespace / statefulSet / config in the inventory.',
+      );
     }
-    return new InfrastructureError(`Broker ${this.brokerId}: could not ${what} in namespace ${this.ns}: ${status ? `HTTP ${status}` : (error as Error).message}`, {
-      code: 'K8S_API',
-      action: 'Check that the API server is reachable with your kubeconfig (`kubectl get pods`), then run again or `kafka-ops resume`.',
-      retriable: status === undefined || status === 409 || status >= 500,
-      cause: error,
-    });
+    return new InfrastructureError(
+      `Broker ${this.brokerId}: could not ${what} in namespace ${this.ns}: ${status ? `HTTP ${status}` : (error as Error).message}`,
+      {
+        code: 'K8S_API',
+        action: 'Check that the API server is reachable with your kubeconfig (`kubectl get pods`), then run again or `kafka-ops resume`.',
+        retriable: status === undefined || status === 409 || status >= 500,
+        cause: error,
+      },
+    );
   }
 
   private userError(message: string, code: string, action: string): UserError {

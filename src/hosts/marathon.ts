@@ -44,7 +44,19 @@ export interface MarathonApp {
 }
 
 /** Fields Marathon reports but refuses (or ignores) in a PUT of the definition. */
-const READ_ONLY = ['version', 'versionInfo', 'tasks', 'tasksRunning', 'tasksStaged', 'tasksHealthy', 'tasksUnhealthy', 'deployments', 'lastTaskFailure', 'readinessCheckResults', 'taskStats'];
+const READ_ONLY = [
+  'version',
+  'versionInfo',
+  'tasks',
+  'tasksRunning',
+  'tasksStaged',
+  'tasksHealthy',
+  'tasksUnhealthy',
+  'deployments',
+  'lastTaskFailure',
+  'readinessCheckResults',
+  'taskStats',
+];
 
 const POLL_MS = 300;
 
@@ -58,13 +70,21 @@ function readToken(settings: MarathonExecutorSettings, source: string): string |
   if (!settings.token) return undefined;
   if ('env' in settings.token) {
     const value = process.env[settings.token.env];
-    if (!value) throw new UserError(`The environment variable ${settings.token.env} (executor.token.env) is not set.`, { code: 'MARATHON_TOKEN', action: `Export ${settings.token.env} with a DC/OS token (e.g. from \`dcos config show core.dcos_acs_token\`).`, location: { file: source } });
+    if (!value)
+      throw new UserError(`The environment variable ${settings.token.env} (executor.token.env) is not set.`, {
+        code: 'MARATHON_TOKEN',
+        action: `Export ${settings.token.env} with a DC/OS token (e.g. from \`dcos config show core.dcos_acs_token\`).`,
+        location: { file: source },
+      });
     return value.trim();
   }
   try {
     return readFileSync(settings.token.file, 'utf8').trim();
   } catch (error) {
-    throw new UserError(`The token file ${settings.token.file} (executor.token.file) cannot be read: ${(error as NodeJS.ErrnoException).code ?? 'error'}.`, { code: 'MARATHON_TOKEN', action: 'Fix the path or its permissions.', location: { file: source } });
+    throw new UserError(
+      `The token file ${settings.token.file} (executor.token.file) cannot be read: ${(error as NodeJS.ErrnoException).code ?? 'error'}.`,
+      { code: 'MARATHON_TOKEN', action: 'Fix the path or its permissions.', location: { file: source } },
+    );
   }
 }
 
@@ -88,7 +108,11 @@ export class MarathonBrokerHost implements BrokerHost {
   async preflight(): Promise<void> {
     const app = await this.app();
     if (app.instances > 1) {
-      throw this.userError(`Marathon app ${this.appId} has ${app.instances} instances; kafka-ops expects one app per broker.`, 'MARATHON_LAYOUT', 'Run each broker as its own app with instances: 1 and name it in executor.appId ({id} = broker id). Nothing was touched.');
+      throw this.userError(
+        `Marathon app ${this.appId} has ${app.instances} instances; kafka-ops expects one app per broker.`,
+        'MARATHON_LAYOUT',
+        'Run each broker as its own app with instances: 1 and name it in executor.appId ({id} = broker id). Nothing was touched.',
+      );
     }
     const grace = app.taskKillGracePeriodSeconds ?? 0;
     if (grace < this.spec.stop.timeoutSeconds) {
@@ -104,11 +128,15 @@ export class MarathonBrokerHost implements BrokerHost {
     const app = await this.app();
     const task = runningTask(app);
     const changedAt = Date.parse(app.versionInfo?.lastConfigChangeAt ?? app.version ?? '') || 0;
-    const release = Object.keys(this.settings.releases).find((r) => matchesRelease(app, this.settings.releases[r] as MarathonReleaseFields));
+    const release = Object.keys(this.settings.releases).find((r) =>
+      matchesRelease(app, this.settings.releases[r] as MarathonReleaseFields),
+    );
     return {
       ...(task ? { process: { pid: 1, ignoredSignals: [], startedAtMs: Date.parse(task.startedAt as string) } } : {}),
       ...(release && this.spec.installs[release] !== undefined ? { linkTarget: this.spec.installs[release] } : {}),
-      installs: Object.fromEntries(Object.keys(this.spec.installs).map((r) => [r, this.settings.releases[r] ? { present: true, release: r } : { present: false }])),
+      installs: Object.fromEntries(
+        Object.keys(this.spec.installs).map((r) => [r, this.settings.releases[r] ? { present: true, release: r } : { present: false }]),
+      ),
       configModifiedAtMs: changedAt,
       linkModifiedAtMs: changedAt,
     };
@@ -128,11 +156,17 @@ export class MarathonBrokerHost implements BrokerHost {
 
   async activateRelease(release: string): Promise<void> {
     const fields = this.settings.releases[release];
-    if (!fields) throw this.userError(`executor.releases has no entry for Kafka ${release}.`, 'MARATHON_RELEASE_MISSING', `Add "${release}": { image | cmd | fetch } under executor.releases.`);
+    if (!fields)
+      throw this.userError(
+        `executor.releases has no entry for Kafka ${release}.`,
+        'MARATHON_RELEASE_MISSING',
+        `Add "${release}": { image | cmd | fetch } under executor.releases.`,
+      );
     const app = await this.app();
     if (matchesRelease(app, fields)) return;
     const change: Partial<MarathonApp> = {};
-    if (fields.image !== undefined) change.container = { ...(app.container ?? { type: 'DOCKER' }), docker: { ...(app.container?.docker ?? {}), image: fields.image } };
+    if (fields.image !== undefined)
+      change.container = { ...(app.container ?? { type: 'DOCKER' }), docker: { ...(app.container?.docker ?? {}), image: fields.image } };
     if (fields.cmd !== undefined) change.cmd = fields.cmd;
     if (fields.fetch !== undefined) change.fetch = fields.fetch.map((uri) => ({ uri }));
     if (runningTask(app)) Object.assign(this.staged, change);
@@ -147,7 +181,13 @@ export class MarathonBrokerHost implements BrokerHost {
     this.staged = {};
     const done = await this.deploy(app, change, timeoutMs + 5000, (a) => !(a.tasks ?? []).length);
     const elapsedMs = Date.now() - started;
-    return { exited: done, shutdown: 'unknown', evidence: done ? [`app ${this.appId} scaled to 0; its task was killed after a graceful SIGTERM`] : [], elapsedMs, exitMs: elapsedMs };
+    return {
+      exited: done,
+      shutdown: 'unknown',
+      evidence: done ? [`app ${this.appId} scaled to 0; its task was killed after a graceful SIGTERM`] : [],
+      elapsedMs,
+      exitMs: elapsedMs,
+    };
   }
 
   async kill(): Promise<void> {
@@ -164,20 +204,30 @@ export class MarathonBrokerHost implements BrokerHost {
       return task !== undefined && (!(a.healthChecks ?? []).length || (task.healthCheckResults ?? []).some((h) => h.alive));
     });
     if (!ok) {
-      throw new InfrastructureError(`Marathon app ${this.appId} has no healthy running task ${this.spec.startTimeoutSeconds} s after it was scaled to 1.`, {
-        code: 'MARATHON_NOT_RUNNING',
-        action: `Look at the app's tasks and lastTaskFailure in Marathon, fix the cause, then \`kafka-ops resume\`.`,
-        retriable: false,
-      });
+      throw new InfrastructureError(
+        `Marathon app ${this.appId} has no healthy running task ${this.spec.startTimeoutSeconds} s after it was scaled to 1.`,
+        {
+          code: 'MARATHON_NOT_RUNNING',
+          action: `Look at the app's tasks and lastTaskFailure in Marathon, fix the cause, then \`kafka-ops resume\`.`,
+          retriable: false,
+        },
+      );
     }
   }
 
   async close(): Promise<void> {}
 
   /** PUT the definition with `change`, then wait until its deployment is gone and `done` holds. */
-  private async deploy(app: MarathonApp, change: Partial<MarathonApp>, timeoutMs: number, done: (app: MarathonApp) => boolean = () => true): Promise<boolean> {
+  private async deploy(
+    app: MarathonApp,
+    change: Partial<MarathonApp>,
+    timeoutMs: number,
+    done: (app: MarathonApp) => boolean = () => true,
+  ): Promise<boolean> {
     const deadline = Date.now() + timeoutMs;
-    const { deploymentId } = (await this.request('PUT', `/v2/apps${this.appId}`, { ...definitionOf(app), ...change })) as { deploymentId?: string };
+    const { deploymentId } = (await this.request('PUT', `/v2/apps${this.appId}`, { ...definitionOf(app), ...change })) as {
+      deploymentId?: string;
+    };
     while (Date.now() < deadline) {
       const deployments = (await this.request('GET', '/v2/deployments')) as Array<{ id: string }>;
       if (!deployments.some((d) => d.id === deploymentId) && done(await this.app())) return true;
@@ -196,23 +246,44 @@ export class MarathonBrokerHost implements BrokerHost {
     try {
       response = await fetch(this.settings.url + path, {
         method,
-        headers: { accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...(this.token ? { authorization: `token=${this.token}` } : {}) },
+        headers: {
+          accept: 'application/json',
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          ...(this.token ? { authorization: `token=${this.token}` } : {}),
+        },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
         signal: AbortSignal.timeout(30_000),
       });
     } catch (error) {
-      throw new InfrastructureError(`Marathon at ${this.settings.url} is not reachable (${what}): ${(error as Error).message}`, { code: 'MARATHON_API', action: 'Check executor.url and the network, then run again or `kafka-ops resume`.', retriable: true, cause: error });
+      throw new InfrastructureError(`Marathon at ${this.settings.url} is not reachable (${what}): ${(error as Error).message}`, {
+        code: 'MARATHON_API',
+        action: 'Check executor.url and the network, then run again or `kafka-ops resume`.',
+        retriable: true,
+        cause: error,
+      });
     }
     const text = await response.text();
     if (response.ok) return text ? JSON.parse(text) : undefined;
     if (response.status === 401 || response.status === 403) {
-      throw this.userError(`Marathon refused ${what} for broker ${this.brokerId} (HTTP ${response.status}).`, 'MARATHON_FORBIDDEN', `Check the token (executor.token) and that its user may read and update ${this.appId} (see README "Marathon executor"). Nothing more was touched.`);
+      throw this.userError(
+        `Marathon refused ${what} for broker ${this.brokerId} (HTTP ${response.status}).`,
+        'MARATHON_FORBIDDEN',
+        `Check the token (executor.token) and that its user may read and update ${this.appId} (see README "Marathon executor"). Nothing more was touched.`,
+      );
     }
-    if (response.status === 404) throw this.userError(`Marathon has no app ${this.appId} (broker ${this.brokerId}).`, 'MARATHON_NOT_FOUND', 'Fix executor.appId in the inventory ({id} = broker id).');
+    if (response.status === 404)
+      throw this.userError(
+        `Marathon has no app ${this.appId} (broker ${this.brokerId}).`,
+        'MARATHON_NOT_FOUND',
+        'Fix executor.appId in the inventory ({id} = broker id).',
+      );
     const message = safeMessage(text);
     throw new InfrastructureError(`Marathon answered ${what} with HTTP ${response.status}${message ? `: ${message}` : ''}.`, {
       code: 'MARATHON_API',
-      action: response.status === 409 ? `Another deployment holds ${this.appId}; wait for it (or cancel it), then \`kafka-ops resume\`.` : 'Check Marathon, then run again or `kafka-ops resume`.',
+      action:
+        response.status === 409
+          ? `Another deployment holds ${this.appId}; wait for it (or cancel it), then \`kafka-ops resume\`.`
+          : 'Check Marathon, then run again or `kafka-ops resume`.',
       retriable: response.status === 409 || response.status >= 500,
     });
   }

@@ -32,7 +32,9 @@ export interface InstallFacts {
  */
 export function linkedRelease(installs: Record<string, string>, facts: HostFacts): string | undefined {
   if (facts.linkTarget === undefined) return undefined;
-  return Object.keys(installs).find((release) => installs[release] === facts.linkTarget || facts.installs[release]?.realPath === facts.linkTarget);
+  return Object.keys(installs).find(
+    (release) => installs[release] === facts.linkTarget || facts.installs[release]?.realPath === facts.linkTarget,
+  );
 }
 
 export interface HostFacts {

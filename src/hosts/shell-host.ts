@@ -37,7 +37,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  */
 function bootEpoch(values: Map<string, string>): { seconds: number; slackSeconds: number } {
   const [now, uptime] = (values.get('clock') ?? '').split(' ').map(Number);
-  if (now !== undefined && uptime !== undefined && Number.isFinite(now) && Number.isFinite(uptime) && now > uptime) return { seconds: now - uptime, slackSeconds: 0.02 };
+  if (now !== undefined && uptime !== undefined && Number.isFinite(now) && Number.isFinite(uptime) && now > uptime)
+    return { seconds: now - uptime, slackSeconds: 0.02 };
   return { seconds: Number(values.get('btime')), slackSeconds: 1 };
 }
 
@@ -217,7 +218,9 @@ function records(output: string): Array<[string, string]> {
 
 /** The launcher's own stages (forked shell, nohup, the signal reset) still carry the inherited SigIgn. */
 function stillLaunching(cmdline: readonly string[]): boolean {
-  return cmdline.some((a) => a.startsWith('pidfile=$1') || a === '--default-signal=INT' || a.startsWith('$SIG{INT}')) || cmdline[0] === 'nohup';
+  return (
+    cmdline.some((a) => a.startsWith('pidfile=$1') || a === '--default-signal=INT' || a.startsWith('$SIG{INT}')) || cmdline[0] === 'nohup'
+  );
 }
 
 export class ShellBrokerHost implements BrokerHost {
@@ -240,16 +243,29 @@ export class ShellBrokerHost implements BrokerHost {
   private async sh(what: string, script: string, args: readonly string[], options: RunOptions = {}): Promise<string> {
     const result = await this.runner.run(shScript(script, args), { timeoutMs: COMMAND_TIMEOUT_MS, ...options });
     if (result.code !== 0) {
-      throw new InfrastructureError(`${what} failed for ${this.where} (exit ${result.code}): ${result.stderr.trim() || '(no error output)'}`, {
-        code: 'HOST_COMMAND_FAILED',
-        action: `Fix the cause on ${this.spec.host} (paths and permissions in the inventory), then retry.`,
-        retriable: false,
-      });
+      throw new InfrastructureError(
+        `${what} failed for ${this.where} (exit ${result.code}): ${result.stderr.trim() || '(no error output)'}`,
+        {
+          code: 'HOST_COMMAND_FAILED',
+          action: `Fix the cause on ${this.spec.host} (paths and permissions in the inventory), then retry.`,
+          retriable: false,
+        },
+      );
     }
     return result.stdout;
   }
 
-  private async probe(installDirs: readonly string[] = [], link = '', config = ''): Promise<{ process?: ProbedProcess; linkTarget?: string; installs: InstallFacts[]; configModifiedAtMs?: number; linkModifiedAtMs?: number }> {
+  private async probe(
+    installDirs: readonly string[] = [],
+    link = '',
+    config = '',
+  ): Promise<{
+    process?: ProbedProcess;
+    linkTarget?: string;
+    installs: InstallFacts[];
+    configModifiedAtMs?: number;
+    linkModifiedAtMs?: number;
+  }> {
     const run = this.spec.run;
     const ref = run.kind === 'systemd' ? run.unit : run.pidFile;
     const output = await this.sh('Reading the host facts', FACTS_SCRIPT, [run.kind, ref, link, config, ...installDirs]);
@@ -329,7 +345,13 @@ export class ShellBrokerHost implements BrokerHost {
     releases.forEach((release, i) => (installs[release] = probed.installs[i] ?? { present: false }));
     return {
       ...(probed.process
-        ? { process: { pid: probed.process.pid, ignoredSignals: probed.process.ignoredSignals, ...(probed.process.startedAtMs === undefined ? {} : { startedAtMs: probed.process.startedAtMs }) } }
+        ? {
+            process: {
+              pid: probed.process.pid,
+              ignoredSignals: probed.process.ignoredSignals,
+              ...(probed.process.startedAtMs === undefined ? {} : { startedAtMs: probed.process.startedAtMs }),
+            },
+          }
         : {}),
       ...(probed.linkTarget === undefined ? {} : { linkTarget: probed.linkTarget }),
       installs,
@@ -405,7 +427,14 @@ export class ShellBrokerHost implements BrokerHost {
     const output = await this.sh(
       `Stopping with ${signal}`,
       STOP_SCRIPT,
-      [this.spec.logFile, String(process.pid), unit, String(timeoutMs), String(SIGNAL_BIT[signal]), ...this.signalCommand(process.pid, signal)],
+      [
+        this.spec.logFile,
+        String(process.pid),
+        unit,
+        String(timeoutMs),
+        String(SIGNAL_BIT[signal]),
+        ...this.signalCommand(process.pid, signal),
+      ],
       { timeoutMs: timeoutMs + COMMAND_TIMEOUT_MS },
     );
     if (output.startsWith('ignored ')) {
@@ -413,7 +442,10 @@ export class ShellBrokerHost implements BrokerHost {
       throw this.signalIgnored({ ...process, sigIgnMask, ignoredSignals: ignoredSignals(sigIgnMask) }, signal);
     }
     const newline = output.indexOf('\n');
-    const [exitedFlag, exitMs] = output.slice(0, newline < 0 ? undefined : newline).trim().split(' ');
+    const [exitedFlag, exitMs] = output
+      .slice(0, newline < 0 ? undefined : newline)
+      .trim()
+      .split(' ');
     return {
       exited: exitedFlag === '1',
       ...classifyShutdown(newline < 0 ? '' : output.slice(newline + 1)),
@@ -470,7 +502,9 @@ export class ShellBrokerHost implements BrokerHost {
       if (!process || Date.now() >= deadline) {
         const output = this.spec.run.kind === 'command' ? this.spec.run.outputFile : `journalctl -u ${this.spec.run.unit}`;
         throw new HaltError(
-          process ? `${this.where} is still being launched (pid ${process.pid}) after 5 s.` : `${this.where} exited right after it was started.`,
+          process
+            ? `${this.where} is still being launched (pid ${process.pid}) after 5 s.`
+            : `${this.where} exited right after it was started.`,
           { code: 'BROKER_START_FAILED', brokerId: this.spec.id, action: `Look at ${output} on ${this.spec.host}.` },
         );
       }
@@ -483,7 +517,9 @@ export class ShellBrokerHost implements BrokerHost {
     const output = await this.sh('Reading the free space of the log dirs', DISK_SCRIPT, dirs);
     return records(output).flatMap(([path, value]) => {
       const [total, available] = value.split(' ').map(Number);
-      return Number.isFinite(total) && Number.isFinite(available) && (total as number) > 0 ? [{ path, totalBytes: (total as number) * 1024, availableBytes: (available as number) * 1024 }] : [];
+      return Number.isFinite(total) && Number.isFinite(available) && (total as number) > 0
+        ? [{ path, totalBytes: (total as number) * 1024, availableBytes: (available as number) * 1024 }]
+        : [];
     });
   }
 

@@ -99,7 +99,11 @@ export class ShellSession {
 
   close(): void {
     if (this.ended) return;
-    this.ended = new InfrastructureError(`The shell session on ${this.where} was closed.`, { code: 'SHELL_SESSION_CLOSED', action: 'Retry.', retriable: true });
+    this.ended = new InfrastructureError(`The shell session on ${this.where} was closed.`, {
+      code: 'SHELL_SESSION_CLOSED',
+      action: 'Retry.',
+      retriable: true,
+    });
     try {
       this.pipes.stdin.end('exit\n');
     } catch {
@@ -113,7 +117,9 @@ export class ShellSession {
     const nonce = `KO${randomBytes(12).toString('hex')}`;
     const command = `sh -c ${quote(commandLine)}`;
     const run =
-      options.stdin === undefined ? `${command} </dev/null` : `printf %s ${quote(Buffer.from(options.stdin).toString('base64'))} | base64 -d | ${command}`;
+      options.stdin === undefined
+        ? `${command} </dev/null`
+        : `printf %s ${quote(Buffer.from(options.stdin).toString('base64'))} | base64 -d | ${command}`;
     const line = `${run}; printf '\\n%s %s\\n' ${nonce} "$?"; printf '\\n%s\\n' ${nonce} >&2\n`;
     return new Promise<RunResult>((resolve, reject) => {
       const pending: Pending = { nonce, resolve, reject, discard: discardBefore };

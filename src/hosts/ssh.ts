@@ -59,7 +59,10 @@ export function knownHostsName(host: string, port: number): string {
 }
 
 function globMatches(pattern: string, name: string): boolean {
-  const regex = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const regex = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${regex}$`, 'i').test(name);
 }
 
@@ -94,10 +97,7 @@ export function blobKeyType(blob: Buffer): string {
 }
 
 export type HostKeyVerdict =
-  | { status: 'known'; line: number }
-  | { status: 'unknown' }
-  | { status: 'changed'; line: number }
-  | { status: 'revoked'; line: number };
+  { status: 'known'; line: number } | { status: 'unknown' } | { status: 'changed'; line: number } | { status: 'revoked'; line: number };
 
 /** What known_hosts says about `key` presented by `name` (see `knownHostsName`). */
 export function checkHostKey(entries: readonly KnownHostsEntry[], name: string, key: HostKey): HostKeyVerdict {
@@ -114,7 +114,15 @@ export function checkHostKey(entries: readonly KnownHostsEntry[], name: string, 
 
 /** Host key algorithms to offer so that the server presents a key type known_hosts already has (as OpenSSH does). */
 function preferredHostKeyAlgorithms(entries: readonly KnownHostsEntry[], name: string): string[] | undefined {
-  const supported = ['ssh-ed25519', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521', 'rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'];
+  const supported = [
+    'ssh-ed25519',
+    'ecdsa-sha2-nistp256',
+    'ecdsa-sha2-nistp384',
+    'ecdsa-sha2-nistp521',
+    'rsa-sha2-512',
+    'rsa-sha2-256',
+    'ssh-rsa',
+  ];
   const types = new Set(entries.filter((e) => e.marker === undefined && hostFieldMatches(e.hosts, name)).map((e) => e.key.type));
   const algorithms = supported.filter((a) => types.has(a.startsWith('rsa-sha2-') ? 'ssh-rsa' : a));
   return algorithms.length > 0 ? algorithms : undefined;
@@ -185,7 +193,8 @@ export class SshRunner implements CommandRunner {
   }
 
   private connection(): Promise<Client> {
-    if (this.closed) throw new BugError(`SSH runner for ${this.where} used after close()`, { code: 'RUNNER_CLOSED', action: 'Report this bug.' });
+    if (this.closed)
+      throw new BugError(`SSH runner for ${this.where} used after close()`, { code: 'RUNNER_CLOSED', action: 'Report this bug.' });
     if (!this.client) {
       this.client = this.open();
       this.client.catch(() => (this.client = undefined));
@@ -508,15 +517,35 @@ function connectError(error: Error, target: SshTarget): InfrastructureError {
     );
   }
   if (code === 'ECONNREFUSED') {
-    return fail('SSH_CONNECT_REFUSED', `SSH connection to ${where} was refused.`, `Check that sshd runs on ${host} and listens on port ${port} (ssh.port).`, true);
+    return fail(
+      'SSH_CONNECT_REFUSED',
+      `SSH connection to ${where} was refused.`,
+      `Check that sshd runs on ${host} and listens on port ${port} (ssh.port).`,
+      true,
+    );
   }
   if (code === 'ENOTFOUND') {
-    return fail('SSH_HOST_UNRESOLVED', `The host name ${host} does not resolve.`, 'Fix the broker host name in the inventory or DNS.', false);
+    return fail(
+      'SSH_HOST_UNRESOLVED',
+      `The host name ${host} does not resolve.`,
+      'Fix the broker host name in the inventory or DNS.',
+      false,
+    );
   }
   if (level === 'handshake' || level === 'protocol') {
-    return fail('SSH_HANDSHAKE_FAILED', `SSH handshake with ${where} failed: ${error.message}`, `Check the sshd configuration of ${host} (algorithms, host keys).`, false);
+    return fail(
+      'SSH_HANDSHAKE_FAILED',
+      `SSH handshake with ${where} failed: ${error.message}`,
+      `Check the sshd configuration of ${host} (algorithms, host keys).`,
+      false,
+    );
   }
-  return fail('SSH_CONNECT_FAILED', `SSH connection to ${where} failed: ${error.message}`, `Check that ${host} is up and reachable, then retry.`, true);
+  return fail(
+    'SSH_CONNECT_FAILED',
+    `SSH connection to ${where} failed: ${error.message}`,
+    `Check that ${host} is up and reachable, then retry.`,
+    true,
+  );
 }
 
 /** A connected runner for `broker`'s host. */

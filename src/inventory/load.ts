@@ -7,7 +7,19 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { UserError } from '../errors.js';
 import { packageJson } from '../files/package-files.js';
 import { assertMatchesSchema, readYamlFile, type LocatedDocument } from '../files/yaml-document.js';
-import type { BrokerSpec, ClusterMode, ExecutorSettings, Inventory, KraftSettings, KubernetesExecutorSettings, MarathonExecutorSettings, NodeRole, RunSpec, StateSettings, StopSignal } from './model.js';
+import type {
+  BrokerSpec,
+  ClusterMode,
+  ExecutorSettings,
+  Inventory,
+  KraftSettings,
+  KubernetesExecutorSettings,
+  MarathonExecutorSettings,
+  NodeRole,
+  RunSpec,
+  StateSettings,
+  StopSignal,
+} from './model.js';
 
 interface RawRun {
   systemd?: string;
@@ -36,7 +48,12 @@ interface RawInventory {
   mode?: ClusterMode;
   kraft?: Omit<KraftSettings, 'toolsNode'> & { toolsNode?: number };
   state?: StateSettings;
-  executor: { kind: 'ssh' | 'kubernetes' | 'marathon'; knownHosts?: string; hostKeyPolicy?: 'strict' | 'accept-new'; connectTimeoutSeconds?: number } & Record<string, unknown>;
+  executor: {
+    kind: 'ssh' | 'kubernetes' | 'marathon';
+    knownHosts?: string;
+    hostKeyPolicy?: 'strict' | 'accept-new';
+    connectTimeoutSeconds?: number;
+  } & Record<string, unknown>;
   defaults?: RawBrokerFields;
   brokers: RawBroker[];
 }
@@ -88,7 +105,11 @@ function resolveExecutor(executor: RawInventory['executor'], baseDir: string): E
   // The schema has checked every field of the non-ssh executors; only defaults and paths remain.
   if (executor.kind === 'kubernetes') {
     const k8s = executor as unknown as KubernetesExecutorSettings;
-    return { ...k8s, pod: k8s.pod ?? `${k8s.statefulSet}-{id}`, ...(k8s.kubeconfig ? { kubeconfig: localPath(k8s.kubeconfig, baseDir) } : {}) };
+    return {
+      ...k8s,
+      pod: k8s.pod ?? `${k8s.statefulSet}-{id}`,
+      ...(k8s.kubeconfig ? { kubeconfig: localPath(k8s.kubeconfig, baseDir) } : {}),
+    };
   }
   if (executor.kind === 'marathon') {
     const marathon = executor as unknown as MarathonExecutorSettings;
@@ -145,18 +166,41 @@ function resolveKraft(doc: LocatedDocument, raw: RawInventory, brokers: BrokerSp
     throw new UserError(message, { code: 'INVENTORY_KRAFT', action, location: doc.locate(path) });
   };
   brokers.forEach((b, index) => {
-    if (!b.roles) fail(['brokers', index], `Node ${b.id} has no \`roles\`, and \`defaults\` does not give any: a KRaft inventory names each node's process.roles.`, 'Add `roles: [controller]`, `[broker]` or `[controller, broker]` to this node or to `defaults`.');
+    if (!b.roles)
+      fail(
+        ['brokers', index],
+        `Node ${b.id} has no \`roles\`, and \`defaults\` does not give any: a KRaft inventory names each node's process.roles.`,
+        'Add `roles: [controller]`, `[broker]` or `[controller, broker]` to this node or to `defaults`.',
+      );
   });
   if (!brokers.some((b) => b.roles?.includes('controller'))) {
-    fail(['brokers'], 'No node has the `controller` role: a KRaft cluster has at least one controller.', 'Give the controller nodes `roles: [controller]` (or `[controller, broker]` for combined nodes).');
+    fail(
+      ['brokers'],
+      'No node has the `controller` role: a KRaft cluster has at least one controller.',
+      'Give the controller nodes `roles: [controller]` (or `[controller, broker]` for combined nodes).',
+    );
   }
-  const settings = raw.kraft ?? fail(['mode'], '`mode: kraft` needs a `kraft` section telling where kafka-features.sh and kafka-metadata-quorum.sh connect.', 'Add `kraft: { bootstrapServer: host:9092 }` (or `bootstrapController: host:9093`).');
+  const settings =
+    raw.kraft ??
+    fail(
+      ['mode'],
+      '`mode: kraft` needs a `kraft` section telling where kafka-features.sh and kafka-metadata-quorum.sh connect.',
+      'Add `kraft: { bootstrapServer: host:9092 }` (or `bootstrapController: host:9093`).',
+    );
   if ((settings.bootstrapServer === undefined) === (settings.bootstrapController === undefined)) {
-    fail(['kraft'], '`kraft` must give exactly one of `bootstrapServer` and `bootstrapController`.', 'Keep one: `bootstrapServer` (a broker listener) or `bootstrapController` (a controller listener, tools 3.7+).');
+    fail(
+      ['kraft'],
+      '`kraft` must give exactly one of `bootstrapServer` and `bootstrapController`.',
+      'Keep one: `bootstrapServer` (a broker listener) or `bootstrapController` (a controller listener, tools 3.7+).',
+    );
   }
   const toolsNode = settings.toolsNode ?? brokers[0]?.id ?? 0;
   if (!brokers.some((b) => b.id === toolsNode)) {
-    fail(['kraft', 'toolsNode'], `\`kraft.toolsNode\` ${toolsNode} is not a node of this inventory.`, 'Use the id of one of the nodes under `brokers`.');
+    fail(
+      ['kraft', 'toolsNode'],
+      `\`kraft.toolsNode\` ${toolsNode} is not a node of this inventory.`,
+      'Use the id of one of the nodes under `brokers`.',
+    );
   }
   return { ...settings, toolsNode };
 }
@@ -164,12 +208,24 @@ function resolveKraft(doc: LocatedDocument, raw: RawInventory, brokers: BrokerSp
 /** `roles` and `kraft` mean nothing to a ZooKeeper-mode cluster: refuse them rather than ignore them. */
 function assertNoKraftKeys(doc: LocatedDocument, raw: RawInventory): undefined {
   const action = 'Add `mode: kraft` if this is a KRaft cluster, or remove the key.';
-  if (raw.kraft) throw new UserError('`kraft` is given but the cluster is not `mode: kraft`.', { code: 'INVENTORY_KRAFT', action, location: doc.locate(['kraft']) });
-  const at = raw.defaults?.roles ? ['defaults', 'roles'] : (() => {
-    const index = raw.brokers.findIndex((b) => b.roles);
-    return index >= 0 ? ['brokers', index, 'roles'] : undefined;
-  })();
-  if (at) throw new UserError('`roles` is given but the cluster is not `mode: kraft`.', { code: 'INVENTORY_KRAFT', action, location: doc.locate(at) });
+  if (raw.kraft)
+    throw new UserError('`kraft` is given but the cluster is not `mode: kraft`.', {
+      code: 'INVENTORY_KRAFT',
+      action,
+      location: doc.locate(['kraft']),
+    });
+  const at = raw.defaults?.roles
+    ? ['defaults', 'roles']
+    : (() => {
+        const index = raw.brokers.findIndex((b) => b.roles);
+        return index >= 0 ? ['brokers', index, 'roles'] : undefined;
+      })();
+  if (at)
+    throw new UserError('`roles` is given but the cluster is not `mode: kraft`.', {
+      code: 'INVENTORY_KRAFT',
+      action,
+      location: doc.locate(at),
+    });
   return undefined;
 }
 

@@ -140,8 +140,7 @@ export function buildUpgradePlan(inventory: Inventory, observed: ObservedCluster
     { strategy: 'serial-canary' },
   );
 
-  const crossesNoDowngrade =
-    compareRelease(current, IBP_NO_DOWNGRADE_FROM) < 0 && compareRelease(to, IBP_NO_DOWNGRADE_FROM) >= 0;
+  const crossesNoDowngrade = compareRelease(current, IBP_NO_DOWNGRADE_FROM) < 0 && compareRelease(to, IBP_NO_DOWNGRADE_FROM) >= 0;
   const lowestFormat = Math.min(
     ...brokers.map(([, seen]) => {
       const lmfv = resolveProtocolVersion(seen.config[LMFV_KEY] ?? fromValue);
@@ -219,7 +218,9 @@ export function buildUpgradePlan(inventory: Inventory, observed: ObservedCluster
     phases,
     notes: [
       ...(compareRelease(current, '0.10.0') < 0 && withLmfv
-        ? [`The ${current} binaries do not know log.message.format.version; pinning it before the swap is what Kafka's upgrade notes require.`]
+        ? [
+            `The ${current} binaries do not know log.message.format.version; pinning it before the swap is what Kafka's upgrade notes require.`,
+          ]
         : []),
       ...(observed.source === 'assumed'
         ? [`State was assumed from --from ${current} (no host was contacted); the executor re-reads every broker before touching it.`]
@@ -248,7 +249,10 @@ export function estimateFor(restarts: number): Plan['estimate'] {
 export function controllerNote(controller?: number): Plan['controller'] {
   return controller === undefined
     ? { broker: null, note: 'The active controller is not known yet; the executor re-reads it before each broker and moves it last.' }
-    : { broker: controller, note: `Broker ${controller} is the active controller: it goes last (re-read before each broker, since it can move).` };
+    : {
+        broker: controller,
+        note: `Broker ${controller} is the active controller: it goes last (re-read before each broker, since it can move).`,
+      };
 }
 
 function pair(inventory: Inventory, observed: ObservedCluster, id: number): [BrokerSpec, ObservedBroker] {
@@ -273,18 +277,33 @@ function configStep(spec: BrokerSpec, seen: ObservedBroker, wanted: Record<strin
     host: spec.host,
     changes,
     skipped,
-    ...(skipped ? { reason: `Already set: ${Object.keys(wanted).map((k) => `${k}=${seen.config[k]}`).join(', ')}.` } : {}),
+    ...(skipped
+      ? {
+          reason: `Already set: ${Object.keys(wanted)
+            .map((k) => `${k}=${seen.config[k]}`)
+            .join(', ')}.`,
+        }
+      : {}),
   };
 }
 
 /** The install key of `spec` an upgrade to the family `to` swaps to: its newest release of that family. */
-export function targetInstallOf(spec: BrokerSpec, to: string, familyOf: (release: string) => string | undefined = releaseFamily): string | undefined {
+export function targetInstallOf(
+  spec: BrokerSpec,
+  to: string,
+  familyOf: (release: string) => string | undefined = releaseFamily,
+): string | undefined {
   return Object.keys(spec.installs)
     .filter((release) => familyOf(release) === to)
     .sort((a, b) => b.localeCompare(a, undefined, { numeric: true }))[0];
 }
 
-export function swapStep(spec: BrokerSpec, seen: ObservedBroker, to: string, familyOf: (release: string) => string | undefined = releaseFamily): PlanStep {
+export function swapStep(
+  spec: BrokerSpec,
+  seen: ObservedBroker,
+  to: string,
+  familyOf: (release: string) => string | undefined = releaseFamily,
+): PlanStep {
   const release = targetInstallOf(spec, to, familyOf);
   if (!release) {
     throw new UserError(`Broker ${spec.id} has no install of a ${to} release in the inventory.`, {

@@ -49,10 +49,13 @@ export function currentKraftRelease(observed: ObservedCluster): string {
   const families = observed.brokers.map((b) => kraftReleaseFamily(b.release)).filter((f): f is string => f !== undefined);
   if (families.length !== observed.brokers.length || families.length === 0) {
     const unknown = observed.brokers.find((b) => !kraftReleaseFamily(b.release));
-    throw new UserError(`Node ${unknown?.id ?? '?'} runs ${unknown?.release ?? 'an unknown release'}, which is not a KRaft release kafka-ops plans (${OLDEST_KRAFT} or later).`, {
-      code: 'UNSUPPORTED_PATH',
-      action: `KRaft clusters older than ${OLDEST_KRAFT} are upgraded to 3.9 by Kafka's own procedure first; or pass --from with the release the cluster runs.`,
-    });
+    throw new UserError(
+      `Node ${unknown?.id ?? '?'} runs ${unknown?.release ?? 'an unknown release'}, which is not a KRaft release kafka-ops plans (${OLDEST_KRAFT} or later).`,
+      {
+        code: 'UNSUPPORTED_PATH',
+        action: `KRaft clusters older than ${OLDEST_KRAFT} are upgraded to 3.9 by Kafka's own procedure first; or pass --from with the release the cluster runs.`,
+      },
+    );
   }
   return families.reduce((low, f) => (compareKraftRelease(f, low) < 0 ? f : low));
 }
@@ -64,7 +67,9 @@ export function finalizeCommand(spec: BrokerSpec, kraft: KraftSettings, metadata
 
 /** `<installLink>/bin/<tool> --bootstrap-server|--bootstrap-controller X [--command-config F]`: the common head of every KRaft tool call. */
 export function kraftToolBase(spec: BrokerSpec, kraft: KraftSettings, tool: 'kafka-features.sh' | 'kafka-metadata-quorum.sh'): string[] {
-  const connect = kraft.bootstrapController ? ['--bootstrap-controller', kraft.bootstrapController] : ['--bootstrap-server', kraft.bootstrapServer ?? ''];
+  const connect = kraft.bootstrapController
+    ? ['--bootstrap-controller', kraft.bootstrapController]
+    : ['--bootstrap-server', kraft.bootstrapServer ?? ''];
   return [`${spec.installLink}/bin/${tool}`, ...connect, ...(kraft.commandConfig ? ['--command-config', kraft.commandConfig] : [])];
 }
 
@@ -73,11 +78,17 @@ export function buildKraftUpgradePlan(inventory: Inventory, observed: ObservedCl
   if (!kraft) throw new TypeError('a KRaft inventory always has its kraft settings (inventory/load.ts)');
   const to = kraftReleaseFamily(target.to);
   if (!to) {
-    throw new UserError(`--to "${target.to}" is not a KRaft release kafka-ops knows.`, { code: 'UNKNOWN_VERSION', action: `Use a release from ${OLDEST_KRAFT} to 4.1.` });
+    throw new UserError(`--to "${target.to}" is not a KRaft release kafka-ops knows.`, {
+      code: 'UNKNOWN_VERSION',
+      action: `Use a release from ${OLDEST_KRAFT} to 4.1.`,
+    });
   }
   const current = from ?? currentKraftRelease(observed);
   if (!kraftReleaseFamily(current)) {
-    throw new UserError(`Upgrading a KRaft cluster from ${current} is not supported: KRaft is production-ready from ${OLDEST_KRAFT}.`, { code: 'UNSUPPORTED_PATH', action: `Upgrade to ${OLDEST_KRAFT} or later by Kafka's own procedure first.` });
+    throw new UserError(`Upgrading a KRaft cluster from ${current} is not supported: KRaft is production-ready from ${OLDEST_KRAFT}.`, {
+      code: 'UNSUPPORTED_PATH',
+      action: `Upgrade to ${OLDEST_KRAFT} or later by Kafka's own procedure first.`,
+    });
   }
   assertKraftUpgradePath(current, to, observed.source === 'hosts');
   if (kraft.bootstrapController && compareKraftRelease(to, BOOTSTRAP_CONTROLLER_FROM) < 0) {
@@ -157,19 +168,27 @@ export function buildKraftUpgradePlan(inventory: Inventory, observed: ObservedCl
     order,
     controller:
       observed.controller === undefined
-        ? { broker: null, note: 'The active controller (quorum leader) is not known yet; the executor re-reads it before each node and moves it last.' }
-        : { broker: observed.controller, note: `Node ${observed.controller} is the active controller (quorum leader): it goes last (re-read before each node, since it can move).` },
+        ? {
+            broker: null,
+            note: 'The active controller (quorum leader) is not known yet; the executor re-reads it before each node and moves it last.',
+          }
+        : {
+            broker: observed.controller,
+            note: `Node ${observed.controller} is the active controller (quorum leader): it goes last (re-read before each node, since it can move).`,
+          },
     phases: [roll, finalize],
     notes: [
       'Before each controller is stopped, the other voters must still form a caught-up majority (kafka-metadata-quorum.sh describe --replication).',
       'Before finalizing, every node must support the target metadata.version (kafka-features.sh describe); otherwise Kafka refuses the upgrade.',
       ...(compareKraftRelease(to, KRAFT_VERSION_FEATURE_FROM) >= 0
-        ? ['kafka-ops finalizes with `upgrade --metadata` only. `kafka-features.sh upgrade --release-version` would also raise kraft.version (static → dynamic quorum, KIP-853), which cannot be lowered again: do that separately and on purpose.']
+        ? [
+            'kafka-ops finalizes with `upgrade --metadata` only. `kafka-features.sh upgrade --release-version` would also raise kraft.version (static → dynamic quorum, KIP-853), which cannot be lowered again: do that separately and on purpose.',
+          ]
         : []),
       ...(observed.source === 'assumed'
         ? [`State was assumed from --from ${current} (no host was contacted); the finalized metadata.version is read before finalizing.`]
         : []),
-      'Moving a ZooKeeper-mode cluster to KRaft is not something kafka-ops does; use Kafka\'s migration procedure.',
+      "Moving a ZooKeeper-mode cluster to KRaft is not something kafka-ops does; use Kafka's migration procedure.",
     ],
     estimate: estimateFor(restarts),
   };

@@ -6,7 +6,8 @@
 
 export const PLAN_SCHEMA_VERSION = 1;
 
-export type PhaseId = 'pin-versions' | 'swap-binaries' | 'bump-ibp' | 'upgrade-clients' | 'bump-lmfv' | 'roll-config' | 'finalize-metadata-version';
+export type PhaseId =
+  'pin-versions' | 'swap-binaries' | 'bump-ibp' | 'upgrade-clients' | 'bump-lmfv' | 'roll-config' | 'finalize-metadata-version';
 /** `finalize`: one command on one node that raises a cluster-wide feature (KRaft); no restart. */
 export type PhaseKind = 'roll' | 'gate' | 'finalize';
 export type Strategy = 'serial' | 'serial-canary';

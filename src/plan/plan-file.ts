@@ -42,41 +42,84 @@ export function assertPlanRules(doc: LocatedDocument, plan: Plan): void {
   };
   const kraft = plan.mode === 'kraft';
   for (const key of ['from', 'to'] as const) {
-    if (kraft && !kraftReleaseFamily(plan[key])) fail([key], `\`${key}\` "${plan[key]}" is not a KRaft release kafka-ops knows.`, 'Use a release between 3.3 and 4.1.');
-    if (!kraft && !releaseFamily(plan[key])) fail([key], `\`${key}\` "${plan[key]}" is not a Kafka release kafka-ops knows.`, 'Use a release between 0.8.2 and 3.9.');
+    if (kraft && !kraftReleaseFamily(plan[key]))
+      fail([key], `\`${key}\` "${plan[key]}" is not a KRaft release kafka-ops knows.`, 'Use a release between 3.3 and 4.1.');
+    if (!kraft && !releaseFamily(plan[key]))
+      fail([key], `\`${key}\` "${plan[key]}" is not a Kafka release kafka-ops knows.`, 'Use a release between 0.8.2 and 3.9.');
   }
   if (plan.kind === 'upgrade') {
-    if ((kraft ? compareKraftRelease : compareRelease)(plan.to, plan.from) <= 0) fail(['to'], `\`to\` ${plan.to} is not newer than \`from\` ${plan.from}.`, 'kafka-ops does not plan downgrades; regenerate the plan with `kafka-ops plan`.');
+    if ((kraft ? compareKraftRelease : compareRelease)(plan.to, plan.from) <= 0)
+      fail(
+        ['to'],
+        `\`to\` ${plan.to} is not newer than \`from\` ${plan.from}.`,
+        'kafka-ops does not plan downgrades; regenerate the plan with `kafka-ops plan`.',
+      );
     const ids = plan.phases.map((p) => p.id);
     const expected = kraft ? KRAFT_UPGRADE_PHASES : UPGRADE_PHASES;
     if (ids.join() !== expected.join()) {
-      fail(['phases'], `an upgrade has the phases ${expected.join(', ')} in this order; this plan has ${ids.join(', ')}.`, 'Regenerate the plan with `kafka-ops plan`; mark phases `skipped` instead of removing them.');
+      fail(
+        ['phases'],
+        `an upgrade has the phases ${expected.join(', ')} in this order; this plan has ${ids.join(', ')}.`,
+        'Regenerate the plan with `kafka-ops plan`; mark phases `skipped` instead of removing them.',
+      );
     }
   }
   const known = new Set(plan.order);
   const ibp = new Map<number, string>();
   const lmfv = new Map<number, string>();
   plan.phases.forEach((phase, p) => {
-    if (phase.kind === 'gate' && phase.steps.length > 0) fail(['phases', p, 'steps'], `gate phase \`${phase.id}\` has steps.`, 'A gate is a confirmation: give it no steps.');
+    if (phase.kind === 'gate' && phase.steps.length > 0)
+      fail(['phases', p, 'steps'], `gate phase \`${phase.id}\` has steps.`, 'A gate is a confirmation: give it no steps.');
     if (phase.kind === 'finalize') {
-      if (phase.steps.length > 0) fail(['phases', p, 'steps'], `finalize phase \`${phase.id}\` has steps.`, 'A finalize phase runs one command and restarts nothing: give it no steps.');
-      if (!phase.finalize) fail(['phases', p], `finalize phase \`${phase.id}\` has no \`finalize\` command.`, 'Regenerate the plan with `kafka-ops plan`.');
-      if (phase.finalize && !resolveMetadataVersion(phase.finalize.to)) fail(['phases', p, 'finalize', 'to'], `metadata.version ${phase.finalize.to} is not one Kafka knows.`, 'Use an id such as 3.9-IV0 or 4.0-IV3.');
-      if (phase.finalize && !known.has(phase.finalize.node)) fail(['phases', p, 'finalize', 'node'], `node ${phase.finalize.node} is not in the plan's \`order\`.`, 'Run the tool on one of the plan\'s nodes.');
+      if (phase.steps.length > 0)
+        fail(
+          ['phases', p, 'steps'],
+          `finalize phase \`${phase.id}\` has steps.`,
+          'A finalize phase runs one command and restarts nothing: give it no steps.',
+        );
+      if (!phase.finalize)
+        fail(['phases', p], `finalize phase \`${phase.id}\` has no \`finalize\` command.`, 'Regenerate the plan with `kafka-ops plan`.');
+      if (phase.finalize && !resolveMetadataVersion(phase.finalize.to))
+        fail(
+          ['phases', p, 'finalize', 'to'],
+          `metadata.version ${phase.finalize.to} is not one Kafka knows.`,
+          'Use an id such as 3.9-IV0 or 4.0-IV3.',
+        );
+      if (phase.finalize && !known.has(phase.finalize.node))
+        fail(
+          ['phases', p, 'finalize', 'node'],
+          `node ${phase.finalize.node} is not in the plan's \`order\`.`,
+          "Run the tool on one of the plan's nodes.",
+        );
     }
-    if (phase.kind !== 'finalize' && phase.finalize) fail(['phases', p, 'finalize'], `only a finalize phase carries a \`finalize\` command; \`${phase.id}\` is a ${phase.kind}.`, 'Remove it, or regenerate the plan.');
+    if (phase.kind !== 'finalize' && phase.finalize)
+      fail(
+        ['phases', p, 'finalize'],
+        `only a finalize phase carries a \`finalize\` command; \`${phase.id}\` is a ${phase.kind}.`,
+        'Remove it, or regenerate the plan.',
+      );
     if (phase.skipped && phase.steps.some((s) => !s.skipped)) {
-      fail(['phases', p, 'skipped'], `phase \`${phase.id}\` is skipped but has steps that are not.`, 'Mark those steps skipped too, or the phase not skipped.');
+      fail(
+        ['phases', p, 'skipped'],
+        `phase \`${phase.id}\` is skipped but has steps that are not.`,
+        'Mark those steps skipped too, or the phase not skipped.',
+      );
     }
     const seen = new Set<number>();
     phase.steps.forEach((step, s) => {
       const at = ['phases', p, 'steps', s];
-      if (!known.has(step.broker)) fail([...at, 'broker'], `broker ${step.broker} is not in the plan's \`order\`.`, 'Add it to `order` or remove the step.');
-      if (seen.has(step.broker)) fail([...at, 'broker'], `broker ${step.broker} has two steps in phase \`${phase.id}\`.`, 'Keep one step per broker per phase.');
+      if (!known.has(step.broker))
+        fail([...at, 'broker'], `broker ${step.broker} is not in the plan's \`order\`.`, 'Add it to `order` or remove the step.');
+      if (seen.has(step.broker))
+        fail([...at, 'broker'], `broker ${step.broker} has two steps in phase \`${phase.id}\`.`, 'Keep one step per broker per phase.');
       seen.add(step.broker);
       for (const [key, change] of Object.entries(step.changes)) {
         if ((key === IBP_KEY || key === LMFV_KEY) && change.to !== null && !resolveProtocolVersion(change.to)) {
-          fail([...at, 'changes', key, 'to'], `${key}=${change.to} is not a value Kafka accepts.`, 'Use a release such as 0.11.0 or 2.8, or an exact id such as 2.8-IV1.');
+          fail(
+            [...at, 'changes', key, 'to'],
+            `${key}=${change.to} is not a value Kafka accepts.`,
+            'Use a release such as 0.11.0 or 2.8, or an exact id such as 2.8-IV1.',
+          );
         }
       }
       if (step.skipped) return;
@@ -84,8 +127,18 @@ export function assertPlanRules(doc: LocatedDocument, plan: Plan): void {
       const nextLmfv = step.changes[LMFV_KEY]?.to ?? lmfv.get(step.broker);
       if (nextIbp) ibp.set(step.broker, nextIbp);
       if (nextLmfv) lmfv.set(step.broker, nextLmfv);
-      if (nextIbp && nextLmfv && resolveProtocolVersion(nextIbp) && resolveProtocolVersion(nextLmfv) && compareProtocol(nextLmfv, nextIbp) > 0) {
-        fail([...at, 'changes'], `after this step broker ${step.broker} would have log.message.format.version ${nextLmfv} above inter.broker.protocol.version ${nextIbp}.`, 'Bump inter.broker.protocol.version in an earlier phase; the message format never leads the protocol.');
+      if (
+        nextIbp &&
+        nextLmfv &&
+        resolveProtocolVersion(nextIbp) &&
+        resolveProtocolVersion(nextLmfv) &&
+        compareProtocol(nextLmfv, nextIbp) > 0
+      ) {
+        fail(
+          [...at, 'changes'],
+          `after this step broker ${step.broker} would have log.message.format.version ${nextLmfv} above inter.broker.protocol.version ${nextIbp}.`,
+          'Bump inter.broker.protocol.version in an earlier phase; the message format never leads the protocol.',
+        );
       }
     });
   });

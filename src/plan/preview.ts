@@ -62,7 +62,9 @@ function stepLines(step: PlanStep): string[] {
     lines.push(`      server.properties  ${key}: ${change.from ?? '(unset)'} → ${change.to ?? '(removed)'}`);
   }
   if (step.install) {
-    lines.push(`      install link  ${step.install.link}: ${step.install.from ?? '(current)'} → ${step.install.to}  (release ${step.install.release})`);
+    lines.push(
+      `      install link  ${step.install.link}: ${step.install.from ?? '(current)'} → ${step.install.to}  (release ${step.install.release})`,
+    );
   }
   return lines;
 }

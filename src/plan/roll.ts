@@ -20,19 +20,32 @@ export function parseAssignments(values: readonly string[]): Record<string, stri
   for (const v of values) {
     const match = /^([a-z][a-z0-9._-]*)=(.*)$/.exec(v);
     if (!match || /[\r\n]/.test(v)) {
-      throw new UserError(`--set "${v}" is not KEY=VALUE with a server.properties key.`, { code: 'USAGE', action: 'Write it as --set key.name=value (one line).' });
+      throw new UserError(`--set "${v}" is not KEY=VALUE with a server.properties key.`, {
+        code: 'USAGE',
+        action: 'Write it as --set key.name=value (one line).',
+      });
     }
     out[match[1] as string] = match[2] as string;
   }
   return out;
 }
 
-export function buildRollPlan(inventory: Inventory, observed: ObservedCluster, request: RollRequest, full: Record<number, Record<string, string>>): Plan {
+export function buildRollPlan(
+  inventory: Inventory,
+  observed: ObservedCluster,
+  request: RollRequest,
+  full: Record<number, Record<string, string>>,
+): Plan {
   if (Object.keys(request.set).length === 0 && request.unset.length === 0) {
     throw new UserError('Nothing to change.', { code: 'USAGE', action: 'Give at least one --set KEY=VALUE or --unset KEY.' });
   }
   const kraft = inventory.mode === 'kraft';
-  const order = kraft ? kraftNodeOrder(inventory.brokers, observed.controller) : brokerOrder(inventory.brokers.map((b) => b.id), observed.controller);
+  const order = kraft
+    ? kraftNodeOrder(inventory.brokers, observed.controller)
+    : brokerOrder(
+        inventory.brokers.map((b) => b.id),
+        observed.controller,
+      );
   const steps: PlanStep[] = order.map((id) => {
     const spec = inventory.brokers.find((b) => b.id === id);
     const config = full[id] ?? {};

@@ -22,7 +22,11 @@ export const KRAFT_TEMPLATE_UPGRADES: ReadonlyArray<readonly [string, string]> =
   ['3.9.1', '4.0.0'],
 ];
 
-const family = (release: string): string => release.split('.').slice(0, release.startsWith('0.') ? 3 : 2).join('.');
+const family = (release: string): string =>
+  release
+    .split('.')
+    .slice(0, release.startsWith('0.') ? 3 : 2)
+    .join('.');
 
 export function templateInventory(fromRelease: string, toRelease: string): Inventory {
   const installs = {

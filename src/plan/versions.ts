@@ -43,9 +43,7 @@ const RELEASES: ReadonlyArray<{ release: string; protocolVersions: readonly stri
 
 /** Every protocol version id in order; its index is its rank. */
 const PROTOCOL_ORDER: readonly string[] = RELEASES.flatMap((r) => r.protocolVersions);
-const RELEASE_OF_PROTOCOL = new Map<string, string>(
-  RELEASES.flatMap((r) => r.protocolVersions.map((v) => [v, r.release] as const)),
-);
+const RELEASE_OF_PROTOCOL = new Map<string, string>(RELEASES.flatMap((r) => r.protocolVersions.map((v) => [v, r.release] as const)));
 
 /** Oldest release kafka-ops plans upgrades from, and the newest ZooKeeper-mode target. */
 export const OLDEST_SUPPORTED = '0.8.2';
@@ -154,7 +152,9 @@ export function parseRelease(value: string, what: string): string {
   if (!family) {
     throw new UserError(`${what} "${value}" is not a Kafka release kafka-ops knows.`, {
       code: 'UNKNOWN_VERSION',
-      action: `Use one of: ${knownReleases().filter((r) => compareRelease(r, OLDEST_SUPPORTED) >= 0).join(', ')}.`,
+      action: `Use one of: ${knownReleases()
+        .filter((r) => compareRelease(r, OLDEST_SUPPORTED) >= 0)
+        .join(', ')}.`,
     });
   }
   return family;
@@ -193,16 +193,33 @@ export function assertUpgradePath(from: string, to: string, allowSame = false): 
 
 /** metadata.version ids in order with their feature levels (MetadataVersion.featureLevel). */
 const METADATA_VERSIONS: ReadonlyArray<readonly [id: string, level: number]> = [
-  ['3.0-IV1', 1], ['3.1-IV0', 2], ['3.2-IV0', 3],
-  ['3.3-IV0', 4], ['3.3-IV1', 5], ['3.3-IV2', 6], ['3.3-IV3', 7],
+  ['3.0-IV1', 1],
+  ['3.1-IV0', 2],
+  ['3.2-IV0', 3],
+  ['3.3-IV0', 4],
+  ['3.3-IV1', 5],
+  ['3.3-IV2', 6],
+  ['3.3-IV3', 7],
   ['3.4-IV0', 8],
-  ['3.5-IV0', 9], ['3.5-IV1', 10], ['3.5-IV2', 11],
-  ['3.6-IV0', 12], ['3.6-IV1', 13], ['3.6-IV2', 14],
-  ['3.7-IV0', 15], ['3.7-IV1', 16], ['3.7-IV2', 17], ['3.7-IV3', 18], ['3.7-IV4', 19],
+  ['3.5-IV0', 9],
+  ['3.5-IV1', 10],
+  ['3.5-IV2', 11],
+  ['3.6-IV0', 12],
+  ['3.6-IV1', 13],
+  ['3.6-IV2', 14],
+  ['3.7-IV0', 15],
+  ['3.7-IV1', 16],
+  ['3.7-IV2', 17],
+  ['3.7-IV3', 18],
+  ['3.7-IV4', 19],
   ['3.8-IV0', 20],
   ['3.9-IV0', 21],
-  ['4.0-IV0', 22], ['4.0-IV1', 23], ['4.0-IV2', 24], ['4.0-IV3', 25],
-  ['4.1-IV0', 26], ['4.1-IV1', 27],
+  ['4.0-IV0', 22],
+  ['4.0-IV1', 23],
+  ['4.0-IV2', 24],
+  ['4.0-IV3', 25],
+  ['4.1-IV0', 26],
+  ['4.1-IV1', 27],
 ];
 
 /**
@@ -227,8 +244,18 @@ const KRAFT_RELEASES: ReadonlyArray<{ release: string; min: string; max: string;
  * refuses to downgrade metadata.version across any of them without losing metadata.
  */
 const METADATA_CHANGED = new Set([
-  '3.0-IV1', '3.2-IV0', '3.3-IV1', '3.3-IV2', '3.3-IV3', '3.4-IV0', '3.5-IV2', '3.6-IV1', '3.6-IV2',
-  '3.7-IV0', '3.7-IV2', '4.0-IV1',
+  '3.0-IV1',
+  '3.2-IV0',
+  '3.3-IV1',
+  '3.3-IV2',
+  '3.3-IV3',
+  '3.4-IV0',
+  '3.5-IV2',
+  '3.6-IV1',
+  '3.6-IV2',
+  '3.7-IV0',
+  '3.7-IV2',
+  '4.0-IV1',
 ]);
 
 /** The metadata.version ids after `from` up to and including `to` that changed the metadata records. */

@@ -38,10 +38,9 @@ export function sandboxInventory(state: SandboxState, layout: SandboxLayout, ssh
       };
     }),
   };
-  const header = [
-    `Written by \`kafka-ops sandbox up\` for the sandbox in ${layout.root}.`,
-    ...notes,
-  ].flatMap((line) => wrap(line, 88)).map((line) => `# ${line}`);
+  const header = [`Written by \`kafka-ops sandbox up\` for the sandbox in ${layout.root}.`, ...notes]
+    .flatMap((line) => wrap(line, 88))
+    .map((line) => `# ${line}`);
   const doc = new Document(inventory);
   // Release keys are quoted as in examples/inventory.yaml, so no reader takes "1.0" for a number.
   const installs = doc.getIn(['defaults', 'installs']);

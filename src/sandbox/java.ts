@@ -61,14 +61,20 @@ export function javaCommand(java: string, spec: JavaCommandSpec): string[] {
 export function findJava(env: NodeJS.ProcessEnv = process.env): string {
   const candidates = [
     ...(env.JAVA_HOME ? [path.join(env.JAVA_HOME, 'bin', 'java')] : []),
-    ...(env.PATH ?? '').split(path.delimiter).filter(Boolean).map((dir) => path.join(dir, 'java')),
+    ...(env.PATH ?? '')
+      .split(path.delimiter)
+      .filter(Boolean)
+      .map((dir) => path.join(dir, 'java')),
   ];
   const found = candidates.find(isExecutable);
   if (!found) {
-    throw new UserError('No Java runtime found (looked at $JAVA_HOME/bin/java and java on $PATH); the sandbox runs Kafka and ZooKeeper on Java', {
-      code: 'JAVA_NOT_FOUND',
-      action: 'apt-get install -y openjdk-17-jre-headless',
-    });
+    throw new UserError(
+      'No Java runtime found (looked at $JAVA_HOME/bin/java and java on $PATH); the sandbox runs Kafka and ZooKeeper on Java',
+      {
+        code: 'JAVA_NOT_FOUND',
+        action: 'apt-get install -y openjdk-17-jre-headless',
+      },
+    );
   }
   return path.resolve(found);
 }

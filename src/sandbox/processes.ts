@@ -21,7 +21,9 @@ export function ignoredSignalsOf(pid: number): string[] | undefined {
 /** True when /proc/PID/cmdline mentions `marker`: guards against signalling a recycled pid. */
 export function commandMentions(pid: number, marker: string): boolean {
   try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').some((arg) => arg.includes(marker));
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8')
+      .split('\0')
+      .some((arg) => arg.includes(marker));
   } catch {
     return false;
   }

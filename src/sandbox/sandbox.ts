@@ -116,14 +116,20 @@ export interface SandboxDownResult {
 function validate(opts: SandboxUpOptions): void {
   const usage = (message: string, action: string) => new UserError(message, { code: 'SANDBOX_USAGE', action });
   if (!Number.isInteger(opts.brokers) || opts.brokers < REPLICATION_FACTOR || opts.brokers > 9) {
-    throw usage(`--brokers must be between ${REPLICATION_FACTOR} and 9 (got ${opts.brokers})`, 'The topic has replication factor 3: pass --brokers 3 to 9.');
+    throw usage(
+      `--brokers must be between ${REPLICATION_FACTOR} and 9 (got ${opts.brokers})`,
+      'The topic has replication factor 3: pass --brokers 3 to 9.',
+    );
   }
   if (!Number.isInteger(opts.partitions) || opts.partitions < 1 || opts.partitions > 200) {
     throw usage(`--partitions must be between 1 and 200 (got ${opts.partitions})`, 'Pass a smaller --partitions.');
   }
   const homes = opts.kafkaHomes ?? [];
   if (homes.length !== 0 && homes.length !== 2) {
-    throw usage(`--kafka-home was given ${homes.length} time(s)`, 'Give --kafka-home twice (FROM_DIR then TO_DIR), or not at all for the embedded Kafka 0.9.0.1.');
+    throw usage(
+      `--kafka-home was given ${homes.length} time(s)`,
+      'Give --kafka-home twice (FROM_DIR then TO_DIR), or not at all for the embedded Kafka 0.9.0.1.',
+    );
   }
 }
 
@@ -155,7 +161,10 @@ function describe(p: SandboxProcessStatus): string {
 }
 
 /** The two installs: the embedded distribution twice (symlinked), or the two given homes. */
-async function prepareInstalls(layout: SandboxLayout, homes: readonly string[]): Promise<{ from: SandboxInstall; to: SandboxInstall; notes: string[] }> {
+async function prepareInstalls(
+  layout: SandboxLayout,
+  homes: readonly string[],
+): Promise<{ from: SandboxInstall; to: SandboxInstall; notes: string[] }> {
   if (homes.length === 2) {
     const [from, to] = homes.map(readDistribution) as [ReturnType<typeof readDistribution>, ReturnType<typeof readDistribution>];
     if (from.release === to.release) {
@@ -177,7 +186,10 @@ async function prepareInstalls(layout: SandboxLayout, homes: readonly string[]):
     `Both installs (${path.basename(from.dir)} and ${path.basename(to.dir)}) hold the SAME Kafka ${embedded.release} jars: only ${embedded.release} ships with kafka-ops.`,
     `The "${from.release}" side of the upgrade is simulated by inter.broker.protocol.version=${shortProtocolVersion(from.release)} on ${embedded.release} brokers; use --kafka-home FROM_DIR TO_DIR for two real distributions.`,
   ];
-  await writeFile(layout.installsReadme, `${notes.join('\n\n')}\n\nlibs and config in both directories are symlinks to ${embedded.home}.\n`);
+  await writeFile(
+    layout.installsReadme,
+    `${notes.join('\n\n')}\n\nlibs and config in both directories are symlinks to ${embedded.home}.\n`,
+  );
   return { from, to, notes };
 }
 
@@ -222,11 +234,14 @@ async function waitUntil(
     if (dead || Date.now() >= deadline) {
       const cause = dead ? `broker ${dead.id} exited` : `not within ${READY_TIMEOUT_MS / 1000} s`;
       const logOf = dead ?? state.brokers[0];
-      throw new InfrastructureError(`Sandbox not ready: ${what}: ${cause}\n${dead ? tail(dead.outputFile) || tail(dead.logFile) : ''}`.trimEnd(), {
-        code: 'SANDBOX_NOT_READY',
-        retriable: true,
-        action: `Read ${logOf?.logFile ?? 'the brokers\' server.log'}, then run \`kafka-ops sandbox down --dir ${state.dir}\` and try again.`,
-      });
+      throw new InfrastructureError(
+        `Sandbox not ready: ${what}: ${cause}\n${dead ? tail(dead.outputFile) || tail(dead.logFile) : ''}`.trimEnd(),
+        {
+          code: 'SANDBOX_NOT_READY',
+          retriable: true,
+          action: `Read ${logOf?.logFile ?? "the brokers' server.log"}, then run \`kafka-ops sandbox down --dir ${state.dir}\` and try again.`,
+        },
+      );
     }
     await cluster.changed(Math.min(1000, deadline - Date.now()));
   }
@@ -258,12 +273,32 @@ export async function sandboxUp(opts: SandboxUpOptions): Promise<SandboxUpResult
     java,
     installs: { from: installs.from, to: installs.to },
     interBrokerProtocolVersion: shortProtocolVersion(installs.from.release),
-    zookeeper: { port: zkPort, connect, pidFile: layout.zookeeper.pidFile, outputFile: layout.zookeeper.outputFile, logFile: layout.zookeeper.logFile },
+    zookeeper: {
+      port: zkPort,
+      connect,
+      pidFile: layout.zookeeper.pidFile,
+      outputFile: layout.zookeeper.outputFile,
+      logFile: layout.zookeeper.logFile,
+    },
     brokers: brokerPorts.map((port, i) => {
       const p = layout.broker(i + 1);
-      return { id: p.id, port, dir: p.dir, configPath: p.configPath, logFile: p.logFile, pidFile: p.pidFile, outputFile: p.outputFile, installLink: p.installLink };
+      return {
+        id: p.id,
+        port,
+        dir: p.dir,
+        configPath: p.configPath,
+        logFile: p.logFile,
+        pidFile: p.pidFile,
+        outputFile: p.outputFile,
+        installLink: p.installLink,
+      };
     }),
-    topic: { name: SANDBOX_TOPIC, partitions: opts.partitions, replicationFactor: REPLICATION_FACTOR, minInsyncReplicas: MIN_INSYNC_REPLICAS },
+    topic: {
+      name: SANDBOX_TOPIC,
+      partitions: opts.partitions,
+      replicationFactor: REPLICATION_FACTOR,
+      minInsyncReplicas: MIN_INSYNC_REPLICAS,
+    },
     inventoryPath: layout.inventoryFile,
   };
   await writeState(layout.stateFile, state);
@@ -275,13 +310,21 @@ export async function sandboxUp(opts: SandboxUpOptions): Promise<SandboxUpResult
   );
   let cluster: ZooKeeperClusterState | undefined;
   try {
-    progress(`Starting ZooKeeper on ${connect} and ${opts.brokers} brokers (started through ${installs.from.dir}, inter.broker.protocol.version=${state.interBrokerProtocolVersion})`);
+    progress(
+      `Starting ZooKeeper on ${connect} and ${opts.brokers} brokers (started through ${installs.from.dir}, inter.broker.protocol.version=${state.interBrokerProtocolVersion})`,
+    );
     state.zookeeper.pid = await startZooKeeper(java, installs.from.dir, layout.zookeeper, zkPort);
     await writeState(layout.stateFile, state);
     // Brokers start while ZooKeeper is still coming up: they wait for it (zookeeper.connection.timeout.ms).
     for (const broker of state.brokers) {
       await prepareBroker(
-        { paths: layout.broker(broker.id), port: broker.port, zookeeperConnect: connect, interBrokerProtocolVersion: state.interBrokerProtocolVersion, partitions: opts.partitions },
+        {
+          paths: layout.broker(broker.id),
+          port: broker.port,
+          zookeeperConnect: connect,
+          interBrokerProtocolVersion: state.interBrokerProtocolVersion,
+          partitions: opts.partitions,
+        },
         installs.from.dir,
       );
       broker.pid = await startBroker(java, layout.broker(broker.id));
@@ -292,9 +335,13 @@ export async function sandboxUp(opts: SandboxUpOptions): Promise<SandboxUpResult
     cluster = await ZooKeeperClusterState.connect(connect, { timeoutMs: 10_000 });
     const ids = state.brokers.map((b) => b.id);
     await waitUntil(cluster, state, 'brokers registering', deadline, (s) => ids.every((id) => s.brokers.includes(id)));
-    progress(`Brokers ${ids.join(', ')} registered; creating topic ${state.topic.name} (${opts.partitions} partitions, replication factor ${REPLICATION_FACTOR})`);
+    progress(
+      `Brokers ${ids.join(', ')} registered; creating topic ${state.topic.name} (${opts.partitions} partitions, replication factor ${REPLICATION_FACTOR})`,
+    );
     await createTopic(state);
-    await waitUntil(cluster, state, `every partition of ${state.topic.name} led with a full ISR`, deadline, (s) => topicReady(s, state.topic));
+    await waitUntil(cluster, state, `every partition of ${state.topic.name} led with a full ISR`, deadline, (s) =>
+      topicReady(s, state.topic),
+    );
     const { handle, error } = await sshd;
     if (!handle) throw error;
     state.sshd = { port: handle.port, pid: handle.pid, dir: handle.dir };
@@ -347,7 +394,13 @@ function processStatuses(layout: SandboxLayout, state: SandboxState): SandboxPro
     ...state.brokers.map((b): SandboxProcessStatus => {
       const pid = brokerPid(b);
       const alive = ours(layout, pid);
-      return { role: 'broker', id: b.id, pid, alive, ...(alive ? { sigintIgnored: ignoredSignalsOf(pid as number)?.includes('SIGINT') ?? false } : {}) };
+      return {
+        role: 'broker',
+        id: b.id,
+        pid,
+        alive,
+        ...(alive ? { sigintIgnored: ignoredSignalsOf(pid as number)?.includes('SIGINT') ?? false } : {}),
+      };
     }),
     { role: 'sshd', pid: sshdPid, alive: isAlive(sshdPid) },
   ];
@@ -369,7 +422,13 @@ export async function sandboxStatus(dir: string): Promise<SandboxStatus> {
   const state = readState(layout.stateFile);
   if (!state) throw notFound(layout);
   const processes = processStatuses(layout, state);
-  const status: SandboxStatus = { dir: layout.root, inventoryPath: state.inventoryPath, up: false, processes, zookeeper: state.zookeeper.connect };
+  const status: SandboxStatus = {
+    dir: layout.root,
+    inventoryPath: state.inventoryPath,
+    up: false,
+    processes,
+    zookeeper: state.zookeeper.connect,
+  };
   let cluster: ZooKeeperClusterState | undefined;
   try {
     cluster = await ZooKeeperClusterState.connect(state.zookeeper.connect, { timeoutMs: 3000 });
@@ -404,10 +463,18 @@ async function stopGroup(
   warnings: string[],
 ): Promise<StoppedProcess[]> {
   for (const m of members) signal(m.pid, 'SIGINT');
-  const left = await waitGone(members.map((m) => m.pid), timeoutMs);
+  const left = await waitGone(
+    members.map((m) => m.pid),
+    timeoutMs,
+  );
   for (const pid of left) signal(pid, 'SIGKILL');
   if (left.length > 0) {
-    warnings.push(`Killed ${members.filter((m) => left.includes(m.pid)).map((m) => describe({ ...m, alive: true })).join(', ')}: no exit within ${timeoutMs / 1000} s of SIGINT`);
+    warnings.push(
+      `Killed ${members
+        .filter((m) => left.includes(m.pid))
+        .map((m) => describe({ ...m, alive: true }))
+        .join(', ')}: no exit within ${timeoutMs / 1000} s of SIGINT`,
+    );
     await waitGone(left, 5000);
   }
   return members.map((m) => ({ ...m, outcome: left.includes(m.pid) ? 'killed' : 'stopped' }));
@@ -415,7 +482,11 @@ async function stopGroup(
 
 /** Brokers together, then ZooKeeper (brokers need it for a controlled shutdown), then sshd. */
 async function stopAll(layout: SandboxLayout, state: SandboxState, warnings: string[]): Promise<StoppedProcess[]> {
-  const brokerPids = state.brokers.flatMap((b) => [...new Set([readPidFile(b.pidFile), b.pid])].filter((pid) => ours(layout, pid)).map((pid) => ({ role: 'broker' as const, id: b.id, pid: pid as number })));
+  const brokerPids = state.brokers.flatMap((b) =>
+    [...new Set([readPidFile(b.pidFile), b.pid])]
+      .filter((pid) => ours(layout, pid))
+      .map((pid) => ({ role: 'broker' as const, id: b.id, pid: pid as number })),
+  );
   const zkPid = [readPidFile(state.zookeeper.pidFile), state.zookeeper.pid].find((pid) => ours(layout, pid));
   const stopped = [
     ...(await stopGroup(brokerPids, BROKER_STOP_TIMEOUT_MS, warnings)),

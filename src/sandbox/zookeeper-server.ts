@@ -75,6 +75,10 @@ export async function waitZooKeeperReady(pid: number, port: number, paths: ZooKe
   }
   throw new InfrastructureError(
     `ZooKeeper on 127.0.0.1:${port} did not come up${isAlive(pid) ? ` within ${timeoutMs} ms` : ' (its process exited)'}:\n${tail(paths.outputFile) || tail(paths.logFile)}`,
-    { code: 'SANDBOX_ZOOKEEPER_FAILED', retriable: true, action: `Read ${paths.logFile} and ${paths.outputFile}, then run \`kafka-ops sandbox down\` and try again.` },
+    {
+      code: 'SANDBOX_ZOOKEEPER_FAILED',
+      retriable: true,
+      action: `Read ${paths.logFile} and ${paths.outputFile}, then run \`kafka-ops sandbox down\` and try again.`,
+    },
   );
 }

@@ -4,7 +4,17 @@
  * report. Nothing on any host or in the cluster is changed.
  */
 import { checkFindings, logDirsOf } from '../check/check-rules.js';
-import { CHECK_IDS, VERIFY_IDS, reportOf, type BrokerObservation, type CheckReport, type ClusterObservation, type Finding, type Observations, type Unreachable } from '../check/model.js';
+import {
+  CHECK_IDS,
+  VERIFY_IDS,
+  reportOf,
+  type BrokerObservation,
+  type CheckReport,
+  type ClusterObservation,
+  type Finding,
+  type Observations,
+  type Unreachable,
+} from '../check/model.js';
 import { verifyFindings } from '../check/verify-rules.js';
 import { parseProperties } from '../config/properties.js';
 import { KafkaOpsError } from '../errors.js';
@@ -52,7 +62,10 @@ export async function verify(request: VerifyRequest): Promise<CheckReport> {
 async function observe(inventory: Inventory, checkTo?: string): Promise<Observations> {
   const connections = openConnections(inventory);
   try {
-    const [brokers, cluster] = await Promise.all([Promise.all(inventory.brokers.map((spec) => observeBroker(spec, connections, checkTo))), observeState(connections)]);
+    const [brokers, cluster] = await Promise.all([
+      Promise.all(inventory.brokers.map((spec) => observeBroker(spec, connections, checkTo))),
+      observeState(connections),
+    ]);
     return { inventory, brokers, cluster };
   } finally {
     await connections.close();
@@ -65,7 +78,11 @@ async function observe(inventory: Inventory, checkTo?: string): Promise<Observat
  */
 function unreachable(error: unknown): Unreachable {
   if (error instanceof KafkaOpsError && (error.kind === 'infrastructure' || /^SSH_/.test(error.code))) {
-    return { message: error.message, action: error.action, infrastructure: error.kind === 'infrastructure' && !/^SSH_HOST_KEY_/.test(error.code) };
+    return {
+      message: error.message,
+      action: error.action,
+      infrastructure: error.kind === 'infrastructure' && !/^SSH_HOST_KEY_/.test(error.code),
+    };
   }
   throw error;
 }
@@ -94,7 +111,9 @@ async function observeBroker(spec: BrokerSpec, connections: Connections, checkTo
     }
   }
   // The keys of the releases the config may be linted against: the one linked now and the target's.
-  const releases = [...new Set([linkedRelease(spec.installs, facts.value), targetInstallOf(spec, checkTo)].filter((r): r is string => r !== undefined))];
+  const releases = [
+    ...new Set([linkedRelease(spec.installs, facts.value), targetInstallOf(spec, checkTo)].filter((r): r is string => r !== undefined)),
+  ];
   const keyLists = await Promise.all(releases.map((release) => host.configKeys?.(release)));
   releases.forEach((release, i) => {
     const keys = keyLists[i];

@@ -72,11 +72,15 @@ async function connectCluster(inventory: Inventory): Promise<ClusterState> {
   }
   const connect = inventory.state.zookeeper;
   if (!connect) {
-    throw new UserError('The inventory says neither how to reach ZooKeeper (`state.zookeeper`) nor the brokers (`state.bootstrapServers`).', {
-      code: 'NO_CLUSTER_STATE',
-      action: 'Add `state.zookeeper: host:2181[/chroot]` (any ZooKeeper-mode Kafka) or `state.bootstrapServers: [host:9092]` (Kafka 0.10+).',
-      location: { file: inventory.source },
-    });
+    throw new UserError(
+      'The inventory says neither how to reach ZooKeeper (`state.zookeeper`) nor the brokers (`state.bootstrapServers`).',
+      {
+        code: 'NO_CLUSTER_STATE',
+        action:
+          'Add `state.zookeeper: host:2181[/chroot]` (any ZooKeeper-mode Kafka) or `state.bootstrapServers: [host:9092]` (Kafka 0.10+).',
+        location: { file: inventory.source },
+      },
+    );
   }
   const { ZooKeeperClusterState } = await import('../cluster/zookeeper.js');
   return ZooKeeperClusterState.connect(connect, { timeoutMs: 15_000 });
@@ -92,7 +96,11 @@ async function connectKraftTools(inventory: Inventory, host: (id: number) => Pro
       location: { file: inventory.source },
     });
   }
-  const [{ connectSsh }, { ShellKraftTools }, { binaryFeatureSupport }] = await Promise.all([import('../hosts/ssh.js'), import('../hosts/kraft-tools.js'), import('../engine/kraft.js')]);
+  const [{ connectSsh }, { ShellKraftTools }, { binaryFeatureSupport }] = await Promise.all([
+    import('../hosts/ssh.js'),
+    import('../hosts/kraft-tools.js'),
+    import('../engine/kraft.js'),
+  ]);
   const runner = await connectSsh(spec, inventory.executor);
   const tools = new ShellKraftTools(runner, spec, settings, (nodes) => binaryFeatureSupport(inventory, host, nodes));
   return Object.assign(tools, { close: () => runner.close() });

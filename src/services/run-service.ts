@@ -28,7 +28,13 @@ export interface RunResult {
   journal: string;
 }
 
-export async function runPlan(plan: Plan, inventory: Inventory, connections: Connections, options: RunOptions, output: Output): Promise<RunResult> {
+export async function runPlan(
+  plan: Plan,
+  inventory: Inventory,
+  connections: Connections,
+  options: RunOptions,
+  output: Output,
+): Promise<RunResult> {
   const journal = new Journal(options.stateDir, inventory.cluster);
   journal.lock();
   const abort = new AbortController();
@@ -53,7 +59,12 @@ export async function runPlan(plan: Plan, inventory: Inventory, connections: Con
       journal,
       clock: { now: () => Date.now(), sleep: (ms) => new Promise((r) => setTimeout(r, ms)) },
       interrupted: abort.signal,
-      options: { ...DEFAULT_ENGINE_OPTIONS, killOnStopTimeout: options.killOnStopTimeout, clientsUpgraded: options.clientsUpgraded, ...(options.stopSignal ? { stopSignal: options.stopSignal } : {}) },
+      options: {
+        ...DEFAULT_ENGINE_OPTIONS,
+        killOnStopTimeout: options.killOnStopTimeout,
+        clientsUpgraded: options.clientsUpgraded,
+        ...(options.stopSignal ? { stopSignal: options.stopSignal } : {}),
+      },
     };
     // Every plan on a KRaft cluster (a config roll too) gets the quorum gate before a controller stops.
     const tools = inventory.mode === 'kraft' ? await connections.kraft() : undefined;

@@ -33,7 +33,10 @@ export interface UpgradeResult {
 
 export async function upgrade(request: UpgradeRequest, output: Output): Promise<UpgradeResult> {
   if (request.plan && request.to) {
-    throw new UserError('--plan and --to both given.', { code: 'USAGE', action: 'Give either a plan file (--plan) or a target (--to), not both.' });
+    throw new UserError('--plan and --to both given.', {
+      code: 'USAGE',
+      action: 'Give either a plan file (--plan) or a target (--to), not both.',
+    });
   }
   const filePlan = request.plan ? loadPlanFile(request.plan) : undefined;
   const to = filePlan ? undefined : parseRelease(requireFlag(request.to, 'to', 'KAFKA_OPS_TO'), '--to');
@@ -41,15 +44,26 @@ export async function upgrade(request: UpgradeRequest, output: Output): Promise<
   if (filePlan && request.dryRun && !request.inventory) return { dryRun: true, plan: filePlan };
   const inventory = loadInventory(requireFlag(request.inventory, 'inventory', 'KAFKA_OPS_INVENTORY'));
   if (filePlan && filePlan.cluster !== inventory.cluster) {
-    throw new UserError(`The plan is for cluster ${filePlan.cluster}, the inventory for ${inventory.cluster}.`, { code: 'PLAN_INVENTORY_MISMATCH', action: 'Use the inventory the plan was made for.' });
+    throw new UserError(`The plan is for cluster ${filePlan.cluster}, the inventory for ${inventory.cluster}.`, {
+      code: 'PLAN_INVENTORY_MISMATCH',
+      action: 'Use the inventory the plan was made for.',
+    });
   }
   if (request.dryRun && (filePlan || from)) {
     return { dryRun: true, plan: filePlan ?? assumedPlan(inventory, from as string, to as string, request.canary) };
   }
   const connections = openConnections(inventory);
   try {
-    const plan = filePlan ?? buildUpgradePlan(inventory, (await observeCluster(inventory, connections)).observed, { to: to as string, canary: request.canary }, from);
-    if (request.dryRun && inventory.mode === 'kraft') return { dryRun: true, plan, findings: await kraftPreflight(inventory, plan, await connections.kraft()) };
+    const plan =
+      filePlan ??
+      buildUpgradePlan(
+        inventory,
+        (await observeCluster(inventory, connections)).observed,
+        { to: to as string, canary: request.canary },
+        from,
+      );
+    if (request.dryRun && inventory.mode === 'kraft')
+      return { dryRun: true, plan, findings: await kraftPreflight(inventory, plan, await connections.kraft()) };
     if (request.dryRun) return { dryRun: true, plan };
     return { dryRun: false, ...(await runPlan(plan, inventory, connections, request, output)) };
   } finally {
@@ -66,10 +80,16 @@ export async function resume(request: ResumeRequest, output: Output): Promise<Up
   const journal = new Journal(request.stateDir, inventory.cluster);
   const last = journal.entries().at(-1);
   if (!existsSync(journal.planFile) || !last) {
-    throw new UserError(`There is no run of cluster ${inventory.cluster} to resume under ${request.stateDir}.`, { code: 'NOTHING_TO_RESUME', action: 'Start one with `kafka-ops upgrade` or `kafka-ops roll`, or pass the --state-dir it used.' });
+    throw new UserError(`There is no run of cluster ${inventory.cluster} to resume under ${request.stateDir}.`, {
+      code: 'NOTHING_TO_RESUME',
+      action: 'Start one with `kafka-ops upgrade` or `kafka-ops roll`, or pass the --state-dir it used.',
+    });
   }
   if (last.event === 'run.done') {
-    throw new UserError(`The last run of cluster ${inventory.cluster} completed; there is nothing to resume.`, { code: 'NOTHING_TO_RESUME', action: 'Check the cluster with `kafka-ops upgrade --dry-run`.' });
+    throw new UserError(`The last run of cluster ${inventory.cluster} completed; there is nothing to resume.`, {
+      code: 'NOTHING_TO_RESUME',
+      action: 'Check the cluster with `kafka-ops upgrade --dry-run`.',
+    });
   }
   const plan = loadPlanFile(journal.planFile);
   const connections = openConnections(inventory);
@@ -96,7 +116,8 @@ export async function roll(request: RollServiceRequest, output: Output): Promise
   try {
     const { observed, configs } = await observeCluster(inventory, connections);
     const plan = buildRollPlan(inventory, observed, { set, unset: request.unset, canary: request.canary }, configs);
-    if (request.dryRun && inventory.mode === 'kraft') return { dryRun: true, plan, findings: await kraftPreflight(inventory, plan, await connections.kraft()) };
+    if (request.dryRun && inventory.mode === 'kraft')
+      return { dryRun: true, plan, findings: await kraftPreflight(inventory, plan, await connections.kraft()) };
     if (request.dryRun) return { dryRun: true, plan };
     return { dryRun: false, ...(await runPlan(plan, inventory, connections, request, output)) };
   } finally {

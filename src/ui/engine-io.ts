@@ -44,7 +44,9 @@ export async function openEngineIO(output: Output, policy: PromptPolicy, env: No
 }
 
 export function formatEvent(event: EngineEvent): string {
-  const where = [event.phase, 'broker' in event && event.broker !== undefined ? `broker ${event.broker}` : undefined].filter(Boolean).join(' / ');
+  const where = [event.phase, 'broker' in event && event.broker !== undefined ? `broker ${event.broker}` : undefined]
+    .filter(Boolean)
+    .join(' / ');
   const mark: Record<EngineEvent['code'], string> = {
     'phase.start': '▶',
     'phase.skip': '⏭',

@@ -25,14 +25,40 @@ export const canaryFlag = Flags.boolean({
 
 /** Flags of every command that restarts brokers. */
 export const runFlags = {
-  yes: Flags.boolean({ char: 'y', description: 'Accept the default answer of every question (for CI).', env: 'KAFKA_OPS_YES', default: false }),
-  'state-dir': Flags.string({ description: 'Where the journal, the plan being applied and the lock live.', env: 'KAFKA_OPS_STATE_DIR', default: '.kafka-ops/state' }),
-  'clients-upgraded': Flags.boolean({ description: 'Confirm the client-upgrade gate up front (every producer and consumer already runs the new client).', env: 'KAFKA_OPS_CLIENTS_UPGRADED', default: false }),
-  'kill-on-stop-timeout': Flags.boolean({ description: 'SIGKILL a broker that has not exited when its stop timeout ends (default: halt).', default: false }),
-  'stop-signal': Flags.string({ description: 'Signal that stops a broker (overrides the inventory).', options: ['SIGINT', 'SIGTERM'], env: 'KAFKA_OPS_STOP_SIGNAL' }),
+  yes: Flags.boolean({
+    char: 'y',
+    description: 'Accept the default answer of every question (for CI).',
+    env: 'KAFKA_OPS_YES',
+    default: false,
+  }),
+  'state-dir': Flags.string({
+    description: 'Where the journal, the plan being applied and the lock live.',
+    env: 'KAFKA_OPS_STATE_DIR',
+    default: '.kafka-ops/state',
+  }),
+  'clients-upgraded': Flags.boolean({
+    description: 'Confirm the client-upgrade gate up front (every producer and consumer already runs the new client).',
+    env: 'KAFKA_OPS_CLIENTS_UPGRADED',
+    default: false,
+  }),
+  'kill-on-stop-timeout': Flags.boolean({
+    description: 'SIGKILL a broker that has not exited when its stop timeout ends (default: halt).',
+    default: false,
+  }),
+  'stop-signal': Flags.string({
+    description: 'Signal that stops a broker (overrides the inventory).',
+    options: ['SIGINT', 'SIGTERM'],
+    env: 'KAFKA_OPS_STOP_SIGNAL',
+  }),
 };
 
-export function runOptionsOf(flags: { yes: boolean; 'state-dir': string; 'kill-on-stop-timeout': boolean; 'clients-upgraded': boolean; 'stop-signal'?: string }) {
+export function runOptionsOf(flags: {
+  yes: boolean;
+  'state-dir': string;
+  'kill-on-stop-timeout': boolean;
+  'clients-upgraded': boolean;
+  'stop-signal'?: string;
+}) {
   return {
     yes: flags.yes,
     interactive: Boolean(process.stdin.isTTY && process.stderr.isTTY),
@@ -46,5 +72,8 @@ export function runOptionsOf(flags: { yes: boolean; 'state-dir': string; 'kill-o
 /** Flags of the CI gates `check` and `verify`. */
 export const gateFlags = {
   strict: Flags.boolean({ description: 'Warnings fail too (exit 1), not only errors.', env: 'KAFKA_OPS_STRICT', default: false }),
-  junit: Flags.string({ description: 'Also write the result as JUnit XML to this file (one test case per check).', env: 'KAFKA_OPS_JUNIT' }),
+  junit: Flags.string({
+    description: 'Also write the result as JUnit XML to this file (one test case per check).',
+    env: 'KAFKA_OPS_JUNIT',
+  }),
 };

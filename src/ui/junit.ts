@@ -6,14 +6,16 @@
 import { fails, type CheckReport, type Finding } from '../check/model.js';
 
 export function escapeXml(text: string): string {
-  return text
-    // Characters XML 1.0 cannot carry at all.
-    .replace(/[^\t\n\r\x20-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu, '\uFFFD')
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&apos;');
+  return (
+    text
+      // Characters XML 1.0 cannot carry at all.
+      .replace(/[^\t\n\r\x20-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu, '\uFFFD')
+      .replace(/&/g, '&amp;')
+      .replace(/</g, '&lt;')
+      .replace(/>/g, '&gt;')
+      .replace(/"/g, '&quot;')
+      .replace(/'/g, '&apos;')
+  );
 }
 
 function describe(f: Finding): string {
@@ -34,11 +36,15 @@ export function junitXml(report: CheckReport): string {
     if (failing.length > 0) {
       const first = failing[0] as Finding;
       const message = failing.length === 1 ? first.message : `${first.message} (and ${failing.length - 1} more)`;
-      body.push(`      <failure type="${first.severity}" message="${escapeXml(message)}">${escapeXml(failing.map(describe).join('\n'))}</failure>`);
+      body.push(
+        `      <failure type="${first.severity}" message="${escapeXml(message)}">${escapeXml(failing.map(describe).join('\n'))}</failure>`,
+      );
     } else if (check.status === 'not-checked') {
-      body.push(`      <skipped message="${escapeXml(own.map((f) => f.message).join(' ') || 'not checked: a host or the cluster state it needs could not be read')}"/>`);
+      body.push(
+        `      <skipped message="${escapeXml(own.map((f) => f.message).join(' ') || 'not checked: a host or the cluster state it needs could not be read')}"/>`,
+      );
     }
-    const rest = own.filter((f) => !failing.includes(f) && (check.status !== 'not-checked'));
+    const rest = own.filter((f) => !failing.includes(f) && check.status !== 'not-checked');
     if (rest.length > 0) body.push(`      <system-out>${escapeXml(rest.map(describe).join('\n'))}</system-out>`);
     return body.length === 0 ? `${open.slice(0, -1)}/>` : [open, ...body, '    </testcase>'].join('\n');
   });

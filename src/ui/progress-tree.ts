@@ -12,7 +12,17 @@
  */
 import { confirm } from '@inquirer/prompts';
 import { ListrInquirerPromptAdapter } from '@listr2/prompt-adapter-inquirer';
-import { DefaultRenderer, figures, Listr, ListrDefaultRendererLogLevels, ListrLogger, ProcessOutput, PRESET_TIMER, type ListrTask, type ListrTaskWrapper } from 'listr2';
+import {
+  DefaultRenderer,
+  figures,
+  Listr,
+  ListrDefaultRendererLogLevels,
+  ListrLogger,
+  ProcessOutput,
+  PRESET_TIMER,
+  type ListrTask,
+  type ListrTaskWrapper,
+} from 'listr2';
 import type { EngineEvent } from '../engine/roll.js';
 import type { EngineIOSession } from './engine-io.js';
 import { answerText, answerWithoutAsking, promptFailure, type PromptPolicy } from './questions.js';
@@ -271,7 +281,9 @@ export class ProgressTree implements EngineIOSession {
         try {
           // The adapter (3.x, the line for listr2 9) is typed against @inquirer/type 3, whose prompts
           // also had cancel(); it cancels through the AbortSignal it passes, which inquirer 13's prompts take.
-          const ok = (await task.prompt(ListrInquirerPromptAdapter).run(confirm as unknown as AdapterPrompt, { message: question, default: defaultAnswer })) as boolean;
+          const ok = (await task
+            .prompt(ListrInquirerPromptAdapter)
+            .run(confirm as unknown as AdapterPrompt, { message: question, default: defaultAnswer })) as boolean;
           task.title = `${question} ${answerText(ok)}`;
           answer.resolve(ok);
         } catch (error) {
@@ -311,7 +323,15 @@ export class ProgressTree implements EngineIOSession {
       tasks.flatMap((task) => {
         const children = walk(task.subtasks ?? []);
         if (!task.hasTitle()) return children;
-        return [{ title: task.title, state: task.state, ...(task.message?.skip ? { skip: task.message.skip } : {}), ...(task.output ? { output: task.output } : {}), children }];
+        return [
+          {
+            title: task.title,
+            state: task.state,
+            ...(task.message?.skip ? { skip: task.message.skip } : {}),
+            ...(task.output ? { output: task.output } : {}),
+            children,
+          },
+        ];
       });
     return walk(this.listr.tasks);
   }

@@ -13,7 +13,9 @@ export function renderUpgradeResult(result: UpgradeResult, output: Output): void
     return;
   }
   const restarted = result.run.steps.filter((s) => s.outcome === 'restarted');
-  output.line(`\n${result.plan.kind === 'upgrade' ? `Upgrade ${result.plan.from} → ${result.plan.to}` : 'Rolling change'} of ${result.plan.cluster} completed: ${restarted.length} restart(s).`);
+  output.line(
+    `\n${result.plan.kind === 'upgrade' ? `Upgrade ${result.plan.from} → ${result.plan.to}` : 'Rolling change'} of ${result.plan.cluster} completed: ${restarted.length} restart(s).`,
+  );
   output.line('phase           broker  outcome        stop s  start s  catch-up s  added s  shutdown');
   for (const s of result.run.steps) {
     output.line(

@@ -48,7 +48,10 @@ const PLAN_ARGS = ['plan', '--from', '0.10.2', '--to', '0.11', '--inventory', ex
 
 const inventory28 = scratch.write(
   'cluster-2.8.yaml',
-  VALID_INVENTORY.replace('"0.10.2.1": /opt/kafka_2.11-0.10.2.1', '"2.8.2": /opt/kafka_2.13-2.8.2').replace('"0.11.0.3": /opt/kafka_2.11-0.11.0.3', '"3.0.2": /opt/kafka_2.13-3.0.2'),
+  VALID_INVENTORY.replace('"0.10.2.1": /opt/kafka_2.11-0.10.2.1', '"2.8.2": /opt/kafka_2.13-2.8.2').replace(
+    '"0.11.0.3": /opt/kafka_2.11-0.11.0.3',
+    '"3.0.2": /opt/kafka_2.13-3.0.2',
+  ),
 );
 const badInventoryText = VALID_INVENTORY.replace('  configPath:', '  confgPath:');
 const badInventory = scratch.write('bad.yaml', badInventoryText);
@@ -69,7 +72,13 @@ describe('plan', () => {
       cluster: string;
       from: string;
       to: string;
-      phases: Array<{ id: string; kind: string; skipped: boolean; reason?: string; steps: Array<{ broker: number; changes: Record<string, { from: string | null; to: string | null }> }> }>;
+      phases: Array<{
+        id: string;
+        kind: string;
+        skipped: boolean;
+        reason?: string;
+        steps: Array<{ broker: number; changes: Record<string, { from: string | null; to: string | null }> }>;
+      }>;
     };
     expect([plan.cluster, plan.from, plan.to]).toEqual(['test', '2.8', '3.0']);
     expect(plan.phases.map((p) => [p.id, p.kind, p.skipped])).toEqual([
@@ -98,7 +107,11 @@ describe('plan', () => {
   });
 
   it('a flag wins over its environment variable', async () => {
-    const run = await cli(['plan', '--to', '0.11', '--json'], { KAFKA_OPS_INVENTORY: example, KAFKA_OPS_FROM: '0.10.2', KAFKA_OPS_TO: '3.0' });
+    const run = await cli(['plan', '--to', '0.11', '--json'], {
+      KAFKA_OPS_INVENTORY: example,
+      KAFKA_OPS_FROM: '0.10.2',
+      KAFKA_OPS_TO: '3.0',
+    });
     expect(run.code).toBe(0);
     expect(json(run).to).toBe('0.11.0');
   });
@@ -121,14 +134,39 @@ describe('plan', () => {
 
 describe('bad input exits 2', () => {
   const cases: Array<{ what: string; args: string[]; code: string; says: string }> = [
-    { what: 'a bad inventory', args: ['plan', '--from', '0.10.2', '--to', '0.11', '-i', badInventory], code: 'SCHEMA', says: 'unknown key `confgPath`' },
-    { what: 'a missing inventory file', args: ['plan', '--from', '0.10.2', '--to', '0.11', '-i', 'nowhere.yaml'], code: 'FILE_UNREADABLE', says: 'does not exist' },
-    { what: 'an unknown version', args: ['plan', '--from', '0.10.2', '--to', '0.12', '-i', example], code: 'UNKNOWN_VERSION', says: '"0.12"' },
+    {
+      what: 'a bad inventory',
+      args: ['plan', '--from', '0.10.2', '--to', '0.11', '-i', badInventory],
+      code: 'SCHEMA',
+      says: 'unknown key `confgPath`',
+    },
+    {
+      what: 'a missing inventory file',
+      args: ['plan', '--from', '0.10.2', '--to', '0.11', '-i', 'nowhere.yaml'],
+      code: 'FILE_UNREADABLE',
+      says: 'does not exist',
+    },
+    {
+      what: 'an unknown version',
+      args: ['plan', '--from', '0.10.2', '--to', '0.12', '-i', example],
+      code: 'UNKNOWN_VERSION',
+      says: '"0.12"',
+    },
     { what: 'a downgrade', args: ['plan', '--from', '0.11', '--to', '0.10.2', '-i', example], code: 'DOWNGRADE', says: 'downgrades' },
     { what: 'a missing --to', args: ['plan', '--from', '0.10.2', '-i', example], code: 'USAGE', says: '--to' },
-    { what: 'an unknown flag', args: ['plan', '--from', '0.10.2', '--to', '0.11', '-i', example, '--bogus'], code: 'USAGE', says: '--bogus' },
+    {
+      what: 'an unknown flag',
+      args: ['plan', '--from', '0.10.2', '--to', '0.11', '-i', example, '--bogus'],
+      code: 'USAGE',
+      says: '--bogus',
+    },
     { what: 'a plan file that is not one', args: ['plan', 'validate', badInventory], code: 'SCHEMA', says: 'Invalid plan' },
-    { what: 'upgrade with both --plan and --to', args: ['upgrade', '--plan', 'x.yaml', '--to', '0.11', '--dry-run'], code: 'USAGE', says: '--plan and --to' },
+    {
+      what: 'upgrade with both --plan and --to',
+      args: ['upgrade', '--plan', 'x.yaml', '--to', '0.11', '--dry-run'],
+      code: 'USAGE',
+      says: '--plan and --to',
+    },
   ];
 
   it.each(cases)('$what: human error on stderr, nothing on stdout', async ({ args, says }) => {

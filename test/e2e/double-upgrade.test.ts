@@ -28,7 +28,8 @@ let sshd: SshdHandle;
 let cluster: DoubleCluster;
 let inventory: string;
 
-const upgrade = (...flags: string[]) => runCli(['upgrade', '--to', '0.11', '--inventory', inventory, '--state-dir', stateDir, '--json', ...flags]);
+const upgrade = (...flags: string[]) =>
+  runCli(['upgrade', '--to', '0.11', '--inventory', inventory, '--state-dir', stateDir, '--json', ...flags]);
 const restarted = (run: any) => run.steps.filter((s: any) => s.outcome === 'restarted');
 const configOf = (id: number) => parseProperties(readFileSync(cluster.broker(id).configPath, 'utf8'));
 
@@ -39,8 +40,23 @@ beforeAll(async () => {
     releases: [FROM, TO],
     brokers: [1, 2, 3],
     topics: [
-      { name: 'orders', replicas: [[1, 2, 3], [2, 3, 1], [3, 1, 2]], config: { 'min.insync.replicas': '2' } },
-      { name: 'audit', replicas: [[1, 2], [2, 3], [3, 1]] },
+      {
+        name: 'orders',
+        replicas: [
+          [1, 2, 3],
+          [2, 3, 1],
+          [3, 1, 2],
+        ],
+        config: { 'min.insync.replicas': '2' },
+      },
+      {
+        name: 'audit',
+        replicas: [
+          [1, 2],
+          [2, 3],
+          [3, 1],
+        ],
+      },
     ],
     defaults: { controlledShutdownMs: 300, catchUpMs: 800 },
   });
@@ -58,53 +74,73 @@ afterAll(async () => {
 });
 
 describe('0.10.2 → 0.11.0 on kafka-double brokers over real SSH, read with kafkajs', () => {
-  it('the first run pins, swaps the binaries and bumps IBP, then stops at the client gate (--yes answers its default: no)', { timeout: 120_000 }, async () => {
-    const before = cluster.pids();
-    const result = await upgrade('--yes');
-    expect(result.code, result.stderr).toBe(4);
-    expect(result.json.error).toMatchObject({ code: 'DECLINED', exitCode: 4 });
-    expect(result.stderr).toMatch(/Have all producers and consumers of cluster double been upgraded to 0\.11\.0 clients\? no \(--yes\)/);
+  it(
+    'the first run pins, swaps the binaries and bumps IBP, then stops at the client gate (--yes answers its default: no)',
+    { timeout: 120_000 },
+    async () => {
+      const before = cluster.pids();
+      const result = await upgrade('--yes');
+      expect(result.code, result.stderr).toBe(4);
+      expect(result.json.error).toMatchObject({ code: 'DECLINED', exitCode: 4 });
+      expect(result.stderr).toMatch(/Have all producers and consumers of cluster double been upgraded to 0\.11\.0 clients\? no \(--yes\)/);
 
-    // Every broker restarted in each of the three rolling phases, each time with a controlled shutdown.
-    const journal = readFileSync(join(stateDir, 'double', 'journal.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-    const done = journal.filter((e) => e.event === 'phase.done').map((e) => e.phase);
-    expect(done).toEqual(['pin-versions', 'swap-binaries', 'bump-ibp']);
-    expect(journal.some((e) => e.phase === 'bump-lmfv' && e.event === 'phase.start')).toBe(false);
-    const after = cluster.pids();
-    for (const id of [1, 2, 3]) expect(after[id]).not.toBe(before[id]);
-    for (const id of [1, 2, 3]) expect(cluster.log(id).match(/Controlled shutdown succeeded/g)?.length).toBe(3);
+      // Every broker restarted in each of the three rolling phases, each time with a controlled shutdown.
+      const journal = readFileSync(join(stateDir, 'double', 'journal.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
+      const done = journal.filter((e) => e.event === 'phase.done').map((e) => e.phase);
+      expect(done).toEqual(['pin-versions', 'swap-binaries', 'bump-ibp']);
+      expect(journal.some((e) => e.phase === 'bump-lmfv' && e.event === 'phase.start')).toBe(false);
+      const after = cluster.pids();
+      for (const id of [1, 2, 3]) expect(after[id]).not.toBe(before[id]);
+      for (const id of [1, 2, 3]) expect(cluster.log(id).match(/Controlled shutdown succeeded/g)?.length).toBe(3);
 
-    // The hosts and the brokers themselves agree: 0.11.0.3 binaries, IBP 0.11.0, LMFV still 0.10.2.
-    for (const id of [1, 2, 3]) {
-      expect(configOf(id)[IBP]).toBe('0.11.0');
-      expect(configOf(id)[LMFV]).toBe('0.10.2');
-    }
-    expect(cluster.view().registrations.map((r) => [r.id, r.release, r.ibp, r.lmfv]).sort()).toEqual([
-      [1, TO, '0.11.0', '0.10.2'],
-      [2, TO, '0.11.0', '0.10.2'],
-      [3, TO, '0.11.0', '0.10.2'],
-    ]);
-    const reader = await KafkaJsClusterState.connect({ bootstrapServers: cluster.bootstrap() }, { connectTimeoutMs: 5_000 });
-    try {
-      expect(await reader.brokerVersions()).toEqual({ 1: { ibp: '0.11.0', lmfv: '0.10.2' }, 2: { ibp: '0.11.0', lmfv: '0.10.2' }, 3: { ibp: '0.11.0', lmfv: '0.10.2' } });
-      const snapshot = await reader.snapshot();
-      expect(snapshot.brokers).toEqual([1, 2, 3]);
-      expect(snapshot.topics.find((t) => t.name === 'orders')?.config).toEqual({ 'min.insync.replicas': '2' });
-    } finally {
-      await reader.close();
-    }
-  });
+      // The hosts and the brokers themselves agree: 0.11.0.3 binaries, IBP 0.11.0, LMFV still 0.10.2.
+      for (const id of [1, 2, 3]) {
+        expect(configOf(id)[IBP]).toBe('0.11.0');
+        expect(configOf(id)[LMFV]).toBe('0.10.2');
+      }
+      expect(
+        cluster
+          .view()
+          .registrations.map((r) => [r.id, r.release, r.ibp, r.lmfv])
+          .sort(),
+      ).toEqual([
+        [1, TO, '0.11.0', '0.10.2'],
+        [2, TO, '0.11.0', '0.10.2'],
+        [3, TO, '0.11.0', '0.10.2'],
+      ]);
+      const reader = await KafkaJsClusterState.connect({ bootstrapServers: cluster.bootstrap() }, { connectTimeoutMs: 5_000 });
+      try {
+        expect(await reader.brokerVersions()).toEqual({
+          1: { ibp: '0.11.0', lmfv: '0.10.2' },
+          2: { ibp: '0.11.0', lmfv: '0.10.2' },
+          3: { ibp: '0.11.0', lmfv: '0.10.2' },
+        });
+        const snapshot = await reader.snapshot();
+        expect(snapshot.brokers).toEqual([1, 2, 3]);
+        expect(snapshot.topics.find((t) => t.name === 'orders')?.config).toEqual({ 'min.insync.replicas': '2' });
+      } finally {
+        await reader.close();
+      }
+    },
+  );
 
-  it('without --yes and without a terminal, the client gate is a question nobody can answer: exit 2, nothing restarted', { timeout: 60_000 }, async () => {
-    const before = cluster.pids();
-    const configs = [1, 2, 3].map((id) => readFileSync(cluster.broker(id).configPath, 'utf8'));
-    const result = await upgrade();
-    expect(result.code, result.stderr).toBe(2);
-    expect(result.json.error).toMatchObject({ code: 'NEEDS_ANSWER', exitCode: 2 });
-    expect(result.json.error.message).toMatch(/producers and consumers/);
-    expect(cluster.pids()).toEqual(before);
-    expect([1, 2, 3].map((id) => readFileSync(cluster.broker(id).configPath, 'utf8'))).toEqual(configs);
-  });
+  it(
+    'without --yes and without a terminal, the client gate is a question nobody can answer: exit 2, nothing restarted',
+    { timeout: 60_000 },
+    async () => {
+      const before = cluster.pids();
+      const configs = [1, 2, 3].map((id) => readFileSync(cluster.broker(id).configPath, 'utf8'));
+      const result = await upgrade();
+      expect(result.code, result.stderr).toBe(2);
+      expect(result.json.error).toMatchObject({ code: 'NEEDS_ANSWER', exitCode: 2 });
+      expect(result.json.error.message).toMatch(/producers and consumers/);
+      expect(cluster.pids()).toEqual(before);
+      expect([1, 2, 3].map((id) => readFileSync(cluster.broker(id).configPath, 'utf8'))).toEqual(configs);
+    },
+  );
 
   it('the preview marks the LMFV bump as the point of no return and skips what is done', { timeout: 60_000 }, async () => {
     const result = await upgrade('--dry-run');
@@ -118,20 +154,28 @@ describe('0.10.2 → 0.11.0 on kafka-double brokers over real SSH, read with kaf
     expect(phases['bump-ibp'].pointOfNoReturn).toBeUndefined(); // IBP 0.11.0 < 2.1: still downgradable
   });
 
-  it('with --clients-upgraded --yes the LMFV bump completes, every broker restarted once more with a controlled shutdown', { timeout: 90_000 }, async () => {
-    const before = cluster.pids();
-    const result = await upgrade('--yes', '--clients-upgraded');
-    expect(result.code, result.stderr).toBe(0);
-    expect(result.json.run.status).toBe('completed');
-    const steps = restarted(result.json.run);
-    expect(steps.map((s: any) => [s.phase, s.broker]).sort()).toEqual([['bump-lmfv', 1], ['bump-lmfv', 2], ['bump-lmfv', 3]]);
-    for (const s of steps) expect(s.shutdown).toBe('controlled');
-    const after = cluster.pids();
-    for (const id of [1, 2, 3]) expect(after[id]).not.toBe(before[id]);
-    for (const id of [1, 2, 3]) expect(configOf(id)[LMFV]).toBe('0.11.0');
-    expect(cluster.view().registrations.every((r) => r.lmfv === '0.11.0' && r.ibp === '0.11.0' && r.release === TO)).toBe(true);
-    expect(cluster.inSync()).toBe(true);
-  });
+  it(
+    'with --clients-upgraded --yes the LMFV bump completes, every broker restarted once more with a controlled shutdown',
+    { timeout: 90_000 },
+    async () => {
+      const before = cluster.pids();
+      const result = await upgrade('--yes', '--clients-upgraded');
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.json.run.status).toBe('completed');
+      const steps = restarted(result.json.run);
+      expect(steps.map((s: any) => [s.phase, s.broker]).sort()).toEqual([
+        ['bump-lmfv', 1],
+        ['bump-lmfv', 2],
+        ['bump-lmfv', 3],
+      ]);
+      for (const s of steps) expect(s.shutdown).toBe('controlled');
+      const after = cluster.pids();
+      for (const id of [1, 2, 3]) expect(after[id]).not.toBe(before[id]);
+      for (const id of [1, 2, 3]) expect(configOf(id)[LMFV]).toBe('0.11.0');
+      expect(cluster.view().registrations.every((r) => r.lmfv === '0.11.0' && r.ibp === '0.11.0' && r.release === TO)).toBe(true);
+      expect(cluster.inSync()).toBe(true);
+    },
+  );
 
   it('a re-run restarts nothing and changes nothing', { timeout: 60_000 }, async () => {
     const before = cluster.pids();
@@ -144,31 +188,39 @@ describe('0.10.2 → 0.11.0 on kafka-double brokers over real SSH, read with kaf
     expect([1, 2, 3].map((id) => readFileSync(cluster.broker(id).configPath, 'utf8'))).toEqual(configs);
   });
 
-  it('a broker that never rejoins the ISR halts a roll at its start timeout, touching no other broker; resume finishes once it caught up', { timeout: 90_000 }, async () => {
-    const faulty = join(root, 'inventory-short-timeout.yaml');
-    writeFileSync(faulty, cluster.inventory(sshd).replace('startTimeoutSeconds: 30', 'startTimeoutSeconds: 4'));
-    for (const id of [1, 2, 3]) cluster.setFaults(id, { neverCatchUp: true }); // whichever goes first
-    const before = cluster.pids();
-    const roll = ['--inventory', faulty, '--state-dir', stateDir, '--yes', '--json'];
-    const halted = await runCli(['roll', '--set', 'log.retention.hours=100', ...roll]);
-    expect(halted.code, halted.stderr).toBe(4);
-    expect(halted.json.error).toMatchObject({ code: 'CATCH_UP_TIMEOUT', exitCode: 4 });
-    const mid = cluster.pids();
-    const touched = [1, 2, 3].filter((id) => mid[id] !== before[id]);
-    expect(touched).toHaveLength(1);
-    const [first] = touched as [number];
-    for (const id of [1, 2, 3]) expect(configOf(id)['log.retention.hours']).toBe(id === first ? '100' : undefined);
+  it(
+    'a broker that never rejoins the ISR halts a roll at its start timeout, touching no other broker; resume finishes once it caught up',
+    { timeout: 90_000 },
+    async () => {
+      const faulty = join(root, 'inventory-short-timeout.yaml');
+      writeFileSync(faulty, cluster.inventory(sshd).replace('startTimeoutSeconds: 30', 'startTimeoutSeconds: 4'));
+      for (const id of [1, 2, 3]) cluster.setFaults(id, { neverCatchUp: true }); // whichever goes first
+      const before = cluster.pids();
+      const roll = ['--inventory', faulty, '--state-dir', stateDir, '--yes', '--json'];
+      const halted = await runCli(['roll', '--set', 'log.retention.hours=100', ...roll]);
+      expect(halted.code, halted.stderr).toBe(4);
+      expect(halted.json.error).toMatchObject({ code: 'CATCH_UP_TIMEOUT', exitCode: 4 });
+      const mid = cluster.pids();
+      const touched = [1, 2, 3].filter((id) => mid[id] !== before[id]);
+      expect(touched).toHaveLength(1);
+      const [first] = touched as [number];
+      for (const id of [1, 2, 3]) expect(configOf(id)['log.retention.hours']).toBe(id === first ? '100' : undefined);
 
-    // The cause is fixed; the halted broker takes 3 s more to catch up, so resume finds it
-    // running the new config but not yet in its ISRs: it must wait for it, not restart it.
-    for (const id of [1, 2, 3]) cluster.setFaults(id, id === first ? { catchUpMs: 3_000 } : {});
-    const resumed = await runCli(['resume', ...roll]);
-    expect(resumed.code, resumed.stderr).toBe(0);
-    expect(resumed.json.run.status).toBe('completed');
-    expect(restarted(resumed.json.run).map((s: any) => s.broker).sort()).toEqual([1, 2, 3].filter((id) => id !== first));
-    const after = cluster.pids();
-    expect(after[first]).toBe(mid[first]); // the halted broker was not restarted again
-    for (const id of [1, 2, 3]) expect(configOf(id)['log.retention.hours']).toBe('100');
-    expect(cluster.inSync()).toBe(true);
-  });
+      // The cause is fixed; the halted broker takes 3 s more to catch up, so resume finds it
+      // running the new config but not yet in its ISRs: it must wait for it, not restart it.
+      for (const id of [1, 2, 3]) cluster.setFaults(id, id === first ? { catchUpMs: 3_000 } : {});
+      const resumed = await runCli(['resume', ...roll]);
+      expect(resumed.code, resumed.stderr).toBe(0);
+      expect(resumed.json.run.status).toBe('completed');
+      expect(
+        restarted(resumed.json.run)
+          .map((s: any) => s.broker)
+          .sort(),
+      ).toEqual([1, 2, 3].filter((id) => id !== first));
+      const after = cluster.pids();
+      expect(after[first]).toBe(mid[first]); // the halted broker was not restarted again
+      for (const id of [1, 2, 3]) expect(configOf(id)['log.retention.hours']).toBe('100');
+      expect(cluster.inSync()).toBe(true);
+    },
+  );
 });

@@ -91,7 +91,11 @@ function expectUntouched(before: Before, except: number[]): void {
  * broker with `doneFirst` brokers already done, so that broker is shutting down when the CLI
  * gets the signal. SIGKILL: nobody is left watching it; SIGINT (Ctrl-C): the CLI's own safe stop.
  */
-async function signalAtStop(setting: string, signal: 'SIGKILL' | 'SIGINT', doneFirst: number): Promise<{ stopping: number; doneBefore: number[]; exited: ReturnType<typeof collect> }> {
+async function signalAtStop(
+  setting: string,
+  signal: 'SIGKILL' | 'SIGINT',
+  doneFirst: number,
+): Promise<{ stopping: number; doneBefore: number[]; exited: ReturnType<typeof collect> }> {
   const offset = fileSize(journalFile());
   const child = await spawnRun(['roll', '--set', setting, '--inventory', sandbox.inventory, ...runFlags()]);
   const exited = collect(child);
@@ -100,7 +104,13 @@ async function signalAtStop(setting: string, signal: 'SIGKILL' | 'SIGINT', doneF
     return lines.find((l) => l.event === 'step.stop.begin' && done.size === doneFirst && !done.has(l.broker));
   });
   child.kill(signal);
-  const doneBefore = [...new Set(journalSince(journalFile(), offset).filter((l) => l.event === 'step.done').map((l) => l.broker as number))];
+  const doneBefore = [
+    ...new Set(
+      journalSince(journalFile(), offset)
+        .filter((l) => l.event === 'step.done')
+        .map((l) => l.broker as number),
+    ),
+  ];
   return { stopping: stopLine.broker as number, doneBefore, exited };
 }
 
@@ -111,7 +121,10 @@ async function killAtSecondStop(setting: string): Promise<{ stopping: number; do
   return { stopping, doneBefore };
 }
 
-function expectHalted(result: { code: number | null; json: any; stderr: string; stdout: string }, codes: string[]): { code: string; message: string } {
+function expectHalted(
+  result: { code: number | null; json: any; stderr: string; stdout: string },
+  codes: string[],
+): { code: string; message: string } {
   expect(result.code, `${result.stdout}\n${result.stderr}`).toBe(4);
   const error = result.json?.error;
   expect(error, result.stdout).toBeDefined();
@@ -140,7 +153,8 @@ async function expectRolledOut(key: string, value: (id: number) => string): Prom
 
 const missingInstall = () => path.join(sandbox.dir, 'missing-install');
 const missingInventory = () => path.join(sandbox.dir, 'inventory-missing.yaml');
-const outcomes = (result: CliResult) => Object.fromEntries(result.json.run.steps.map((s: any) => [s.broker, s.outcome])) as Record<number, string>;
+const outcomes = (result: CliResult) =>
+  Object.fromEntries(result.json.run.steps.map((s: any) => [s.broker, s.outcome])) as Record<number, string>;
 
 /**
  * `resume` of a roll whose broker `done` already runs the new setting (process `pid`): that
@@ -195,7 +209,9 @@ describe('faults during a roll, each halted and then resumed', () => {
     const resumeMs = Date.now() - tResume;
     expect(outcomes(resumed)).toEqual({ 1: 'restarted', 2: 'restarted', 3: 'restarted' });
     await expectRolledOut('num.io.threads', () => '9');
-    console.log(`[faults] 1 ${error.code} (broker 2): halt after ${secs(haltMs)}, resume ${secs(resumeMs)}, scenario ${secs(Date.now() - t0)}`);
+    console.log(
+      `[faults] 1 ${error.code} (broker 2): halt after ${secs(haltMs)}, resume ${secs(resumeMs)}, scenario ${secs(Date.now() - t0)}`,
+    );
   });
 
   it('2. a config the broker cannot start with halts on that broker; resume after the fix', { timeout: 240_000 }, async () => {
@@ -205,7 +221,9 @@ describe('faults during a roll, each halted and then resumed', () => {
     const template = `${blocked}/broker-{id}`;
     const before = snapshot();
     const tRun = Date.now();
-    const result = await cli(['roll', '--set', `log.dirs=${template}`, '--inventory', sandbox.inventory, ...runFlags()], { timeoutMs: 200_000 });
+    const result = await cli(['roll', '--set', `log.dirs=${template}`, '--inventory', sandbox.inventory, ...runFlags()], {
+      timeoutMs: 200_000,
+    });
     const haltMs = Date.now() - tRun;
     const error = expectHalted(result, ['BROKER_EXITED', 'CATCH_UP_TIMEOUT']);
     expect(error.code).toBe('BROKER_EXITED'); // the JVM exits at once: no need to wait for the start timeout
@@ -222,7 +240,9 @@ describe('faults during a roll, each halted and then resumed', () => {
     expect(outcomes(resumed)).toEqual({ 1: 'restarted', 2: 'restarted', 3: 'restarted' });
     await expectRolledOut('log.dirs', (id) => template.replace('{id}', String(id)));
     for (const id of sandbox.brokerIds) expect(statSync(`${blocked}/broker-${id}`).isDirectory()).toBe(true);
-    console.log(`[faults] 2 ${error.code} (broker ${failed}): halt after ${secs(haltMs)}, resume ${secs(resumeMs)}, scenario ${secs(Date.now() - t0)}`);
+    console.log(
+      `[faults] 2 ${error.code} (broker ${failed}): halt after ${secs(haltMs)}, resume ${secs(resumeMs)}, scenario ${secs(Date.now() - t0)}`,
+    );
   });
 
   it('3. the CLI SIGKILLed while stopping a broker: resume finishes without restarting done brokers', { timeout: 240_000 }, async () => {
@@ -235,7 +255,9 @@ describe('faults during a roll, each halted and then resumed', () => {
     expectUntouched(before, [stopping, ...doneBefore]);
     const pidsAfterKill = sandbox.pids();
     // The broker the CLI was stopping finishes its shutdown on its own (the signal went out).
-    await waitFor(`broker ${stopping} to finish stopping`, 60_000, () => sandbox.pidOf(stopping) === undefined || undefined).catch(() => undefined);
+    await waitFor(`broker ${stopping} to finish stopping`, 60_000, () => sandbox.pidOf(stopping) === undefined || undefined).catch(
+      () => undefined,
+    );
     const stoppingLeftDown = sandbox.pidOf(stopping) === undefined;
 
     const tResume = Date.now();
@@ -250,7 +272,9 @@ describe('faults during a roll, each halted and then resumed', () => {
       let regated: number | undefined;
       await waitFor('resume to finish', 240_000, () => {
         if (resume.exitCode !== null || resume.signalCode !== null) return true;
-        const gate = [...progress.matchAll(/\[roll-config \/ broker (\d+)\] waiting until safe to stop/g)].map((m) => Number(m[1])).find((id) => doneBefore.includes(id));
+        const gate = [...progress.matchAll(/\[roll-config \/ broker (\d+)\] waiting until safe to stop/g)]
+          .map((m) => Number(m[1]))
+          .find((id) => doneBefore.includes(id));
         if (gate !== undefined) {
           regated = gate;
           resume.kill('SIGINT');
@@ -272,7 +296,12 @@ describe('faults during a roll, each halted and then resumed', () => {
       for (const id of doneBefore) expect(o[id], `broker ${id} was done before the kill`).toBe('already-done');
       expect(o[stopping]).toBe('restarted');
       for (const id of untouchedIds) expect(o[id]).toBe('restarted');
-      expect(resumed.json.run.steps.filter((s: any) => s.outcome === 'restarted').map((s: any) => s.broker).sort()).toEqual([stopping, ...untouchedIds].sort());
+      expect(
+        resumed.json.run.steps
+          .filter((s: any) => s.outcome === 'restarted')
+          .map((s: any) => s.broker)
+          .sort(),
+      ).toEqual([stopping, ...untouchedIds].sort());
       const after = sandbox.pids();
       for (const id of doneBefore) expect(after[id], `broker ${id} not restarted by resume`).toBe(pidsAfterKill[id]);
       expect(after[stopping]).not.toBe(before.pids[stopping]);
@@ -280,92 +309,121 @@ describe('faults during a roll, each halted and then resumed', () => {
       console.log(`[faults] 3 done: scenario ${secs(Date.now() - t0)}`);
     } finally {
       // Whatever happened, leave every broker running with full ISRs for the next scenarios.
-      for (const id of sandbox.brokerIds) if (sandbox.pidOf(id) === undefined) startedPids.add(await launchProperly(brokerOf(readInventory(sandbox.inventory), id)));
+      for (const id of sandbox.brokerIds)
+        if (sandbox.pidOf(id) === undefined) startedPids.add(await launchProperly(brokerOf(readInventory(sandbox.inventory), id)));
       await waitHealthy(sandbox.dir, 90_000);
     }
   });
 
-  it('3b. resume started at once after the kill, while that broker is still shutting down, neither waits for it nor restarts a done broker', { timeout: 240_000 }, async () => {
-    const t0 = Date.now();
-    const { stopping, doneBefore } = await killAtSecondStop('num.io.threads=5');
-    const stillUp = sandbox.pidOf(stopping) !== undefined;
-    const pidsAfterKill = sandbox.pids();
-    try {
-      // No waiting for the stopping broker: its controlled shutdown is still under way.
-      const resumed = await cli(['resume', '--inventory', sandbox.inventory, ...runFlags()], { timeoutMs: 200_000 });
-      console.log(`[faults] 3b resume right after the kill at broker ${stopping}'s stop (its process ${stillUp ? 'still up' : 'already gone'} when resume began): exit ${resumed.code} in ${secs(Date.now() - t0)}`);
-      expect(resumed.code, `${resumed.stdout}\n${resumed.stderr}`).toBe(0);
-      const o = outcomes(resumed);
-      for (const id of doneBefore) expect(o[id], `broker ${id} was done before the kill`).toBe('already-done');
-      const after = sandbox.pids();
-      for (const id of doneBefore) expect(after[id], `broker ${id} not restarted by resume`).toBe(pidsAfterKill[id]);
-      expect(after[stopping]).toBeDefined();
-      await expectRolledOut('num.io.threads', () => '5');
-    } finally {
-      for (const id of sandbox.brokerIds) if (sandbox.pidOf(id) === undefined) startedPids.add(await launchProperly(brokerOf(readInventory(sandbox.inventory), id)));
+  it(
+    '3b. resume started at once after the kill, while that broker is still shutting down, neither waits for it nor restarts a done broker',
+    { timeout: 240_000 },
+    async () => {
+      const t0 = Date.now();
+      const { stopping, doneBefore } = await killAtSecondStop('num.io.threads=5');
+      const stillUp = sandbox.pidOf(stopping) !== undefined;
+      const pidsAfterKill = sandbox.pids();
+      try {
+        // No waiting for the stopping broker: its controlled shutdown is still under way.
+        const resumed = await cli(['resume', '--inventory', sandbox.inventory, ...runFlags()], { timeoutMs: 200_000 });
+        console.log(
+          `[faults] 3b resume right after the kill at broker ${stopping}'s stop (its process ${stillUp ? 'still up' : 'already gone'} when resume began): exit ${resumed.code} in ${secs(Date.now() - t0)}`,
+        );
+        expect(resumed.code, `${resumed.stdout}\n${resumed.stderr}`).toBe(0);
+        const o = outcomes(resumed);
+        for (const id of doneBefore) expect(o[id], `broker ${id} was done before the kill`).toBe('already-done');
+        const after = sandbox.pids();
+        for (const id of doneBefore) expect(after[id], `broker ${id} not restarted by resume`).toBe(pidsAfterKill[id]);
+        expect(after[stopping]).toBeDefined();
+        await expectRolledOut('num.io.threads', () => '5');
+      } finally {
+        for (const id of sandbox.brokerIds)
+          if (sandbox.pidOf(id) === undefined) startedPids.add(await launchProperly(brokerOf(readInventory(sandbox.inventory), id)));
+        await waitHealthy(sandbox.dir, 90_000);
+      }
+    },
+  );
+
+  it(
+    '3c. Ctrl-C while a broker stops: that broker is started again, the journal says so, exit 130; resume counts it done',
+    { timeout: 240_000 },
+    async () => {
+      const t0 = Date.now();
+      const before = snapshot();
+      const offset = fileSize(journalFile());
+      const { stopping, doneBefore, exited } = await signalAtStop('num.io.threads=4', 'SIGINT', 0);
+      const interrupted = await exited;
+      const interruptMs = Date.now() - t0;
+      expect(doneBefore).toEqual([]);
+      expect(interrupted.code, `${interrupted.stdout}\n${interrupted.stderr}`).toBe(130);
+      expect(interrupted.json?.error).toMatchObject({ code: 'INTERRUPTED', exitCode: 130 });
+      // Never left stopped: the broker whose stop was under way runs again, with the new config.
+      const restartedPid = sandbox.pidOf(stopping);
+      expect(restartedPid, `broker ${stopping} running after Ctrl-C`).toBeDefined();
+      expect(restartedPid).not.toBe(before.pids[stopping]);
+      expect(valueOf(stopping, 'num.io.threads')).toBe('4');
+      const journal = journalSince(journalFile(), offset).map((l) => `${l.event}${l.broker === undefined ? '' : `:${l.broker}`}`);
+      expect(journal).toContain(`step.safety-start:${stopping}`);
+      expect(journal.at(-1)).toBe('run.stopped');
+      expectUntouched(before, [stopping]);
+
       await waitHealthy(sandbox.dir, 90_000);
-    }
-  });
+      const resumeMs = await resumeFindingDone(sandbox.inventory, stopping, restartedPid as number, 'num.io.threads', '4');
+      console.log(
+        `[faults] 3c Ctrl-C at broker ${stopping}'s stop: exit 130 after ${secs(interruptMs)} with the broker running again, resume ${secs(resumeMs)}, scenario ${secs(Date.now() - t0)}`,
+      );
+    },
+  );
 
-  it('3c. Ctrl-C while a broker stops: that broker is started again, the journal says so, exit 130; resume counts it done', { timeout: 240_000 }, async () => {
-    const t0 = Date.now();
-    const before = snapshot();
-    const offset = fileSize(journalFile());
-    const { stopping, doneBefore, exited } = await signalAtStop('num.io.threads=4', 'SIGINT', 0);
-    const interrupted = await exited;
-    const interruptMs = Date.now() - t0;
-    expect(doneBefore).toEqual([]);
-    expect(interrupted.code, `${interrupted.stdout}\n${interrupted.stderr}`).toBe(130);
-    expect(interrupted.json?.error).toMatchObject({ code: 'INTERRUPTED', exitCode: 130 });
-    // Never left stopped: the broker whose stop was under way runs again, with the new config.
-    const restartedPid = sandbox.pidOf(stopping);
-    expect(restartedPid, `broker ${stopping} running after Ctrl-C`).toBeDefined();
-    expect(restartedPid).not.toBe(before.pids[stopping]);
-    expect(valueOf(stopping, 'num.io.threads')).toBe('4');
-    const journal = journalSince(journalFile(), offset).map((l) => `${l.event}${l.broker === undefined ? '' : `:${l.broker}`}`);
-    expect(journal).toContain(`step.safety-start:${stopping}`);
-    expect(journal.at(-1)).toBe('run.stopped');
-    expectUntouched(before, [stopping]);
+  it(
+    '4. a broker that never catches up halts at the start timeout; resume counts it done once it is back',
+    { timeout: 240_000 },
+    async () => {
+      const t0 = Date.now();
+      const inventory = inventoryCopy(sandbox.inventory, path.join(sandbox.dir, 'inventory-timeout.yaml'), (inv) => {
+        inv.defaults.startTimeoutSeconds = 15;
+      });
+      const before = snapshot();
+      const offset = fileSize(journalFile());
+      const child = await spawnRun(['roll', '--set', 'num.io.threads=6', '--inventory', inventory, ...runFlags()]);
+      const exited = collect(child);
+      const startLine = await waitJournal(journalFile(), offset, 120_000, child, 'the first broker started', (lines) =>
+        lines.find((l) => l.event === 'step.start'),
+      );
+      const frozen = startLine.broker as number;
+      const stopBegin = journalSince(journalFile(), offset).find((l) => l.event === 'step.stop.begin' && l.broker === frozen);
+      const stepBegan = Date.parse(stopBegin?.at ?? startLine.at);
+      const pidFile = brokerOf(readInventory(inventory), frozen).run.pidFile;
+      const pid = await waitFor(
+        `the new pid of broker ${frozen}`,
+        10_000,
+        () => {
+          const p = sandbox.pidOf(frozen);
+          return p !== undefined && p !== before.pids[frozen] && statSync(pidFile).mtimeMs >= stepBegan - 1000 && isBrokerJvm(p)
+            ? p
+            : undefined;
+        },
+        50,
+      );
+      process.kill(pid, 'SIGSTOP');
+      frozenPids.add(pid);
+      const result = await exited;
+      const haltMs = Date.now() - t0;
+      const error = expectHalted(result, ['CATCH_UP_TIMEOUT']);
+      expect(brokerIn(error.message)).toBe(frozen);
+      expect(error.message).toContain('15 s');
+      expect(sandbox.pidOf(frozen)).toBe(pid);
+      expectUntouched(before, [frozen]);
 
-    await waitHealthy(sandbox.dir, 90_000);
-    const resumeMs = await resumeFindingDone(sandbox.inventory, stopping, restartedPid as number, 'num.io.threads', '4');
-    console.log(`[faults] 3c Ctrl-C at broker ${stopping}'s stop: exit 130 after ${secs(interruptMs)} with the broker running again, resume ${secs(resumeMs)}, scenario ${secs(Date.now() - t0)}`);
-  });
-
-  it('4. a broker that never catches up halts at the start timeout; resume counts it done once it is back', { timeout: 240_000 }, async () => {
-    const t0 = Date.now();
-    const inventory = inventoryCopy(sandbox.inventory, path.join(sandbox.dir, 'inventory-timeout.yaml'), (inv) => {
-      inv.defaults.startTimeoutSeconds = 15;
-    });
-    const before = snapshot();
-    const offset = fileSize(journalFile());
-    const child = await spawnRun(['roll', '--set', 'num.io.threads=6', '--inventory', inventory, ...runFlags()]);
-    const exited = collect(child);
-    const startLine = await waitJournal(journalFile(), offset, 120_000, child, 'the first broker started', (lines) => lines.find((l) => l.event === 'step.start'));
-    const frozen = startLine.broker as number;
-    const stopBegin = journalSince(journalFile(), offset).find((l) => l.event === 'step.stop.begin' && l.broker === frozen);
-    const stepBegan = Date.parse(stopBegin?.at ?? startLine.at);
-    const pidFile = brokerOf(readInventory(inventory), frozen).run.pidFile;
-    const pid = await waitFor(`the new pid of broker ${frozen}`, 10_000, () => {
-      const p = sandbox.pidOf(frozen);
-      return p !== undefined && p !== before.pids[frozen] && statSync(pidFile).mtimeMs >= stepBegan - 1000 && isBrokerJvm(p) ? p : undefined;
-    }, 50);
-    process.kill(pid, 'SIGSTOP');
-    frozenPids.add(pid);
-    const result = await exited;
-    const haltMs = Date.now() - t0;
-    const error = expectHalted(result, ['CATCH_UP_TIMEOUT']);
-    expect(brokerIn(error.message)).toBe(frozen);
-    expect(error.message).toContain('15 s');
-    expect(sandbox.pidOf(frozen)).toBe(pid);
-    expectUntouched(before, [frozen]);
-
-    process.kill(pid, 'SIGCONT');
-    frozenPids.delete(pid);
-    await waitHealthy(sandbox.dir, 90_000);
-    const resumeMs = await resumeFindingDone(inventory, frozen, pid, 'num.io.threads', '6');
-    console.log(`[faults] 4 ${error.code} (broker ${frozen} SIGSTOPped): halt after ${secs(haltMs)}, resume ${secs(resumeMs)}, scenario ${secs(Date.now() - t0)}`);
-  });
+      process.kill(pid, 'SIGCONT');
+      frozenPids.delete(pid);
+      await waitHealthy(sandbox.dir, 90_000);
+      const resumeMs = await resumeFindingDone(inventory, frozen, pid, 'num.io.threads', '6');
+      console.log(
+        `[faults] 4 ${error.code} (broker ${frozen} SIGSTOPped): halt after ${secs(haltMs)}, resume ${secs(resumeMs)}, scenario ${secs(Date.now() - t0)}`,
+      );
+    },
+  );
 
   it('5. a target install missing on one host is caught before any restart', { timeout: 300_000 }, async () => {
     const t0 = Date.now();
@@ -394,11 +452,18 @@ describe('faults during a roll, each halted and then resumed', () => {
     const resumeMs = Date.now() - tResume;
     const restarted = resumed.json.run.steps.filter((s: any) => s.outcome === 'restarted');
     for (const phase of ['swap-binaries', 'bump-ibp']) {
-      expect(restarted.filter((s: any) => s.phase === phase).map((s: any) => s.broker).sort()).toEqual([1, 2, 3]);
+      expect(
+        restarted
+          .filter((s: any) => s.phase === phase)
+          .map((s: any) => s.broker)
+          .sort(),
+      ).toEqual([1, 2, 3]);
     }
     for (const id of sandbox.brokerIds) expect(readlinkSync(brokerOf(inv, id).installLink)).toBe(id === 3 ? missing : target.dir);
     await expectRolledOut('inter.broker.protocol.version', () => '0.9.0');
-    console.log(`[faults] 5 ${error.code} (broker 3): halt after ${secs(haltMs)}, resume ${secs(resumeMs)}, scenario ${secs(Date.now() - t0)}`);
+    console.log(
+      `[faults] 5 ${error.code} (broker 3): halt after ${secs(haltMs)}, resume ${secs(resumeMs)}, scenario ${secs(Date.now() - t0)}`,
+    );
   });
 
   it('5b. the same upgrade again (install dir given through a symlink) plans no restart', async () => {
@@ -406,7 +471,11 @@ describe('faults during a roll, each halted and then resumed', () => {
     // real directory: the link points at it, so nothing is left to do.
     const again = await cli(['upgrade', '--to', '0.9', '--dry-run', '--inventory', missingInventory(), '--json']);
     expect(again.code, again.stderr).toBe(0);
-    const planned = again.json.plan.phases.flatMap((p: any) => (p.steps ?? []).filter((s: any) => !s.skipped).map((s: any) => `${p.id}/broker ${s.broker}: ${s.install ? `${s.install.from} -> ${s.install.to}` : JSON.stringify(s.changes)}`));
+    const planned = again.json.plan.phases.flatMap((p: any) =>
+      (p.steps ?? [])
+        .filter((s: any) => !s.skipped)
+        .map((s: any) => `${p.id}/broker ${s.broker}: ${s.install ? `${s.install.from} -> ${s.install.to}` : JSON.stringify(s.changes)}`),
+    );
     expect(planned).toEqual([]);
   });
 });

@@ -34,14 +34,22 @@ describe('plan and upgrade --json', () => {
   it('upgrade --dry-run --json (from a plan file and from --from/--to) matches upgrade-result.v1', async () => {
     const file = join(scratch.dir, 'plan-for-upgrade.yaml');
     await cli(['plan', '--from', '0.10.2', '--to', '0.11', '--inventory', inventory, '-o', file]);
-    for (const args of [['--plan', file], ['--from', '0.10.2', '--to', '0.11', '--inventory', inventory]]) {
+    for (const args of [
+      ['--plan', file],
+      ['--from', '0.10.2', '--to', '0.11', '--inventory', inventory],
+    ]) {
       const result = await cli(['upgrade', ...args, '--dry-run', '--json']);
       expect(result.code, result.stderr).toBe(0);
       expect(result.json.dryRun).toBe(true);
       expect(schemaErrors('upgrade-result.v1.schema.json', result.json)).toEqual([]);
     }
     // A real run must carry its report and journal.
-    expect(schemaErrors('upgrade-result.v1.schema.json', { dryRun: false, plan: (await cli(['plan', '--from', '0.10.2', '--to', '0.11', '--inventory', inventory, '--json'])).json })).not.toEqual([]);
+    expect(
+      schemaErrors('upgrade-result.v1.schema.json', {
+        dryRun: false,
+        plan: (await cli(['plan', '--from', '0.10.2', '--to', '0.11', '--inventory', inventory, '--json'])).json,
+      }),
+    ).not.toEqual([]);
   });
 });
 
@@ -70,7 +78,10 @@ describe('check and verify exit codes without a cluster', () => {
         .replace('    user: kafka', `    user: kafka\n    port: 1\n    identityFile: ${key}`)
         .replace(/host: kafka(\d)\.example\.com/g, 'host: 127.0.0.$1'),
     );
-    const [checked, verified] = await Promise.all([cli(['check', '--to', '0.11', '--inventory', down, '--json']), cli(['verify', '--at', '0.11', '--inventory', down, '--json'])]);
+    const [checked, verified] = await Promise.all([
+      cli(['check', '--to', '0.11', '--inventory', down, '--json']),
+      cli(['verify', '--at', '0.11', '--inventory', down, '--json']),
+    ]);
     for (const result of [checked, verified]) {
       expect(result.code, result.stdout).toBe(3);
       expect(schemaErrors('check-result.v1.schema.json', result.json)).toEqual([]);

@@ -43,9 +43,11 @@ describe.each([
       ['finalize-metadata-version', 'finalize', false],
     ]);
     expect(plan.order).toEqual([1, 2, 3, 4, 5, 6]);
-    expect(plan.phases[0].steps.map((s: { broker: number; roles: string[]; install: { release: string } }) => `${s.broker}:${s.roles.join('+')}:${s.install.release}`)).toEqual([
-      '1:controller:4.0.0', '2:controller:4.0.0', '3:controller:4.0.0', '4:broker:4.0.0', '5:broker:4.0.0', '6:broker:4.0.0',
-    ]);
+    expect(
+      plan.phases[0].steps.map(
+        (s: { broker: number; roles: string[]; install: { release: string } }) => `${s.broker}:${s.roles.join('+')}:${s.install.release}`,
+      ),
+    ).toEqual(['1:controller:4.0.0', '2:controller:4.0.0', '3:controller:4.0.0', '4:broker:4.0.0', '5:broker:4.0.0', '6:broker:4.0.0']);
     expect(plan.phases[0].gates).toContain('quorum-majority-without-controller');
     expect(plan.phases[1].finalize).toEqual({
       feature: 'metadata.version',
@@ -70,7 +72,9 @@ describe.each([
     expect(out).toMatch(/Phase 2\/2 {2}finalize-metadata-version {2}\[finalize\]/);
     const nodes = [...out.matchAll(/^ {2}node (\d) \[(\w+)\]/gm)].map((m) => `${m[1]}:${m[2]}`);
     expect(nodes).toEqual(['1:controller', '2:controller', '3:controller', '4:broker', '5:broker', '6:broker']);
-    expect(out).toContain('on node 1 (controller1.example.com): /opt/kafka/bin/kafka-features.sh --bootstrap-server kafka4.example.com:9092 upgrade --metadata 4.0-IV3');
+    expect(out).toContain(
+      'on node 1 (controller1.example.com): /opt/kafka/bin/kafka-features.sh --bootstrap-server kafka4.example.com:9092 upgrade --metadata 4.0-IV3',
+    );
     expect(out).toContain('Points of no return: finalize-metadata-version');
     expect(out.indexOf('⚠ point of no return')).toBeGreaterThan(out.indexOf('Phase 2/2'));
   });
@@ -120,12 +124,20 @@ describe('upgrade --dry-run reading a KRaft cluster over the real sshd (fake too
       }
       mkdirSync(join(dirs['3.9.1'], 'bin'));
       mkdirSync(join(dirs['3.9.1'], 'state'));
-      for (const tool of ['kafka-features.sh', 'kafka-metadata-quorum.sh']) copyFileSync(join(root, 'test/fixtures/kraft/tools', tool), join(dirs['3.9.1'], 'bin', tool));
-      for (const [file, fixture] of [['features.txt', 'features-describe-3.9.txt'], ['status.txt', 'quorum-status-3.9.txt'], ['replication.txt', 'quorum-replication-3.9-lagging.txt']]) {
+      for (const tool of ['kafka-features.sh', 'kafka-metadata-quorum.sh'])
+        copyFileSync(join(root, 'test/fixtures/kraft/tools', tool), join(dirs['3.9.1'], 'bin', tool));
+      for (const [file, fixture] of [
+        ['features.txt', 'features-describe-3.9.txt'],
+        ['status.txt', 'quorum-status-3.9.txt'],
+        ['replication.txt', 'quorum-replication-3.9-lagging.txt'],
+      ]) {
         copyFileSync(join(root, 'test/fixtures/kraft', fixture as string), join(dirs['3.9.1'], 'state', file as string));
       }
       symlinkSync(dirs['3.9.1'], join(base, 'kafka'));
-      writeFileSync(join(base, 'server.properties'), `process.roles=${id <= 3 ? 'controller' : 'broker'}\nnode.id=${id}\ncontroller.quorum.voters=1@a:9093,2@b:9093,3@c:9093\n`);
+      writeFileSync(
+        join(base, 'server.properties'),
+        `process.roles=${id <= 3 ? 'controller' : 'broker'}\nnode.id=${id}\ncontroller.quorum.voters=1@a:9093,2@b:9093,3@c:9093\n`,
+      );
       return `  - id: ${id}
     host: 127.0.0.1
     roles: [${id <= 3 ? 'controller' : 'broker'}]
@@ -136,14 +148,17 @@ describe('upgrade --dry-run reading a KRaft cluster over the real sshd (fake too
     logFile: ${join(base, 'server.log')}
 `;
     });
-    inventoryFile = scratch.write('kraft-sshd.yaml', `cluster: kraft-e2e
+    inventoryFile = scratch.write(
+      'kraft-sshd.yaml',
+      `cluster: kraft-e2e
 mode: kraft
 kraft: { bootstrapServer: "127.0.0.1:9092", toolsNode: 1 }
 executor: { kind: ssh, knownHosts: ${sshd.knownHostsFile}, hostKeyPolicy: strict, connectTimeoutSeconds: 5 }
 defaults:
   ssh: { user: ${sshd.user}, port: ${sshd.port}, identityFile: ${sshd.userKeyFile} }
 brokers:
-${nodes.join('')}`);
+${nodes.join('')}`,
+    );
   });
 
   afterAll(async () => {
@@ -152,7 +167,7 @@ ${nodes.join('')}`);
     expect(isAlive(pid)).toBe(false);
   });
 
-  it('reads each node\'s release, the quorum leader (last) and the finalized metadata.version from the hosts', async () => {
+  it("reads each node's release, the quorum leader (last) and the finalized metadata.version from the hosts", async () => {
     const run = await runCli(['upgrade', '--dry-run', '--to', '4.0', '--inventory', inventoryFile, '--json'], { env: ENV });
     expect(run.code, run.stderr).toBe(0);
     const plan = run.json.plan;
@@ -179,10 +194,14 @@ ${nodes.join('')}`);
   });
 
   it('applying for real without an admin-API cluster reader stops with NO_CLUSTER_STATE and touches no node', async () => {
-    const run = await runCli(['upgrade', '--to', '4.0', '--inventory', inventoryFile, '--yes', '--json', '--state-dir', join(scratch.dir, 'state')], { env: ENV });
+    const run = await runCli(
+      ['upgrade', '--to', '4.0', '--inventory', inventoryFile, '--yes', '--json', '--state-dir', join(scratch.dir, 'state')],
+      { env: ENV },
+    );
     expect(run.code).toBe(2);
     expect(run.json.error.code).toBe('NO_CLUSTER_STATE');
-    for (const id of [1, 2, 3, 4]) expect(realpathSync(join(scratch.dir, `node${id}`, 'kafka'))).toBe(join(scratch.dir, `node${id}`, 'kafka_2.13-3.9.1'));
+    for (const id of [1, 2, 3, 4])
+      expect(realpathSync(join(scratch.dir, `node${id}`, 'kafka'))).toBe(join(scratch.dir, `node${id}`, 'kafka_2.13-3.9.1'));
     expect(readFileSync(join(scratch.dir, 'node1', 'kafka_2.13-3.9.1', 'state', 'argv.log'), 'utf8')).not.toContain('upgrade');
   });
 });

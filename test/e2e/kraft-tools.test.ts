@@ -54,10 +54,14 @@ function install(name: string): { spec: BrokerSpec; state: string } {
 }
 
 const argvLog = (state: string): string[][] =>
-  (existsSync(join(state, 'argv.log')) ? readFileSync(join(state, 'argv.log'), 'utf8') : '').split('--\n').filter((b) => b !== '').map((b) => b.replace(/\n$/, '').split('\n'));
+  (existsSync(join(state, 'argv.log')) ? readFileSync(join(state, 'argv.log'), 'utf8') : '')
+    .split('--\n')
+    .filter((b) => b !== '')
+    .map((b) => b.replace(/\n$/, '').split('\n'));
 
 const settings: KraftSettings = { bootstrapServer: 'kafka4.example.com:9092', commandConfig: NASTY_CONFIG, toolsNode: 1 };
-const allOn40 = async (nodes: readonly number[]): Promise<NodeFeatureSupport[]> => nodes.map((node) => ({ node, metadataVersion: { min: '3.3-IV3', max: '4.0-IV3' }, source: 'test' }));
+const allOn40 = async (nodes: readonly number[]): Promise<NodeFeatureSupport[]> =>
+  nodes.map((node) => ({ node, metadataVersion: { min: '3.3-IV3', max: '4.0-IV3' }, source: 'test' }));
 
 beforeAll(async () => {
   sshd = await startSshd(join(root, 'sshd'));
@@ -95,14 +99,29 @@ describe.each(transports)('ShellKraftTools %s', (name, connect) => {
 
   it('reads the finalized features and the quorum as the tools print them', async () => {
     expect(await tools.finalized()).toEqual({ metadataVersion: '3.9-IV0', kraftVersion: 0 });
-    expect((await tools.replication()).map((r) => [r.nodeId, r.status])).toEqual([[1, 'Leader'], [2, 'Follower'], [3, 'Follower'], [4, 'Observer'], [5, 'Observer'], [6, 'Observer']]);
+    expect((await tools.replication()).map((r) => [r.nodeId, r.status])).toEqual([
+      [1, 'Leader'],
+      [2, 'Follower'],
+      [3, 'Follower'],
+      [4, 'Observer'],
+      [5, 'Observer'],
+      [6, 'Observer'],
+    ]);
     expect((await tools.status()).voters).toEqual([1, 2, 3]);
   });
 
   it('runs the tool from the install link with every inventory value as one quoted argument', async () => {
     await tools.upgradeMetadataVersion('4.0-IV3');
     const last = argvLog(state).at(-1);
-    expect(last).toEqual(['--bootstrap-server', 'kafka4.example.com:9092', '--command-config', NASTY_CONFIG, 'upgrade', '--metadata', '4.0-IV3']);
+    expect(last).toEqual([
+      '--bootstrap-server',
+      'kafka4.example.com:9092',
+      '--command-config',
+      NASTY_CONFIG,
+      'upgrade',
+      '--metadata',
+      '4.0-IV3',
+    ]);
     expect(existsSync(MARKER)).toBe(false);
     expect((await tools.finalized()).metadataVersion).toBe('4.0-IV3');
   });
@@ -150,7 +169,11 @@ describe('the quorum pre-stop gate over the tools', () => {
       if (++polls === 3) writeFileSync(join(state, 'replication.txt'), readFileSync(join(FIXTURES, 'quorum-replication-3.6.txt')));
       await sleep(ms);
     };
-    await quorumPreStopGate(tools, deps, { thresholds: { maxLagOffsets: 1000, maxCaughtUpAgeMs: 2000 }, timeoutMs: 60_000, pollMs: 1000 }).beforeStop(1);
+    await quorumPreStopGate(tools, deps, {
+      thresholds: { maxLagOffsets: 1000, maxCaughtUpAgeMs: 2000 },
+      timeoutMs: 60_000,
+      pollMs: 1000,
+    }).beforeStop(1);
     expect(polls).toBe(3);
     expect(events.map((e) => e.code)).toEqual(['gate.wait']);
     expect(events[0]?.message).toMatch(/lag 1822/);
@@ -159,7 +182,13 @@ describe('the quorum pre-stop gate over the tools', () => {
   it('halts (QUORUM_NOT_CAUGHT_UP) when the voter never catches up, and journals why', async () => {
     writeFileSync(join(state, 'replication.txt'), readFileSync(join(FIXTURES, 'quorum-replication-3.9-lagging.txt')));
     const { deps, journal } = engineDeps('gate-halt');
-    const error = await quorumPreStopGate(tools, deps, { thresholds: { maxLagOffsets: 1000, maxCaughtUpAgeMs: 2000 }, timeoutMs: 5000, pollMs: 1000 }).beforeStop(1).catch((e: unknown) => e);
+    const error = await quorumPreStopGate(tools, deps, {
+      thresholds: { maxLagOffsets: 1000, maxCaughtUpAgeMs: 2000 },
+      timeoutMs: 5000,
+      pollMs: 1000,
+    })
+      .beforeStop(1)
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(HaltError);
     expect((error as HaltError).code).toBe('QUORUM_NOT_CAUGHT_UP');
     expect(journal.entries().at(-1)).toMatchObject({ event: 'halt', broker: 1, detail: { reason: 'quorum-not-caught-up' } });
@@ -172,9 +201,14 @@ describe('finalizing metadata.version over the tools', () => {
 
   it('refuses to finalize while a node does not support the target, and never calls the upgrade', async () => {
     const { spec, state } = install('finalize-refused');
-    const oneOld = async (nodes: readonly number[]) => (await allOn40(nodes)).map((s) => (s.node === 5 ? { ...s, metadataVersion: { min: '3.0-IV1', max: '3.9-IV0' }, source: 'binary 3.9.1' } : s));
+    const oneOld = async (nodes: readonly number[]) =>
+      (await allOn40(nodes)).map((s) =>
+        s.node === 5 ? { ...s, metadataVersion: { min: '3.0-IV1', max: '3.9-IV0' }, source: 'binary 3.9.1' } : s,
+      );
     const { deps } = engineDeps('finalize-refused');
-    const error = await finalizeMetadataVersion(plan, phase, deps, new ShellKraftTools(new LocalRunner(), spec, settings, oneOld)).catch((e: unknown) => e);
+    const error = await finalizeMetadataVersion(plan, phase, deps, new ShellKraftTools(new LocalRunner(), spec, settings, oneOld)).catch(
+      (e: unknown) => e,
+    );
     expect((error as HaltError).code).toBe('METADATA_VERSION_UNSUPPORTED');
     expect((error as Error).message).toMatch(/node 5 \(3\.0-IV1 … 3\.9-IV0, from binary 3\.9\.1\)/);
     expect(argvLog(state).some((argv) => argv.includes('upgrade'))).toBe(false);
@@ -208,10 +242,13 @@ describe('finalizing metadata.version over the tools', () => {
   });
 });
 
-describe('each node\'s supported range from its installed binary', () => {
-  it('maps the release the install link points at through Kafka\'s table; an unknown link is unknown', async () => {
+describe("each node's supported range from its installed binary", () => {
+  it("maps the release the install link points at through Kafka's table; an unknown link is unknown", async () => {
     const inventory = templateKraftInventory('3.9.1', '4.0.0');
-    const facts = (target: string | undefined): HostFacts => ({ linkTarget: target, installs: { '4.0.0': { present: true, release: '4.0.0' }, '3.9.1': { present: true, release: '3.9.1' } } });
+    const facts = (target: string | undefined): HostFacts => ({
+      linkTarget: target,
+      installs: { '4.0.0': { present: true, release: '4.0.0' }, '3.9.1': { present: true, release: '3.9.1' } },
+    });
     const links: Record<number, string | undefined> = { 1: '/opt/kafka_2.13-4.0.0', 2: '/opt/kafka_2.13-3.9.1', 3: '/somewhere/else' };
     const host = async (id: number) => ({ facts: async () => facts(links[id]) }) as never;
     expect(await binaryFeatureSupport(inventory, host, [1, 2, 3])).toEqual([

@@ -79,7 +79,11 @@ async function waitFor(what: string, timeoutMs: number, condition: () => boolean
 }
 
 /** Re-reads ZooKeeper on each watch event until `ready` holds. */
-async function waitForCluster(cluster: ZooKeeperClusterState, timeoutMs: number, ready: (s: ClusterSnapshot) => boolean): Promise<ClusterSnapshot> {
+async function waitForCluster(
+  cluster: ZooKeeperClusterState,
+  timeoutMs: number,
+  ready: (s: ClusterSnapshot) => boolean,
+): Promise<ClusterSnapshot> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const snapshot = await cluster.snapshot();
@@ -89,7 +93,8 @@ async function waitForCluster(cluster: ZooKeeperClusterState, timeoutMs: number,
   }
 }
 
-const fullIsr = (s: ClusterSnapshot) => s.partitions.length > 0 && s.partitions.every((p) => p.leader >= 0 && p.replicas.every((r) => p.isr.includes(r)));
+const fullIsr = (s: ClusterSnapshot) =>
+  s.partitions.length > 0 && s.partitions.every((p) => p.leader >= 0 && p.replicas.every((r) => p.isr.includes(r)));
 
 describe('sandbox (real ZooKeeper, Kafka 0.9.0.1, sshd)', () => {
   let up: SandboxUpResult;
@@ -156,7 +161,9 @@ describe('sandbox (real ZooKeeper, Kafka 0.9.0.1, sshd)', () => {
     const [type, blob] = readFileSync(`${other}.pub`, 'utf8').trim().split(' ');
     const changed = path.join(dir, 'changed_known_hosts');
     writeFileSync(changed, `[127.0.0.1]:${up.sshd.port} ${type} ${blob}\n`);
-    await expect(connectSsh(broker, { ...inventory.executor, knownHosts: changed, hostKeyPolicy: 'accept-new' })).rejects.toMatchObject({ code: 'SSH_HOST_KEY_CHANGED' });
+    await expect(connectSsh(broker, { ...inventory.executor, knownHosts: changed, hostKeyPolicy: 'accept-new' })).rejects.toMatchObject({
+      code: 'SSH_HOST_KEY_CHANGED',
+    });
   });
 
   it('starts brokers that do not ignore SIGINT', () => {
@@ -189,7 +196,11 @@ describe('sandbox (real ZooKeeper, Kafka 0.9.0.1, sshd)', () => {
     const status = await sandboxStatus(dir);
     expect(status.up).toBe(true);
     expect(status.cluster).toMatchObject({ brokers: [1, 2, 3], missingBrokers: [], underReplicatedCount: 0 });
-    expect(status.processes.find((p) => p.role === 'broker' && p.id === broker.id)).toMatchObject({ pid, alive: true, sigintIgnored: false });
+    expect(status.processes.find((p) => p.role === 'broker' && p.id === broker.id)).toMatchObject({
+      pid,
+      alive: true,
+      sigintIgnored: false,
+    });
   });
 
   it('goes down leaving no process alive, and a second down has nothing to do', async () => {
@@ -203,4 +214,3 @@ describe('sandbox (real ZooKeeper, Kafka 0.9.0.1, sshd)', () => {
     await expect(sandboxStatus(dir)).rejects.toMatchObject({ code: 'SANDBOX_NOT_FOUND' });
   }, 90_000);
 });
-

@@ -3,7 +3,19 @@
  * with tiny shell fixtures standing in for a broker.
  */
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync, realpathSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+  realpathSync,
+} from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -153,7 +165,8 @@ describe('SshRunner against a real sshd', () => {
 });
 
 describe('host key checking', () => {
-  const fingerprintOf = () => execFileSync('ssh-keygen', ['-lf', join(sshdDir, 'host_ed25519_key.pub')], { encoding: 'utf8' }).split(' ')[1] ?? '';
+  const fingerprintOf = () =>
+    execFileSync('ssh-keygen', ['-lf', join(sshdDir, 'host_ed25519_key.pub')], { encoding: 'utf8' }).split(' ')[1] ?? '';
 
   it('strict + unknown host → SSH_HOST_KEY_UNKNOWN', async () => {
     const knownHosts = join(root, 'kh-empty');
@@ -184,8 +197,24 @@ describe('host key checking', () => {
     expect((await r.run('echo ok')).stdout).toBe('ok\n');
     expect(readFileSync(knownHosts, 'utf8')).toBe(`${sshd.hostKeyLine}\n`);
     // OpenSSH itself accepts what we wrote.
-    const ssh = execFileSync('ssh', ['-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=yes', '-o', `UserKnownHostsFile=${knownHosts}`,
-      '-i', sshd.userKeyFile, '-p', String(sshd.port), `${sshd.user}@127.0.0.1`, 'echo fromssh'], { encoding: 'utf8' });
+    const ssh = execFileSync(
+      'ssh',
+      [
+        '-o',
+        'BatchMode=yes',
+        '-o',
+        'StrictHostKeyChecking=yes',
+        '-o',
+        `UserKnownHostsFile=${knownHosts}`,
+        '-i',
+        sshd.userKeyFile,
+        '-p',
+        String(sshd.port),
+        `${sshd.user}@127.0.0.1`,
+        'echo fromssh',
+      ],
+      { encoding: 'utf8' },
+    );
     expect(ssh).toBe('fromssh\n');
   });
 
@@ -282,7 +311,13 @@ describe('ShellBrokerHost over SSH', () => {
     const spec = broker('ignored');
     const run = spec.run.kind === 'command' ? spec.run : undefined;
     // What an init script over ssh does: `cmd &` from a non-interactive shell ignores SIGINT.
-    await runner.run(shScript('LINE=x nohup sh -c "$1" fixture "$2" </dev/null >/dev/null 2>&1 & echo $! >"$3"', [FIXTURE, spec.logFile, run?.pidFile ?? '']));
+    await runner.run(
+      shScript('LINE=x nohup sh -c "$1" fixture "$2" </dev/null >/dev/null 2>&1 & echo $! >"$3"', [
+        FIXTURE,
+        spec.logFile,
+        run?.pidFile ?? '',
+      ]),
+    );
     const host = new ShellBrokerHost(runner, spec);
     const facts = await host.facts();
     expect(facts.process?.ignoredSignals).toContain('SIGINT');
@@ -314,10 +349,14 @@ describe('ShellBrokerHost over SSH', () => {
     const spec = broker('releases');
     const base = join(root, 'releases');
     const installs: Record<string, string> = {};
-    for (const [release, scala] of [['0.9.0.1', '2.11'], ['0.10.2.1', '2.12']] as const) {
+    for (const [release, scala] of [
+      ['0.9.0.1', '2.11'],
+      ['0.10.2.1', '2.12'],
+    ] as const) {
       const dir = join(base, `kafka_${scala}-${release}`);
       mkdirSync(join(dir, 'libs'), { recursive: true });
-      for (const suffix of ['', '-sources', '-test', '-javadoc']) writeFileSync(join(dir, 'libs', `kafka_${scala}-${release}${suffix}.jar`), '');
+      for (const suffix of ['', '-sources', '-test', '-javadoc'])
+        writeFileSync(join(dir, 'libs', `kafka_${scala}-${release}${suffix}.jar`), '');
       writeFileSync(join(dir, 'libs', `kafka_${scala}-${release}.jar.asc`), '');
       installs[release] = dir;
     }

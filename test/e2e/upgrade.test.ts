@@ -40,7 +40,17 @@ describe('kafka-ops upgrade --to 0.9 on the sandbox', () => {
       await new Promise((r) => setTimeout(r, 3000)); // traffic flowing before the first stop
       const before = sandbox.pids();
       const runStart = Date.now();
-      result = await runCli(['upgrade', '--to', '0.9', '--inventory', sandbox.inventory, '--state-dir', sandbox.stateDir, '--yes', '--json']);
+      result = await runCli([
+        'upgrade',
+        '--to',
+        '0.9',
+        '--inventory',
+        sandbox.inventory,
+        '--state-dir',
+        sandbox.stateDir,
+        '--yes',
+        '--json',
+      ]);
       expect(result.code, result.stderr).toBe(0);
       const runEnd = Date.now();
       // The controller moved once per phase (it goes last) and then, on its own, gave leaderships
@@ -52,14 +62,20 @@ describe('kafka-ops upgrade --to 0.9 on the sandbox', () => {
       const runShutdowns = shutdowns.filter((s) => during(s.startedAt));
       const runElections = elections.filter((e) => during(e.at));
       expect(runShutdowns).toHaveLength(6);
-      const gaps = runElections.map((e) => Math.min(...runShutdowns.map((s) => (e.at < s.startedAt ? s.startedAt - e.at : Math.max(0, e.at - (s.doneAt ?? s.startedAt))))));
-      console.log(`automatic leader elections during the roll: ${runElections.length}; nearest to a controlled shutdown: ${gaps.length ? (Math.min(...gaps) / 1000).toFixed(1) : '-'} s`);
+      const gaps = runElections.map((e) =>
+        Math.min(...runShutdowns.map((s) => (e.at < s.startedAt ? s.startedAt - e.at : Math.max(0, e.at - (s.doneAt ?? s.startedAt))))),
+      );
+      console.log(
+        `automatic leader elections during the roll: ${runElections.length}; nearest to a controlled shutdown: ${gaps.length ? (Math.min(...gaps) / 1000).toFixed(1) : '-'} s`,
+      );
       for (const [i, gap] of gaps.entries()) expect(gap, `election of ${runElections[i]!.partitions}`).toBeGreaterThanOrEqual(1000);
       await new Promise((r) => setTimeout(r, 2000)); // traffic after the last broker is back
       await producer.stop();
       await consumer.waitFor(producer.acked, 60_000);
       const lost = [...producer.acked].filter((v) => !consumer.consumed.has(v));
-      console.log(`sent ${producer.sent} / acked ${producer.acked.size} / consumed ${consumer.consumed.size} / lost ${lost.length} (send errors during the roll: ${producer.errors})`);
+      console.log(
+        `sent ${producer.sent} / acked ${producer.acked.size} / consumed ${consumer.consumed.size} / lost ${lost.length} (send errors during the roll: ${producer.errors})`,
+      );
       for (const line of describeLoss(lost, producer, consumer)) console.log(line);
       expect(producer.acked.size).toBeGreaterThan(1000);
       expect(lost).toEqual([]);
@@ -73,10 +89,22 @@ describe('kafka-ops upgrade --to 0.9 on the sandbox', () => {
     const run = result.json.run;
     expect(run.status).toBe('completed');
     const restarted = run.steps.filter((s: any) => s.outcome === 'restarted');
-    expect(restarted.map((s: any) => s.phase).sort()).toEqual(['bump-ibp', 'bump-ibp', 'bump-ibp', 'swap-binaries', 'swap-binaries', 'swap-binaries']);
+    expect(restarted.map((s: any) => s.phase).sort()).toEqual([
+      'bump-ibp',
+      'bump-ibp',
+      'bump-ibp',
+      'swap-binaries',
+      'swap-binaries',
+      'swap-binaries',
+    ]);
     for (const s of restarted) expect(s.shutdown).toBe('controlled');
     for (const phase of ['swap-binaries', 'bump-ibp']) {
-      expect(restarted.filter((s: any) => s.phase === phase).map((s: any) => s.broker).sort()).toEqual([1, 2, 3]);
+      expect(
+        restarted
+          .filter((s: any) => s.phase === phase)
+          .map((s: any) => s.broker)
+          .sort(),
+      ).toEqual([1, 2, 3]);
     }
     for (const id of sandbox.brokerIds) {
       expect(parseProperties(sandbox.configOf(id))['inter.broker.protocol.version']).toBe('0.9.0');
@@ -86,7 +114,17 @@ describe('kafka-ops upgrade --to 0.9 on the sandbox', () => {
   it('restarts nothing when the same upgrade runs again', async () => {
     const before = sandbox.pids();
     const configs = sandbox.configs();
-    const again = await runCli(['upgrade', '--to', '0.9', '--inventory', sandbox.inventory, '--state-dir', sandbox.stateDir, '--yes', '--json']);
+    const again = await runCli([
+      'upgrade',
+      '--to',
+      '0.9',
+      '--inventory',
+      sandbox.inventory,
+      '--state-dir',
+      sandbox.stateDir,
+      '--yes',
+      '--json',
+    ]);
     expect(again.code, again.stderr).toBe(0);
     expect(again.json.plan.phases.every((p: any) => p.skipped)).toBe(true);
     expect(again.json.run.steps.filter((s: any) => s.outcome === 'restarted')).toEqual([]);
@@ -96,36 +134,40 @@ describe('kafka-ops upgrade --to 0.9 on the sandbox', () => {
 
   // The built CLI's live tree on a real run, on a real pseudo-terminal: every question is
   // answered by typing "y" into the prompt inside the tree; stdout (a file) holds only the result.
-  it.skipIf(!hasScript)('on a terminal, a roll draws phases → brokers → sub-steps, takes typed answers in the tree, and keeps stdout to the JSON', { timeout: 300_000 }, async () => {
-    const bin = new URL('../../bin/run.js', import.meta.url).pathname;
-    const out = `${sandbox.dir}/roll-result.json`;
-    const typed: string[] = [];
-    const run = await onPty(
-      `node ${quote(bin)} roll --set num.network.threads=4 --canary --inventory ${quote(sandbox.inventory)} --state-dir ${quote(sandbox.stateDir)} --json > ${quote(out)}`,
-      (drawn) => {
-        // The tree redraws whole frames: the question to answer is the last one on screen,
-        // unless it is the one just answered (a frame drawn before the answer landed).
-        const question = [...drawn.matchAll(/\? ([^\n]+?) \((?:Y\/n|y\/N)\)/g)].at(-1)?.[1];
-        if (!question || typed.at(-1) === question) return undefined;
-        typed.push(question);
-        return 'y\r';
-      },
-      {},
-      280_000,
-    );
-    const screen = plain(run.screen);
-    expect(run.code, screen.slice(-3000)).toBe(0);
-    expect(JSON.parse(readFileSync(out, 'utf8')).run.status).toBe('completed');
-    // The question before the first restart and the canary pause, asked inside the tree and answered by the keys typed.
-    expect(typed[0]).toMatch(/^Start the rolling restart of cluster/);
-    expect(typed[1]).toMatch(/^Canary: broker \d is back and caught up/);
-    expect(screen).toMatch(/^ {2}✔ Start the rolling restart of cluster .*\? yes/m);
-    // Phase at the left, brokers two in, sub-steps four in, as they happened.
-    expect(screen).toMatch(/^\S+ roll-config: /m);
-    expect(screen).toMatch(/^ {2}\S+ broker \d \(/m);
-    expect(screen).toMatch(/^ {4}\S+ sending SIGINT to pid \d+/m);
-    expect(screen).toMatch(/^ {4}\S+ registered after \d+\.\d s/m);
-    expect(lastFrame(run.screen).find((l) => l.includes('roll-config:'))).toMatch(/^✔ /);
-    for (const id of sandbox.brokerIds) expect(parseProperties(sandbox.configOf(id))['num.network.threads']).toBe('4');
-  });
+  it.skipIf(!hasScript)(
+    'on a terminal, a roll draws phases → brokers → sub-steps, takes typed answers in the tree, and keeps stdout to the JSON',
+    { timeout: 300_000 },
+    async () => {
+      const bin = new URL('../../bin/run.js', import.meta.url).pathname;
+      const out = `${sandbox.dir}/roll-result.json`;
+      const typed: string[] = [];
+      const run = await onPty(
+        `node ${quote(bin)} roll --set num.network.threads=4 --canary --inventory ${quote(sandbox.inventory)} --state-dir ${quote(sandbox.stateDir)} --json > ${quote(out)}`,
+        (drawn) => {
+          // The tree redraws whole frames: the question to answer is the last one on screen,
+          // unless it is the one just answered (a frame drawn before the answer landed).
+          const question = [...drawn.matchAll(/\? ([^\n]+?) \((?:Y\/n|y\/N)\)/g)].at(-1)?.[1];
+          if (!question || typed.at(-1) === question) return undefined;
+          typed.push(question);
+          return 'y\r';
+        },
+        {},
+        280_000,
+      );
+      const screen = plain(run.screen);
+      expect(run.code, screen.slice(-3000)).toBe(0);
+      expect(JSON.parse(readFileSync(out, 'utf8')).run.status).toBe('completed');
+      // The question before the first restart and the canary pause, asked inside the tree and answered by the keys typed.
+      expect(typed[0]).toMatch(/^Start the rolling restart of cluster/);
+      expect(typed[1]).toMatch(/^Canary: broker \d is back and caught up/);
+      expect(screen).toMatch(/^ {2}✔ Start the rolling restart of cluster .*\? yes/m);
+      // Phase at the left, brokers two in, sub-steps four in, as they happened.
+      expect(screen).toMatch(/^\S+ roll-config: /m);
+      expect(screen).toMatch(/^ {2}\S+ broker \d \(/m);
+      expect(screen).toMatch(/^ {4}\S+ sending SIGINT to pid \d+/m);
+      expect(screen).toMatch(/^ {4}\S+ registered after \d+\.\d s/m);
+      expect(lastFrame(run.screen).find((l) => l.includes('roll-config:'))).toMatch(/^✔ /);
+      for (const id of sandbox.brokerIds) expect(parseProperties(sandbox.configOf(id))['num.network.threads']).toBe('4');
+    },
+  );
 });

@@ -25,7 +25,10 @@ export class SandboxBrokers {
   private adopted = new Set<number>();
 
   /** `installOfImage`: image (or any release marker) → install directory. */
-  constructor(dir: string, private readonly installOfImage: Record<string, string>) {
+  constructor(
+    dir: string,
+    private readonly installOfImage: Record<string, string>,
+  ) {
     this.layout = sandboxLayout(dir);
     const state = readState(this.layout.stateFile);
     if (!state) throw new Error(`no sandbox in ${dir}`);

@@ -43,7 +43,12 @@ export function brokerOf(inventory: RawInventory, id: number): RawBroker {
 }
 
 /** Polls `condition` every `everyMs` until true; throws after `timeoutMs` naming `what`. */
-export async function waitFor<T>(what: string, timeoutMs: number, condition: () => T | undefined | false | Promise<T | undefined | false>, everyMs = 200): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  timeoutMs: number,
+  condition: () => T | undefined | false | Promise<T | undefined | false>,
+  everyMs = 200,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await condition();
@@ -56,18 +61,32 @@ export async function waitFor<T>(what: string, timeoutMs: number, condition: () 
 /** Every process alive, every broker registered, no partition under-replicated or offline. */
 export function healthy(status: SandboxStatus): boolean {
   const c = status.cluster;
-  return status.up && c !== undefined && c.missingBrokers.length === 0 && c.underReplicatedCount === 0 && c.offline.length === 0 && c.partitions > 0;
+  return (
+    status.up &&
+    c !== undefined &&
+    c.missingBrokers.length === 0 &&
+    c.underReplicatedCount === 0 &&
+    c.offline.length === 0 &&
+    c.partitions > 0
+  );
 }
 
 export async function waitHealthy(dir: string, timeoutMs: number): Promise<SandboxStatus> {
   let last: SandboxStatus | undefined;
   try {
-    return await waitFor('the sandbox to be up with every ISR full', timeoutMs, async () => {
-      last = await sandboxStatus(dir);
-      return healthy(last) ? last : undefined;
-    }, 500);
+    return await waitFor(
+      'the sandbox to be up with every ISR full',
+      timeoutMs,
+      async () => {
+        last = await sandboxStatus(dir);
+        return healthy(last) ? last : undefined;
+      },
+      500,
+    );
   } catch (error) {
-    throw new Error(`${(error as Error).message}; last status: ${JSON.stringify({ processes: last?.processes, cluster: last?.cluster && { ...last.cluster, underReplicated: last.cluster.underReplicated.slice(0, 3) }, clusterError: last?.clusterError })}`);
+    throw new Error(
+      `${(error as Error).message}; last status: ${JSON.stringify({ processes: last?.processes, cluster: last?.cluster && { ...last.cluster, underReplicated: last.cluster.underReplicated.slice(0, 3) }, clusterError: last?.clusterError })}`,
+    );
   }
 }
 
@@ -143,7 +162,9 @@ export function isBrokerJvm(pid: number): boolean {
  */
 export async function waitForDist(): Promise<void> {
   const root = new URL('../../', import.meta.url);
-  const needed = ['dist/commands/roll.js', 'dist/commands/resume.js', 'dist/commands/upgrade.js', 'oclif.manifest.json'].map((f) => new URL(f, root));
+  const needed = ['dist/commands/roll.js', 'dist/commands/resume.js', 'dist/commands/upgrade.js', 'oclif.manifest.json'].map(
+    (f) => new URL(f, root),
+  );
   await waitFor('dist/ to be built', 120_000, () => needed.every((f) => existsSync(f)));
 }
 
@@ -177,17 +198,32 @@ export function fileSize(file: string): number {
 }
 
 /** Waits until the journal (after `offset`) has a line matching `match`; fails early if `child` exits first. */
-export async function waitJournal(file: string, offset: number, timeoutMs: number, child: ChildProcess, what: string, match: (lines: JournalLine[]) => JournalLine | undefined): Promise<JournalLine> {
-  return waitFor(`journal: ${what}`, timeoutMs, () => {
-    const found = match(journalSince(file, offset));
-    if (found) return found;
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`the CLI exited (${child.exitCode ?? child.signalCode}) before ${what}`);
-    return undefined;
-  }, 50);
+export async function waitJournal(
+  file: string,
+  offset: number,
+  timeoutMs: number,
+  child: ChildProcess,
+  what: string,
+  match: (lines: JournalLine[]) => JournalLine | undefined,
+): Promise<JournalLine> {
+  return waitFor(
+    `journal: ${what}`,
+    timeoutMs,
+    () => {
+      const found = match(journalSince(file, offset));
+      if (found) return found;
+      if (child.exitCode !== null || child.signalCode !== null)
+        throw new Error(`the CLI exited (${child.exitCode ?? child.signalCode}) before ${what}`);
+      return undefined;
+    },
+    50,
+  );
 }
 
 /** Collects a spawned CLI's output and exit. */
-export function collect(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string; json: any }> {
+export function collect(
+  child: ChildProcess,
+): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string; json: any }> {
   let stdout = '';
   let stderr = '';
   child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));

@@ -104,7 +104,11 @@ export type BadInputRow = [what: string, text: string, at: string, code: string,
  * One test per row: `load` of the written file throws a UserError (exit code 2) with
  * that code, located at the first occurrence of `at` in the text, saying `says`.
  */
-export function itRefusesEachLocated(rows: BadInputRow[], write: (name: string, text: string) => string, load: (file: string) => unknown): void {
+export function itRefusesEachLocated(
+  rows: BadInputRow[],
+  write: (name: string, text: string) => string,
+  load: (file: string) => unknown,
+): void {
   const cases = rows.map(([what, text, at, code, says], i) => ({ what, text, at, code, says, file: write(`bad-${i}.yaml`, text) }));
   it.each(cases)('$what', ({ text, at, code, says, file }) => {
     const error = userErrorOf(() => load(file));

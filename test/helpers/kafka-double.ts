@@ -9,7 +9,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePorts, isAlive, launchDetached, readPidFile, signal, waitGone } from '../../src/sandbox/processes.js';
 // @ts-expect-error the double is plain JavaScript (it runs under bare node as a broker process)
-import { clusterView, createBrokerLayout, createCluster, createInstall, doubleInventory, setFaults } from '../fakes/kafka-double/cluster.mjs';
+import {
+  clusterView,
+  createBrokerLayout,
+  createCluster,
+  createInstall,
+  doubleInventory,
+  setFaults,
+} from '../fakes/kafka-double/cluster.mjs';
 import { stringify } from 'yaml';
 import type { SshAccess } from '../../src/sandbox/inventory-file.js';
 import { waitFor } from './faults.js';
@@ -90,7 +97,12 @@ export class DoubleCluster {
 
   async startAll(): Promise<void> {
     for (const b of this.brokers) await this.start(b.id);
-    await waitFor('every double broker registered and in sync', 10_000, () => this.view().brokers.length === this.brokers.length && this.inSync(), 50);
+    await waitFor(
+      'every double broker registered and in sync',
+      10_000,
+      () => this.view().brokers.length === this.brokers.length && this.inSync(),
+      50,
+    );
   }
 
   /** Every partition has its full ISR. */
@@ -108,7 +120,12 @@ export class DoubleCluster {
   }
 
   /** What the brokers answer now (brokers, controller, ISR), read from the state directory. */
-  view(): { controller?: number; brokers: Array<{ id: number; port: number; release: string }>; registrations: Array<{ id: number; ibp: string; lmfv: string; release: string }>; topics: Array<{ name: string; partitions: Array<{ partition: number; replicas: number[]; isr: number[]; leader: number }> }> } {
+  view(): {
+    controller?: number;
+    brokers: Array<{ id: number; port: number; release: string }>;
+    registrations: Array<{ id: number; ibp: string; lmfv: string; release: string }>;
+    topics: Array<{ name: string; partitions: Array<{ partition: number; replicas: number[]; isr: number[]; leader: number }> }>;
+  } {
     return clusterView(this.stateDir);
   }
 

@@ -30,7 +30,12 @@ export interface PtyRun {
  * drawn since the last answer (a key typed before its prompt is active would be lost) and
  * returns the keys to type, if any.
  */
-export function onPty(command: string, answer?: (drawn: string) => string | undefined, env: Record<string, string> = {}, timeoutMs = 30_000): Promise<PtyRun> {
+export function onPty(
+  command: string,
+  answer?: (drawn: string) => string | undefined,
+  env: Record<string, string> = {},
+  timeoutMs = 30_000,
+): Promise<PtyRun> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn('script', ['-qfec', `stty cols 120 rows 40; ${command}`, '/dev/null'], {
       env: { ...process.env, TERM: 'xterm-256color', ...env },

@@ -55,7 +55,9 @@ export async function startSandbox(name: string, partitions = 6): Promise<TestSa
     releaseSlot();
     throw error;
   }
-  const inventory = parse(readFileSync(up.inventoryPath, 'utf8')) as { brokers: Array<{ id: number; configPath: string; run: { pidFile: string } }> };
+  const inventory = parse(readFileSync(up.inventoryPath, 'utf8')) as {
+    brokers: Array<{ id: number; configPath: string; run: { pidFile: string } }>;
+  };
   const broker = (id: number) => inventory.brokers.find((b) => b.id === id) as (typeof inventory.brokers)[number];
   const ids = inventory.brokers.map((b) => b.id);
   const sandbox: TestSandbox = {

@@ -16,7 +16,12 @@ export function partition(name: string, replicas: number[], isr: number[] = repl
 }
 
 /** A snapshot of `partitions` with `brokers` registered; `minIsr` holds per-topic min.insync.replicas overrides. */
-export function snapshot(brokers: number[], partitions: PartitionState[], minIsr: Record<string, string> = {}, controller?: number): ClusterSnapshot {
+export function snapshot(
+  brokers: number[],
+  partitions: PartitionState[],
+  minIsr: Record<string, string> = {},
+  controller?: number,
+): ClusterSnapshot {
   const topics = [...new Set([...partitions.map((p) => p.topic), ...Object.keys(minIsr)])];
   return {
     brokers,
@@ -31,12 +36,7 @@ export function snapshot(brokers: number[], partitions: PartitionState[], minIsr
  * with replication factor 3 and every replica in sync, leaders spread over the brokers.
  */
 export function healthyCluster(): ClusterSnapshot {
-  return snapshot(
-    [1, 2, 3],
-    [partition('orders-0', [1, 2, 3]), partition('orders-1', [2, 3, 1]), partition('orders-2', [3, 1, 2])],
-    {},
-    1,
-  );
+  return snapshot([1, 2, 3], [partition('orders-0', [1, 2, 3]), partition('orders-1', [2, 3, 1]), partition('orders-2', [3, 1, 2])], {}, 1);
 }
 
 /** A writable stream that keeps what is written to it. */

@@ -20,7 +20,9 @@ export async function stopAllClients(): Promise<void> {
 
 function startClient(mainClass: string, args: string[], onEvent: (e: Record<string, unknown>) => void): Client {
   const java = findJava();
-  const child = spawn(java, ['-Xmx128m', ...SANDBOX_JVM_FLAGS, '-cp', `${embeddedKafkaHome()}/libs/*`, mainClass, ...args], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const child = spawn(java, ['-Xmx128m', ...SANDBOX_JVM_FLAGS, '-cp', `${embeddedKafkaHome()}/libs/*`, mainClass, ...args], {
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
   createInterface({ input: child.stdout! }).on('line', (line) => {
     if (!line.startsWith('{')) return;
     try {
@@ -62,8 +64,7 @@ export class VerifiableProducer {
         if (e.name === 'producer_send_success') {
           this.acked.add(String(e.value));
           this.ackedAt.set(String(e.value), positionOf(e));
-        }
-        else if (e.name === 'producer_send_error') this.errors++;
+        } else if (e.name === 'producer_send_error') this.errors++;
       },
     );
   }
@@ -83,7 +84,19 @@ export class VerifiableConsumer {
   constructor(bootstrap: string, topic: string, group: string) {
     this.client = startClient(
       'org.apache.kafka.tools.VerifiableConsumer',
-      ['--topic', topic, '--broker-list', bootstrap, '--group-id', group, '--verbose', '--reset-policy', 'earliest', '--session-timeout', '10000'],
+      [
+        '--topic',
+        topic,
+        '--broker-list',
+        bootstrap,
+        '--group-id',
+        group,
+        '--verbose',
+        '--reset-policy',
+        'earliest',
+        '--session-timeout',
+        '10000',
+      ],
       (e) => {
         if (e.name === 'record_data') {
           this.consumed.add(String(e.value));

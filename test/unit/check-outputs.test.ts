@@ -10,12 +10,35 @@ import { annotation, annotations, escapeData, escapeProperty, inGitHubActions } 
 import { junitXml } from '../../src/ui/junit.js';
 import { parseJUnit } from '../helpers/schemas.js';
 
-const observations = { inventory: { cluster: 'prod', source: 'inv.yaml', brokers: [] } as unknown as Inventory, brokers: [], cluster: { snapshot: { brokers: [], partitions: [], topics: [] } } } as Observations;
+const observations = {
+  inventory: { cluster: 'prod', source: 'inv.yaml', brokers: [] } as unknown as Inventory,
+  brokers: [],
+  cluster: { snapshot: { brokers: [], partitions: [], topics: [] } },
+} as Observations;
 const FINDINGS: Finding[] = [
-  { id: 'config-lint', severity: 'error', broker: 2, message: 'num.io.threads=four is not a whole number >= 1 & <fine>.', fix: 'Give num.io.threads a whole number.', location: { file: 'inv.yaml', line: 20, column: 5 } },
+  {
+    id: 'config-lint',
+    severity: 'error',
+    broker: 2,
+    message: 'num.io.threads=four is not a whole number >= 1 & <fine>.',
+    fix: 'Give num.io.threads a whole number.',
+    location: { file: 'inv.yaml', line: 20, column: 5 },
+  },
   { id: 'config-lint', severity: 'error', broker: 3, message: 'Second "bad" value.', fix: 'Fix it.' },
-  { id: 'topic-replication-factor', severity: 'warning', topic: 'solo', message: 'Topic solo has replication factor 1.', fix: 'Add replicas.' },
-  { id: 'disk-free', severity: 'info', broker: 1, message: 'Broker 1: not checked: this executor cannot report free disk space.', fix: 'Check by other means.' },
+  {
+    id: 'topic-replication-factor',
+    severity: 'warning',
+    topic: 'solo',
+    message: 'Topic solo has replication factor 1.',
+    fix: 'Add replicas.',
+  },
+  {
+    id: 'disk-free',
+    severity: 'info',
+    broker: 1,
+    message: 'Broker 1: not checked: this executor cannot report free disk space.',
+    fix: 'Check by other means.',
+  },
 ];
 const testcases = (xml: string) => parseJUnit(xml).testsuites.testsuite[0].testcase as any[];
 
@@ -61,7 +84,14 @@ describe('JUnit XML', () => {
   });
 
   it('replaces characters XML cannot carry instead of writing a broken file', () => {
-    const odd = reportOf('check', CHECK_IDS, observations, '0.11.0', [{ ...FINDINGS[1] as Finding, message: 'bell \u0007 and NUL \u0000' }], false);
+    const odd = reportOf(
+      'check',
+      CHECK_IDS,
+      observations,
+      '0.11.0',
+      [{ ...(FINDINGS[1] as Finding), message: 'bell \u0007 and NUL \u0000' }],
+      false,
+    );
     expect(() => parseJUnit(junitXml(odd))).not.toThrow();
   });
 });
@@ -69,7 +99,9 @@ describe('JUnit XML', () => {
 describe('GitHub Actions annotations', () => {
   it('map severities to error, warning and notice, with file, line and column when known', () => {
     const lines = annotations(reportOf('check', CHECK_IDS, observations, '0.11.0', FINDINGS, false));
-    expect(lines[0]).toBe('::error file=inv.yaml,line=20,col=5,title=kafka-ops check%3A config-lint::num.io.threads=four is not a whole number >= 1 & <fine>. Fix: Give num.io.threads a whole number.');
+    expect(lines[0]).toBe(
+      '::error file=inv.yaml,line=20,col=5,title=kafka-ops check%3A config-lint::num.io.threads=four is not a whole number >= 1 & <fine>. Fix: Give num.io.threads a whole number.',
+    );
     expect(lines[1]?.startsWith('::error title=kafka-ops check%3A config-lint::')).toBe(true);
     expect(lines[2]?.startsWith('::warning ')).toBe(true);
     expect(lines[3]?.startsWith('::notice ')).toBe(true);
@@ -78,7 +110,10 @@ describe('GitHub Actions annotations', () => {
   it('escape what the runner would read as a new command or property', () => {
     expect(escapeData('50%\r\nnext ::error::x')).toBe('50%25%0D%0Anext ::error::x');
     expect(escapeProperty('C:\\a,b')).toBe('C%3A\\a%2Cb');
-    const line = annotation({ id: 'config-lint', severity: 'error', message: 'two\nlines', fix: 'f', location: { file: '/x,y:z.yaml', line: 3 } }, 'verify');
+    const line = annotation(
+      { id: 'config-lint', severity: 'error', message: 'two\nlines', fix: 'f', location: { file: '/x,y:z.yaml', line: 3 } },
+      'verify',
+    );
     expect(line).toBe('::error file=/x%2Cy%3Az.yaml,line=3,title=kafka-ops verify%3A config-lint::two%0Alines Fix: f');
     expect(line.split('\n')).toHaveLength(1);
   });

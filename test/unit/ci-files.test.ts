@@ -7,7 +7,10 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 
-const read = (file: string) => parse(readFileSync(new URL(`../../${file}`, import.meta.url), 'utf8')) as { jobs: Record<string, { needs?: string | string[]; steps: Array<{ run?: string }>; if?: string }> };
+const read = (file: string) =>
+  parse(readFileSync(new URL(`../../${file}`, import.meta.url), 'utf8')) as {
+    jobs: Record<string, { needs?: string | string[]; steps: Array<{ run?: string }>; if?: string }>;
+  };
 const needs = (job: { needs?: string | string[] }) => [job.needs ?? []].flat();
 const runs = (job: { steps: Array<{ run?: string }> }) => job.steps.map((s) => s.run ?? '').join('\n');
 

@@ -43,7 +43,9 @@ describe('engineIO.confirm', () => {
 
   it('with neither --yes nor a terminal rejects with NEEDS_ANSWER (exit 2) naming the question', async () => {
     const { output } = terminal(false);
-    const error: unknown = await engineIO(output, { yes: false, interactive: false }).confirm('Continue after the canary?', true).catch((e: unknown) => e);
+    const error: unknown = await engineIO(output, { yes: false, interactive: false })
+      .confirm('Continue after the canary?', true)
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UserError);
     expect((error as UserError).code).toBe('NEEDS_ANSWER');
     expect((error as UserError).exitCode).toBe(ExitCode.badInput);

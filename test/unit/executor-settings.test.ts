@@ -49,17 +49,64 @@ describe('kubernetes and marathon executor settings', () => {
 
   it('loads marathon settings: URL without trailing slash, token file relative to the inventory', () => {
     const inventory = loadInventory(scratch.write('marathon.yaml', withExecutor(MARATHON)));
-    expect(inventory.executor).toMatchObject({ kind: 'marathon', url: 'https://dcos.example.com/service/marathon', appId: '/kafka/broker-{id}', token: { file: `${scratch.dir}/dcos-token` } });
+    expect(inventory.executor).toMatchObject({
+      kind: 'marathon',
+      url: 'https://dcos.example.com/service/marathon',
+      appId: '/kafka/broker-{id}',
+      token: { file: `${scratch.dir}/dcos-token` },
+    });
   });
 
   const BAD: BadInputRow[] = [
-    ['kubernetes without images', withExecutor(KUBERNETES.replace(/ {2}images:\n.*\n.*\n/, '')), 'kind: kubernetes', 'SCHEMA', ['`executor`', '`images`']],
-    ['kubernetes with an upper-case namespace', withExecutor(KUBERNETES.replace('namespace: kafka', 'namespace: Kafka')), 'Kafka', 'SCHEMA', ['`executor.namespace`', 'Kubernetes object name']],
-    ['kubernetes with both a ConfigMap and env as config', withExecutor(KUBERNETES.replace('    configMap:', '    env: { prefix: KAFKA_ }\n    configMap:')), '{ prefix: KAFKA_ }', 'SCHEMA', ['`executor.config`']],
-    ['kubernetes with an ssh-only key', withExecutor(KUBERNETES.replace('  kind: kubernetes\n', '  kind: kubernetes\n  knownHosts: ~/.ssh/known_hosts\n')), '~/.ssh/known_hosts', 'SCHEMA', ['unknown key', '`knownHosts`']],
-    ['a marathon appId without {id}', withExecutor(MARATHON.replace('"/kafka/broker-{id}"', '/kafka/broker')), '/kafka/broker\n', 'SCHEMA', ['`executor.appId`', '{id}']],
-    ['a marathon token given inline', withExecutor(MARATHON.replace('{ file: dcos-token }', '{ value: abc }')), '{ value: abc }', 'SCHEMA', ['`executor.token`']],
-    ['a marathon release with no app field', withExecutor(MARATHON.replace('{ image: registry.example/kafka:0.10.2.1 }', '{}')), '{}', 'SCHEMA', ['`executor.releases.0.10.2.1`']],
+    [
+      'kubernetes without images',
+      withExecutor(KUBERNETES.replace(/ {2}images:\n.*\n.*\n/, '')),
+      'kind: kubernetes',
+      'SCHEMA',
+      ['`executor`', '`images`'],
+    ],
+    [
+      'kubernetes with an upper-case namespace',
+      withExecutor(KUBERNETES.replace('namespace: kafka', 'namespace: Kafka')),
+      'Kafka',
+      'SCHEMA',
+      ['`executor.namespace`', 'Kubernetes object name'],
+    ],
+    [
+      'kubernetes with both a ConfigMap and env as config',
+      withExecutor(KUBERNETES.replace('    configMap:', '    env: { prefix: KAFKA_ }\n    configMap:')),
+      '{ prefix: KAFKA_ }',
+      'SCHEMA',
+      ['`executor.config`'],
+    ],
+    [
+      'kubernetes with an ssh-only key',
+      withExecutor(KUBERNETES.replace('  kind: kubernetes\n', '  kind: kubernetes\n  knownHosts: ~/.ssh/known_hosts\n')),
+      '~/.ssh/known_hosts',
+      'SCHEMA',
+      ['unknown key', '`knownHosts`'],
+    ],
+    [
+      'a marathon appId without {id}',
+      withExecutor(MARATHON.replace('"/kafka/broker-{id}"', '/kafka/broker')),
+      '/kafka/broker\n',
+      'SCHEMA',
+      ['`executor.appId`', '{id}'],
+    ],
+    [
+      'a marathon token given inline',
+      withExecutor(MARATHON.replace('{ file: dcos-token }', '{ value: abc }')),
+      '{ value: abc }',
+      'SCHEMA',
+      ['`executor.token`'],
+    ],
+    [
+      'a marathon release with no app field',
+      withExecutor(MARATHON.replace('{ image: registry.example/kafka:0.10.2.1 }', '{}')),
+      '{}',
+      'SCHEMA',
+      ['`executor.releases.0.10.2.1`'],
+    ],
   ];
   itRefusesEachLocated(BAD, scratch.write, loadInventory);
 });

@@ -8,7 +8,14 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { ClusterSnapshot } from '../../src/cluster/port.js';
-import { beforeStopFindings, caughtUpFindings, type GateFinding, minIsrOf, offlinePartitions, underReplicatedPartitions } from '../../src/engine/gates.js';
+import {
+  beforeStopFindings,
+  caughtUpFindings,
+  type GateFinding,
+  minIsrOf,
+  offlinePartitions,
+  underReplicatedPartitions,
+} from '../../src/engine/gates.js';
 import { healthyCluster, partition, snapshot } from '../helpers/snapshots.js';
 
 const BROKER_MIN_ISR = 2;
@@ -47,12 +54,46 @@ describe('the counterfactual min.insync.replicas test (one partition, broker min
     { what: 'ISR [1,2], stopping 1 leaves 1', replicas: [1, 2, 3], isr: [1, 2], stop: 1, expected: 'blocks' },
     { what: 'ISR [1,2], stopping 2 leaves 1', replicas: [1, 2, 3], isr: [1, 2], stop: 2, expected: 'blocks' },
     { what: 'ISR [1,2], stopping 3 (a replica not in the ISR) leaves 2', replicas: [1, 2, 3], isr: [1, 2], stop: 3, expected: 'none' },
-    { what: 'ISR [2] already below min ISR, broker 1 holds an out-of-sync replica', replicas: [1, 2, 3], isr: [2], stop: 1, expected: 'blocks' },
+    {
+      what: 'ISR [2] already below min ISR, broker 1 holds an out-of-sync replica',
+      replicas: [1, 2, 3],
+      isr: [2],
+      stop: 1,
+      expected: 'blocks',
+    },
     { what: 'broker holds no replica of the partition', replicas: [2, 3, 4], isr: [2, 3], stop: 1, expected: 'none' },
-    { what: 'RF 4 with min ISR 3, full ISR, stopping one leaves 3', replicas: [1, 2, 3, 4], isr: [1, 2, 3, 4], stop: 4, override: '3', expected: 'none' },
-    { what: 'RF 4 with min ISR 3, ISR of 3, stopping a member leaves 2', replicas: [1, 2, 3, 4], isr: [1, 2, 3], stop: 3, override: '3', expected: 'blocks' },
-    { what: 'override min ISR 1 beats the broker default 2: ISR [1,2], stopping 1 leaves 1', replicas: [1, 2, 3], isr: [1, 2], stop: 1, override: '1', expected: 'none' },
-    { what: 'override min ISR 3 beats the broker default 2 on RF 3', replicas: [1, 2, 3], isr: [1, 2, 3], stop: 1, override: '3', expected: 'reported' },
+    {
+      what: 'RF 4 with min ISR 3, full ISR, stopping one leaves 3',
+      replicas: [1, 2, 3, 4],
+      isr: [1, 2, 3, 4],
+      stop: 4,
+      override: '3',
+      expected: 'none',
+    },
+    {
+      what: 'RF 4 with min ISR 3, ISR of 3, stopping a member leaves 2',
+      replicas: [1, 2, 3, 4],
+      isr: [1, 2, 3],
+      stop: 3,
+      override: '3',
+      expected: 'blocks',
+    },
+    {
+      what: 'override min ISR 1 beats the broker default 2: ISR [1,2], stopping 1 leaves 1',
+      replicas: [1, 2, 3],
+      isr: [1, 2],
+      stop: 1,
+      override: '1',
+      expected: 'none',
+    },
+    {
+      what: 'override min ISR 3 beats the broker default 2 on RF 3',
+      replicas: [1, 2, 3],
+      isr: [1, 2, 3],
+      stop: 1,
+      override: '3',
+      expected: 'reported',
+    },
     { what: 'RF 2 with min ISR 2, full ISR', replicas: [1, 2], isr: [1, 2], stop: 1, expected: 'reported' },
     { what: 'RF 2 with min ISR 2, ISR [2], stopping the out-of-sync replica', replicas: [1, 2], isr: [2], stop: 1, expected: 'reported' },
     { what: 'RF 2 with min ISR 2, ISR [1], stopping the last in-sync replica', replicas: [1, 2], isr: [1], stop: 1, expected: 'reported' },
@@ -86,7 +127,9 @@ describe('beforeStopFindings on a 3-broker RF 3 cluster with broker 3 out of one
 
   it('blocks stopping broker 3 only for the under-replicated partition (its replica is not in the ISR)', () => {
     const findings = beforeStopFindings(cluster, 3, BROKER_MIN_ISR);
-    expect(findings).toEqual([expect.objectContaining({ gate: 'no-under-replicated-partitions', blocking: true, partitions: ['orders-0'] })]);
+    expect(findings).toEqual([
+      expect.objectContaining({ gate: 'no-under-replicated-partitions', blocking: true, partitions: ['orders-0'] }),
+    ]);
   });
 });
 
@@ -149,7 +192,10 @@ describe('offline partitions', () => {
 
 describe('under-replicated partitions', () => {
   it('are the partitions whose ISR is smaller than their replica list, on any broker', () => {
-    const cluster = snapshot([1, 2, 3], [partition('a-0', [1, 2, 3]), partition('a-1', [1, 2, 3], [1, 3]), partition('b-0', [2, 3], [3]), partition('c-0', [3])]);
+    const cluster = snapshot(
+      [1, 2, 3],
+      [partition('a-0', [1, 2, 3]), partition('a-1', [1, 2, 3], [1, 3]), partition('b-0', [2, 3], [3]), partition('c-0', [3])],
+    );
     expect(labels(underReplicatedPartitions(cluster))).toEqual(['a-1', 'b-0']);
   });
 });
@@ -194,7 +240,10 @@ describe('caughtUpFindings', () => {
   });
 
   it('reports "isr-caught-up" with every partition whose ISR is still missing the broker', () => {
-    const cluster = snapshot([1, 2, 3], [partition('orders-0', [1, 2, 3], [2, 3]), partition('orders-1', [2, 3, 1], [2, 3]), partition('orders-2', [3, 1, 2])]);
+    const cluster = snapshot(
+      [1, 2, 3],
+      [partition('orders-0', [1, 2, 3], [2, 3]), partition('orders-1', [2, 3, 1], [2, 3]), partition('orders-2', [3, 1, 2])],
+    );
     const findings = caughtUpFindings(cluster, 1);
     expect(findings.find((f) => f.gate === 'isr-caught-up')).toMatchObject({ blocking: true, partitions: ['orders-0', 'orders-1'] });
     // Those partitions are also under-replicated: the cluster-wide gate says so too.
@@ -204,7 +253,9 @@ describe('caughtUpFindings', () => {
   it('reports another broker’s under-replicated partition, but not as this broker’s ISR', () => {
     const cluster = snapshot([1, 2, 3], [partition('orders-0', [1, 2, 3]), partition('other-0', [2, 3], [2])]);
     const findings = caughtUpFindings(cluster, 1);
-    expect(findings).toEqual([expect.objectContaining({ gate: 'no-under-replicated-partitions', blocking: true, partitions: ['other-0'] })]);
+    expect(findings).toEqual([
+      expect.objectContaining({ gate: 'no-under-replicated-partitions', blocking: true, partitions: ['other-0'] }),
+    ]);
   });
 
   it('counts a broker with no replicas at all as caught up once registered', () => {

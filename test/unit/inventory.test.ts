@@ -26,42 +26,114 @@ const TWO_BROKERS_TAIL = `brokers:
 `;
 
 const BAD: BadInputRow[] = [
-  ['malformed YAML (a plain value starting with a reserved character)', variant('  kind: ssh\n', '  kind: @ssh\n'),
-    '@ssh', 'YAML_SYNTAX', ['Malformed YAML', '@']],
-  ['a duplicate YAML key', variant('cluster: test\n', 'cluster: test\ncluster: other\n'),
-    'cluster: other', 'YAML_DUPLICATE_KEY', ['Duplicate key']],
-  ['an unknown key (typo confgPath)', variant('  configPath:', '  confgPath:'),
-    '/etc/kafka/server.properties', 'SCHEMA', ['unknown key', '`confgPath`', 'defaults']],
-  ['an unknown key on a broker', variant('    host: kafka2.example.com\n', '    host: kafka2.example.com\n    hots: x\n'),
-    'x\n', 'SCHEMA', ['unknown key', '`hots`', 'brokers.1']],
-  ['a broker without its required host', `${VALID_INVENTORY}  - id: 3\n`,
-    'id: 3', 'SCHEMA', ['`brokers.2`', 'missing the required key', '`host`']],
-  ['no brokers at all', VALID_INVENTORY.replace(TWO_BROKERS_TAIL, ''),
-    'cluster', 'SCHEMA', ['the document', '`brokers`']],
-  ['a broker id of the wrong type', variant('id: 1', 'id: "one"'),
-    '"one"', 'SCHEMA', ['`brokers.0.id`', 'must be integer']],
-  ['an SSH port out of range', variant('    user: kafka\n', '    user: kafka\n    port: 70000\n'),
-    '70000', 'SCHEMA', ['`defaults.ssh.port`', '<= 65535']],
-  ['a stop timeout of 0', variant('timeoutSeconds: 120', 'timeoutSeconds: 0'),
-    '0\nbrokers', 'SCHEMA', ['`defaults.stop.timeoutSeconds`', '>= 1']],
-  ['an unknown stop signal', variant('    timeoutSeconds: 120\n', '    timeoutSeconds: 120\n    signal: SIGKILL\n'),
-    'SIGKILL', 'SCHEMA', ['`defaults.stop.signal`', '"SIGINT", "SIGTERM"']],
-  ['a bad host name', variant('host: kafka2.example.com', 'host: kafka_1..example'),
-    'kafka_1..example', 'SCHEMA', ['`brokers.1.host`', 'is not a host name or IP address']],
-  ['a relative configPath', variant('configPath: /etc/kafka/server.properties', 'configPath: etc/kafka/server.properties'),
-    'etc/kafka/server.properties', 'SCHEMA', ['`defaults.configPath`', 'absolute path']],
-  ['a configPath with a control character', variant('configPath: /etc/kafka/server.properties', 'configPath: "/etc/kafka/server\\t.properties"'),
-    '"/etc/kafka/server', 'SCHEMA', ['`defaults.configPath`', 'without control characters']],
-  ['an install key that is not a release', variant('"0.11.0.3": /opt', '"latest": /opt'),
-    '/opt/kafka_2.11-0.11.0.3', 'SCHEMA', ['`defaults.installs.latest`', 'is not a Kafka release']],
-  ['duplicate broker ids', variant('id: 2', 'id: 1'),
-    '1\n    host: kafka2', 'INVENTORY_DUPLICATE_ID', ['Broker id 1 appears twice']],
-  ['two brokers on the same host, SSH port and configPath', variant('host: kafka2.example.com', 'host: kafka1.example.com\n  # same host, same port'),
-    'kafka1.example.com\n  # same', 'INVENTORY_DUPLICATE_HOST', ['Brokers 1 and 2', '/etc/kafka/server.properties', 'kafka1.example.com:22']],
-  ['a field missing after merging defaults (no `run` anywhere)', variant('  run:\n    systemd: kafka.service\n', ''),
-    'id: 1', 'INVENTORY_MISSING', ['Broker 1', '`run`', '`defaults`']],
-  ['no installs anywhere', variant('  installs:\n    "0.10.2.1": /opt/kafka_2.11-0.10.2.1\n    "0.11.0.3": /opt/kafka_2.11-0.11.0.3\n', ''),
-    'id: 1', 'INVENTORY_MISSING', ['Broker 1', '`installs`']],
+  [
+    'malformed YAML (a plain value starting with a reserved character)',
+    variant('  kind: ssh\n', '  kind: @ssh\n'),
+    '@ssh',
+    'YAML_SYNTAX',
+    ['Malformed YAML', '@'],
+  ],
+  [
+    'a duplicate YAML key',
+    variant('cluster: test\n', 'cluster: test\ncluster: other\n'),
+    'cluster: other',
+    'YAML_DUPLICATE_KEY',
+    ['Duplicate key'],
+  ],
+  [
+    'an unknown key (typo confgPath)',
+    variant('  configPath:', '  confgPath:'),
+    '/etc/kafka/server.properties',
+    'SCHEMA',
+    ['unknown key', '`confgPath`', 'defaults'],
+  ],
+  [
+    'an unknown key on a broker',
+    variant('    host: kafka2.example.com\n', '    host: kafka2.example.com\n    hots: x\n'),
+    'x\n',
+    'SCHEMA',
+    ['unknown key', '`hots`', 'brokers.1'],
+  ],
+  [
+    'a broker without its required host',
+    `${VALID_INVENTORY}  - id: 3\n`,
+    'id: 3',
+    'SCHEMA',
+    ['`brokers.2`', 'missing the required key', '`host`'],
+  ],
+  ['no brokers at all', VALID_INVENTORY.replace(TWO_BROKERS_TAIL, ''), 'cluster', 'SCHEMA', ['the document', '`brokers`']],
+  ['a broker id of the wrong type', variant('id: 1', 'id: "one"'), '"one"', 'SCHEMA', ['`brokers.0.id`', 'must be integer']],
+  [
+    'an SSH port out of range',
+    variant('    user: kafka\n', '    user: kafka\n    port: 70000\n'),
+    '70000',
+    'SCHEMA',
+    ['`defaults.ssh.port`', '<= 65535'],
+  ],
+  [
+    'a stop timeout of 0',
+    variant('timeoutSeconds: 120', 'timeoutSeconds: 0'),
+    '0\nbrokers',
+    'SCHEMA',
+    ['`defaults.stop.timeoutSeconds`', '>= 1'],
+  ],
+  [
+    'an unknown stop signal',
+    variant('    timeoutSeconds: 120\n', '    timeoutSeconds: 120\n    signal: SIGKILL\n'),
+    'SIGKILL',
+    'SCHEMA',
+    ['`defaults.stop.signal`', '"SIGINT", "SIGTERM"'],
+  ],
+  [
+    'a bad host name',
+    variant('host: kafka2.example.com', 'host: kafka_1..example'),
+    'kafka_1..example',
+    'SCHEMA',
+    ['`brokers.1.host`', 'is not a host name or IP address'],
+  ],
+  [
+    'a relative configPath',
+    variant('configPath: /etc/kafka/server.properties', 'configPath: etc/kafka/server.properties'),
+    'etc/kafka/server.properties',
+    'SCHEMA',
+    ['`defaults.configPath`', 'absolute path'],
+  ],
+  [
+    'a configPath with a control character',
+    variant('configPath: /etc/kafka/server.properties', 'configPath: "/etc/kafka/server\\t.properties"'),
+    '"/etc/kafka/server',
+    'SCHEMA',
+    ['`defaults.configPath`', 'without control characters'],
+  ],
+  [
+    'an install key that is not a release',
+    variant('"0.11.0.3": /opt', '"latest": /opt'),
+    '/opt/kafka_2.11-0.11.0.3',
+    'SCHEMA',
+    ['`defaults.installs.latest`', 'is not a Kafka release'],
+  ],
+  ['duplicate broker ids', variant('id: 2', 'id: 1'), '1\n    host: kafka2', 'INVENTORY_DUPLICATE_ID', ['Broker id 1 appears twice']],
+  [
+    'two brokers on the same host, SSH port and configPath',
+    variant('host: kafka2.example.com', 'host: kafka1.example.com\n  # same host, same port'),
+    'kafka1.example.com\n  # same',
+    'INVENTORY_DUPLICATE_HOST',
+    ['Brokers 1 and 2', '/etc/kafka/server.properties', 'kafka1.example.com:22'],
+  ],
+  [
+    'a field missing after merging defaults (no `run` anywhere)',
+    variant('  run:\n    systemd: kafka.service\n', ''),
+    'id: 1',
+    'INVENTORY_MISSING',
+    ['Broker 1', '`run`', '`defaults`'],
+  ],
+  [
+    'no installs anywhere',
+    variant('  installs:\n    "0.10.2.1": /opt/kafka_2.11-0.10.2.1\n    "0.11.0.3": /opt/kafka_2.11-0.11.0.3\n', ''),
+    'id: 1',
+    'INVENTORY_MISSING',
+    ['Broker 1', '`installs`'],
+  ],
 ];
 
 describe('bad inventories are located UserErrors', () => {
@@ -123,7 +195,9 @@ describe('the example inventory', () => {
 
 describe('built-in defaults', () => {
   it('fills what neither broker nor defaults give', () => {
-    const inventory = loadInventory(scratch.write('minimal.yaml', variant('  stop:\n    timeoutSeconds: 120\n', '').replace('  ssh:\n    user: kafka\n', '')));
+    const inventory = loadInventory(
+      scratch.write('minimal.yaml', variant('  stop:\n    timeoutSeconds: 120\n', '').replace('  ssh:\n    user: kafka\n', '')),
+    );
     for (const b of inventory.brokers) {
       expect(b.ssh).toEqual({ port: 22, user: 'root', agent: false });
       expect(b.stop).toEqual({ signal: 'SIGINT', timeoutSeconds: 300 });
@@ -131,7 +205,7 @@ describe('built-in defaults', () => {
     }
   });
 
-  it('resolves a relative identityFile against the inventory\'s directory', () => {
+  it("resolves a relative identityFile against the inventory's directory", () => {
     const file = scratch.write('relative.yaml', variant('    user: kafka\n', '    user: kafka\n    identityFile: keys/id_ed25519\n'));
     expect(loadInventory(file).brokers[0]?.ssh.identityFile).toBe(resolve(scratch.dir, 'keys/id_ed25519'));
   });
@@ -139,7 +213,10 @@ describe('built-in defaults', () => {
   it('a command run spec gets its output file next to the pid file', () => {
     const file = scratch.write(
       'command.yaml',
-      variant('    systemd: kafka.service\n', '    command: [/opt/kafka/bin/kafka-server-start.sh, /etc/kafka/server.properties]\n    pidFile: /var/run/kafka.pid\n'),
+      variant(
+        '    systemd: kafka.service\n',
+        '    command: [/opt/kafka/bin/kafka-server-start.sh, /etc/kafka/server.properties]\n    pidFile: /var/run/kafka.pid\n',
+      ),
     );
     expect(loadInventory(file).brokers[0]?.run).toEqual({
       kind: 'command',

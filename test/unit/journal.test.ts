@@ -29,7 +29,10 @@ describe('Journal entries', () => {
     const t0 = new Date('2024-05-01T10:00:00.000Z');
     journal.append({ event: 'run.start' }, t0);
     journal.append({ event: 'step.start', phase: 'pin-versions', broker: 2 }, new Date(t0.getTime() + 1000));
-    journal.append({ event: 'step.done', phase: 'pin-versions', broker: 2, detail: { shutdown: 'controlled' } }, new Date(t0.getTime() + 2000));
+    journal.append(
+      { event: 'step.done', phase: 'pin-versions', broker: 2, detail: { shutdown: 'controlled' } },
+      new Date(t0.getTime() + 2000),
+    );
 
     const lines = readFileSync(journal.file, 'utf8').split('\n');
     expect(lines.at(-1)).toBe('');
@@ -123,7 +126,9 @@ describe('Journal lock', () => {
         try { j.lock(); won = true; } catch (e) { if (e.code !== 'CLUSTER_LOCKED') throw e; }
         process.stdout.write(won ? 'won' : 'lost');
         await new Promise((r) => setTimeout(r, 1500));`;
-      const racers = Array.from({ length: 6 }, () => spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] }));
+      const racers = Array.from({ length: 6 }, () =>
+        spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] }),
+      );
       const results = await Promise.all(
         racers.map(async (racer) => {
           let out = '';
@@ -132,7 +137,10 @@ describe('Journal lock', () => {
           return out;
         }),
       );
-      expect(results.filter((r) => r === 'won'), `round ${round}: ${results.join(',')}`).toHaveLength(1);
+      expect(
+        results.filter((r) => r === 'won'),
+        `round ${round}: ${results.join(',')}`,
+      ).toHaveLength(1);
       expect(results.filter((r) => r === 'lost')).toHaveLength(5);
     }
   });

@@ -12,7 +12,12 @@ import { chooseReader } from '../../src/services/connections.js';
 import { VALID_INVENTORY, itRefusesEachLocated, useScratchDir, userErrorOf } from '../helpers/inventory-fixtures.js';
 
 const SECRET = 's3cr3t-Pa55';
-const files: Record<string, string> = { '/etc/kafka/ca.pem': 'CA PEM', '/etc/kafka/client.pem': 'CERT PEM', '/etc/kafka/client.key': 'KEY PEM', '/run/secrets/kafka': `${SECRET}\n` };
+const files: Record<string, string> = {
+  '/etc/kafka/ca.pem': 'CA PEM',
+  '/etc/kafka/client.pem': 'CERT PEM',
+  '/etc/kafka/client.key': 'KEY PEM',
+  '/run/secrets/kafka': `${SECRET}\n`,
+};
 const sources: SecretSources = {
   env: { KAFKA_PASSWORD: SECRET, EMPTY: '' },
   readFile(path) {
@@ -45,7 +50,15 @@ describe('kafkaJsConfig', () => {
 
   it('TLS: the CA, certificate and key files are read, rejectUnauthorized kept', () => {
     const config = kafkaJsConfig(
-      { bootstrapServers: servers, tls: { caFile: '/etc/kafka/ca.pem', certFile: '/etc/kafka/client.pem', keyFile: '/etc/kafka/client.key', rejectUnauthorized: false } },
+      {
+        bootstrapServers: servers,
+        tls: {
+          caFile: '/etc/kafka/ca.pem',
+          certFile: '/etc/kafka/client.pem',
+          keyFile: '/etc/kafka/client.key',
+          rejectUnauthorized: false,
+        },
+      },
       { connectTimeoutMs: 3000 },
       sources,
     );
@@ -53,11 +66,17 @@ describe('kafkaJsConfig', () => {
   });
 
   it('TLS with no files uses the system CAs', () => {
-    expect(kafkaJsConfig({ bootstrapServers: servers, tls: { rejectUnauthorized: true } }, { connectTimeoutMs: 1 }, sources).ssl).toEqual({ rejectUnauthorized: true });
+    expect(kafkaJsConfig({ bootstrapServers: servers, tls: { rejectUnauthorized: true } }, { connectTimeoutMs: 1 }, sources).ssl).toEqual({
+      rejectUnauthorized: true,
+    });
   });
 
   it.each(['plain', 'scram-sha-256', 'scram-sha-512'] as const)('SASL %s with the password from the environment', (mechanism) => {
-    const config = kafkaJsConfig({ bootstrapServers: servers, sasl: { mechanism, username: 'ops', passwordEnv: 'KAFKA_PASSWORD' } }, { connectTimeoutMs: 1 }, sources);
+    const config = kafkaJsConfig(
+      { bootstrapServers: servers, sasl: { mechanism, username: 'ops', passwordEnv: 'KAFKA_PASSWORD' } },
+      { connectTimeoutMs: 1 },
+      sources,
+    );
     expect(config.sasl).toEqual({ mechanism, username: 'ops', password: SECRET });
   });
 
@@ -79,7 +98,15 @@ describe('kafkaJsConfig', () => {
 
   it('an unreadable TLS file is a user error; no error or message ever holds the password', () => {
     const error = userErrorOf(() =>
-      kafkaJsConfig({ bootstrapServers: servers, tls: { caFile: '/missing/ca.pem', rejectUnauthorized: true }, sasl: { mechanism: 'plain', username: 'ops', passwordEnv: 'KAFKA_PASSWORD' } }, { connectTimeoutMs: 1 }, sources),
+      kafkaJsConfig(
+        {
+          bootstrapServers: servers,
+          tls: { caFile: '/missing/ca.pem', rejectUnauthorized: true },
+          sasl: { mechanism: 'plain', username: 'ops', passwordEnv: 'KAFKA_PASSWORD' },
+        },
+        { connectTimeoutMs: 1 },
+        sources,
+      ),
     );
     expect(error).toBeInstanceOf(UserError);
     expect(error.message).toMatch(/\/missing\/ca\.pem/);
@@ -98,8 +125,20 @@ describe('state.reader in the inventory', () => {
 
   itRefusesEachLocated(
     [
-      ['reader admin without bootstrap servers', withState('state:\n  reader: admin\n  zookeeper: zk:2181\n'), 'admin', 'INVENTORY_MISSING', ['state.bootstrapServers']],
-      ['reader zookeeper without a connect string', withState('state:\n  reader: zookeeper\n  bootstrapServers: ["k1:9092"]\n'), 'zookeeper\n', 'INVENTORY_MISSING', ['state.zookeeper']],
+      [
+        'reader admin without bootstrap servers',
+        withState('state:\n  reader: admin\n  zookeeper: zk:2181\n'),
+        'admin',
+        'INVENTORY_MISSING',
+        ['state.bootstrapServers'],
+      ],
+      [
+        'reader zookeeper without a connect string',
+        withState('state:\n  reader: zookeeper\n  bootstrapServers: ["k1:9092"]\n'),
+        'zookeeper\n',
+        'INVENTORY_MISSING',
+        ['state.zookeeper'],
+      ],
       ['an unknown reader', withState('state:\n  reader: kraft\n'), 'kraft', 'SCHEMA', ['reader']],
     ],
     scratch.write,

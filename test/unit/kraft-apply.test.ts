@@ -39,7 +39,12 @@ function simulatedCluster(options: { leader: number; lagPolls: number }) {
   let lagPolls = options.lagPolls;
   let metadataVersion = '3.9-IV0';
   const log: string[] = [];
-  const nodes = new Map(inventory.brokers.map((b) => [b.id, { running: true, startedAt: 0, pid: ++pid, link: b.installs['3.9.1'] as string, linkAt: 0, caughtUpAt: now }]));
+  const nodes = new Map(
+    inventory.brokers.map((b) => [
+      b.id,
+      { running: true, startedAt: 0, pid: ++pid, link: b.installs['3.9.1'] as string, linkAt: 0, caughtUpAt: now },
+    ]),
+  );
   const node = (id: number) => nodes.get(id) as NonNullable<ReturnType<typeof nodes.get>>;
 
   const host = (id: number): BrokerHost => {
@@ -52,12 +57,15 @@ function simulatedCluster(options: { leader: number; lagPolls: number }) {
         return {
           ...(n.running ? { process: { pid: n.pid, ignoredSignals: [], startedAtMs: n.startedAt } } : {}),
           linkTarget: n.link,
-          installs: Object.fromEntries(Object.entries(spec.installs).map(([release, dir]) => [release, { present: true, release, realPath: dir }])),
+          installs: Object.fromEntries(
+            Object.entries(spec.installs).map(([release, dir]) => [release, { present: true, release, realPath: dir }]),
+          ),
           configModifiedAtMs: 0,
           linkModifiedAtMs: n.linkAt,
         };
       },
-      readConfig: async () => `process.roles=${role}\nnode.id=${id}\ncontroller.quorum.voters=1@controller1:9093,2@controller2:9093,3@controller3:9093\n`,
+      readConfig: async () =>
+        `process.roles=${role}\nnode.id=${id}\ncontroller.quorum.voters=1@controller1:9093,2@controller2:9093,3@controller3:9093\n`,
       writeConfig: async () => '/backup',
       async activateRelease(release) {
         node(id).link = spec.installs[release] as string;
@@ -97,12 +105,35 @@ function simulatedCluster(options: { leader: number; lagPolls: number }) {
         const n = node(id);
         if (n.running) n.caughtUpAt = now;
         const lag = id === 3 && lagging ? 5000 : 0;
-        return { nodeId: id, logEndOffset: 100 - lag, lag, lastFetchTimestamp: id === leader ? -1 : n.caughtUpAt, lastCaughtUpTimestamp: id === leader ? now : n.caughtUpAt, status: id === leader ? 'Leader' : 'Follower' };
+        return {
+          nodeId: id,
+          logEndOffset: 100 - lag,
+          lag,
+          lastFetchTimestamp: id === leader ? -1 : n.caughtUpAt,
+          lastCaughtUpTimestamp: id === leader ? now : n.caughtUpAt,
+          status: id === leader ? 'Leader' : 'Follower',
+        };
       });
-      const observers: QuorumReplica[] = [4, 5, 6].map((id) => ({ nodeId: id, logEndOffset: 100, lag: 0, lastFetchTimestamp: now, lastCaughtUpTimestamp: now, status: 'Observer' }));
+      const observers: QuorumReplica[] = [4, 5, 6].map((id) => ({
+        nodeId: id,
+        logEndOffset: 100,
+        lag: 0,
+        lastFetchTimestamp: now,
+        lastCaughtUpTimestamp: now,
+        status: 'Observer',
+      }));
       return [...voters, ...observers];
     },
-    status: async () => ({ clusterId: 'sim', leaderId: leader, leaderEpoch: 1, highWatermark: 100, maxFollowerLag: 0, maxFollowerLagTimeMs: 0, voters: VOTERS, observers: [4, 5, 6] }),
+    status: async () => ({
+      clusterId: 'sim',
+      leaderId: leader,
+      leaderEpoch: 1,
+      highWatermark: 100,
+      maxFollowerLag: 0,
+      maxFollowerLagTimeMs: 0,
+      voters: VOTERS,
+      observers: [4, 5, 6],
+    }),
   };
 
   const features: KraftFeatures = {
@@ -125,7 +156,15 @@ function simulatedCluster(options: { leader: number; lagPolls: number }) {
     interrupted: new AbortController().signal,
     options: { ...DEFAULT_ENGINE_OPTIONS, healthyCheckIntervalMs: 10, maxPollMs: 100 },
   };
-  return { deps, quorum, features, log, events, links: () => [...nodes.values()].map((n) => n.link), metadataVersion: () => metadataVersion };
+  return {
+    deps,
+    quorum,
+    features,
+    log,
+    events,
+    links: () => [...nodes.values()].map((n) => n.link),
+    metadataVersion: () => metadataVersion,
+  };
 }
 
 const plan = assumedPlan(inventory, '3.9', '4.0');
@@ -143,9 +182,13 @@ describe('a KRaft 3.9 → 4.0 plan applied through the rolling engine', () => {
     expect(report.warnings.join(' ')).toMatch(/kraft\.version is 0/);
   });
 
-  it('holds the first controller\'s stop while voter 3 lags, then goes on', async () => {
+  it("holds the first controller's stop while voter 3 lags, then goes on", async () => {
     const sim = simulatedCluster({ leader: 2, lagPolls: 4 });
-    await applyKraftPlan(plan, sim.deps, { quorum: sim.quorum, features: sim.features, gate: { thresholds: { maxLagOffsets: 1000, maxCaughtUpAgeMs: 2000 }, timeoutMs: 60_000, pollMs: 1000 } });
+    await applyKraftPlan(plan, sim.deps, {
+      quorum: sim.quorum,
+      features: sim.features,
+      gate: { thresholds: { maxLagOffsets: 1000, maxCaughtUpAgeMs: 2000 }, timeoutMs: 60_000, pollMs: 1000 },
+    });
     const wait = sim.events.find((e) => e.code === 'gate.wait');
     expect(wait?.broker).toBe(1);
     expect(wait?.message).toMatch(/3 \(lag 5000/);
@@ -154,7 +197,11 @@ describe('a KRaft 3.9 → 4.0 plan applied through the rolling engine', () => {
 
   it('halts before stopping any controller when voter 3 never catches up, and does not finalize', async () => {
     const sim = simulatedCluster({ leader: 2, lagPolls: Number.MAX_SAFE_INTEGER });
-    const error = await applyKraftPlan(plan, sim.deps, { quorum: sim.quorum, features: sim.features, gate: { thresholds: { maxLagOffsets: 1000, maxCaughtUpAgeMs: 2000 }, timeoutMs: 5000, pollMs: 1000 } }).catch((e: unknown) => e);
+    const error = await applyKraftPlan(plan, sim.deps, {
+      quorum: sim.quorum,
+      features: sim.features,
+      gate: { thresholds: { maxLagOffsets: 1000, maxCaughtUpAgeMs: 2000 }, timeoutMs: 5000, pollMs: 1000 },
+    }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(HaltError);
     expect((error as HaltError).code).toBe('QUORUM_NOT_CAUGHT_UP');
     expect(sim.log).toEqual([]);
@@ -166,7 +213,13 @@ describe('the quorum pre-stop gate', () => {
   it('does not ask the quorum before stopping a node that cannot be a voter', async () => {
     const sim = simulatedCluster({ leader: 2, lagPolls: 0 });
     let asked = 0;
-    const quorum = { ...sim.quorum, replication: async () => { asked++; return sim.quorum.replication(); } };
+    const quorum = {
+      ...sim.quorum,
+      replication: async () => {
+        asked++;
+        return sim.quorum.replication();
+      },
+    };
     const gate = quorumPreStopGate(quorum, sim.deps, undefined, (id) => id <= 3);
     await gate.beforeStop(5);
     expect(asked).toBe(0);
@@ -178,14 +231,34 @@ describe('the quorum pre-stop gate', () => {
 describe('withQuorumMembers', () => {
   const NOW = 50_000;
   const row = (nodeId: number, status: QuorumReplica['status'], lag = 0, fetchedAgoMs = 100): QuorumReplica => ({
-    nodeId, status, lag, logEndOffset: 0, lastFetchTimestamp: status === 'Leader' ? -1 : fetchedAgoMs < 0 ? -1 : NOW - fetchedAgoMs, lastCaughtUpTimestamp: status === 'Leader' ? NOW : NOW - 100,
+    nodeId,
+    status,
+    lag,
+    logEndOffset: 0,
+    lastFetchTimestamp: status === 'Leader' ? -1 : fetchedAgoMs < 0 ? -1 : NOW - fetchedAgoMs,
+    lastCaughtUpTimestamp: status === 'Leader' ? NOW : NOW - 100,
   });
   it.each<[string, QuorumReplica[], number[], number | undefined]>([
-    ['fetching voters join the brokers; the leader is the controller', [row(1, 'Leader'), row(2, 'Follower'), row(3, 'Follower')], [1, 2, 3, 4], 1],
-    ['a voter that lags but still fetches is back (its lag is the pre-stop gate\'s business)', [row(2, 'Leader'), row(1, 'Follower', 5000)], [1, 2, 4], 2],
-    ['a voter whose last fetch is stale (stopped) or that never fetched is not', [row(2, 'Leader'), row(1, 'Follower', 0, 9000), row(3, 'Follower', 0, -1)], [2, 4], 2],
+    [
+      'fetching voters join the brokers; the leader is the controller',
+      [row(1, 'Leader'), row(2, 'Follower'), row(3, 'Follower')],
+      [1, 2, 3, 4],
+      1,
+    ],
+    [
+      "a voter that lags but still fetches is back (its lag is the pre-stop gate's business)",
+      [row(2, 'Leader'), row(1, 'Follower', 5000)],
+      [1, 2, 4],
+      2,
+    ],
+    [
+      'a voter whose last fetch is stale (stopped) or that never fetched is not',
+      [row(2, 'Leader'), row(1, 'Follower', 0, 9000), row(3, 'Follower', 0, -1)],
+      [2, 4],
+      2,
+    ],
     ['observers (brokers) come from Metadata only', [row(1, 'Leader'), row(7, 'Observer')], [1, 4], 1],
-    ['no leader: no controller rather than Metadata\'s random broker', [row(1, 'Follower')], [1, 4], undefined],
+    ["no leader: no controller rather than Metadata's random broker", [row(1, 'Follower')], [1, 4], undefined],
   ])('%s', (_what, replication, brokers, controller) => {
     const view = withQuorumMembers({ brokers: [4], controller: 4, partitions: [], topics: [] }, replication);
     expect(view.brokers).toEqual(brokers);

@@ -12,7 +12,12 @@ import { parseQuorumReplication } from '../../src/hosts/kraft-output.js';
 const replication = (name: string) => parseQuorumReplication(readFileSync(`test/fixtures/kraft/${name}`, 'utf8'));
 const NOW = 1_000_000;
 const voter = (nodeId: number, status: QuorumReplica['status'], lag = 0, agoMs = 100): QuorumReplica => ({
-  nodeId, status, lag, logEndOffset: 100 - lag, lastFetchTimestamp: status === 'Leader' ? -1 : NOW - agoMs, lastCaughtUpTimestamp: status === 'Leader' ? NOW : agoMs < 0 ? -1 : NOW - agoMs,
+  nodeId,
+  status,
+  lag,
+  logEndOffset: 100 - lag,
+  lastFetchTimestamp: status === 'Leader' ? -1 : NOW - agoMs,
+  lastCaughtUpTimestamp: status === 'Leader' ? NOW : agoMs < 0 ? -1 : NOW - agoMs,
 });
 
 describe('quorum majority before stopping a controller', () => {
@@ -23,11 +28,26 @@ describe('quorum majority before stopping a controller', () => {
     ['a broker (observer) is not a voter: never blocked by the quorum', healthy3, 4, false],
     ['a node the quorum does not list', healthy3, 9, false],
     ['3 voters, the other follower lags by offsets', [voter(1, 'Leader'), voter(2, 'Follower'), voter(3, 'Follower', 5000)], 2, true],
-    ['3 voters, the other follower has not caught up for 9 s', [voter(1, 'Leader'), voter(2, 'Follower'), voter(3, 'Follower', 0, 9000)], 2, true],
+    [
+      '3 voters, the other follower has not caught up for 9 s',
+      [voter(1, 'Leader'), voter(2, 'Follower'), voter(3, 'Follower', 0, 9000)],
+      2,
+      true,
+    ],
     ['3 voters, the other follower never caught up', [voter(1, 'Leader'), voter(2, 'Follower'), voter(3, 'Follower', 0, -1)], 2, true],
     ['3 voters, stopping the lagging one itself is fine', [voter(1, 'Leader'), voter(2, 'Follower'), voter(3, 'Follower', 5000)], 3, false],
-    ['5 voters, one other lagging: 3 of 5 remain caught up', [voter(1, 'Leader'), voter(2, 'Follower'), voter(3, 'Follower'), voter(4, 'Follower'), voter(5, 'Follower', 5000)], 2, false],
-    ['5 voters, two others lagging: 2 of 5 remain', [voter(1, 'Leader'), voter(2, 'Follower'), voter(3, 'Follower'), voter(4, 'Follower', 5000), voter(5, 'Follower', 0, 10_000)], 2, true],
+    [
+      '5 voters, one other lagging: 3 of 5 remain caught up',
+      [voter(1, 'Leader'), voter(2, 'Follower'), voter(3, 'Follower'), voter(4, 'Follower'), voter(5, 'Follower', 5000)],
+      2,
+      false,
+    ],
+    [
+      '5 voters, two others lagging: 2 of 5 remain',
+      [voter(1, 'Leader'), voter(2, 'Follower'), voter(3, 'Follower'), voter(4, 'Follower', 5000), voter(5, 'Follower', 0, 10_000)],
+      2,
+      true,
+    ],
     ['1 voter: stopping it can never keep a majority', [voter(1, 'Leader')], 1, true],
     ['no leader at all', [voter(1, 'Follower'), voter(2, 'Follower'), voter(3, 'Follower')], 2, true],
   ])('%s → blocked: %s', (_what, rows, node, blocked) => {
@@ -47,8 +67,10 @@ describe('quorum majority before stopping a controller', () => {
     for (const node of [1, 2, 3]) expect(quorumBeforeStopFindings(replication('quorum-replication-3.6.txt'), node)).toEqual([]);
   });
 
-  it('the thresholds are the operator\'s: a tighter offset limit blocks the 3.6 fixture', () => {
-    expect(quorumBeforeStopFindings(replication('quorum-replication-3.6.txt'), 2, { maxLagOffsets: 1, maxCaughtUpAgeMs: 2000 })).toHaveLength(1);
+  it("the thresholds are the operator's: a tighter offset limit blocks the 3.6 fixture", () => {
+    expect(
+      quorumBeforeStopFindings(replication('quorum-replication-3.6.txt'), 2, { maxLagOffsets: 1, maxCaughtUpAgeMs: 2000 }),
+    ).toHaveLength(1);
   });
 });
 
@@ -58,9 +80,15 @@ describe('every node supports the target metadata.version', () => {
     ['all on 4.0 binaries', [range(1, '3.3-IV3', '4.0-IV3'), range(2, '3.3-IV3', '4.0-IV3')], [1, 2], '4.0-IV3', []],
     ['one node still on 3.9 binaries', [range(1, '3.3-IV3', '4.0-IV3'), range(2, '3.0-IV1', '3.9-IV0')], [1, 2], '4.0', [2]],
     ['a release name resolves to its latest id', [range(1, '3.0-IV1', '3.9-IV0')], [1], '3.9', []],
-    ['a target below a 4.0 binary\'s minimum', [range(1, '3.3-IV3', '4.0-IV3')], [1], '3.3-IV2', [1]],
+    ["a target below a 4.0 binary's minimum", [range(1, '3.3-IV3', '4.0-IV3')], [1], '3.3-IV2', [1]],
     ['one node did not answer', [range(1, '3.3-IV3', '4.0-IV3')], [1, 2], '4.0-IV3', [2]],
-    ['a range kafka-ops cannot read counts as unknown', [range(1, '3.3-IV3', '4.0-IV3'), range(2, '9.9-IV9', '9.9-IV9')], [1, 2], '4.0-IV3', [2]],
+    [
+      'a range kafka-ops cannot read counts as unknown',
+      [range(1, '3.3-IV3', '4.0-IV3'), range(2, '9.9-IV9', '9.9-IV9')],
+      [1, 2],
+      '4.0-IV3',
+      [2],
+    ],
   ])('%s → blocking nodes %j', (_what, support, nodes, target, blocked) => {
     const findings = featureSupportFindings(support, nodes, target);
     expect(findings.flatMap((f) => f.nodes).sort()).toEqual(blocked);
@@ -68,8 +96,14 @@ describe('every node supports the target metadata.version', () => {
   });
 
   it('says which range the node has and where it came from', () => {
-    const [finding] = featureSupportFindings([{ node: 5, metadataVersion: { min: '3.0-IV1', max: '3.9-IV0' }, source: 'binary 3.9.1' }], [5], '4.0-IV3');
-    expect(finding?.message).toBe('metadata.version 4.0-IV3 is outside what node 5 (3.0-IV1 … 3.9-IV0, from binary 3.9.1) support: finalizing would be refused.');
+    const [finding] = featureSupportFindings(
+      [{ node: 5, metadataVersion: { min: '3.0-IV1', max: '3.9-IV0' }, source: 'binary 3.9.1' }],
+      [5],
+      '4.0-IV3',
+    );
+    expect(finding?.message).toBe(
+      'metadata.version 4.0-IV3 is outside what node 5 (3.0-IV1 … 3.9-IV0, from binary 3.9.1) support: finalizing would be refused.',
+    );
   });
 });
 

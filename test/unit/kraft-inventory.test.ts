@@ -23,14 +23,22 @@ describe('a KRaft inventory', () => {
     expect(inventory.mode).toBe('kraft');
     expect(inventory.kraft).toEqual({ bootstrapServer: 'kafka4.example.com:9092', toolsNode: 1 });
     expect(inventory.brokers.map((b) => [b.id, b.roles])).toEqual([
-      [1, ['controller']], [2, ['controller']], [3, ['controller']], [4, ['broker']], [5, ['broker']], [6, ['broker']],
+      [1, ['controller']],
+      [2, ['controller']],
+      [3, ['controller']],
+      [4, ['broker']],
+      [5, ['broker']],
+      [6, ['broker']],
     ]);
     expect(inventory.brokers[0]?.configPath).toBe('/etc/kafka/controller.properties');
     expect(inventory.brokers[3]?.configPath).toBe('/etc/kafka/broker.properties');
   });
 
   it('defaults toolsNode to the first node listed', () => {
-    const file = scratch.write('no-tools-node.yaml', variant('  toolsNode: 1                              # the node whose host runs them (from its install link)\n', ''));
+    const file = scratch.write(
+      'no-tools-node.yaml',
+      variant('  toolsNode: 1                              # the node whose host runs them (from its install link)\n', ''),
+    );
     expect(loadInventory(file).kraft?.toolsNode).toBe(1);
   });
 
@@ -44,23 +52,65 @@ describe('a KRaft inventory', () => {
 
 const BAD: BadInputRow[] = [
   ['an unknown mode', variant('mode: kraft', 'mode: craft'), 'craft', 'SCHEMA', ['mode']],
-  ['an unknown role', variant('    roles: [controller]\n    configPath: /etc/kafka/controller.properties\n  - id: 2', '    roles: [controler]\n    configPath: /etc/kafka/controller.properties\n  - id: 2'),
-    'controler', 'SCHEMA', ['roles']],
+  [
+    'an unknown role',
+    variant(
+      '    roles: [controller]\n    configPath: /etc/kafka/controller.properties\n  - id: 2',
+      '    roles: [controler]\n    configPath: /etc/kafka/controller.properties\n  - id: 2',
+    ),
+    'controler',
+    'SCHEMA',
+    ['roles'],
+  ],
   ['a role given twice', variant('  roles: [broker]', '  roles: [broker, broker]'), '[broker, broker]', 'SCHEMA', ['roles']],
   ['a node without roles when defaults give none', variant('  roles: [broker]\n', ''), 'id: 4', 'INVENTORY_KRAFT', ['Node 4', '`roles`']],
   ['no controller at all', EXAMPLE.replaceAll('roles: [controller]', 'roles: [broker]'), '- id: 1', 'INVENTORY_KRAFT', ['controller']],
-  ['mode kraft without a kraft section', variant('kraft:\n  bootstrapServer: kafka4.example.com:9092   # what kafka-features.sh / kafka-metadata-quorum.sh connect to\n  toolsNode: 1                              # the node whose host runs them (from its install link)\n', ''),
-    'kraft\nstate', 'INVENTORY_KRAFT', ['`kraft` section']],
-  ['both bootstrapServer and bootstrapController', variant('  toolsNode: 1 ', '  bootstrapController: controller1.example.com:9093\n  toolsNode: 1 '),
-    'bootstrapServer', 'INVENTORY_KRAFT', ['exactly one']],
+  [
+    'mode kraft without a kraft section',
+    variant(
+      'kraft:\n  bootstrapServer: kafka4.example.com:9092   # what kafka-features.sh / kafka-metadata-quorum.sh connect to\n  toolsNode: 1                              # the node whose host runs them (from its install link)\n',
+      '',
+    ),
+    'kraft\nstate',
+    'INVENTORY_KRAFT',
+    ['`kraft` section'],
+  ],
+  [
+    'both bootstrapServer and bootstrapController',
+    variant('  toolsNode: 1 ', '  bootstrapController: controller1.example.com:9093\n  toolsNode: 1 '),
+    'bootstrapServer',
+    'INVENTORY_KRAFT',
+    ['exactly one'],
+  ],
   ['a toolsNode that is not in the inventory', variant('  toolsNode: 1 ', '  toolsNode: 9 '), '9 ', 'INVENTORY_KRAFT', ['toolsNode', '9']],
-  ['a bootstrap address that is not host:port', variant('bootstrapServer: kafka4.example.com:9092', 'bootstrapServer: kafka4.example.com'),
-    'kafka4.example.com   #', 'SCHEMA', ['bootstrapServer']],
-  ['a relative commandConfig', variant('  toolsNode: 1 ', '  commandConfig: admin.properties\n  toolsNode: 1 '), 'admin.properties', 'SCHEMA', ['commandConfig']],
-  ['roles in a ZooKeeper inventory', VALID_INVENTORY.replace('    host: kafka2.example.com\n', '    host: kafka2.example.com\n    roles: [broker]\n'),
-    '[broker]', 'INVENTORY_KRAFT', ['`roles`', 'mode: kraft']],
-  ['a kraft section in a ZooKeeper inventory', VALID_INVENTORY.replace('executor:', 'kraft:\n  bootstrapServer: k1:9092\nexecutor:'),
-    'bootstrapServer', 'INVENTORY_KRAFT', ['`kraft`', 'mode: kraft']],
+  [
+    'a bootstrap address that is not host:port',
+    variant('bootstrapServer: kafka4.example.com:9092', 'bootstrapServer: kafka4.example.com'),
+    'kafka4.example.com   #',
+    'SCHEMA',
+    ['bootstrapServer'],
+  ],
+  [
+    'a relative commandConfig',
+    variant('  toolsNode: 1 ', '  commandConfig: admin.properties\n  toolsNode: 1 '),
+    'admin.properties',
+    'SCHEMA',
+    ['commandConfig'],
+  ],
+  [
+    'roles in a ZooKeeper inventory',
+    VALID_INVENTORY.replace('    host: kafka2.example.com\n', '    host: kafka2.example.com\n    roles: [broker]\n'),
+    '[broker]',
+    'INVENTORY_KRAFT',
+    ['`roles`', 'mode: kraft'],
+  ],
+  [
+    'a kraft section in a ZooKeeper inventory',
+    VALID_INVENTORY.replace('executor:', 'kraft:\n  bootstrapServer: k1:9092\nexecutor:'),
+    'bootstrapServer',
+    'INVENTORY_KRAFT',
+    ['`kraft`', 'mode: kraft'],
+  ],
 ];
 
 describe('a broken KRaft inventory is refused at the offending line and column', () => {

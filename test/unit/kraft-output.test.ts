@@ -30,7 +30,10 @@ describe('kafka-features.sh describe', () => {
 
   it.each([
     ['empty output', ''],
-    ['a ZooKeeper-mode cluster (no metadata.version)', 'Feature: group.version\tSupportedMinVersion: 0\tSupportedMaxVersion: 1\tFinalizedVersionLevel: 0\tEpoch: 3\n'],
+    [
+      'a ZooKeeper-mode cluster (no metadata.version)',
+      'Feature: group.version\tSupportedMinVersion: 0\tSupportedMaxVersion: 1\tFinalizedVersionLevel: 0\tEpoch: 3\n',
+    ],
     ['a Feature line without its range', 'Feature: metadata.version\tFinalizedVersionLevel: 3.9-IV0\n'],
   ])('refuses %s', (_what, text) => {
     expect(() => parseFeaturesDescribe(text)).toThrow(InfrastructureError);
@@ -41,26 +44,50 @@ describe('kafka-metadata-quorum.sh describe --replication', () => {
   it('3.3-3.8 format (no DirectoryId): every replica with its lag, timestamps and status', () => {
     const rows = parseQuorumReplication(fixture('quorum-replication-3.6.txt'));
     expect(rows.map((r) => [r.nodeId, r.lag, r.status])).toEqual([
-      [1, 0, 'Leader'], [2, 0, 'Follower'], [3, 2, 'Follower'], [4, 0, 'Observer'], [5, 1, 'Observer'], [6, 0, 'Observer'],
+      [1, 0, 'Leader'],
+      [2, 0, 'Follower'],
+      [3, 2, 'Follower'],
+      [4, 0, 'Observer'],
+      [5, 1, 'Observer'],
+      [6, 0, 'Observer'],
     ]);
-    expect(rows[0]).toEqual({ nodeId: 1, logEndOffset: 48211, lag: 0, lastFetchTimestamp: -1, lastCaughtUpTimestamp: 1732262400120, status: 'Leader' });
+    expect(rows[0]).toEqual({
+      nodeId: 1,
+      logEndOffset: 48211,
+      lag: 0,
+      lastFetchTimestamp: -1,
+      lastCaughtUpTimestamp: 1732262400120,
+      status: 'Leader',
+    });
   });
 
   it('3.9+ format: the DirectoryId column does not shift the numbers', () => {
     const rows = parseQuorumReplication(fixture('quorum-replication-3.9-lagging.txt'));
-    expect(rows.find((r) => r.nodeId === 3)).toEqual({ nodeId: 3, logEndOffset: 88710, lag: 1822, lastFetchTimestamp: 1732262491200, lastCaughtUpTimestamp: 1732262491200, status: 'Follower' });
+    expect(rows.find((r) => r.nodeId === 3)).toEqual({
+      nodeId: 3,
+      logEndOffset: 88710,
+      lag: 1822,
+      lastFetchTimestamp: 1732262491200,
+      lastCaughtUpTimestamp: 1732262491200,
+      status: 'Follower',
+    });
     expect(rows.map((r) => r.status)).toEqual(['Leader', 'Follower', 'Follower', 'Observer']);
   });
 
   it('also reads space-separated rows (a terminal copy)', () => {
-    const rows = parseQuorumReplication('NodeId  LogEndOffset  Lag  LastFetchTimestamp  LastCaughtUpTimestamp  Status\n7  10  0  -1  1000  Leader\n');
+    const rows = parseQuorumReplication(
+      'NodeId  LogEndOffset  Lag  LastFetchTimestamp  LastCaughtUpTimestamp  Status\n7  10  0  -1  1000  Leader\n',
+    );
     expect(rows).toEqual([{ nodeId: 7, logEndOffset: 10, lag: 0, lastFetchTimestamp: -1, lastCaughtUpTimestamp: 1000, status: 'Leader' }]);
   });
 
   it.each([
     ['no header', '1\t10\t0\t-1\t-1\tLeader\n'],
     ['an unknown status', 'NodeId\tLogEndOffset\tLag\tLastFetchTimestamp\tLastCaughtUpTimestamp\tStatus\n1\t10\t0\t-1\t-1\tCandidate\n'],
-    ['a lag that is not a number', 'NodeId\tLogEndOffset\tLag\tLastFetchTimestamp\tLastCaughtUpTimestamp\tStatus\n1\t10\tx\t-1\t-1\tLeader\n'],
+    [
+      'a lag that is not a number',
+      'NodeId\tLogEndOffset\tLag\tLastFetchTimestamp\tLastCaughtUpTimestamp\tStatus\n1\t10\tx\t-1\t-1\tLeader\n',
+    ],
     ['a missing column', 'NodeId\tLogEndOffset\tLastFetchTimestamp\tLastCaughtUpTimestamp\tStatus\n1\t10\t-1\t-1\tLeader\n'],
   ])('refuses %s', (_what, text) => {
     expect(() => parseQuorumReplication(text)).toThrow(/kafka-metadata-quorum\.sh describe --replication/);
@@ -81,11 +108,15 @@ describe('kafka-metadata-quorum.sh describe --status', () => {
   });
 
   it('a quorum without a leader (LeaderId -1, no MaxFollowerLagTimeMs) is read, not refused', () => {
-    const status = parseQuorumStatus('ClusterId: a\nLeaderId: -1\nLeaderEpoch: 41\nHighWatermark: -1\nMaxFollowerLag: -1\nCurrentVoters: [{"id": 3000}, {"id": 3001}]\nCurrentObservers: []\n');
+    const status = parseQuorumStatus(
+      'ClusterId: a\nLeaderId: -1\nLeaderEpoch: 41\nHighWatermark: -1\nMaxFollowerLag: -1\nCurrentVoters: [{"id": 3000}, {"id": 3001}]\nCurrentObservers: []\n',
+    );
     expect([status.leaderId, status.maxFollowerLagTimeMs, status.voters, status.observers]).toEqual([-1, -1, [3000, 3001], []]);
   });
 
   it('refuses output without CurrentVoters', () => {
-    expect(() => parseQuorumStatus('ClusterId: a\nLeaderId: 1\nLeaderEpoch: 1\nHighWatermark: 1\nMaxFollowerLag: 0\n')).toThrow(/CurrentVoters/);
+    expect(() => parseQuorumStatus('ClusterId: a\nLeaderId: 1\nLeaderEpoch: 1\nHighWatermark: 1\nMaxFollowerLag: 0\n')).toThrow(
+      /CurrentVoters/,
+    );
   });
 });

@@ -87,7 +87,12 @@ describe.each(KRAFT_TEMPLATE_UPGRADES)('KRaft template %s → %s', (fromRelease,
   it('rolls every node once, controllers (1-3) before brokers (4-6), with the quorum gate', () => {
     const roll = plan.phases[0];
     expect(roll?.steps.map((s) => [s.broker, s.roles])).toEqual([
-      [1, ['controller']], [2, ['controller']], [3, ['controller']], [4, ['broker']], [5, ['broker']], [6, ['broker']],
+      [1, ['controller']],
+      [2, ['controller']],
+      [3, ['controller']],
+      [4, ['broker']],
+      [5, ['broker']],
+      [6, ['broker']],
     ]);
     expect(roll?.steps.every((s) => s.install?.release === toRelease && !s.skipped)).toBe(true);
     expect(roll?.gates).toContain('quorum-majority-without-controller');
@@ -95,7 +100,7 @@ describe.each(KRAFT_TEMPLATE_UPGRADES)('KRaft template %s → %s', (fromRelease,
     expect(plan.estimate.restarts).toBe(6);
   });
 
-  it('finalizes the target release\'s latest metadata.version with --metadata on the tools node, as a point of no return', () => {
+  it("finalizes the target release's latest metadata.version with --metadata on the tools node, as a point of no return", () => {
     const finalize = plan.phases[1];
     const target = resolveMetadataVersion(to) as string;
     expect(finalize?.finalize).toEqual({
@@ -146,7 +151,10 @@ describe('KRaft plans from what the hosts report', () => {
   const inventory = templateKraftInventory('3.9.1', '4.0.0');
 
   it('puts the observed active controller last and skips nodes already on the target', () => {
-    const observed = observedState(inventory, '3.9.1', { controller: 2, overrides: { 1: { release: '4.0.0', installDir: '/opt/kafka_2.13-4.0.0' } } });
+    const observed = observedState(inventory, '3.9.1', {
+      controller: 2,
+      overrides: { 1: { release: '4.0.0', installDir: '/opt/kafka_2.13-4.0.0' } },
+    });
     const plan = buildUpgradePlan(inventory, { ...observed, metadataVersion: '3.9-IV0' }, { to: '4.0' });
     expect(plan.order).toEqual([1, 3, 4, 5, 6, 2]);
     expect(plan.phases[0]?.steps.filter((s) => s.skipped).map((s) => s.broker)).toEqual([1]);
@@ -169,7 +177,10 @@ describe('KRaft plans from what the hosts report', () => {
 });
 
 describe('refusals', () => {
-  const zk = loadInventory(scratch.write('zk.yaml', `cluster: zk
+  const zk = loadInventory(
+    scratch.write(
+      'zk.yaml',
+      `cluster: zk
 executor: { kind: ssh }
 defaults:
   configPath: /etc/kafka/server.properties
@@ -179,7 +190,9 @@ defaults:
   logFile: /opt/kafka/logs/server.log
 brokers:
   - { id: 1, host: kafka1.example.com }
-`));
+`,
+    ),
+  );
   const kraft = templateKraftInventory('3.9.1', '4.0.0');
 
   it('a ZooKeeper cluster cannot be planned to 4.0: it says why and points at the migration (out of scope)', () => {
@@ -207,9 +220,13 @@ brokers:
   it('a plan file whose KRaft phases were reordered or whose finalize has steps is refused', () => {
     const plan = assumedPlan(kraft, '3.9', '4.0');
     const swapped = { ...plan, phases: [...plan.phases].reverse() };
-    expect(userErrorOf(() => assertPlanRules(parseYaml(planToYaml(swapped), 'p.yaml', 'plan'), swapped)).message).toMatch(/swap-binaries, finalize-metadata-version/);
+    expect(userErrorOf(() => assertPlanRules(parseYaml(planToYaml(swapped), 'p.yaml', 'plan'), swapped)).message).toMatch(
+      /swap-binaries, finalize-metadata-version/,
+    );
     const withSteps = { ...plan, phases: [plan.phases[0]!, { ...plan.phases[1]!, steps: [plan.phases[0]!.steps[0]!] }] };
-    expect(userErrorOf(() => assertPlanRules(parseYaml(planToYaml(withSteps), 'p.yaml', 'plan'), withSteps)).message).toMatch(/finalize phase .* has steps/);
+    expect(userErrorOf(() => assertPlanRules(parseYaml(planToYaml(withSteps), 'p.yaml', 'plan'), withSteps)).message).toMatch(
+      /finalize phase .* has steps/,
+    );
   });
 });
 

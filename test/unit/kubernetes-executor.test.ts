@@ -25,14 +25,41 @@ afterEach(async () => {
 
 const template = (image: string) => ({
   metadata: { labels: { app: 'kafka' } },
-  spec: { containers: [{ name: 'kafka', image, env: [{ name: 'KAFKA_ZOOKEEPER_CONNECT', value: 'zk:2181' }, { name: 'KAFKA_INTER_BROKER_PROTOCOL_VERSION', value: '0.8.2' }, { name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } }] }] },
+  spec: {
+    containers: [
+      {
+        name: 'kafka',
+        image,
+        env: [
+          { name: 'KAFKA_ZOOKEEPER_CONNECT', value: 'zk:2181' },
+          { name: 'KAFKA_INTER_BROKER_PROTOCOL_VERSION', value: '0.8.2' },
+          { name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } },
+        ],
+      },
+    ],
+  },
 });
 
-async function startFake(opts: { strategy?: 'OnDelete' | 'RollingUpdate'; users?: Record<string, FakeUser>; runtime?: ContainerRuntime } = {}): Promise<FakeKubernetes> {
-  fake = new FakeKubernetes({ lifetimeMs: 60_000, watchTimeoutMs: 2000, ...(opts.users ? { users: opts.users } : {}), ...(opts.runtime ? { runtime: opts.runtime } : {}) });
+async function startFake(
+  opts: { strategy?: 'OnDelete' | 'RollingUpdate'; users?: Record<string, FakeUser>; runtime?: ContainerRuntime } = {},
+): Promise<FakeKubernetes> {
+  fake = new FakeKubernetes({
+    lifetimeMs: 60_000,
+    watchTimeoutMs: 2000,
+    ...(opts.users ? { users: opts.users } : {}),
+    ...(opts.runtime ? { runtime: opts.runtime } : {}),
+  });
   await fake.start();
-  fake.addConfigMap(NS, 'kafka-config', { 'server-1.properties': 'broker.id=1\ninter.broker.protocol.version=0.8.2\n', 'server-2.properties': 'broker.id=2\n' });
-  await fake.addStatefulSet(NS, 'kafka', { replicas: 2, ordinals: { start: 1 }, updateStrategy: { type: opts.strategy ?? 'OnDelete' }, template: template('kafka:0.8.2') });
+  fake.addConfigMap(NS, 'kafka-config', {
+    'server-1.properties': 'broker.id=1\ninter.broker.protocol.version=0.8.2\n',
+    'server-2.properties': 'broker.id=2\n',
+  });
+  await fake.addStatefulSet(NS, 'kafka', {
+    replicas: 2,
+    ordinals: { start: 1 },
+    updateStrategy: { type: opts.strategy ?? 'OnDelete' },
+    template: template('kafka:0.8.2'),
+  });
   return fake;
 }
 
@@ -45,7 +72,16 @@ function kubeconfigFile(server: FakeKubernetes, token = 'admin-token'): string {
 const spec = (id: number) => brokerSpec(id);
 
 function settings(config: KubernetesExecutorSettings['config'], kubeconfig: string): KubernetesExecutorSettings {
-  return { kind: 'kubernetes', kubeconfig, namespace: NS, statefulSet: 'kafka', container: 'kafka', pod: 'kafka-{id}', config, images: { '0.8.2.2': 'kafka:0.8.2', '0.9.0.1': 'kafka:0.9.0' } };
+  return {
+    kind: 'kubernetes',
+    kubeconfig,
+    namespace: NS,
+    statefulSet: 'kafka',
+    container: 'kafka',
+    pod: 'kafka-{id}',
+    config,
+    images: { '0.8.2.2': 'kafka:0.8.2', '0.9.0.1': 'kafka:0.9.0' },
+  };
 }
 
 async function connect(id: number, config: KubernetesExecutorSettings['config'], token?: string): Promise<KubernetesBrokerHost> {
@@ -57,7 +93,9 @@ async function connect(id: number, config: KubernetesExecutorSettings['config'],
 const CM = { configMap: { name: 'kafka-config', key: 'server-{id}.properties' } };
 
 async function watchLines(server: FakeKubernetes, query: string, count: number): Promise<Array<{ type: string; object: Pod }>> {
-  const res = await fetch(`${server.url}/api/v1/namespaces/${NS}/pods?watch=true&${query}`, { headers: { authorization: 'Bearer admin-token' } });
+  const res = await fetch(`${server.url}/api/v1/namespaces/${NS}/pods?watch=true&${query}`, {
+    headers: { authorization: 'Bearer admin-token' },
+  });
   const reader = res.body!.getReader();
   let text = '';
   while (text.split('\n').filter(Boolean).length < count) {
@@ -66,7 +104,10 @@ async function watchLines(server: FakeKubernetes, query: string, count: number):
     text += new TextDecoder().decode(value);
   }
   await reader.cancel();
-  return text.split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  return text
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
 }
 
 describe('the fake Kubernetes API', () => {
@@ -80,12 +121,22 @@ describe('the fake Kubernetes API', () => {
   });
 
   it('answers 401 without a known bearer token and a Status 403 outside the rules', async () => {
-    await startFake({ users: { 'admin-token': { name: 'admin', rules: [{ verbs: ['*'], resources: ['*'] }] }, 'ro-token': { name: 'viewer', rules: [{ verbs: ['get'], resources: ['pods'] }] } } });
+    await startFake({
+      users: {
+        'admin-token': { name: 'admin', rules: [{ verbs: ['*'], resources: ['*'] }] },
+        'ro-token': { name: 'viewer', rules: [{ verbs: ['get'], resources: ['pods'] }] },
+      },
+    });
     expect((await fetch(`${fake!.url}/api/v1/namespaces/${NS}/pods/kafka-1`)).status).toBe(401);
-    const denied = await fetch(`${fake!.url}/api/v1/namespaces/${NS}/pods/kafka-1`, { method: 'DELETE', headers: { authorization: 'Bearer ro-token' } });
+    const denied = await fetch(`${fake!.url}/api/v1/namespaces/${NS}/pods/kafka-1`, {
+      method: 'DELETE',
+      headers: { authorization: 'Bearer ro-token' },
+    });
     expect(denied.status).toBe(403);
     expect(await denied.json()).toMatchObject({ kind: 'Status', reason: 'Forbidden', code: 403 });
-    expect((await fetch(`${fake!.url}/api/v1/namespaces/${NS}/pods/kafka-1`, { headers: { authorization: 'Bearer ro-token' } })).status).toBe(200);
+    expect(
+      (await fetch(`${fake!.url}/api/v1/namespaces/${NS}/pods/kafka-1`, { headers: { authorization: 'Bearer ro-token' } })).status,
+    ).toBe(200);
   });
 
   it('recreates a deleted pod from the current template, labelled with the new update revision, and streams it on a watch', async () => {
@@ -103,7 +154,11 @@ describe('the fake Kubernetes API', () => {
     expect(fake!.pod(NS, 'kafka-1')!.metadata.uid).toBe(before.metadata.uid);
     const rv = before.metadata.resourceVersion;
     const events = watchLines(fake!, `fieldSelector=metadata.name%3Dkafka-1&resourceVersion=${rv}`, 4);
-    const del = await fetch(`${fake!.url}/api/v1/namespaces/${NS}/pods/kafka-1?gracePeriodSeconds=5`, { method: 'DELETE', headers: { authorization: 'Bearer admin-token', 'content-type': 'application/json' }, body: JSON.stringify({ preconditions: { uid: before.metadata.uid } }) });
+    const del = await fetch(`${fake!.url}/api/v1/namespaces/${NS}/pods/kafka-1?gracePeriodSeconds=5`, {
+      method: 'DELETE',
+      headers: { authorization: 'Bearer admin-token', 'content-type': 'application/json' },
+      body: JSON.stringify({ preconditions: { uid: before.metadata.uid } }),
+    });
     expect(del.status).toBe(200);
     const seen = await events;
     expect(seen.map((e) => e.type)).toEqual(['MODIFIED', 'DELETED', 'ADDED', 'MODIFIED']);
@@ -118,10 +173,26 @@ describe('the fake Kubernetes API', () => {
   it('refuses a delete whose uid precondition no longer holds, a failed JSON-patch test and a stale merge patch', async () => {
     await startFake();
     const h = { authorization: 'Bearer admin-token' };
-    expect((await fetch(`${fake!.url}/api/v1/namespaces/${NS}/pods/kafka-1`, { method: 'DELETE', headers: h, body: JSON.stringify({ preconditions: { uid: 'other' } }) })).status).toBe(409);
-    const test = await fetch(`${fake!.url}/apis/apps/v1/namespaces/${NS}/statefulsets/kafka`, { method: 'PATCH', headers: { ...h, 'content-type': 'application/json-patch+json' }, body: JSON.stringify([{ op: 'test', path: '/metadata/resourceVersion', value: '1' }]) });
+    expect(
+      (
+        await fetch(`${fake!.url}/api/v1/namespaces/${NS}/pods/kafka-1`, {
+          method: 'DELETE',
+          headers: h,
+          body: JSON.stringify({ preconditions: { uid: 'other' } }),
+        })
+      ).status,
+    ).toBe(409);
+    const test = await fetch(`${fake!.url}/apis/apps/v1/namespaces/${NS}/statefulsets/kafka`, {
+      method: 'PATCH',
+      headers: { ...h, 'content-type': 'application/json-patch+json' },
+      body: JSON.stringify([{ op: 'test', path: '/metadata/resourceVersion', value: '1' }]),
+    });
     expect(test.status).toBe(422);
-    const stale = await fetch(`${fake!.url}/api/v1/namespaces/${NS}/configmaps/kafka-config`, { method: 'PATCH', headers: { ...h, 'content-type': 'application/merge-patch+json' }, body: JSON.stringify({ metadata: { resourceVersion: '1' }, data: { x: 'y' } }) });
+    const stale = await fetch(`${fake!.url}/api/v1/namespaces/${NS}/configmaps/kafka-config`, {
+      method: 'PATCH',
+      headers: { ...h, 'content-type': 'application/merge-patch+json' },
+      body: JSON.stringify({ metadata: { resourceVersion: '1' }, data: { x: 'y' } }),
+    });
     expect(stale.status).toBe(409);
     expect(fake!.configMap(NS, 'kafka-config')!.data.x).toBeUndefined();
   });
@@ -129,7 +200,11 @@ describe('the fake Kubernetes API', () => {
   it('with RollingUpdate replaces every pod itself when the template changes, highest ordinal first', async () => {
     const order: string[] = [];
     await startFake({ strategy: 'RollingUpdate', runtime: { start: async () => {}, stop: async (p) => void order.push(p.metadata.name) } });
-    await fetch(`${fake!.url}/apis/apps/v1/namespaces/${NS}/statefulsets/kafka`, { method: 'PATCH', headers: { authorization: 'Bearer admin-token', 'content-type': 'application/json-patch+json' }, body: JSON.stringify([{ op: 'replace', path: '/spec/template/spec/containers/0/image', value: 'kafka:0.9.0' }]) });
+    await fetch(`${fake!.url}/apis/apps/v1/namespaces/${NS}/statefulsets/kafka`, {
+      method: 'PATCH',
+      headers: { authorization: 'Bearer admin-token', 'content-type': 'application/json-patch+json' },
+      body: JSON.stringify([{ op: 'replace', path: '/spec/template/spec/containers/0/image', value: 'kafka:0.9.0' }]),
+    });
     await fake!.stop(); // waits for the controller's work
     expect(order).toEqual(['kafka-2', 'kafka-1']);
   });
@@ -153,7 +228,15 @@ describe('the Kubernetes broker host', () => {
   });
 
   it('refuses an identity without delete on pods, listing what is missing', async () => {
-    await startFake({ users: { 'admin-token': { name: 'admin', rules: [{ verbs: ['*'], resources: ['*'] }] }, 'viewer-token': { name: 'viewer', rules: [{ verbs: ['get', 'list', 'watch', 'patch'], resources: ['pods', 'statefulsets', 'configmaps'], namespaces: [NS] }] } } });
+    await startFake({
+      users: {
+        'admin-token': { name: 'admin', rules: [{ verbs: ['*'], resources: ['*'] }] },
+        'viewer-token': {
+          name: 'viewer',
+          rules: [{ verbs: ['get', 'list', 'watch', 'patch'], resources: ['pods', 'statefulsets', 'configmaps'], namespaces: [NS] }],
+        },
+      },
+    });
     const error = await connect(1, CM, 'viewer-token').catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'K8S_FORBIDDEN' });
     expect((error as Error).message).toMatch(/may not delete pods\/kafka-1 in namespace kafka/);

@@ -41,7 +41,13 @@ describe('autoRebalanceOf', () => {
     expect(DEFAULT_REBALANCE).toEqual({ enabled: true, intervalMs: 300_000, imbalancePercent: 10 });
   });
   it('reads auto.leader.rebalance.enable, leader.imbalance.check.interval.seconds and leader.imbalance.per.broker.percentage', () => {
-    expect(autoRebalanceOf({ 'auto.leader.rebalance.enable': 'False', 'leader.imbalance.check.interval.seconds': '60', 'leader.imbalance.per.broker.percentage': '50' })).toEqual({
+    expect(
+      autoRebalanceOf({
+        'auto.leader.rebalance.enable': 'False',
+        'leader.imbalance.check.interval.seconds': '60',
+        'leader.imbalance.per.broker.percentage': '50',
+      }),
+    ).toEqual({
       enabled: false,
       intervalMs: 60_000,
       imbalancePercent: 50,
@@ -62,7 +68,11 @@ describe('rebalanceMoves (the controller leader-imbalance check)', () => {
   });
   it('leaves a broker alone while its share not led is within the percentage, and skips brokers not registered', () => {
     // Six partitions prefer broker 1; it leads five: 1/6 = 17 % not led.
-    const many: ClusterSnapshot = { brokers: [1, 2], partitions: [0, 1, 2, 3, 4, 5].map((p) => ({ topic: 'm', partition: p, replicas: [1, 2], isr: [1, 2], leader: p === 0 ? 2 : 1 })), topics: [] };
+    const many: ClusterSnapshot = {
+      brokers: [1, 2],
+      partitions: [0, 1, 2, 3, 4, 5].map((p) => ({ topic: 'm', partition: p, replicas: [1, 2], isr: [1, 2], leader: p === 0 ? 2 : 1 })),
+      topics: [],
+    };
     expect(rebalanceMoves(many, 20)).toEqual([]);
     expect(rebalanceMoves(many, 10)).toEqual(['m-0']);
     expect(rebalanceMoves({ ...many, brokers: [2] }, 10)).toEqual([]);
@@ -85,7 +95,10 @@ describe('LeadershipTracker', () => {
     t.duringOwnStop(true);
     t.observe(moved, T0 + 1000);
     t.duringOwnStop(false);
-    expect(t.hold(moved, T0 + 1000 + QUIET - 1, DEFAULT_REBALANCE, 2)).toMatchObject({ untilMs: T0 + 1000 + QUIET, message: expect.stringContaining('leadership of t-0 (now on broker 2) changed') });
+    expect(t.hold(moved, T0 + 1000 + QUIET - 1, DEFAULT_REBALANCE, 2)).toMatchObject({
+      untilMs: T0 + 1000 + QUIET,
+      message: expect.stringContaining('leadership of t-0 (now on broker 2) changed'),
+    });
     expect(t.hold(moved, T0 + 1000 + QUIET, DEFAULT_REBALANCE, 2)).toBeUndefined();
     // Brokers whose partitions kept their leader: their stops move none of those that just moved.
     expect(t.hold(moved, T0 + 1001, DEFAULT_REBALANCE, 3)).toBeUndefined();
@@ -131,7 +144,10 @@ describe('LeadershipTracker', () => {
     const moved = snapshot({ ...IMBALANCED, controller: 2, controllerSinceMs: T0 - 3_000_000 });
     t.observe(moved, T0 + 10_000);
     const check = T0 + 10_000 + CONTROLLER_FIRST_REBALANCE_CHECK_MS;
-    expect(t.hold(moved, T0 + 10_000, DEFAULT_REBALANCE, STOPPING)).toMatchObject({ untilMs: check + SLACK, message: expect.stringContaining('give 1 partition(s) back') });
+    expect(t.hold(moved, T0 + 10_000, DEFAULT_REBALANCE, STOPPING)).toMatchObject({
+      untilMs: check + SLACK,
+      message: expect.stringContaining('give 1 partition(s) back'),
+    });
     expect(t.hold(moved, check + 2000, DEFAULT_REBALANCE, STOPPING)?.untilMs).toBe(check + SLACK);
     // The check came late (its controller was busy starting): its moves end that hold, the quiet period follows.
     const balanced = snapshot({ controller: 2, controllerSinceMs: T0 - 3_000_000 });

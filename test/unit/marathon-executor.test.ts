@@ -26,14 +26,21 @@ const appDef = (id: number, grace = 60): Omit<App, 'version' | 'versionInfo'> =>
   id: `/kafka/broker-${id}`,
   instances: 1,
   cmd: null,
-  env: { KAFKA_BROKER_ID: String(id), KAFKA_INTER_BROKER_PROTOCOL_VERSION: '0.8.2', SECRET_PASSWORD: 'not-a-property' } as Record<string, string>,
+  env: { KAFKA_BROKER_ID: String(id), KAFKA_INTER_BROKER_PROTOCOL_VERSION: '0.8.2', SECRET_PASSWORD: 'not-a-property' } as Record<
+    string,
+    string
+  >,
   container: { type: 'DOCKER', docker: { image: 'kafka:0.8.2' } },
   taskKillGracePeriodSeconds: grace,
   healthChecks: [{ protocol: 'TCP' }],
 });
 
 async function startFake(opts: { grace?: number; tokens?: Record<string, string[]>; runtime?: TaskRuntime } = {}): Promise<FakeMarathon> {
-  fake = new FakeMarathon({ lifetimeMs: 60_000, ...(opts.tokens ? { tokens: opts.tokens } : {}), ...(opts.runtime ? { runtime: opts.runtime } : {}) });
+  fake = new FakeMarathon({
+    lifetimeMs: 60_000,
+    ...(opts.tokens ? { tokens: opts.tokens } : {}),
+    ...(opts.runtime ? { runtime: opts.runtime } : {}),
+  });
   await fake.start();
   await fake.addApp(appDef(1, opts.grace));
   await fake.addApp(appDef(2, opts.grace));
@@ -43,7 +50,14 @@ async function startFake(opts: { grace?: number; tokens?: Record<string, string[
 const spec = (id: number) => brokerSpec(id, { stop: { signal: 'SIGINT', timeoutSeconds: 60 } });
 
 function settings(token: MarathonExecutorSettings['token']): MarathonExecutorSettings {
-  return { kind: 'marathon', url: fake!.url, appId: '/kafka/broker-{id}', ...(token ? { token } : {}), config: { env: { prefix: 'KAFKA_' } }, releases: { '0.8.2.2': { image: 'kafka:0.8.2' }, '0.9.0.1': { image: 'kafka:0.9.0' } } };
+  return {
+    kind: 'marathon',
+    url: fake!.url,
+    appId: '/kafka/broker-{id}',
+    ...(token ? { token } : {}),
+    config: { env: { prefix: 'KAFKA_' } },
+    releases: { '0.8.2.2': { image: 'kafka:0.8.2' }, '0.9.0.1': { image: 'kafka:0.9.0' } },
+  };
 }
 
 const auth = { authorization: 'token=admin-token' };
@@ -67,18 +81,33 @@ describe('the fake Marathon API', () => {
 
   it('restarts the task on a definition change, only scales on an instances change, and lists the deployment meanwhile', async () => {
     const stops: number[] = [];
-    await startFake({ runtime: { start: () => new Promise((r) => setTimeout(r, 200)), stop: async (_app, grace) => void stops.push(grace) } });
+    await startFake({
+      runtime: { start: () => new Promise((r) => setTimeout(r, 200)), stop: async (_app, grace) => void stops.push(grace) },
+    });
     const task = fake!.tasksOf('/kafka/broker-1')[0]!;
-    const put = await fetch(`${fake!.url}/v2/apps/kafka/broker-1`, { method: 'PUT', headers: auth, body: JSON.stringify({ env: { KAFKA_BROKER_ID: '1' } }) });
+    const put = await fetch(`${fake!.url}/v2/apps/kafka/broker-1`, {
+      method: 'PUT',
+      headers: auth,
+      body: JSON.stringify({ env: { KAFKA_BROKER_ID: '1' } }),
+    });
     const { deploymentId } = (await put.json()) as { deploymentId: string };
-    const during = (await (await fetch(`${fake!.url}/v2/deployments`, { headers: auth })).json()) as Array<{ id: string; affectedApps: string[] }>;
+    const during = (await (await fetch(`${fake!.url}/v2/deployments`, { headers: auth })).json()) as Array<{
+      id: string;
+      affectedApps: string[];
+    }>;
     expect(during).toContainEqual(expect.objectContaining({ id: deploymentId, affectedApps: ['/kafka/broker-1'] }));
-    const locked = await fetch(`${fake!.url}/v2/apps/kafka/broker-1`, { method: 'PUT', headers: auth, body: JSON.stringify({ instances: 0 }) });
+    const locked = await fetch(`${fake!.url}/v2/apps/kafka/broker-1`, {
+      method: 'PUT',
+      headers: auth,
+      body: JSON.stringify({ instances: 0 }),
+    });
     expect(locked.status).toBe(409);
     await new Promise((r) => setTimeout(r, 400));
     expect(await (await fetch(`${fake!.url}/v2/deployments`, { headers: auth })).json()).toEqual([]);
     expect(stops).toEqual([60]);
-    const { app } = (await (await fetch(`${fake!.url}/v2/apps/kafka/broker-1?embed=app.tasks`, { headers: auth })).json()) as { app: App & { tasks: Array<{ id: string; state: string }> } };
+    const { app } = (await (await fetch(`${fake!.url}/v2/apps/kafka/broker-1?embed=app.tasks`, { headers: auth })).json()) as {
+      app: App & { tasks: Array<{ id: string; state: string }> };
+    };
     expect(app.tasks).toHaveLength(1);
     expect(app.tasks[0]!.id).not.toBe(task.id);
     expect(app.tasks[0]!.state).toBe('TASK_RUNNING');

@@ -48,7 +48,12 @@ const CASES: Case[] = TEMPLATE_UPGRADES.map(([fromRelease, toRelease]) => {
 });
 
 const planFor = (c: Case, observed?: ObservedCluster): Plan =>
-  buildUpgradePlan(c.inventory, observed ?? assumedState(c.inventory, c.expected.from), { to: c.expected.to }, observed ? undefined : c.expected.from);
+  buildUpgradePlan(
+    c.inventory,
+    observed ?? assumedState(c.inventory, c.expected.from),
+    { to: c.expected.to },
+    observed ? undefined : c.expected.from,
+  );
 const phase = (plan: Plan, id: string): PlanPhase => {
   const found = plan.phases.find((p) => p.id === id);
   if (!found) throw new Error(`plan has no phase ${id}`);
@@ -77,7 +82,10 @@ function simulate(plan: Plan, observed: ObservedCluster): Map<number, BrokerStat
     for (const [id, s] of state) {
       const ibp = resolveProtocolVersion(s.config[IBP] ?? s.release) as string;
       for (const [otherId, other] of state) {
-        expect(protocolVersionsAcceptedBy(other.release), `${where}: broker ${otherId} (${other.release}) speaks broker ${id}'s IBP ${ibp}`).toContain(ibp);
+        expect(
+          protocolVersionsAcceptedBy(other.release),
+          `${where}: broker ${otherId} (${other.release}) speaks broker ${id}'s IBP ${ibp}`,
+        ).toContain(ibp);
       }
       if (!knowsLmfv(s.release) || compareProtocol(ibp, '3.0') >= 0) continue;
       const lmfv = resolveProtocolVersion(s.config[LMFV] ?? s.release) as string;
@@ -101,7 +109,7 @@ describe.each(CASES)('template upgrade $name', (c) => {
   const plan = planFor(c);
   const { expected } = c;
 
-  it('has the five phases in Kafka\'s order', () => {
+  it("has the five phases in Kafka's order", () => {
     expect(plan.phases.map((p) => p.id)).toEqual(PHASES);
     expect(plan.phases.map((p) => p.kind)).toEqual(['roll', 'roll', 'roll', 'gate', 'roll']);
     expect([plan.from, plan.to]).toEqual([expected.from, expected.to]);
@@ -111,7 +119,12 @@ describe.each(CASES)('template upgrade $name', (c) => {
     expect(changedKeys(phase(plan, 'pin-versions'))).toEqual(expected.lmfv === 'absent' ? [IBP] : [IBP, LMFV].sort());
     for (const step of phase(plan, 'pin-versions').steps) expect(step.changes[IBP]).toEqual({ from: null, to: expected.from });
     for (const step of phase(plan, 'swap-binaries').steps) {
-      expect(step.install).toEqual({ link: '/opt/kafka', from: `/opt/kafka_2.12-${c.fromRelease}`, to: `/opt/kafka_2.12-${c.toRelease}`, release: c.toRelease });
+      expect(step.install).toEqual({
+        link: '/opt/kafka',
+        from: `/opt/kafka_2.12-${c.fromRelease}`,
+        to: `/opt/kafka_2.12-${c.toRelease}`,
+        release: c.toRelease,
+      });
     }
     expect(changedKeys(phase(plan, 'bump-ibp'))).toEqual([IBP]);
     for (const step of phase(plan, 'bump-ibp').steps) expect(step.changes[IBP]).toEqual({ from: expected.from, to: expected.to });
@@ -153,7 +166,7 @@ describe.each(CASES)('template upgrade $name', (c) => {
     if (gate.skipped) expect(gate.reason).toBeTruthy();
   });
 
-  it('never lets LMFV lead IBP, nor IBP outrun any broker\'s binaries, after any step', () => {
+  it("never lets LMFV lead IBP, nor IBP outrun any broker's binaries, after any step", () => {
     const observed = assumedState(c.inventory, expected.from);
     const end = simulate(plan, observed);
     for (const s of end.values()) {
@@ -180,7 +193,7 @@ describe('points of no return that depend on the observed state', () => {
     expect(phase(plan, 'bump-ibp').pointOfNoReturn).toMatch(/v2/);
   });
 
-  it('over a v2 format already (LMFV 0.11.0-IV0, Kafka\'s first v2 id) it is not', () => {
+  it("over a v2 format already (LMFV 0.11.0-IV0, Kafka's first v2 id) it is not", () => {
     const plan = planFor(c, observedState(c.inventory, c.fromRelease, { config: { [IBP]: '2.8', [LMFV]: '0.11.0-IV0' } }));
     expect(phase(plan, 'bump-ibp').pointOfNoReturn).toBeUndefined();
   });
@@ -303,7 +316,11 @@ describe('controller last', () => {
     const plan = planFor(c, observedState(c.inventory, c.fromRelease, { controller: 1 }));
     expect(plan.order).toEqual([2, 3, 1]);
     expect(plan.controller.broker).toBe(1);
-    for (const p of plan.phases.filter((p) => p.kind === 'roll')) expect(p.steps.map((s) => s.broker), p.id).toEqual([2, 3, 1]);
+    for (const p of plan.phases.filter((p) => p.kind === 'roll'))
+      expect(
+        p.steps.map((s) => s.broker),
+        p.id,
+      ).toEqual([2, 3, 1]);
   });
 
   it('without a known controller the order is by id and says so', () => {

@@ -10,12 +10,18 @@ import { templatePlans } from '../../src/plan/templates.js';
 import { LMFV, itRefusesEachLocated, useScratchDir, type BadInputRow } from '../helpers/inventory-fixtures.js';
 
 const scratch = useScratchDir('plan-file');
-const committed = readdirSync('plans').filter((f) => f.endsWith('.yaml')).sort();
+const committed = readdirSync('plans')
+  .filter((f) => f.endsWith('.yaml'))
+  .sort();
 const planText = (file: string): string => readFileSync(`plans/${file}`, 'utf8');
 
 describe('shipped plan templates', () => {
   it('there is one template per planned upgrade, and nothing else in plans/', () => {
-    expect(committed).toEqual(templatePlans().map((t) => t.file).sort());
+    expect(committed).toEqual(
+      templatePlans()
+        .map((t) => t.file)
+        .sort(),
+    );
     expect(committed.length).toBeGreaterThanOrEqual(6);
   });
 
@@ -60,34 +66,98 @@ const LMFV_BUMP_BROKER_1 = `${LMFV}:\n            from: 0.10.2\n            to: 
 const GATE_STEP = '- broker: 1\n        host: kafka1.example.com\n        changes: {}\n        skipped: true\n';
 
 const BAD: BadInputRow[] = [
-  ['LMFV above IBP after a step (message format bumped past the protocol)', replaced(BASE, LMFV_BUMP_BROKER_1, `${LMFV}:\n            from: 0.10.2\n            to: "1.0"`),
-    `${LMFV}:\n            from: 0.10.2\n            to: "1.0"`, 'PLAN_RULE', ['broker 1', `${LMFV} 1.0 above inter.broker.protocol.version 0.11.0`]],
-  ['LMFV bumped before IBP (bump-lmfv moved before bump-ibp)', swapPhases(BASE, 'bump-ibp', 'bump-lmfv'),
-    '- id: ', 'PLAN_RULE', ['in this order', 'bump-lmfv, upgrade-clients, bump-ibp']],
-  ['phases reordered (swap before pin)', swapPhases(BASE, 'pin-versions', 'swap-binaries'),
-    '- id: ', 'PLAN_RULE', ['pin-versions, swap-binaries, bump-ibp, upgrade-clients, bump-lmfv in this order', 'swap-binaries, pin-versions']],
-  ['a phase left out', BASE.replace(phaseBlock(BASE, 'upgrade-clients'), ''),
-    '- id: ', 'PLAN_RULE', ['in this order', 'bump-ibp, bump-lmfv']],
-  ['an unknown phase id', replaced(BASE, 'id: bump-ibp', 'id: bump-protocol'),
-    'bump-protocol', 'SCHEMA', ['`phases.2.id` must be one of', '"bump-ibp"']],
-  ['a gate with steps', replaced(BASE, 'steps: []\n', `steps:\n      ${GATE_STEP}`),
-    GATE_STEP, 'PLAN_RULE', ['gate phase `upgrade-clients` has steps']],
-  ['a downgrade (to older than from)', replaced(BASE, 'from: 0.10.2\nto: 0.11.0', 'from: 0.11.0\nto: 0.10.2'),
-    '0.10.2\nobserved', 'PLAN_RULE', ['`to` 0.10.2 is not newer than `from` 0.11.0']],
-  ['a release Kafka never had', replaced(BASE, 'to: 0.11.0\nobserved', 'to: 0.12.0\nobserved'),
-    '0.12.0', 'PLAN_RULE', ['`to` "0.12.0"']],
-  ['an IBP value Kafka rejects', replaced(BASE, 'to: 0.10.2\n', 'to: 0.10.2-IV7\n'),
-    '0.10.2-IV7', 'PLAN_RULE', ['inter.broker.protocol.version=0.10.2-IV7 is not a value Kafka accepts']],
-  ['a step for a broker that is not in the order', replaced(BASE, '- broker: 3\n', '- broker: 4\n'),
-    '4\n', 'PLAN_RULE', ['broker 4 is not in the plan\'s `order`']],
-  ['two steps for one broker in a phase', replaced(BASE, '- broker: 3\n', '- broker: 2\n'),
-    '2\n        host: kafka3', 'PLAN_RULE', ['broker 2 has two steps in phase `pin-versions`']],
-  ['a skipped phase with a step still to run', replaced(BASE, 'strategy: serial\n    skipped: false\n', 'strategy: serial\n    skipped: true\n'),
-    'true\n', 'PLAN_RULE', ['phase `pin-versions` is skipped but has steps that are not']],
-  ['a misspelt key in a phase', replaced(BASE, 'pointOfNoReturn:', 'pointOfNoRetrun:'),
-    'After the message format is bumped', 'SCHEMA', ['unknown key `pointOfNoRetrun`', '`phases.4`']],
-  ['a step without a required key', replaced(BASE, '        skipped: false\n', ''),
-    'broker: 1', 'SCHEMA', ['`phases.0.steps.0` is missing the required key `skipped`']],
+  [
+    'LMFV above IBP after a step (message format bumped past the protocol)',
+    replaced(BASE, LMFV_BUMP_BROKER_1, `${LMFV}:\n            from: 0.10.2\n            to: "1.0"`),
+    `${LMFV}:\n            from: 0.10.2\n            to: "1.0"`,
+    'PLAN_RULE',
+    ['broker 1', `${LMFV} 1.0 above inter.broker.protocol.version 0.11.0`],
+  ],
+  [
+    'LMFV bumped before IBP (bump-lmfv moved before bump-ibp)',
+    swapPhases(BASE, 'bump-ibp', 'bump-lmfv'),
+    '- id: ',
+    'PLAN_RULE',
+    ['in this order', 'bump-lmfv, upgrade-clients, bump-ibp'],
+  ],
+  [
+    'phases reordered (swap before pin)',
+    swapPhases(BASE, 'pin-versions', 'swap-binaries'),
+    '- id: ',
+    'PLAN_RULE',
+    ['pin-versions, swap-binaries, bump-ibp, upgrade-clients, bump-lmfv in this order', 'swap-binaries, pin-versions'],
+  ],
+  [
+    'a phase left out',
+    BASE.replace(phaseBlock(BASE, 'upgrade-clients'), ''),
+    '- id: ',
+    'PLAN_RULE',
+    ['in this order', 'bump-ibp, bump-lmfv'],
+  ],
+  [
+    'an unknown phase id',
+    replaced(BASE, 'id: bump-ibp', 'id: bump-protocol'),
+    'bump-protocol',
+    'SCHEMA',
+    ['`phases.2.id` must be one of', '"bump-ibp"'],
+  ],
+  [
+    'a gate with steps',
+    replaced(BASE, 'steps: []\n', `steps:\n      ${GATE_STEP}`),
+    GATE_STEP,
+    'PLAN_RULE',
+    ['gate phase `upgrade-clients` has steps'],
+  ],
+  [
+    'a downgrade (to older than from)',
+    replaced(BASE, 'from: 0.10.2\nto: 0.11.0', 'from: 0.11.0\nto: 0.10.2'),
+    '0.10.2\nobserved',
+    'PLAN_RULE',
+    ['`to` 0.10.2 is not newer than `from` 0.11.0'],
+  ],
+  ['a release Kafka never had', replaced(BASE, 'to: 0.11.0\nobserved', 'to: 0.12.0\nobserved'), '0.12.0', 'PLAN_RULE', ['`to` "0.12.0"']],
+  [
+    'an IBP value Kafka rejects',
+    replaced(BASE, 'to: 0.10.2\n', 'to: 0.10.2-IV7\n'),
+    '0.10.2-IV7',
+    'PLAN_RULE',
+    ['inter.broker.protocol.version=0.10.2-IV7 is not a value Kafka accepts'],
+  ],
+  [
+    'a step for a broker that is not in the order',
+    replaced(BASE, '- broker: 3\n', '- broker: 4\n'),
+    '4\n',
+    'PLAN_RULE',
+    ["broker 4 is not in the plan's `order`"],
+  ],
+  [
+    'two steps for one broker in a phase',
+    replaced(BASE, '- broker: 3\n', '- broker: 2\n'),
+    '2\n        host: kafka3',
+    'PLAN_RULE',
+    ['broker 2 has two steps in phase `pin-versions`'],
+  ],
+  [
+    'a skipped phase with a step still to run',
+    replaced(BASE, 'strategy: serial\n    skipped: false\n', 'strategy: serial\n    skipped: true\n'),
+    'true\n',
+    'PLAN_RULE',
+    ['phase `pin-versions` is skipped but has steps that are not'],
+  ],
+  [
+    'a misspelt key in a phase',
+    replaced(BASE, 'pointOfNoReturn:', 'pointOfNoRetrun:'),
+    'After the message format is bumped',
+    'SCHEMA',
+    ['unknown key `pointOfNoRetrun`', '`phases.4`'],
+  ],
+  [
+    'a step without a required key',
+    replaced(BASE, '        skipped: false\n', ''),
+    'broker: 1',
+    'SCHEMA',
+    ['`phases.0.steps.0` is missing the required key `skipped`'],
+  ],
 ];
 
 describe('bad plan files are located UserErrors', () => {

@@ -20,7 +20,8 @@ function silentTree(policy = YES) {
 }
 
 /** [title, state, children?] for every titled task: the tree a person sees, without timing. */
-const shape = (nodes: TreeNode[]): unknown[] => nodes.map((n) => (n.children.length ? [n.title, n.state, shape(n.children)] : [n.title, n.state]));
+const shape = (nodes: TreeNode[]): unknown[] =>
+  nodes.map((n) => (n.children.length ? [n.title, n.state, shape(n.children)] : [n.title, n.state]));
 
 const settle = () => new Promise((r) => setTimeout(r, 20));
 
@@ -141,7 +142,9 @@ describe('ProgressTree: the tree follows the events', () => {
     tree.event({ code: 'step.start', phase: 'roll', broker: 1, message: 'broker 1 (host-1)' });
     await settle();
     tree.notice('Interrupt received: bringing the current broker to a safe state, then stopping.');
-    expect(tree.snapshot()[0]?.children[0]?.output).toBe('⚠ Interrupt received: bringing the current broker to a safe state, then stopping.');
+    expect(tree.snapshot()[0]?.children[0]?.output).toBe(
+      '⚠ Interrupt received: bringing the current broker to a safe state, then stopping.',
+    );
     await tree.close();
   });
 

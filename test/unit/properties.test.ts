@@ -83,12 +83,16 @@ describe('editProperties', () => {
   });
 
   it('changes the last occurrence of a duplicated key (the one Java uses) and removes the earlier ones', () => {
-    expect(editProperties(SAMPLE, { 'num.io.threads': '32' })).toBe(SAMPLE.replace('num.io.threads 8\n', '').replace('num.io.threads=16\n', 'num.io.threads=32\n'));
+    expect(editProperties(SAMPLE, { 'num.io.threads': '32' })).toBe(
+      SAMPLE.replace('num.io.threads 8\n', '').replace('num.io.threads=16\n', 'num.io.threads=32\n'),
+    );
   });
 
   it('removes every occurrence of a key edited to null', () => {
     expect(editProperties('x=1\ny=2\nx=3\n', { x: null })).toBe('y=2\n');
-    expect(editProperties(SAMPLE, { 'num.io.threads': null })).toBe(SAMPLE.replace('num.io.threads 8\n', '').replace('num.io.threads=16\n', ''));
+    expect(editProperties(SAMPLE, { 'num.io.threads': null })).toBe(
+      SAMPLE.replace('num.io.threads 8\n', '').replace('num.io.threads=16\n', ''),
+    );
   });
 
   it('leaves the text as it is when removing a key it does not have, or editing nothing', () => {
@@ -108,7 +112,10 @@ describe('editProperties', () => {
     ['change an indented key written with spaces', { listeners: 'PLAINTEXT://:9093' }],
     ['remove keys', { 'broker.id': null, 'num.io.threads': null }],
     ['add keys', { 'log.message.format.version': '0.10.2', 'delete.topic.enable': 'true' }],
-    ['all at once', { 'inter.broker.protocol.version': '0.11.0', 'num.io.threads': null, 'log.message.format.version': '0.10.2', 'broker.id': '7' }],
+    [
+      'all at once',
+      { 'inter.broker.protocol.version': '0.11.0', 'num.io.threads': null, 'log.message.format.version': '0.10.2', 'broker.id': '7' },
+    ],
     ['values needing care', { 'sasl.jaas.config': 'a=b c:d #e !f', 'log.dirs': 'C:\\kafka\\data', empty: '' }],
   ];
 
@@ -167,12 +174,15 @@ describe('java.util.Properties itself agrees (Java 17 reads each text as Kafka l
       return file;
     });
     const out = execFileSync('java', [fixture, ...files], { encoding: 'utf8' });
-    return out.split('\u0001').slice(0, -1).map((dump) => {
-      const parts = dump.split('\0').slice(0, -1);
-      const entries: Record<string, string> = {};
-      for (let i = 0; i < parts.length; i += 2) entries[parts[i] as string] = (parts[i + 1] as string).trim();
-      return entries;
-    });
+    return out
+      .split('\u0001')
+      .slice(0, -1)
+      .map((dump) => {
+        const parts = dump.split('\0').slice(0, -1);
+        const entries: Record<string, string> = {};
+        for (let i = 0; i < parts.length; i += 2) entries[parts[i] as string] = (parts[i + 1] as string).trim();
+        return entries;
+      });
   };
   const TEXTS: Array<[string, string]> = [
     ['a value continued over three lines', 'listeners=PLAINTEXT://a:9092,\\\n    SSL://b:9093,\\\n\tSASL_SSL://c:9094\nnext=1\n'],
@@ -184,7 +194,12 @@ describe('java.util.Properties itself agrees (Java 17 reads each text as Kafka l
     ['a continued line whose next line is blank', 'k=a\\\n\nz=1\n'],
     ['separators and spaces', '  k  :  v  \nj=\n i \n'],
   ];
-  const edited = { 'ssl.keystore.location': '/data/kä stores/ks.jks', 'x.weird': '  lead\\back#hash!=:', 'y.tab': 'a\tb', 'z.emoji': '東京 🚀' };
+  const edited = {
+    'ssl.keystore.location': '/data/kä stores/ks.jks',
+    'x.weird': '  lead\\back#hash!=:',
+    'y.tab': 'a\tb',
+    'z.emoji': '東京 🚀',
+  };
   const editedText = editProperties('broker.id=1\n', edited);
   let java: Array<Record<string, string>> = [];
   beforeAll(() => {

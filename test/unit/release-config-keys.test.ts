@@ -14,7 +14,14 @@ describe('ReleaseConfigKeys', () => {
     };
     const answers = await Promise.all(['h1', 'h2', 'h3'].flatMap((h) => ['0.9.0.1', '0.10.2.1'].map((r) => shared.get(r, reader(h, r)))));
     expect(reads).toEqual(['h1:0.9.0.1', 'h1:0.10.2.1']);
-    expect(answers.map((a) => [...(a ?? [])])).toEqual([['0.9.0.1.key'], ['0.10.2.1.key'], ['0.9.0.1.key'], ['0.10.2.1.key'], ['0.9.0.1.key'], ['0.10.2.1.key']]);
+    expect(answers.map((a) => [...(a ?? [])])).toEqual([
+      ['0.9.0.1.key'],
+      ['0.10.2.1.key'],
+      ['0.9.0.1.key'],
+      ['0.10.2.1.key'],
+      ['0.9.0.1.key'],
+      ['0.10.2.1.key'],
+    ]);
   });
 
   it('a host that could not tell (no java there) hands the read to the next host, whose answer serves the rest', async () => {

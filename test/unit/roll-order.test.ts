@@ -58,7 +58,9 @@ function simulate(sim: Simulation) {
   };
   const log: string[] = [];
   const stoppedAt: Record<number, number> = {};
-  const nodes = new Map(IDS.map((id) => [id, { running: id !== sim.down, startedAt: 0, configAt: 0, config: `broker.id=${id}\n${BASE_CONFIG}` }]));
+  const nodes = new Map(
+    IDS.map((id) => [id, { running: id !== sim.down, startedAt: 0, configAt: 0, config: `broker.id=${id}\n${BASE_CONFIG}` }]),
+  );
   const node = (id: number) => nodes.get(id) as NonNullable<ReturnType<typeof nodes.get>>;
   const running = () => IDS.filter((id) => node(id).running);
   const replicasOf = (p: number) => [0, 1, 2].map((i) => IDS[(p + i) % 3]!);
@@ -113,7 +115,13 @@ function simulate(sim: Simulation) {
         brokers: running(),
         controller,
         controllerSinceMs: controllerSince,
-        partitions: [0, 1, 2].map((partition) => ({ topic: 't', partition, leader: leaders[partition]!, replicas: replicasOf(partition), isr: running() })),
+        partitions: [0, 1, 2].map((partition) => ({
+          topic: 't',
+          partition,
+          leader: leaders[partition]!,
+          replicas: replicasOf(partition),
+          isr: running(),
+        })),
         topics: [{ name: 't', config: { 'min.insync.replicas': '2' } }],
       };
     },
@@ -146,7 +154,11 @@ function simulate(sim: Simulation) {
 
 /** A roll planned while `plannedController` was the controller: the plan's order puts it last. */
 function rollPlan(plannedController: number) {
-  const observed = { source: 'hosts' as const, controller: plannedController, brokers: IDS.map((id) => ({ id, release: '0.10.2.1', installDir: null, config: {} })) };
+  const observed = {
+    source: 'hosts' as const,
+    controller: plannedController,
+    brokers: IDS.map((id) => ({ id, release: '0.10.2.1', installDir: null, config: {} })),
+  };
   return buildRollPlan(inventory, observed, { set: { 'num.io.threads': '9' }, unset: [] }, Object.fromEntries(IDS.map((id) => [id, {}])));
 }
 

@@ -66,7 +66,9 @@ describe('buildRollPlan', () => {
   });
 
   it('substitutes {id} with each broker’s id', () => {
-    const plan = buildRollPlan(inventory, observed(), request({ 'log.dirs': '/data/kafka-{id},/data2/kafka-{id}' }), { 2: { 'log.dirs': '/data/kafka' } });
+    const plan = buildRollPlan(inventory, observed(), request({ 'log.dirs': '/data/kafka-{id},/data2/kafka-{id}' }), {
+      2: { 'log.dirs': '/data/kafka' },
+    });
     for (const id of [1, 2, 3]) expect(stepOf(plan, id).changes['log.dirs']?.to).toBe(`/data/kafka-${id},/data2/kafka-${id}`);
     expect(stepOf(plan, 1).changes['log.dirs']?.from).toBeNull();
     expect(stepOf(plan, 2).changes['log.dirs']?.from).toBe('/data/kafka');
@@ -86,7 +88,11 @@ describe('buildRollPlan', () => {
   it('with {id}, skips exactly the brokers whose value matches their own id', () => {
     const full = { 1: { 'log.dirs': '/data/kafka-1' }, 2: { 'log.dirs': '/data/kafka-1' }, 3: { 'log.dirs': '/data/kafka-3' } };
     const plan = buildRollPlan(inventory, observed(), request({ 'log.dirs': '/data/kafka-{id}' }), full);
-    expect(onlyPhase(plan).steps.filter((s) => !s.skipped).map((s) => s.broker)).toEqual([2]);
+    expect(
+      onlyPhase(plan)
+        .steps.filter((s) => !s.skipped)
+        .map((s) => s.broker),
+    ).toEqual([2]);
   });
 
   it('skips the whole phase, with a reason, when every broker already has the values', () => {
@@ -111,7 +117,7 @@ describe('buildRollPlan', () => {
   });
 
   it('unsets a key only on the brokers that have it', () => {
-    const full = { 1: { port: '9092' }, 2: {}, 3: { 'port': '9093', other: 'x' } };
+    const full = { 1: { port: '9092' }, 2: {}, 3: { port: '9093', other: 'x' } };
     const plan = buildRollPlan(inventory, observed(), request({}, ['port']), full);
     expect(stepOf(plan, 1)).toMatchObject({ skipped: false, changes: { port: { from: '9092', to: null } } });
     expect(stepOf(plan, 2)).toMatchObject({ skipped: true, changes: {} });
@@ -135,7 +141,10 @@ describe('buildRollPlan', () => {
   });
 
   it('writes a plan file that loads back unchanged (what `resume` reads)', () => {
-    const plan = buildRollPlan(inventory, observed(2), request({ 'log.dirs': '/data/kafka-{id}' }, ['port']), { 1: { port: '9092' }, 3: { 'log.dirs': '/data/kafka-3' } });
+    const plan = buildRollPlan(inventory, observed(2), request({ 'log.dirs': '/data/kafka-{id}' }, ['port']), {
+      1: { port: '9092' },
+      3: { 'log.dirs': '/data/kafka-3' },
+    });
     const file = `${scratch.dir}/plan.yaml`;
     writePlanFile(plan, file);
     expect(loadPlanFile(file)).toEqual(plan);

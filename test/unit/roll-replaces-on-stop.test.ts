@@ -79,7 +79,15 @@ const plan: Plan = {
       gates: [],
       consecutiveHealthyChecks: 1,
       timeouts: { stopSeconds: 30, startSeconds: 30 },
-      steps: [{ broker: 1, host: 'broker-1', changes: {}, install: { link: '/opt/kafka', from: FROM, to: TO, release: '0.9.0.1' }, skipped: false }],
+      steps: [
+        {
+          broker: 1,
+          host: 'broker-1',
+          changes: {},
+          install: { link: '/opt/kafka', from: FROM, to: TO, release: '0.9.0.1' },
+          skipped: false,
+        },
+      ],
     },
   ],
 } as Plan;
@@ -88,7 +96,13 @@ async function run(replacesOnStop: boolean | undefined): Promise<string[]> {
   const calls: string[] = [];
   const host = recordingHost(replacesOnStop, calls);
   await applyPlan(plan, {
-    inventory: { source: 'inv.yaml', cluster: 'test', state: {}, executor: { kind: 'ssh', knownHosts: '', hostKeyPolicy: 'strict', connectTimeoutSeconds: 1 }, brokers: [brokerSpec(1)] },
+    inventory: {
+      source: 'inv.yaml',
+      cluster: 'test',
+      state: {},
+      executor: { kind: 'ssh', knownHosts: '', hostKeyPolicy: 'strict', connectTimeoutSeconds: 1 },
+      brokers: [brokerSpec(1)],
+    },
     cluster,
     host: async () => host,
     io: { event: () => {}, confirm: async () => true },

@@ -24,7 +24,7 @@ const hostile: Array<[string, string]> = [
   ['empty string', ''],
   ['unicode', 'Zürich — 東京 🚀'],
   ['glob and redirection', `* ? [a] > ${marker} < /etc/passwd | cat &`],
-  ['backslashes', '\\n \\\\ \\\''],
+  ['backslashes', "\\n \\\\ \\'"],
   ['leading dash', '-n'],
   ['plain', 'server.properties'],
 ];
@@ -89,7 +89,16 @@ describe('LocalRunner', () => {
 describe('releaseFromJars', () => {
   it.each<[string[], string | undefined]>([
     [['kafka_2.11-0.9.0.1.jar'], '0.9.0.1'],
-    [['kafka_2.11-0.9.0.1.jar', 'kafka_2.11-0.9.0.1-sources.jar', 'kafka_2.11-0.9.0.1-javadoc.jar', 'kafka_2.11-0.9.0.1-test.jar', 'kafka_2.11-0.9.0.1-scaladoc.jar'], '0.9.0.1'],
+    [
+      [
+        'kafka_2.11-0.9.0.1.jar',
+        'kafka_2.11-0.9.0.1-sources.jar',
+        'kafka_2.11-0.9.0.1-javadoc.jar',
+        'kafka_2.11-0.9.0.1-test.jar',
+        'kafka_2.11-0.9.0.1-scaladoc.jar',
+      ],
+      '0.9.0.1',
+    ],
     [['kafka_2.13-3.6.0.jar', 'kafka_2.13-3.6.0-test-sources.jar', 'kafka_2.13-3.6.0-site-docs.jar'], '3.6.0'],
     [['kafka_2.12-2.8.0-test.jar'], undefined],
     [['kafka-clients-0.10.2.1.jar'], undefined],
@@ -102,14 +111,20 @@ describe('releaseFromJars', () => {
 
 describe('classifyShutdown', () => {
   it('controlled when the log says so, even after retries', () => {
-    const log = 'x\n[2024] WARN [Kafka Server 1], Retrying controlled shutdown after the previous attempt failed...\n[2024] INFO [Kafka Server 1], Controlled shutdown succeeded\n';
+    const log =
+      'x\n[2024] WARN [Kafka Server 1], Retrying controlled shutdown after the previous attempt failed...\n[2024] INFO [Kafka Server 1], Controlled shutdown succeeded\n';
     const result = classifyShutdown(log);
     expect(result.shutdown).toBe('controlled');
     expect(result.evidence).toHaveLength(2);
   });
   it('unclean when the broker gave up', () => {
-    const result = classifyShutdown('WARN [Kafka Server 1], Proceeding to do an unclean shutdown as all the controlled shutdown attempts failed\n');
-    expect(result).toEqual({ shutdown: 'unclean', evidence: ['WARN [Kafka Server 1], Proceeding to do an unclean shutdown as all the controlled shutdown attempts failed'] });
+    const result = classifyShutdown(
+      'WARN [Kafka Server 1], Proceeding to do an unclean shutdown as all the controlled shutdown attempts failed\n',
+    );
+    expect(result).toEqual({
+      shutdown: 'unclean',
+      evidence: ['WARN [Kafka Server 1], Proceeding to do an unclean shutdown as all the controlled shutdown attempts failed'],
+    });
   });
   it('unknown when the log says nothing', () => {
     expect(classifyShutdown('INFO shutting down\n')).toEqual({ shutdown: 'unknown', evidence: [] });

@@ -11,8 +11,14 @@ import {
 describe('parseBrokerIds', () => {
   it.each([
     [[], []],
-    [['3', '1', '2'], [1, 2, 3]],
-    [['10', '9'], [9, 10]],
+    [
+      ['3', '1', '2'],
+      [1, 2, 3],
+    ],
+    [
+      ['10', '9'],
+      [9, 10],
+    ],
     [['1', 'not-a-broker'], [1]],
   ])('%j -> %j', (children, ids) => {
     expect(parseBrokerIds(children)).toEqual(ids);

@@ -4,8 +4,11 @@ import { KafkaOpsCommand } from '../../ui/base-command.js';
 import type { Output } from '../../ui/output.js';
 
 export default class PlanValidate extends KafkaOpsCommand<ValidateResult> {
-  static override summary = 'Check a plan file against the schema and Kafka\'s upgrade rules.';
-  static override examples = ['<%= config.bin %> plan validate upgrade.yaml', '<%= config.bin %> plan validate plans/0.10.2-to-0.11.0.yaml --json'];
+  static override summary = "Check a plan file against the schema and Kafka's upgrade rules.";
+  static override examples = [
+    '<%= config.bin %> plan validate upgrade.yaml',
+    '<%= config.bin %> plan validate plans/0.10.2-to-0.11.0.yaml --json',
+  ];
   static override args = { file: Args.string({ description: 'Plan file (YAML).', required: true }) };
 
   protected async execute(): Promise<ValidateResult> {
@@ -15,6 +18,8 @@ export default class PlanValidate extends KafkaOpsCommand<ValidateResult> {
 
   protected render(result: ValidateResult, output: Output): void {
     const active = result.plan.phases.filter((p) => !p.skipped).length;
-    output.line(`${result.file}: valid ${result.plan.kind} plan for ${result.plan.cluster}, ${result.plan.from} → ${result.plan.to}, ${active} phases to run.`);
+    output.line(
+      `${result.file}: valid ${result.plan.kind} plan for ${result.plan.cluster}, ${result.plan.from} → ${result.plan.to}, ${active} phases to run.`,
+    );
   }
 }

@@ -6,7 +6,8 @@ import type { Output } from '../../ui/output.js';
 
 export default class SandboxDown extends KafkaOpsCommand<SandboxDownResult> {
   static override summary = 'Stop the local sandbox: brokers (SIGINT, bounded wait, then SIGKILL), ZooKeeper, sshd.';
-  static override description = 'Verifies that no process of the sandbox is left alive. Running it again, or on a directory without a sandbox, does nothing.';
+  static override description =
+    'Verifies that no process of the sandbox is left alive. Running it again, or on a directory without a sandbox, does nothing.';
   static override examples = ['<%= config.bin %> sandbox down', '<%= config.bin %> sandbox down --dir /tmp/sbx --purge --json'];
   static override flags = {
     dir: sandboxDirFlag,

@@ -29,10 +29,13 @@ export default class SandboxStatusCommand extends KafkaOpsCommand<SandboxStatus>
     if (s.clusterError) output.line(`  ZooKeeper ${s.zookeeper}: ${s.clusterError.message}`);
     if (!s.cluster) return;
     const c = s.cluster;
-    output.line(`  registered brokers: ${c.brokers.join(', ') || 'none'}${c.missingBrokers.length ? ` (missing: ${c.missingBrokers.join(', ')})` : ''}`);
+    output.line(
+      `  registered brokers: ${c.brokers.join(', ') || 'none'}${c.missingBrokers.length ? ` (missing: ${c.missingBrokers.join(', ')})` : ''}`,
+    );
     output.line(`  controller: ${c.controller ?? 'none'}`);
     output.line(`  under-replicated partitions: ${c.underReplicatedCount} of ${c.partitions}; offline: ${c.offline.length}`);
-    for (const p of c.underReplicated) output.line(`    ${p.topic}-${p.partition}: replicas [${p.replicas.join(',')}] isr [${p.isr.join(',')}] leader ${p.leader}`);
+    for (const p of c.underReplicated)
+      output.line(`    ${p.topic}-${p.partition}: replicas [${p.replicas.join(',')}] isr [${p.isr.join(',')}] leader ${p.leader}`);
     output.line(`Inventory: ${s.inventoryPath}`);
   }
 }

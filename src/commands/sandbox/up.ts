@@ -20,7 +20,10 @@ export default class SandboxUp extends KafkaOpsCommand<SandboxUpResult> {
   static override flags = {
     brokers: Flags.integer({ description: 'Number of brokers (3 to 9).', default: 3, min: 3, max: 9, env: 'KAFKA_OPS_SANDBOX_BROKERS' }),
     dir: sandboxDirFlag,
-    'kafka-home': Flags.string({ description: 'Kafka distribution to upgrade FROM, then TO (give it twice; default: the embedded 0.9.0.1 for both).', multiple: true }),
+    'kafka-home': Flags.string({
+      description: 'Kafka distribution to upgrade FROM, then TO (give it twice; default: the embedded 0.9.0.1 for both).',
+      multiple: true,
+    }),
     partitions: Flags.integer({ description: 'Partitions of the kafka-ops-sandbox topic.', default: 6, min: 1, max: 200 }),
   };
 
@@ -40,8 +43,12 @@ export default class SandboxUp extends KafkaOpsCommand<SandboxUpResult> {
     output.line(`  ZooKeeper  ${r.zookeeper.connect} (pid ${r.zookeeper.pid})`);
     for (const b of r.brokers) output.line(`  broker ${b.id}   127.0.0.1:${b.port} (pid ${b.pid})  ${b.logFile}`);
     output.line(`  sshd       127.0.0.1:${r.sshd.port} (pid ${r.sshd.pid}, user ${r.sshd.user})`);
-    output.line(`  topic      ${r.topic.name}: ${r.topic.partitions} partitions, RF ${r.topic.replicationFactor}, min.insync.replicas=${r.topic.minInsyncReplicas}`);
-    output.line(`  installs   ${r.installs.from.release} → ${r.installs.to.release}, inter.broker.protocol.version=${r.interBrokerProtocolVersion}`);
+    output.line(
+      `  topic      ${r.topic.name}: ${r.topic.partitions} partitions, RF ${r.topic.replicationFactor}, min.insync.replicas=${r.topic.minInsyncReplicas}`,
+    );
+    output.line(
+      `  installs   ${r.installs.from.release} → ${r.installs.to.release}, inter.broker.protocol.version=${r.interBrokerProtocolVersion}`,
+    );
     for (const note of r.notes) output.line(`  note: ${note}`);
     output.line(`Inventory: ${r.inventoryPath}`);
   }

@@ -5,9 +5,23 @@ import { createServer } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
 import { join } from 'node:path';
 import {
-  API, CONFIG_SOURCE, ERROR, RESOURCE, Framer, apiVersionsOf, apiVersionsResponse, describeConfigsResponse,
-  familyIndex, frameResponse, frameToken, metadataResponse, parseDescribeConfigsRequest, parseHeader, parseMetadataRequest,
-  saslAuthenticateResponse, saslHandshakeResponse,
+  API,
+  CONFIG_SOURCE,
+  ERROR,
+  RESOURCE,
+  Framer,
+  apiVersionsOf,
+  apiVersionsResponse,
+  describeConfigsResponse,
+  familyIndex,
+  frameResponse,
+  frameToken,
+  metadataResponse,
+  parseDescribeConfigsRequest,
+  parseHeader,
+  parseMetadataRequest,
+  saslAuthenticateResponse,
+  saslHandshakeResponse,
 } from './protocol.mjs';
 import { MECHANISMS, saslServer } from './sasl.mjs';
 import { clusterView, readCluster, readFaults, register, unregister } from './state.mjs';
@@ -46,7 +60,9 @@ if (!stateDir || !existsSync(stateDir)) fatal(`KAFKA_DOUBLE_STATE does not name 
 const props = parseProperties(readFileSync(configFile, 'utf8'));
 const id = Number(props['broker.id']);
 if (!Number.isInteger(id) || id < 0) fatal(`broker.id missing or invalid in ${configFile}`);
-const jars = readdirSync(join(install, 'libs')).map((n) => /^kafka_\d+(?:\.\d+)+-(\d+(?:\.\d+)+)\.jar$/.exec(n)?.[1]).filter(Boolean);
+const jars = readdirSync(join(install, 'libs'))
+  .map((n) => /^kafka_\d+(?:\.\d+)+-(\d+(?:\.\d+)+)\.jar$/.exec(n)?.[1])
+  .filter(Boolean);
 const release = jars[0];
 if (!release || familyIndex(release) < 0) fatal(`no libs/kafka_*.jar of a known release in ${install}`);
 
@@ -58,21 +74,30 @@ if (host !== '127.0.0.1') fatal(`the double listens on 127.0.0.1 only, not ${hos
 if (!Number.isInteger(port) || port <= 0) fatal('no listener port in listeners= or port=');
 const tls = protocol === 'SSL' || protocol === 'SASL_SSL';
 const sasl = protocol.startsWith('SASL_');
-const saslMechanisms = (props['sasl.enabled.mechanisms'] ?? 'PLAIN').split(',').map((m) => m.trim()).filter((m) => MECHANISMS.includes(m));
+const saslMechanisms = (props['sasl.enabled.mechanisms'] ?? 'PLAIN')
+  .split(',')
+  .map((m) => m.trim())
+  .filter((m) => MECHANISMS.includes(m));
 function tlsOptions() {
-  if (props['ssl.keystore.type'] !== 'PEM' || !props['ssl.keystore.location']) fatal('an SSL listener needs ssl.keystore.type=PEM and ssl.keystore.location');
+  if (props['ssl.keystore.type'] !== 'PEM' || !props['ssl.keystore.location'])
+    fatal('an SSL listener needs ssl.keystore.type=PEM and ssl.keystore.location');
   const pem = readFileSync(props['ssl.keystore.location'], 'utf8');
   const clientAuth = props['ssl.client.auth'] === 'required';
   return {
-    key: pem, cert: pem,
-    requestCert: clientAuth, rejectUnauthorized: clientAuth,
+    key: pem,
+    cert: pem,
+    requestCert: clientAuth,
+    rejectUnauthorized: clientAuth,
     ...(clientAuth ? { ca: readFileSync(props['ssl.truststore.location'], 'utf8') } : {}),
   };
 }
 
 const ibp = props['inter.broker.protocol.version'] ?? release;
 const lmfv = props['log.message.format.version'] ?? ibp;
-for (const [key, value] of [['inter.broker.protocol.version', ibp], ['log.message.format.version', lmfv]]) {
+for (const [key, value] of [
+  ['inter.broker.protocol.version', ibp],
+  ['log.message.format.version', lmfv],
+]) {
   const index = familyIndex(value);
   if (index < 0 || index > familyIndex(release)) fatal(`${key}=${value} is not a version Kafka ${release} knows`);
 }
@@ -93,21 +118,32 @@ let registration;
 function brokerConfigEntries() {
   const all = { ...props, 'inter.broker.protocol.version': ibp, 'log.message.format.version': lmfv };
   return Object.entries(all).map(([name, value]) => ({
-    name, value, readOnly: true, sensitive: /password/i.test(name),
+    name,
+    value,
+    readOnly: true,
+    sensitive: /password/i.test(name),
     source: name in props ? CONFIG_SOURCE.STATIC_BROKER_CONFIG : CONFIG_SOURCE.DEFAULT_CONFIG,
   }));
 }
 
 function answerConfig(resource) {
   if (resource.type === RESOURCE.BROKER) {
-    if (resource.name !== String(id)) return { error: ERROR.INVALID_REQUEST, message: `broker ${id} cannot describe broker ${resource.name}`, entries: [] };
+    if (resource.name !== String(id))
+      return { error: ERROR.INVALID_REQUEST, message: `broker ${id} cannot describe broker ${resource.name}`, entries: [] };
     return { error: ERROR.NONE, entries: brokerConfigEntries() };
   }
   if (resource.type === RESOURCE.TOPIC) {
     const topic = clusterView(stateDir).topics.find((t) => t.name === resource.name);
     if (!topic) return { error: ERROR.UNKNOWN_TOPIC_OR_PARTITION, message: `topic ${resource.name} does not exist`, entries: [] };
-    const entries = Object.entries(topic.config).map(([name, value]) => ({ name, value: String(value), readOnly: false, sensitive: false, source: CONFIG_SOURCE.TOPIC_CONFIG }));
-    if (!('min.insync.replicas' in topic.config)) entries.push({ name: 'min.insync.replicas', value: '1', readOnly: false, sensitive: false, source: CONFIG_SOURCE.DEFAULT_CONFIG });
+    const entries = Object.entries(topic.config).map(([name, value]) => ({
+      name,
+      value: String(value),
+      readOnly: false,
+      sensitive: false,
+      source: CONFIG_SOURCE.TOPIC_CONFIG,
+    }));
+    if (!('min.insync.replicas' in topic.config))
+      entries.push({ name: 'min.insync.replicas', value: '1', readOnly: false, sensitive: false, source: CONFIG_SOURCE.DEFAULT_CONFIG });
     return { error: ERROR.NONE, entries };
   }
   return { error: ERROR.INVALID_REQUEST, message: `resource type ${resource.type} not supported`, entries: [] };
@@ -230,7 +266,13 @@ setTimeout(() => {
   server.listen(port, '127.0.0.1', () => {
     const catchUpMs = faults.catchUpMs ?? defaults.catchUpMs ?? 500;
     registration = {
-      id, host, port, pid: process.pid, release, ibp, lmfv,
+      id,
+      host,
+      port,
+      pid: process.pid,
+      release,
+      ibp,
+      lmfv,
       registeredAt: Date.now(),
       caughtUpAt: faults.neverCatchUp ? null : Date.now() + catchUpMs,
       shuttingDown: false,

@@ -34,7 +34,7 @@ export function createInstall(dir, release, node = process.execPath) {
     launcher,
     [
       '#!/bin/sh',
-      '# kafka-double launcher: like Kafka\'s, the install directory is where this script lives.',
+      "# kafka-double launcher: like Kafka's, the install directory is where this script lives.",
       'base_dir=$(cd "$(dirname "$0")/.." && pwd -P)',
       `exec ${sq(node)} ${sq(BROKER_SCRIPT)} "$base_dir" "$@"`,
       '',
@@ -51,7 +51,12 @@ export function setFaults(dir, id, faults) {
 
 /** server.properties text of a double broker. */
 export function serverProperties({ id, port, ibp, lmfv, protocol = 'PLAINTEXT', extra = {} }) {
-  const lines = [`broker.id=${id}`, `listeners=${protocol}://127.0.0.1:${port}`, 'zookeeper.connect=127.0.0.1:2181', `log.dirs=/tmp/kafka-double-${id}`];
+  const lines = [
+    `broker.id=${id}`,
+    `listeners=${protocol}://127.0.0.1:${port}`,
+    'zookeeper.connect=127.0.0.1:2181',
+    `log.dirs=/tmp/kafka-double-${id}`,
+  ];
   if (ibp) lines.push(`inter.broker.protocol.version=${ibp}`);
   if (lmfv) lines.push(`log.message.format.version=${lmfv}`);
   for (const [k, v] of Object.entries(extra)) lines.push(`${k}=${v}`);

@@ -10,14 +10,38 @@ import { waitFor } from '../../helpers/faults.js';
 import { createDoubleCluster, type DoubleCluster } from '../../helpers/kafka-double.js';
 
 const TOPICS = [
-  { name: 'orders', replicas: [[1, 2, 3], [2, 3, 1], [3, 1, 2]], config: { 'min.insync.replicas': '2', 'retention.ms': '1000' } },
-  { name: 'audit', replicas: [[1, 2], [2, 3]] },
+  {
+    name: 'orders',
+    replicas: [
+      [1, 2, 3],
+      [2, 3, 1],
+      [3, 1, 2],
+    ],
+    config: { 'min.insync.replicas': '2', 'retention.ms': '1000' },
+  },
+  {
+    name: 'audit',
+    replicas: [
+      [1, 2],
+      [2, 3],
+    ],
+  },
 ];
 const clusters: DoubleCluster[] = [];
 const admins: Admin[] = [];
 
-async function cluster(name: string, release: string, extra: Partial<Parameters<typeof createDoubleCluster>[1]> = {}): Promise<DoubleCluster> {
-  const c = await createDoubleCluster(name, { releases: [release], brokers: [1, 2, 3], topics: TOPICS, defaults: { controlledShutdownMs: 400, catchUpMs: 600 }, ...extra });
+async function cluster(
+  name: string,
+  release: string,
+  extra: Partial<Parameters<typeof createDoubleCluster>[1]> = {},
+): Promise<DoubleCluster> {
+  const c = await createDoubleCluster(name, {
+    releases: [release],
+    brokers: [1, 2, 3],
+    topics: TOPICS,
+    defaults: { controlledShutdownMs: 400, catchUpMs: 600 },
+    ...extra,
+  });
   clusters.push(c);
   return c;
 }
@@ -102,7 +126,9 @@ describe('a 0.10.2.1 double', () => {
       [1, 2, [2, 3, 1], [2, 3, 1]],
       [2, 3, [3, 1, 2], [3, 1, 2]],
     ]);
-    await expect(a.describeConfigs({ resources: [{ type: 2, name: 'orders' }], includeSynonyms: false })).rejects.toThrow(/does not support/);
+    await expect(a.describeConfigs({ resources: [{ type: 2, name: 'orders' }], includeSynonyms: false })).rejects.toThrow(
+      /does not support/,
+    );
   });
 
   it('reports the release of the install it was started from and the IBP/LMFV of its server.properties', () => {
@@ -129,7 +155,11 @@ describe('a 0.10.2.1 double', () => {
     expect(c.view().topics[0]?.partitions[0]?.isr).toEqual([1, 3]);
     await waitFor('broker 2 back in every ISR', 5_000, () => c.view().topics[0]?.partitions[0]?.isr.includes(2), 20);
     expect(Date.now() - started).toBeGreaterThanOrEqual(600);
-    expect(c.view().topics[0]?.partitions.map((p) => p.isr)).toEqual([[1, 2, 3], [2, 3, 1], [3, 1, 2]]);
+    expect(c.view().topics[0]?.partitions.map((p) => p.isr)).toEqual([
+      [1, 2, 3],
+      [2, 3, 1],
+      [3, 1, 2],
+    ]);
   });
 
   it('the controller role moves only when the controller goes away', async () => {
@@ -145,7 +175,12 @@ describe('a 0.10.2.1 double', () => {
     await waitFor('controller gone', 5_000, () => !isAlive(pid), 20);
     expect(c.view().controller).not.toBe(controller);
     await c.start(controller);
-    await waitFor('all back in sync', 5_000, () => c.view().topics.every((t) => t.partitions.every((p) => p.isr.length === p.replicas.length)), 50);
+    await waitFor(
+      'all back in sync',
+      5_000,
+      () => c.view().topics.every((t) => t.partitions.every((p) => p.isr.length === p.replicas.length)),
+      50,
+    );
   });
 });
 
@@ -158,12 +193,29 @@ describe('a 0.11.0.3 double', () => {
 
   it('answers DescribeConfigs: topic overrides as TOPIC_CONFIG, broker IBP/LMFV only from the broker itself', async () => {
     const a = await admin(c);
-    const { resources } = await a.describeConfigs({ resources: [{ type: 2, name: 'orders' }, { type: 2, name: 'audit' }], includeSynonyms: false });
+    const { resources } = await a.describeConfigs({
+      resources: [
+        { type: 2, name: 'orders' },
+        { type: 2, name: 'audit' },
+      ],
+      includeSynonyms: false,
+    });
     const orders = resources.find((r) => r.resourceName === 'orders')?.configEntries ?? [];
-    expect(orders.filter((e) => !e.isDefault).map((e) => [e.configName, e.configValue]).sort()).toEqual([['min.insync.replicas', '2'], ['retention.ms', '1000']]);
+    expect(
+      orders
+        .filter((e) => !e.isDefault)
+        .map((e) => [e.configName, e.configValue])
+        .sort(),
+    ).toEqual([
+      ['min.insync.replicas', '2'],
+      ['retention.ms', '1000'],
+    ]);
     const audit = resources.find((r) => r.resourceName === 'audit')?.configEntries ?? [];
     expect(audit.map((e) => [e.configName, e.configValue, e.isDefault])).toEqual([['min.insync.replicas', '1', true]]);
-    const broker = await a.describeConfigs({ resources: [{ type: 4, name: '3', configNames: ['inter.broker.protocol.version', 'log.message.format.version'] }], includeSynonyms: false });
+    const broker = await a.describeConfigs({
+      resources: [{ type: 4, name: '3', configNames: ['inter.broker.protocol.version', 'log.message.format.version'] }],
+      includeSynonyms: false,
+    });
     expect(broker.resources[0]?.configEntries.map((e) => [e.configName, e.configValue])).toEqual([
       ['inter.broker.protocol.version', '0.11.0'],
       ['log.message.format.version', '0.10.2'],
@@ -210,7 +262,12 @@ describe('faults and refusals', () => {
     await c.start(1);
     await waitFor('broker 1 registered', 5_000, () => c.view().brokers.some((b) => b.id === 1), 20);
     await new Promise((r) => setTimeout(r, 600));
-    expect(c.view().topics.flatMap((t) => t.partitions).some((p) => p.isr.includes(1))).toBe(false);
+    expect(
+      c
+        .view()
+        .topics.flatMap((t) => t.partitions)
+        .some((p) => p.isr.includes(1)),
+    ).toBe(false);
     c.setFaults(1, {});
     await waitFor('broker 1 caught up once the fault is cleared', 5_000, () => c.inSync(), 50);
   });
@@ -221,7 +278,10 @@ describe('faults and refusals', () => {
     // @ts-expect-error plain JavaScript fixture
     const { serverProperties } = await import('./cluster.mjs');
     const b = c.broker(1);
-    for (const [ibp, lmfv, says] of [['0.10.2', '0.11.0', /cannot be used when inter.broker.protocol.version/], ['1.0', '0.11.0', /is not a version Kafka 0.11.0.3 knows/]] as const) {
+    for (const [ibp, lmfv, says] of [
+      ['0.10.2', '0.11.0', /cannot be used when inter.broker.protocol.version/],
+      ['1.0', '0.11.0', /is not a version Kafka 0.11.0.3 knows/],
+    ] as const) {
       const pid = c.pid(1);
       if (pid) {
         process.kill(pid, 'SIGINT');

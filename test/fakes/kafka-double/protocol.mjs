@@ -2,12 +2,50 @@
 // Plain JavaScript so each simulated broker runs under bare `node`, like a real broker's launcher.
 
 export const API = { Metadata: 3, SaslHandshake: 17, ApiVersions: 18, DescribeConfigs: 32, SaslAuthenticate: 36 };
-export const ERROR = { NONE: 0, UNKNOWN_TOPIC_OR_PARTITION: 3, LEADER_NOT_AVAILABLE: 5, UNSUPPORTED_SASL_MECHANISM: 33, UNSUPPORTED_VERSION: 35, INVALID_REQUEST: 42, SASL_AUTHENTICATION_FAILED: 58 };
+export const ERROR = {
+  NONE: 0,
+  UNKNOWN_TOPIC_OR_PARTITION: 3,
+  LEADER_NOT_AVAILABLE: 5,
+  UNSUPPORTED_SASL_MECHANISM: 33,
+  UNSUPPORTED_VERSION: 35,
+  INVALID_REQUEST: 42,
+  SASL_AUTHENTICATION_FAILED: 58,
+};
 export const RESOURCE = { TOPIC: 2, BROKER: 4 };
 export const CONFIG_SOURCE = { TOPIC_CONFIG: 1, STATIC_BROKER_CONFIG: 4, DEFAULT_CONFIG: 5 };
 
 /** Release families in order; a version string is known to a release when its family is not newer. */
-export const FAMILIES = ['0.8.0', '0.8.1', '0.8.2', '0.9.0', '0.10.0', '0.10.1', '0.10.2', '0.11.0', '1.0', '1.1', '2.0', '2.1', '2.2', '2.3', '2.4', '2.5', '2.6', '2.7', '2.8', '3.0', '3.1', '3.2', '3.3', '3.4', '3.5', '3.6', '3.7', '3.8', '3.9'];
+export const FAMILIES = [
+  '0.8.0',
+  '0.8.1',
+  '0.8.2',
+  '0.9.0',
+  '0.10.0',
+  '0.10.1',
+  '0.10.2',
+  '0.11.0',
+  '1.0',
+  '1.1',
+  '2.0',
+  '2.1',
+  '2.2',
+  '2.3',
+  '2.4',
+  '2.5',
+  '2.6',
+  '2.7',
+  '2.8',
+  '3.0',
+  '3.1',
+  '3.2',
+  '3.3',
+  '3.4',
+  '3.5',
+  '3.6',
+  '3.7',
+  '3.8',
+  '3.9',
+];
 
 /** "0.10.2.1" → "0.10.2", "2.8.1" → "2.8", "0.11.0-IV2" → "0.11.0"; undefined when not a known family. */
 export function familyOf(version) {
@@ -36,10 +74,24 @@ export class Reader {
     this.buffer = buffer;
     this.offset = 0;
   }
-  int8() { const v = this.buffer.readInt8(this.offset); this.offset += 1; return v; }
-  int16() { const v = this.buffer.readInt16BE(this.offset); this.offset += 2; return v; }
-  int32() { const v = this.buffer.readInt32BE(this.offset); this.offset += 4; return v; }
-  bool() { return this.int8() !== 0; }
+  int8() {
+    const v = this.buffer.readInt8(this.offset);
+    this.offset += 1;
+    return v;
+  }
+  int16() {
+    const v = this.buffer.readInt16BE(this.offset);
+    this.offset += 2;
+    return v;
+  }
+  int32() {
+    const v = this.buffer.readInt32BE(this.offset);
+    this.offset += 4;
+    return v;
+  }
+  bool() {
+    return this.int8() !== 0;
+  }
   nullableString() {
     const length = this.int16();
     if (length < 0) return null;
@@ -47,7 +99,9 @@ export class Reader {
     this.offset += length;
     return value;
   }
-  string() { return this.nullableString() ?? ''; }
+  string() {
+    return this.nullableString() ?? '';
+  }
   bytes() {
     const length = this.int32();
     const value = this.buffer.subarray(this.offset, this.offset + Math.max(0, length));
@@ -60,16 +114,33 @@ export class Reader {
     if (length < 0) return null;
     return Array.from({ length }, () => item(this));
   }
-  remaining() { return this.buffer.length - this.offset; }
+  remaining() {
+    return this.buffer.length - this.offset;
+  }
 }
 
 export class Writer {
-  constructor() { this.chunks = []; }
-  push(size, write) { const b = Buffer.alloc(size); write(b); this.chunks.push(b); return this; }
-  int8(v) { return this.push(1, (b) => b.writeInt8(v)); }
-  int16(v) { return this.push(2, (b) => b.writeInt16BE(v)); }
-  int32(v) { return this.push(4, (b) => b.writeInt32BE(v)); }
-  bool(v) { return this.int8(v ? 1 : 0); }
+  constructor() {
+    this.chunks = [];
+  }
+  push(size, write) {
+    const b = Buffer.alloc(size);
+    write(b);
+    this.chunks.push(b);
+    return this;
+  }
+  int8(v) {
+    return this.push(1, (b) => b.writeInt8(v));
+  }
+  int16(v) {
+    return this.push(2, (b) => b.writeInt16BE(v));
+  }
+  int32(v) {
+    return this.push(4, (b) => b.writeInt32BE(v));
+  }
+  bool(v) {
+    return this.int8(v ? 1 : 0);
+  }
   nullableString(v) {
     if (v === null || v === undefined) return this.int16(-1);
     const bytes = Buffer.from(v, 'utf8');
@@ -77,17 +148,36 @@ export class Writer {
     this.chunks.push(bytes);
     return this;
   }
-  string(v) { return this.nullableString(v ?? ''); }
-  bytes(v) { this.int32(v.length); this.chunks.push(Buffer.from(v)); return this; }
-  int64(v) { return this.push(8, (b) => b.writeBigInt64BE(BigInt(v))); }
-  array(items, write) { this.int32(items.length); for (const item of items) write(this, item); return this; }
-  int32Array(items) { return this.array(items, (w, v) => w.int32(v)); }
-  toBuffer() { return Buffer.concat(this.chunks); }
+  string(v) {
+    return this.nullableString(v ?? '');
+  }
+  bytes(v) {
+    this.int32(v.length);
+    this.chunks.push(Buffer.from(v));
+    return this;
+  }
+  int64(v) {
+    return this.push(8, (b) => b.writeBigInt64BE(BigInt(v)));
+  }
+  array(items, write) {
+    this.int32(items.length);
+    for (const item of items) write(this, item);
+    return this;
+  }
+  int32Array(items) {
+    return this.array(items, (w, v) => w.int32(v));
+  }
+  toBuffer() {
+    return Buffer.concat(this.chunks);
+  }
 }
 
 /** Splits a byte stream into size-prefixed frames. */
 export class Framer {
-  constructor(onFrame) { this.pending = Buffer.alloc(0); this.onFrame = onFrame; }
+  constructor(onFrame) {
+    this.pending = Buffer.alloc(0);
+    this.onFrame = onFrame;
+  }
   feed(data) {
     this.pending = Buffer.concat([this.pending, data]);
     while (this.pending.length >= 4) {
@@ -152,7 +242,9 @@ export function metadataResponse(version, view, requested) {
     x.int16(topic ? ERROR.NONE : ERROR.UNKNOWN_TOPIC_OR_PARTITION).string(name);
     if (version >= 1) x.bool(false); // is_internal
     x.array(topic ? topic.partitions : [], (y, p) => {
-      y.int16(p.leader < 0 ? ERROR.LEADER_NOT_AVAILABLE : ERROR.NONE).int32(p.partition).int32(p.leader);
+      y.int16(p.leader < 0 ? ERROR.LEADER_NOT_AVAILABLE : ERROR.NONE)
+        .int32(p.partition)
+        .int32(p.leader);
       y.int32Array(p.replicas).int32Array(p.isr);
       if (version >= 5) y.int32Array(p.offlineReplicas);
     });
@@ -161,7 +253,8 @@ export function metadataResponse(version, view, requested) {
 }
 
 export function parseDescribeConfigsRequest(version, reader) {
-  const resources = reader.nullableArray((r) => ({ type: r.int8(), name: r.string(), configNames: r.nullableArray((s) => s.string()) })) ?? [];
+  const resources =
+    reader.nullableArray((r) => ({ type: r.int8(), name: r.string(), configNames: r.nullableArray((s) => s.string()) })) ?? [];
   const includeSynonyms = version >= 1 && reader.remaining() > 0 ? reader.bool() : false;
   return { resources, includeSynonyms };
 }
@@ -174,8 +267,12 @@ export function describeConfigsResponse(version, resources, answer) {
   w.int32(0); // throttle_time_ms
   w.array(resources, (x, resource) => {
     const { error, message, entries } = answer(resource);
-    x.int16(error).nullableString(message ?? null).int8(resource.type).string(resource.name);
-    const wanted = resource.configNames && resource.configNames.length > 0 ? entries.filter((e) => resource.configNames.includes(e.name)) : entries;
+    x.int16(error)
+      .nullableString(message ?? null)
+      .int8(resource.type)
+      .string(resource.name);
+    const wanted =
+      resource.configNames && resource.configNames.length > 0 ? entries.filter((e) => resource.configNames.includes(e.name)) : entries;
     x.array(wanted, (y, e) => {
       y.string(e.name).nullableString(e.value).bool(e.readOnly);
       if (version === 0) y.bool(e.source === CONFIG_SOURCE.DEFAULT_CONFIG);
@@ -188,7 +285,10 @@ export function describeConfigsResponse(version, resources, answer) {
 }
 
 export function saslHandshakeResponse(error, mechanisms) {
-  return new Writer().int16(error).array(mechanisms, (w, m) => w.string(m)).toBuffer();
+  return new Writer()
+    .int16(error)
+    .array(mechanisms, (w, m) => w.string(m))
+    .toBuffer();
 }
 
 export function saslAuthenticateResponse(version, error, message, token) {

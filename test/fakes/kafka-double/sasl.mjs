@@ -16,7 +16,8 @@ function plain(users) {
     step(token) {
       const [, user, password] = token.toString('utf8').split('\0');
       const expected = users[user];
-      if (expected === undefined || expected !== password) return { done: true, error: `Authentication failed: Invalid username or password` };
+      if (expected === undefined || expected !== password)
+        return { done: true, error: `Authentication failed: Invalid username or password` };
       return { done: true, user, reply: Buffer.alloc(0) };
     },
   };
@@ -37,7 +38,8 @@ function scram(digest, users) {
         const bare = message.replace(/^[^,]*,[^,]*,/, ''); // drop the GS2 header
         const { n: user, r: clientNonce } = attributes(bare);
         const password = users[user];
-        if (password === undefined || !clientNonce) return { done: true, error: 'Authentication failed during authentication due to invalid credentials with SASL mechanism' };
+        if (password === undefined || !clientNonce)
+          return { done: true, error: 'Authentication failed during authentication due to invalid credentials with SASL mechanism' };
         const salt = randomBytes(16);
         const nonce = clientNonce + randomBytes(12).toString('base64url');
         const serverFirst = `r=${nonce},s=${salt.toString('base64')},i=${ITERATIONS}`;
@@ -51,7 +53,8 @@ function scram(digest, users) {
       const storedKey = createHash(digest).update(clientKey).digest();
       const signature = hmac(storedKey, authMessage);
       const proof = Buffer.from(p ?? '', 'base64');
-      if (c === undefined || r !== first.nonce || proof.length !== signature.length) return { done: true, error: 'Authentication failed: invalid SCRAM final message' };
+      if (c === undefined || r !== first.nonce || proof.length !== signature.length)
+        return { done: true, error: 'Authentication failed: invalid SCRAM final message' };
       const candidate = Buffer.from(proof.map((byte, i) => byte ^ signature[i]));
       if (!timingSafeEqual(createHash(digest).update(candidate).digest(), storedKey)) {
         return { done: true, error: 'Authentication failed during authentication due to invalid credentials with SASL mechanism' };

@@ -22,24 +22,50 @@ export interface Container {
 }
 export interface PodTemplate {
   metadata?: { labels?: Record<string, string> };
-  spec: { containers: Container[]; volumes?: Array<{ name: string; configMap?: { name: string } }>; terminationGracePeriodSeconds?: number };
+  spec: {
+    containers: Container[];
+    volumes?: Array<{ name: string; configMap?: { name: string } }>;
+    terminationGracePeriodSeconds?: number;
+  };
 }
 export interface StatefulSet {
   apiVersion: 'apps/v1';
   kind: 'StatefulSet';
   metadata: { name: string; namespace: string; uid: string; resourceVersion: string; generation: number; labels?: Record<string, string> };
-  spec: { replicas: number; ordinals?: { start: number }; updateStrategy: { type: 'OnDelete' | 'RollingUpdate' }; template: PodTemplate; selector?: unknown; serviceName?: string };
+  spec: {
+    replicas: number;
+    ordinals?: { start: number };
+    updateStrategy: { type: 'OnDelete' | 'RollingUpdate' };
+    template: PodTemplate;
+    selector?: unknown;
+    serviceName?: string;
+  };
   status: { replicas: number; readyReplicas: number; currentRevision: string; updateRevision: string; observedGeneration: number };
 }
 export interface Pod {
   apiVersion: 'v1';
   kind: 'Pod';
-  metadata: { name: string; namespace: string; uid: string; resourceVersion: string; labels: Record<string, string>; creationTimestamp: string; deletionTimestamp?: string; deletionGracePeriodSeconds?: number };
+  metadata: {
+    name: string;
+    namespace: string;
+    uid: string;
+    resourceVersion: string;
+    labels: Record<string, string>;
+    creationTimestamp: string;
+    deletionTimestamp?: string;
+    deletionGracePeriodSeconds?: number;
+  };
   spec: PodTemplate['spec'];
   status: {
     phase: 'Pending' | 'Running' | 'Failed';
     conditions: Array<{ type: string; status: 'True' | 'False' }>;
-    containerStatuses: Array<{ name: string; image: string; ready: boolean; restartCount: number; state: { running?: { startedAt: string }; waiting?: { reason: string }; terminated?: { exitCode: number; reason: string } } }>;
+    containerStatuses: Array<{
+      name: string;
+      image: string;
+      ready: boolean;
+      restartCount: number;
+      state: { running?: { startedAt: string }; waiting?: { reason: string }; terminated?: { exitCode: number; reason: string } };
+    }>;
   };
 }
 export interface ConfigMap {
@@ -106,7 +132,10 @@ export class FakeKubernetes {
     this.users = options.users ?? { 'admin-token': { name: 'admin', rules: [ALL] } };
   }
 
-  private readonly http = new LoopbackServer((req, res) => this.handle(req, res), (error) => status(500, 'InternalError', String(error)));
+  private readonly http = new LoopbackServer(
+    (req, res) => this.handle(req, res),
+    (error) => status(500, 'InternalError', String(error)),
+  );
 
   get url(): string {
     return this.http.url;
@@ -143,13 +172,22 @@ export class FakeKubernetes {
   // ---- seeding and inspection (what `kubectl apply` would do) ----
 
   addConfigMap(namespace: string, name: string, data: Record<string, string>): ConfigMap {
-    const cm: ConfigMap = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace, uid: randomUUID(), resourceVersion: this.nextRv() }, data: { ...data } };
+    const cm: ConfigMap = {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name, namespace, uid: randomUUID(), resourceVersion: this.nextRv() },
+      data: { ...data },
+    };
     this.configMaps.set(`${namespace}/${name}`, cm);
     return cm;
   }
 
   /** Creates the StatefulSet and starts its pods (ordinals from `ordinals.start`). */
-  async addStatefulSet(namespace: string, name: string, spec: Pick<StatefulSet['spec'], 'replicas' | 'ordinals' | 'updateStrategy' | 'template'>): Promise<StatefulSet> {
+  async addStatefulSet(
+    namespace: string,
+    name: string,
+    spec: Pick<StatefulSet['spec'], 'replicas' | 'ordinals' | 'updateStrategy' | 'template'>,
+  ): Promise<StatefulSet> {
     const revision = revisionOf(name, spec.template);
     const sts: StatefulSet = {
       apiVersion: 'apps/v1',
@@ -184,12 +222,27 @@ export class FakeKubernetes {
     if (!user) return send(res, 401, status(401, 'Unauthorized', 'Unauthorized'));
     const can = (verb: string, resource: string, ns: string, name?: string) => allowed(user, verb, resource, ns, name);
     const deny = (verb: string, resource: string, ns: string, name?: string) =>
-      send(res, 403, status(403, 'Forbidden', `${resource}${name ? ` "${name}"` : ''} is forbidden: User "${user.name}" cannot ${verb} resource "${resource}" in API group "${resource === 'statefulsets' ? 'apps' : ''}" in the namespace "${ns}"`));
+      send(
+        res,
+        403,
+        status(
+          403,
+          'Forbidden',
+          `${resource}${name ? ` "${name}"` : ''} is forbidden: User "${user.name}" cannot ${verb} resource "${resource}" in API group "${resource === 'statefulsets' ? 'apps' : ''}" in the namespace "${ns}"`,
+        ),
+      );
 
     if (req.method === 'POST' && url.pathname === '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews') {
-      const review = JSON.parse(body) as { spec: { resourceAttributes: { namespace: string; verb: string; resource: string; name?: string } } };
+      const review = JSON.parse(body) as {
+        spec: { resourceAttributes: { namespace: string; verb: string; resource: string; name?: string } };
+      };
       const a = review.spec.resourceAttributes;
-      return send(res, 201, { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec: review.spec, status: { allowed: can(a.verb, a.resource, a.namespace, a.name) } });
+      return send(res, 201, {
+        apiVersion: 'authorization.k8s.io/v1',
+        kind: 'SelfSubjectAccessReview',
+        spec: review.spec,
+        status: { allowed: can(a.verb, a.resource, a.namespace, a.name) },
+      });
     }
     // StatefulSets and ConfigMaps: get and patch (a StatefulSet's template change drives its controller).
     let m = /^\/(?:apis\/apps\/v1|api\/v1)\/namespaces\/([^/]+)\/(statefulsets|configmaps)\/([^/]+)$/.exec(url.pathname);
@@ -199,7 +252,12 @@ export class FakeKubernetes {
       if (!verb) return send(res, 405, status(405, 'MethodNotAllowed', 'method not allowed'));
       if (!can(verb, resource, ns, name)) return deny(verb, resource, ns, name);
       const target = resource === 'statefulsets' ? this.statefulSets.get(`${ns}/${name}`) : this.configMaps.get(`${ns}/${name}`);
-      if (!target) return send(res, 404, status(404, 'NotFound', `${resource === 'statefulsets' ? 'statefulsets.apps' : resource} "${name}" not found`));
+      if (!target)
+        return send(
+          res,
+          404,
+          status(404, 'NotFound', `${resource === 'statefulsets' ? 'statefulsets.apps' : resource} "${name}" not found`),
+        );
       if (verb === 'get') return send(res, 200, target);
       const result = this.patch(target, req.headers['content-type'] ?? '', body);
       if (result) return send(res, result.code, status(result.code, result.reason, result.message));
@@ -219,7 +277,15 @@ export class FakeKubernetes {
         if (!pod) return send(res, 404, status(404, 'NotFound', `pods "${name}" not found`));
         const options = body ? (JSON.parse(body) as { gracePeriodSeconds?: number; preconditions?: { uid?: string } }) : {};
         if (options.preconditions?.uid && options.preconditions.uid !== pod.metadata.uid) {
-          return send(res, 409, status(409, 'Conflict', `Precondition failed: UID in precondition: ${options.preconditions.uid}, UID in object meta: ${pod.metadata.uid}`));
+          return send(
+            res,
+            409,
+            status(
+              409,
+              'Conflict',
+              `Precondition failed: UID in precondition: ${options.preconditions.uid}, UID in object meta: ${pod.metadata.uid}`,
+            ),
+          );
         }
         const query = url.searchParams.get('gracePeriodSeconds');
         const grace = query !== null ? Number(query) : (options.gracePeriodSeconds ?? pod.spec.terminationGracePeriodSeconds ?? 30);
@@ -236,10 +302,16 @@ export class FakeKubernetes {
       if (!can(verb, 'pods', ns)) return deny(verb, 'pods', ns);
       const field = url.searchParams.get('fieldSelector');
       const byName = field ? /^metadata\.name=(.+)$/.exec(field)?.[1] : undefined;
-      if (field && byName === undefined) return send(res, 400, status(400, 'BadRequest', `unsupported field selector ${field} (the fake knows metadata.name=)`));
+      if (field && byName === undefined)
+        return send(res, 400, status(400, 'BadRequest', `unsupported field selector ${field} (the fake knows metadata.name=)`));
       const matches = (p: Pod) => p.metadata.namespace === ns && (byName === undefined || p.metadata.name === byName);
       if (!watch) {
-        return send(res, 200, { apiVersion: 'v1', kind: 'PodList', metadata: { resourceVersion: String(this.rv) }, items: [...this.pods.values()].filter(matches) });
+        return send(res, 200, {
+          apiVersion: 'v1',
+          kind: 'PodList',
+          metadata: { resourceVersion: String(this.rv) },
+          items: [...this.pods.values()].filter(matches),
+        });
       }
       return this.watch(res, ns, byName, Number(url.searchParams.get('resourceVersion') ?? 0), matches);
     }
@@ -261,7 +333,8 @@ export class FakeKubernetes {
     if (since === 0) {
       for (const p of this.pods.values()) if (matches(p)) res.write(`${JSON.stringify({ type: 'ADDED', object: p })}\n`);
     } else {
-      for (const e of this.events) if (e.rv > since && matches(e.object)) res.write(`${JSON.stringify({ type: e.type, object: e.object })}\n`);
+      for (const e of this.events)
+        if (e.rv > since && matches(e.object)) res.write(`${JSON.stringify({ type: e.type, object: e.object })}\n`);
     }
     const timer = setTimeout(() => res.end(), this.options.watchTimeoutMs ?? 30_000);
     res.on('close', () => {
@@ -275,24 +348,38 @@ export class FakeKubernetes {
     this.events.push(event);
     if (this.events.length > 1000) this.events.shift();
     for (const w of this.watchers) {
-      if (w.ns === pod.metadata.namespace && (w.name === undefined || w.name === pod.metadata.name)) w.res.write(`${JSON.stringify({ type, object: event.object })}\n`);
+      if (w.ns === pod.metadata.namespace && (w.name === undefined || w.name === pod.metadata.name))
+        w.res.write(`${JSON.stringify({ type, object: event.object })}\n`);
     }
   }
 
   /** JSON patch (add/replace/remove/test) or merge patch; resourceVersion in a merge patch is a precondition. */
-  private patch(target: StatefulSet | ConfigMap, contentType: string, body: string): { code: number; reason: string; message: string } | undefined {
+  private patch(
+    target: StatefulSet | ConfigMap,
+    contentType: string,
+    body: string,
+  ): { code: number; reason: string; message: string } | undefined {
     const doc = JSON.parse(JSON.stringify(target)) as Record<string, unknown>;
     if (contentType.startsWith('application/json-patch+json')) {
       for (const op of JSON.parse(body) as Array<{ op: string; path: string; value?: unknown }>) {
-        const parts = op.path.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+        const parts = op.path
+          .split('/')
+          .slice(1)
+          .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
         const last = parts.pop() as string;
         let parent: any = doc;
         for (const p of parts) parent = parent?.[p];
         if (parent === undefined || parent === null) return { code: 422, reason: 'Invalid', message: `path ${op.path} does not exist` };
         if (op.op === 'test') {
-          if (JSON.stringify(parent[last]) !== JSON.stringify(op.value)) return { code: 422, reason: 'Invalid', message: `the server rejected our request due to an error in our request: testing value ${op.path} failed` };
+          if (JSON.stringify(parent[last]) !== JSON.stringify(op.value))
+            return {
+              code: 422,
+              reason: 'Invalid',
+              message: `the server rejected our request due to an error in our request: testing value ${op.path} failed`,
+            };
         } else if (op.op === 'replace' || op.op === 'add') {
-          if (op.op === 'replace' && !(last in parent)) return { code: 422, reason: 'Invalid', message: `replace operation does not apply: doc is missing path: ${op.path}` };
+          if (op.op === 'replace' && !(last in parent))
+            return { code: 422, reason: 'Invalid', message: `replace operation does not apply: doc is missing path: ${op.path}` };
           if (Array.isArray(parent) && op.op === 'add') parent.splice(last === '-' ? parent.length : Number(last), 0, op.value);
           else parent[last] = op.value;
         } else if (op.op === 'remove') {
@@ -303,10 +390,19 @@ export class FakeKubernetes {
     } else if (contentType.startsWith('application/merge-patch+json') || contentType.startsWith('application/strategic-merge-patch+json')) {
       const patch = JSON.parse(body) as { metadata?: { resourceVersion?: string } };
       if (patch.metadata?.resourceVersion !== undefined && patch.metadata.resourceVersion !== target.metadata.resourceVersion) {
-        return { code: 409, reason: 'Conflict', message: `Operation cannot be fulfilled on ${target.kind.toLowerCase()}s "${target.metadata.name}": the object has been modified; please apply your changes to the latest version and try again` };
+        return {
+          code: 409,
+          reason: 'Conflict',
+          message: `Operation cannot be fulfilled on ${target.kind.toLowerCase()}s "${target.metadata.name}": the object has been modified; please apply your changes to the latest version and try again`,
+        };
       }
       mergePatch(doc, patch);
-    } else return { code: 415, reason: 'UnsupportedMediaType', message: `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json` };
+    } else
+      return {
+        code: 415,
+        reason: 'UnsupportedMediaType',
+        message: `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json`,
+      };
     Object.assign(target, doc);
     target.metadata.resourceVersion = this.nextRv();
     return undefined;
@@ -324,7 +420,8 @@ export class FakeKubernetes {
         (async () => {
           for (const ordinal of this.ordinals(sts).reverse()) {
             const pod = this.pods.get(`${sts.metadata.namespace}/${sts.metadata.name}-${ordinal}`);
-            if (pod && pod.metadata.labels['controller-revision-hash'] !== revision) await this.deletePod(pod, pod.spec.terminationGracePeriodSeconds ?? 30);
+            if (pod && pod.metadata.labels['controller-revision-hash'] !== revision)
+              await this.deletePod(pod, pod.spec.terminationGracePeriodSeconds ?? 30);
           }
         })(),
       );
@@ -348,7 +445,11 @@ export class FakeKubernetes {
         this.pods.delete(`${pod.metadata.namespace}/${pod.metadata.name}`);
         pod.metadata.resourceVersion = this.nextRv();
         this.emit('DELETED', pod);
-        const [ns, stsName, ordinal] = [pod.metadata.namespace, pod.metadata.labels['app.kubernetes.io/statefulset'], Number(pod.metadata.labels['apps.kubernetes.io/pod-index'])];
+        const [ns, stsName, ordinal] = [
+          pod.metadata.namespace,
+          pod.metadata.labels['app.kubernetes.io/statefulset'],
+          Number(pod.metadata.labels['apps.kubernetes.io/pod-index']),
+        ];
         const sts = stsName ? this.statefulSets.get(`${ns}/${stsName}`) : undefined;
         if (sts && this.ordinals(sts).includes(ordinal)) await this.createPod(sts, ordinal);
       })(),
@@ -367,13 +468,25 @@ export class FakeKubernetes {
         uid: randomUUID(),
         resourceVersion: this.nextRv(),
         creationTimestamp: rfc3339(Date.now()),
-        labels: { ...(sts.spec.template.metadata?.labels ?? {}), 'controller-revision-hash': sts.status.updateRevision, 'statefulset.kubernetes.io/pod-name': name, 'apps.kubernetes.io/pod-index': String(ordinal), 'app.kubernetes.io/statefulset': sts.metadata.name },
+        labels: {
+          ...(sts.spec.template.metadata?.labels ?? {}),
+          'controller-revision-hash': sts.status.updateRevision,
+          'statefulset.kubernetes.io/pod-name': name,
+          'apps.kubernetes.io/pod-index': String(ordinal),
+          'app.kubernetes.io/statefulset': sts.metadata.name,
+        },
       },
       spec: structuredClone(sts.spec.template.spec),
       status: {
         phase: 'Pending',
         conditions: [{ type: 'Ready', status: 'False' }],
-        containerStatuses: sts.spec.template.spec.containers.map((c) => ({ name: c.name, image: c.image, ready: false, restartCount: 0, state: { waiting: { reason: 'ContainerCreating' } } })),
+        containerStatuses: sts.spec.template.spec.containers.map((c) => ({
+          name: c.name,
+          image: c.image,
+          ready: false,
+          restartCount: 0,
+          state: { waiting: { reason: 'ContainerCreating' } },
+        })),
       },
     };
     this.pods.set(`${pod.metadata.namespace}/${name}`, pod);
@@ -382,13 +495,28 @@ export class FakeKubernetes {
       await this.runtime.start(pod, (n) => this.configMaps.get(`${pod.metadata.namespace}/${n}`));
       if (this.pods.get(`${pod.metadata.namespace}/${name}`) !== pod) return;
       const startedAt = rfc3339(Date.now());
-      pod.status = { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }], containerStatuses: pod.status.containerStatuses.map((s) => ({ ...s, ready: true, state: { running: { startedAt } } })) };
+      pod.status = {
+        phase: 'Running',
+        conditions: [{ type: 'Ready', status: 'True' }],
+        containerStatuses: pod.status.containerStatuses.map((s) => ({ ...s, ready: true, state: { running: { startedAt } } })),
+      };
     } catch (error) {
-      pod.status = { phase: 'Failed', conditions: [{ type: 'Ready', status: 'False' }], containerStatuses: pod.status.containerStatuses.map((s) => ({ ...s, state: { terminated: { exitCode: 1, reason: String(error).slice(0, 200) } } })) };
+      pod.status = {
+        phase: 'Failed',
+        conditions: [{ type: 'Ready', status: 'False' }],
+        containerStatuses: pod.status.containerStatuses.map((s) => ({
+          ...s,
+          state: { terminated: { exitCode: 1, reason: String(error).slice(0, 200) } },
+        })),
+      };
     }
     pod.metadata.resourceVersion = this.nextRv();
     this.emit('MODIFIED', pod);
-    sts.status.readyReplicas = [...this.pods.values()].filter((p) => p.metadata.labels['app.kubernetes.io/statefulset'] === sts.metadata.name && p.status.conditions.some((c) => c.type === 'Ready' && c.status === 'True')).length;
+    sts.status.readyReplicas = [...this.pods.values()].filter(
+      (p) =>
+        p.metadata.labels['app.kubernetes.io/statefulset'] === sts.metadata.name &&
+        p.status.conditions.some((c) => c.type === 'Ready' && c.status === 'True'),
+    ).length;
   }
 
   private track<T>(work: Promise<T>): Promise<T> {
@@ -421,7 +549,8 @@ export function revisionOf(name: string, template: PodTemplate): string {
 function mergePatch(target: Record<string, unknown>, patch: Record<string, unknown>): void {
   for (const [k, v] of Object.entries(patch)) {
     if (v === null) delete target[k];
-    else if (typeof v === 'object' && !Array.isArray(v) && typeof target[k] === 'object' && target[k] !== null && !Array.isArray(target[k])) mergePatch(target[k] as Record<string, unknown>, v as Record<string, unknown>);
+    else if (typeof v === 'object' && !Array.isArray(v) && typeof target[k] === 'object' && target[k] !== null && !Array.isArray(target[k]))
+      mergePatch(target[k] as Record<string, unknown>, v as Record<string, unknown>);
     else if (typeof v === 'object' && !Array.isArray(v)) {
       target[k] = {};
       mergePatch(target[k] as Record<string, unknown>, v as Record<string, unknown>);

@@ -58,7 +58,17 @@ export interface FakeMarathonOptions {
 }
 
 /** Fields the definition owner may set through PUT; everything else is Marathon's. */
-const READ_ONLY = new Set(['version', 'versionInfo', 'tasks', 'tasksRunning', 'tasksStaged', 'tasksHealthy', 'tasksUnhealthy', 'deployments', 'lastTaskFailure']);
+const READ_ONLY = new Set([
+  'version',
+  'versionInfo',
+  'tasks',
+  'tasksRunning',
+  'tasksStaged',
+  'tasksHealthy',
+  'tasksUnhealthy',
+  'deployments',
+  'lastTaskFailure',
+]);
 
 export class FakeMarathon {
   readonly requests: Array<{ method: string; path: string; body?: unknown }> = [];
@@ -74,7 +84,12 @@ export class FakeMarathon {
     this.tokens = options.tokens ?? { 'admin-token': ['*'] };
   }
 
-  private readonly http = new LoopbackServer((req, res) => this.handle(req, res), (error) => { String(error) });
+  private readonly http = new LoopbackServer(
+    (req, res) => this.handle(req, res),
+    (error) => {
+      String(error);
+    },
+  );
 
   get url(): string {
     return this.http.url;
@@ -116,7 +131,11 @@ export class FakeMarathon {
     const may = (appId: string) => grants.includes('*') || grants.includes(appId);
 
     if (req.method === 'GET' && url.pathname === '/v2/deployments') {
-      return send(res, 200, [...this.deployments.values()].filter((d) => d.affectedApps.some(may)));
+      return send(
+        res,
+        200,
+        [...this.deployments.values()].filter((d) => d.affectedApps.some(may)),
+      );
     }
     const m = /^\/v2\/apps(\/.+)$/.exec(url.pathname);
     if (!m) return send(res, 404, { message: `the fake serves no ${req.method} ${url.pathname}` });
@@ -126,15 +145,28 @@ export class FakeMarathon {
     if (!app) return send(res, 404, { message: `App '${id}' does not exist` });
     if (req.method === 'GET') {
       const embedTasks = url.searchParams.getAll('embed').includes('app.tasks');
-      return send(res, 200, { app: { ...app, ...(embedTasks ? { tasks: this.tasksOf(id) } : {}), tasksRunning: this.tasksOf(id).filter((t) => t.state === 'TASK_RUNNING').length, deployments: [...this.deployments.values()].filter((d) => d.affectedApps.includes(id)).map((d) => ({ id: d.id })) } });
+      return send(res, 200, {
+        app: {
+          ...app,
+          ...(embedTasks ? { tasks: this.tasksOf(id) } : {}),
+          tasksRunning: this.tasksOf(id).filter((t) => t.state === 'TASK_RUNNING').length,
+          deployments: [...this.deployments.values()].filter((d) => d.affectedApps.includes(id)).map((d) => ({ id: d.id })),
+        },
+      });
     }
     if (req.method === 'PUT') {
       const force = url.searchParams.get('force') === 'true';
       const locked = [...this.deployments.values()].find((d) => d.affectedApps.includes(id));
-      if (locked && !force) return send(res, 409, { message: 'App is locked by one or more deployments. Override with the option \'?force=true\'. View details at \'/v2/deployments/<DEPLOYMENT_ID>\'.', deployments: [{ id: locked.id }] });
+      if (locked && !force)
+        return send(res, 409, {
+          message:
+            "App is locked by one or more deployments. Override with the option '?force=true'. View details at '/v2/deployments/<DEPLOYMENT_ID>'.",
+          deployments: [{ id: locked.id }],
+        });
       if (locked) this.deployments.delete(locked.id);
       const definition = body as Record<string, unknown>;
-      if (definition.id !== undefined && definition.id !== id) return send(res, 422, { message: 'Object is not valid', details: [{ path: '/id', errors: ['id must match the URL'] }] });
+      if (definition.id !== undefined && definition.id !== id)
+        return send(res, 422, { message: 'Object is not valid', details: [{ path: '/id', errors: ['id must match the URL'] }] });
       const before = JSON.stringify(configOf(app));
       const now = new Date().toISOString();
       for (const [k, v] of Object.entries(definition)) if (!READ_ONLY.has(k)) app[k] = v;
@@ -160,7 +192,15 @@ export class FakeMarathon {
       if (restart || this.tasksOf(app.id).length > app.instances) await this.kill(app, task);
     }
     while (this.tasksOf(app.id).length < app.instances) {
-      const task: Task = { id: `${app.id.slice(1).replace(/\//g, '_')}.${randomUUID()}`, appId: app.id, host: '127.0.0.1', state: 'TASK_STAGING', stagedAt: new Date().toISOString(), version: app.version, healthCheckResults: [] };
+      const task: Task = {
+        id: `${app.id.slice(1).replace(/\//g, '_')}.${randomUUID()}`,
+        appId: app.id,
+        host: '127.0.0.1',
+        state: 'TASK_STAGING',
+        stagedAt: new Date().toISOString(),
+        version: app.version,
+        healthCheckResults: [],
+      };
       this.tasks.set(task.id, task);
       try {
         await this.runtime.start(app);
