@@ -44,6 +44,10 @@ export interface BrokerVersions {
 }
 
 export interface ClusterState {
+  /**
+   * The cluster as it is now. Read-only: an adapter may hand out the same (frozen) objects again
+   * while nothing changed (the ZooKeeper reader does, so an unchanged cluster costs no copy).
+   */
   snapshot(): Promise<ClusterSnapshot>;
   /**
    * Resolves when the cluster state may have changed (a watch fired) or after `timeoutMs`,

@@ -1,15 +1,23 @@
 /**
  * The sandbox's single ZooKeeper server (standalone QuorumPeerMain), bound to 127.0.0.1.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import { InfrastructureError } from '../errors.js';
-import { javaCommand } from './java.js';
+import { embeddedKafkaHome, findJava, javaCommand } from './java.js';
 import type { ZooKeeperPaths } from './layout.js';
-import { isAlive, launchDetached, sleep, tail } from './processes.js';
+import { freePorts, isAlive, launchDetached, signal, sleep, tail, waitGone } from './processes.js';
 
-export function zooCfg(paths: ZooKeeperPaths, port: number): string {
+export interface ZooKeeperTuning {
+  /** JVM heap (default 128m, the sandbox's: a few thousand znodes). */
+  heap?: string;
+  /** false: no fsync of the transaction log (a throwaway server loaded with many znodes). */
+  forceSync?: boolean;
+}
+
+export function zooCfg(paths: ZooKeeperPaths, port: number, tuning: ZooKeeperTuning = {}): string {
   return [
     '# ZooKeeper of a kafka-ops sandbox (standalone).',
     'tickTime=2000',
@@ -17,6 +25,7 @@ export function zooCfg(paths: ZooKeeperPaths, port: number): string {
     `clientPort=${port}`,
     'clientPortAddress=127.0.0.1',
     'maxClientCnxns=0',
+    ...(tuning.forceSync === false ? ['forceSync=no'] : []),
     '',
   ].join('\n');
 }
@@ -34,9 +43,9 @@ export function fileLog4j(logFile: string): string {
   ].join('\n');
 }
 
-export function zooKeeperCommand(java: string, kafkaHome: string, paths: ZooKeeperPaths): string[] {
+export function zooKeeperCommand(java: string, kafkaHome: string, paths: ZooKeeperPaths, heap = '128m'): string[] {
   return javaCommand(java, {
-    heap: '128m',
+    heap,
     log4jConfig: paths.log4jPath,
     properties: { 'zookeeper.log.dir': path.dirname(paths.logFile) },
     home: kafkaHome,
@@ -46,11 +55,20 @@ export function zooKeeperCommand(java: string, kafkaHome: string, paths: ZooKeep
 }
 
 /** Writes zoo.cfg and log4j.properties and starts ZooKeeper detached; returns its pid. */
-export async function startZooKeeper(java: string, kafkaHome: string, paths: ZooKeeperPaths, port: number): Promise<number> {
+export async function startZooKeeper(
+  java: string,
+  kafkaHome: string,
+  paths: ZooKeeperPaths,
+  port: number,
+  tuning: ZooKeeperTuning & { lifetimeSeconds?: number } = {},
+): Promise<number> {
   await mkdir(paths.dataDir, { recursive: true });
-  await writeFile(paths.configPath, zooCfg(paths, port));
+  await writeFile(paths.configPath, zooCfg(paths, port, tuning));
   await writeFile(paths.log4jPath, fileLog4j(paths.logFile));
-  return launchDetached({ command: zooKeeperCommand(java, kafkaHome, paths), pidFile: paths.pidFile, outputFile: paths.outputFile });
+  const command = zooKeeperCommand(java, kafkaHome, paths, tuning.heap);
+  // coreutils timeout relays SIGTERM/SIGINT to the JVM and kills it when the lifetime is over.
+  const bounded = tuning.lifetimeSeconds ? ['timeout', '-s', 'KILL', String(tuning.lifetimeSeconds), ...command] : command;
+  return launchDetached({ command: bounded, pidFile: paths.pidFile, outputFile: paths.outputFile });
 }
 
 /** One `ruok` four-letter-word round trip: true when the server answers `imok`. */
@@ -81,4 +99,60 @@ export async function waitZooKeeperReady(pid: number, port: number, paths: ZooKe
       action: `Read ${paths.logFile} and ${paths.outputFile}, then run \`kafka-ops sandbox down\` and try again.`,
     },
   );
+}
+
+function childrenOf(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+export interface StandaloneZooKeeper {
+  /** `127.0.0.1:PORT` */
+  connect: string;
+  port: number;
+  pid: number;
+  /** Stops the server (SIGTERM, then SIGKILL) and deletes its directory; true when nothing is left running. */
+  stop(): Promise<boolean>;
+}
+
+/**
+ * One ZooKeeper server on 127.0.0.1 in `dir`, from the embedded Kafka distribution, for tests and
+ * benches that need a real ZooKeeper and no brokers. It kills itself after `lifetimeSeconds`
+ * whatever happens to the process that started it.
+ */
+export async function startStandaloneZooKeeper(
+  dir: string,
+  options: ZooKeeperTuning & { lifetimeSeconds: number; kafkaHome?: string },
+): Promise<StandaloneZooKeeper> {
+  const paths: ZooKeeperPaths = {
+    dir,
+    configPath: path.join(dir, 'zoo.cfg'),
+    log4jPath: path.join(dir, 'log4j.properties'),
+    dataDir: path.join(dir, 'data'),
+    logFile: path.join(dir, 'zookeeper.log'),
+    pidFile: path.join(dir, 'zookeeper.pid'),
+    outputFile: path.join(dir, 'zookeeper.out'),
+  };
+  const [port] = (await freePorts(1)) as [number];
+  const pid = await startZooKeeper(findJava(), options.kafkaHome ?? embeddedKafkaHome(), paths, port, options);
+  const stop = async (): Promise<boolean> => {
+    // The JVM is the child of `timeout`: both are waited for, so neither is left behind.
+    const pids = [pid, ...childrenOf(pid)];
+    signal(pid, 'SIGTERM');
+    const left = await waitGone(pids, 10_000);
+    for (const p of left) signal(p, 'SIGKILL');
+    const gone = (await waitGone(left, 5_000)).length === 0;
+    await rm(dir, { recursive: true, force: true });
+    return gone;
+  };
+  try {
+    await waitZooKeeperReady(pid, port, paths, 30_000);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { connect: `127.0.0.1:${port}`, port, pid, stop };
 }
