@@ -20,7 +20,7 @@
  *
  * Pure except for the state it keeps from one snapshot to the next.
  */
-import type { ClusterSnapshot } from '../cluster/port.js';
+import type { ClusterSnapshot, PartitionState } from '../cluster/port.js';
 import { partitionLabel } from './gates.js';
 
 /** Kafka's ZooKeeper-mode controller runs its first leader-imbalance check this long after it takes over. */
@@ -70,12 +70,21 @@ export function autoRebalanceOf(config: Record<string, string>): AutoRebalance {
  * is, those of them it is in the ISR of (Kafka's check, as the ZooKeeper-mode controller runs it).
  */
 export function rebalanceMoves(snapshot: ClusterSnapshot, imbalancePercent: number): string[] {
+  // One pass over the partitions, grouped by preferred replica (a pass per broker costs seconds at 100k partitions).
+  const registered = new Set(snapshot.brokers);
+  const byPreferred = new Map<number, { preferring: number; notLed: PartitionState[] }>();
+  for (const p of snapshot.partitions) {
+    const broker = p.replicas[0];
+    if (broker === undefined || !registered.has(broker)) continue;
+    let group = byPreferred.get(broker);
+    if (!group) byPreferred.set(broker, (group = { preferring: 0, notLed: [] }));
+    group.preferring++;
+    if (p.leader !== broker) group.notLed.push(p);
+  }
   const moves: string[] = [];
-  for (const broker of snapshot.brokers) {
-    const preferring = snapshot.partitions.filter((p) => p.replicas[0] === broker);
-    const notLed = preferring.filter((p) => p.leader !== broker);
-    if (preferring.length === 0 || notLed.length / preferring.length <= imbalancePercent / 100) continue;
-    moves.push(...notLed.filter((p) => p.isr.includes(broker)).map(partitionLabel));
+  for (const [broker, { preferring, notLed }] of byPreferred) {
+    if (notLed.length / preferring <= imbalancePercent / 100) continue;
+    for (const p of notLed) if (p.isr.includes(broker)) moves.push(partitionLabel(p));
   }
   return moves.sort();
 }
@@ -94,7 +103,8 @@ interface SeenLeadership {
 }
 
 export class LeadershipTracker {
-  private readonly seen = new Map<string, SeenLeadership>();
+  /** topic → partition → what was last seen of its leadership. */
+  private readonly seen = new Map<string, Map<number, SeenLeadership>>();
   /**
    * Last time a partition was seen with another leader outside kafka-ops' own stops: an election
    * someone else made (the controller's rebalance, an operator, a broker failing). Epoch bumps
@@ -115,13 +125,14 @@ export class LeadershipTracker {
   /** Every snapshot the engine reads passes here, so moves between two gates are not missed. */
   observe(snapshot: ClusterSnapshot, nowMs: number): void {
     for (const p of snapshot.partitions) {
-      const key = partitionLabel(p);
-      const before = this.seen.get(key);
-      const now: SeenLeadership = { leader: p.leader, ...(p.leaderEpoch !== undefined ? { leaderEpoch: p.leaderEpoch } : {}) };
+      let ofTopic = this.seen.get(p.topic);
+      if (!ofTopic) this.seen.set(p.topic, (ofTopic = new Map()));
+      const before = ofTopic.get(p.partition);
+      // Unchanged: nothing to record (most partitions, most of the time, on clusters of any size).
+      if (before && before.leader === p.leader && before.leaderEpoch === p.leaderEpoch) continue;
       if (before && before.leader !== p.leader && !this.ownStop) this.lastForeignChangeAtMs = nowMs;
-      const moved = before && (before.leader !== p.leader || before.leaderEpoch !== p.leaderEpoch);
-      const movedAtMs = moved ? nowMs : before?.movedAtMs;
-      this.seen.set(key, movedAtMs !== undefined ? { ...now, movedAtMs } : now);
+      const now: SeenLeadership = { leader: p.leader, ...(p.leaderEpoch !== undefined ? { leaderEpoch: p.leaderEpoch } : {}) };
+      ofTopic.set(p.partition, before ? { ...now, movedAtMs: nowMs } : now);
     }
     const since = snapshot.controllerSinceMs;
     // Undefined while an election is under way: the next controller's node tells when it ends.
@@ -146,7 +157,7 @@ export class LeadershipTracker {
     const refetch = `followers get ${seconds(quietMs)} s to refetch what they truncated`;
     const recent = snapshot.partitions
       .filter((p) => p.leader === brokerId)
-      .map((p) => ({ label: partitionLabel(p), movedAtMs: this.seen.get(partitionLabel(p))?.movedAtMs }))
+      .map((p) => ({ label: partitionLabel(p), movedAtMs: this.seen.get(p.topic)?.get(p.partition)?.movedAtMs }))
       .filter((p): p is { label: string; movedAtMs: number } => p.movedAtMs !== undefined && nowMs < p.movedAtMs + quietMs);
     if (recent.length > 0) {
       const last = Math.max(...recent.map((p) => p.movedAtMs));
