@@ -45,8 +45,8 @@ export interface BrokerVersions {
 
 export interface ClusterState {
   /**
-   * The cluster as it is now. Read-only: an adapter may hand out the same (frozen) objects again
-   * while nothing changed (the ZooKeeper reader does, so an unchanged cluster costs no copy).
+   * The cluster as it is now. Its partition and topic objects are read-only: an adapter may hand
+   * out the same (frozen) objects again while they did not change (the ZooKeeper reader does).
    */
   snapshot(): Promise<ClusterSnapshot>;
   /**

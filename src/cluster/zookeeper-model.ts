@@ -121,8 +121,8 @@ export function partitionState(
   replicas: number[],
   state: { leader: number; isr: number[]; leaderEpoch?: number },
 ): PartitionState {
-  Object.freeze(replicas);
-  Object.freeze(state.isr);
+  // The object is frozen, its arrays are not: Array.prototype.includes and filter take a slow path
+  // on frozen arrays (the gates ran three times slower at 20k partitions).
   return Object.freeze({ topic, partition, replicas, ...state });
 }
 
@@ -141,8 +141,22 @@ export class ClusterModel {
     if (topicSetChanged) this.sortedNames = undefined;
   }
 
-  /** A read-only snapshot, the same object until the model changes again. */
+  /**
+   * A snapshot of the model: its arrays are fresh copies (a caller may sort them), the partition
+   * objects in them are shared and frozen; they are rebuilt only where the model changed.
+   */
   snapshot(): ClusterSnapshot {
+    const cached = this.cachedSnapshot();
+    return {
+      ...cached,
+      brokers: [...cached.brokers],
+      leadershipChangesPending: [...(cached.leadershipChangesPending ?? [])],
+      partitions: cached.partitions.slice(),
+      topics: cached.topics.slice(),
+    };
+  }
+
+  private cachedSnapshot(): ClusterSnapshot {
     if (this.cached) return this.cached;
     this.sortedNames ??= [...this.topics.values()]
       .filter((t) => t.assigned)
@@ -152,19 +166,19 @@ export class ClusterModel {
     const topics: TopicState[] = [];
     for (const name of this.sortedNames) {
       const t = this.topics.get(name) as TopicModel;
-      t.ordered ??= Object.freeze([...t.partitions.keys()].sort((a, b) => a - b).map((p) => t.partitions.get(p) as PartitionState));
+      t.ordered ??= [...t.partitions.keys()].sort((a, b) => a - b).map((p) => t.partitions.get(p) as PartitionState);
       for (const p of t.ordered) partitions.push(p);
       topics.push(Object.freeze({ name, config: t.config }));
     }
     const { id: controller, createdAtMs } = this.controller;
-    this.cached = Object.freeze({
-      brokers: this.brokers as number[],
+    this.cached = {
+      brokers: [...this.brokers],
       controller,
       ...(controller !== undefined && createdAtMs !== undefined ? { controllerSinceMs: createdAtMs } : {}),
-      leadershipChangesPending: this.leadershipChangesPending as string[],
-      partitions: Object.freeze(partitions) as PartitionState[],
-      topics: Object.freeze(topics) as TopicState[],
-    });
+      leadershipChangesPending: [...this.leadershipChangesPending],
+      partitions,
+      topics,
+    };
     return this.cached;
   }
 }

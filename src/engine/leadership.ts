@@ -20,8 +20,8 @@
  *
  * Pure except for the state it keeps from one snapshot to the next.
  */
-import type { ClusterSnapshot, PartitionState } from '../cluster/port.js';
-import { partitionLabel } from './gates.js';
+import type { ClusterSnapshot } from '../cluster/port.js';
+import { partitionIndex, partitionLabel, partitionsOf } from './gates.js';
 
 /** Kafka's ZooKeeper-mode controller runs its first leader-imbalance check this long after it takes over. */
 export const CONTROLLER_FIRST_REBALANCE_CHECK_MS = 5000;
@@ -70,21 +70,13 @@ export function autoRebalanceOf(config: Record<string, string>): AutoRebalance {
  * is, those of them it is in the ISR of (Kafka's check, as the ZooKeeper-mode controller runs it).
  */
 export function rebalanceMoves(snapshot: ClusterSnapshot, imbalancePercent: number): string[] {
-  // One pass over the partitions, grouped by preferred replica (a pass per broker costs seconds at 100k partitions).
-  const registered = new Set(snapshot.brokers);
-  const byPreferred = new Map<number, { preferring: number; notLed: PartitionState[] }>();
-  for (const p of snapshot.partitions) {
-    const broker = p.replicas[0];
-    if (broker === undefined || !registered.has(broker)) continue;
-    let group = byPreferred.get(broker);
-    if (!group) byPreferred.set(broker, (group = { preferring: 0, notLed: [] }));
-    group.preferring++;
-    if (p.leader !== broker) group.notLed.push(p);
-  }
+  const { byPreferred } = partitionIndex(snapshot);
   const moves: string[] = [];
-  for (const [broker, { preferring, notLed }] of byPreferred) {
-    if (notLed.length / preferring <= imbalancePercent / 100) continue;
-    for (const p of notLed) if (p.isr.includes(broker)) moves.push(partitionLabel(p));
+  for (const broker of snapshot.brokers) {
+    const preferring = partitionsOf(byPreferred, broker);
+    const notLed = preferring.filter((p) => p.leader !== broker);
+    if (preferring.length === 0 || notLed.length / preferring.length <= imbalancePercent / 100) continue;
+    moves.push(...notLed.filter((p) => p.isr.includes(broker)).map(partitionLabel));
   }
   return moves.sort();
 }
@@ -155,8 +147,7 @@ export class LeadershipTracker {
     if (pending.length > 0) return { message: `a ${pending.join(' and a ')} is in progress.` };
     const { quietMs, leadMs, slackMs } = this.options;
     const refetch = `followers get ${seconds(quietMs)} s to refetch what they truncated`;
-    const recent = snapshot.partitions
-      .filter((p) => p.leader === brokerId)
+    const recent = partitionsOf(partitionIndex(snapshot).byLeader, brokerId)
       .map((p) => ({ label: partitionLabel(p), movedAtMs: this.seen.get(p.topic)?.get(p.partition)?.movedAtMs }))
       .filter((p): p is { label: string; movedAtMs: number } => p.movedAtMs !== undefined && nowMs < p.movedAtMs + quietMs);
     if (recent.length > 0) {

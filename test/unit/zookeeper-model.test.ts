@@ -38,7 +38,7 @@ describe('StaleSet', () => {
 });
 
 describe('ClusterModel.snapshot', () => {
-  it('lists assigned topics and their partitions in name and partition order, the same object until touched', () => {
+  it('lists assigned topics and their partitions in name and partition order, rebuilt only when touched', () => {
     const model = new ClusterModel();
     const topic = (name: string, assigned: boolean, partitions: number[]) => ({
       name,
@@ -54,10 +54,14 @@ describe('ClusterModel.snapshot', () => {
     expect(snapshot.partitions.map((p) => `${p.topic}-${p.partition}`)).toEqual(['a-0', 'b-2', 'b-10']);
     expect(snapshot.topics.map((t) => t.name)).toEqual(['a', 'b']);
     expect(snapshot).toMatchObject({ controller: 2, controllerSinceMs: 5 });
-    expect(model.snapshot()).toBe(snapshot);
+    // Unchanged: the same partition objects (frozen), in arrays of the caller's own.
+    const again = model.snapshot();
+    expect(again.partitions[0]).toBe(snapshot.partitions[0]);
+    expect(again.partitions).not.toBe(snapshot.partitions);
     expect(Object.isFrozen(snapshot.partitions[0])).toBe(true);
+    snapshot.partitions.reverse();
+    expect(model.snapshot().partitions.map((p) => p.partition)).toEqual([0, 2, 10]);
     model.touch();
-    expect(model.snapshot()).not.toBe(snapshot);
-    expect(model.snapshot()).toEqual(snapshot);
+    expect(model.snapshot()).toEqual(again);
   });
 });

@@ -126,23 +126,27 @@ function brokerConfigEntries() {
   }));
 }
 
-function answerConfig(resource) {
+/** One DescribeConfigs request's answers, from the topics as cluster.json holds them at that moment. */
+const configAnswers = (topics) => (resource) => answerConfig(resource, topics);
+
+function answerConfig(resource, topics) {
   if (resource.type === RESOURCE.BROKER) {
     if (resource.name !== String(id))
       return { error: ERROR.INVALID_REQUEST, message: `broker ${id} cannot describe broker ${resource.name}`, entries: [] };
     return { error: ERROR.NONE, entries: brokerConfigEntries() };
   }
   if (resource.type === RESOURCE.TOPIC) {
-    const topic = clusterView(stateDir).topics.find((t) => t.name === resource.name);
+    const topic = topics.get(resource.name);
     if (!topic) return { error: ERROR.UNKNOWN_TOPIC_OR_PARTITION, message: `topic ${resource.name} does not exist`, entries: [] };
-    const entries = Object.entries(topic.config).map(([name, value]) => ({
+    const config = topic.config ?? {};
+    const entries = Object.entries(config).map(([name, value]) => ({
       name,
       value: String(value),
       readOnly: false,
       sensitive: false,
       source: CONFIG_SOURCE.TOPIC_CONFIG,
     }));
-    if (!('min.insync.replicas' in topic.config))
+    if (!('min.insync.replicas' in config))
       entries.push({ name: 'min.insync.replicas', value: '1', readOnly: false, sensitive: false, source: CONFIG_SOURCE.DEFAULT_CONFIG });
     return { error: ERROR.NONE, entries };
   }
@@ -179,7 +183,8 @@ function handle({ apiKey, apiVersion, body }, conn) {
   }
   if (apiKey === API.DescribeConfigs) {
     const { resources } = parseDescribeConfigsRequest(apiVersion, body);
-    return describeConfigsResponse(apiVersion, resources, answerConfig);
+    const topics = new Map(readCluster(stateDir).topics.map((t) => [t.name, t]));
+    return describeConfigsResponse(apiVersion, resources, configAnswers(topics));
   }
   return undefined;
 }
