@@ -7,18 +7,27 @@
 // same from the write's acknowledgement to the snapshot; and one gate evaluation as the engine
 // runs it before a stop (gates.beforeStopFindings + the leadership gate's observe and hold) and
 // after a start (gates.caughtUpFindings). Targets at 100k partitions: refresh <= 50 ms, gate <= 100 ms.
+// Then the admin-API reader (kafkajs) against the wire-level double (test/fakes/kafka-double, 3
+// brokers) holding the same layout: wall time of one snapshot, this process's CPU for it (kafka-ops'
+// own cost; the rest of the wall time is the double building its answers), and the Metadata
+// requests it took.
 // A benchmark, not a test: it prints figures and asserts nothing. Run after `npm run build`.
-//   SIZES=3000,20000,100000 BROKERS=300 REPEAT=21 node bench/scale.mjs
+//   SIZES=3000,20000,100000 ADMIN_SIZES=20000,100000 BROKERS=300 REPEAT=21 node bench/scale.mjs
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { rmSync } from 'node:fs';
+import { KafkaJsClusterState, pollDelayMs } from '../dist/cluster/kafkajs.js';
 import { ZooKeeperClusterState } from '../dist/cluster/zookeeper.js';
+import { freePorts, launchDetached, readPidFile, signal, waitGone } from '../dist/sandbox/processes.js';
+import { clusterView, createBrokerLayout, createCluster, createInstall } from '../test/fakes/kafka-double/cluster.mjs';
 import { beforeStopFindings, caughtUpFindings } from '../dist/engine/gates.js';
 import { LeadershipTracker, autoRebalanceOf } from '../dist/engine/leadership.js';
 import { startStandaloneZooKeeper } from '../dist/sandbox/zookeeper-server.js';
 import { connectWriter, kafkaLayout, stateJson, writeLayout, zkPaths } from '../test/helpers/zk-kafka-layout.mjs';
 
-const SIZES = (process.env.SIZES ?? '3000,20000,100000').split(',').map(Number);
+const SIZES = (process.env.SIZES ?? '3000,20000,100000').split(',').filter(Boolean).map(Number);
+const ADMIN_SIZES = (process.env.ADMIN_SIZES ?? '20000,100000').split(',').filter(Boolean).map(Number);
 const BROKERS = Number(process.env.BROKERS ?? 300);
 const REPEAT = Number(process.env.REPEAT ?? 21);
 const PER_TOPIC = 100;
@@ -113,3 +122,52 @@ const [load1] = (await import('node:os')).loadavg();
 console.log(
   `(${REPEAT} repeats each; targets at 100k: refresh <= 50 ms, gate <= 100 ms; load average ${load1.toFixed(1)} on ${(await import('node:os')).cpus().length} cores)`,
 );
+
+for (const size of ADMIN_SIZES) {
+  const dir = mkdtempSync(join(tmpdir(), 'kafka-ops-bench-admin-'));
+  const stateDir = join(dir, 'state');
+  const layout = kafkaLayout({ brokers: 3, topics: Math.ceil(size / PER_TOPIC), partitionsPerTopic: PER_TOPIC });
+  createCluster(stateDir, { topics: layout.topics, defaults: { catchUpMs: 0 } });
+  const install = createInstall(join(dir, 'kafka_2.11-2.8.2'), '2.8.2');
+  const ports = await freePorts(3);
+  const brokers = layout.brokers.map((id, i) => createBrokerLayout(dir, stateDir, id, install, { port: ports[i] }));
+  try {
+    for (const b of brokers) await launchDetached({ command: b.command, pidFile: b.pidFile, outputFile: b.outputFile, env: b.env });
+    for (let deadline = Date.now() + 60_000; clusterView(stateDir).brokers.length < 3; await new Promise((r) => setTimeout(r, 100))) {
+      if (Date.now() > deadline) throw new Error('the double brokers did not come up');
+    }
+    const reader = await KafkaJsClusterState.connect(
+      { bootstrapServers: brokers.map((b) => `127.0.0.1:${b.port}`) },
+      { connectTimeoutMs: 60_000 },
+    );
+    // kafkajs's own instrumentation: which requests one snapshot sends, and how large the answers are.
+    const admin = reader['admin'];
+    const requests = [];
+    admin.on(admin.events.REQUEST, (e) => requests.push(e.payload));
+    const wall = [];
+    const cpu = [];
+    let metadata = [];
+    for (let i = 0; i < 3; i++) {
+      requests.length = 0;
+      const t0 = performance.now();
+      const c0 = process.cpuUsage();
+      const snapshot = await reader.snapshot();
+      const c = process.cpuUsage(c0);
+      wall.push(performance.now() - t0);
+      cpu.push((c.user + c.system) / 1000);
+      metadata = requests.filter((r) => r.apiName === 'Metadata');
+      if (snapshot.partitions.length !== size) throw new Error(`read ${snapshot.partitions.length} partitions, not ${size}`);
+    }
+    await reader.close();
+    const mb = metadata.reduce((n, r) => n + r.size, 0) / 1e6;
+    console.log(
+      `admin API, ${size} partitions: snapshot median ${(median(wall) / 1000).toFixed(2)} s wall, ${ms(median(cpu))} CPU in kafka-ops; ` +
+        `${metadata.length} Metadata answers of ${(mb / Math.max(1, metadata.length)).toFixed(1)} MB each, then the poll waits ${(pollDelayMs(reader.lastReadMs, Infinity) / 1000).toFixed(1)} s`,
+    );
+  } finally {
+    const pids = brokers.map((b) => readPidFile(b.pidFile)).filter((p) => p !== undefined);
+    for (const pid of pids) signal(pid, 'SIGINT');
+    for (const pid of await waitGone(pids, 5_000)) signal(pid, 'SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

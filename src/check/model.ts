@@ -202,3 +202,6 @@ export function reportOf(
     findings,
   };
 }
+
+/** `check --min-free-disk` default: a log dir whose file system has less free space (%) is an error. */
+export const DEFAULT_MIN_FREE_DISK_PERCENT = 10;

@@ -18,9 +18,13 @@ import type { BrokerVersions, ClusterSnapshot, ClusterState, PartitionState, Top
 
 /** The admin API has no watches: `changed()` waits at most this long, then the caller reads again. */
 export const POLL_INTERVAL_MS = 250;
-/** Between two polls, at least this many times as long as the last read took (the reader busy at most 1/5 of the time). */
-export const READ_SHARE = 4;
+/** Between two polls, at least this many times as long as the last read took (the reader busy at most half of the time). */
+export const READ_SHARE = 1;
 const ATTEMPTS = 3;
+
+/** How long `changed()` waits after a read that took `lastReadMs`, never past `timeoutMs`. */
+export const pollDelayMs = (lastReadMs: number, timeoutMs: number): number =>
+  Math.max(0, Math.min(timeoutMs, Math.max(POLL_INTERVAL_MS, READ_SHARE * lastReadMs)));
 const RETRY_DELAY_MS = 200;
 const IBP = 'inter.broker.protocol.version';
 const LMFV = 'log.message.format.version';
@@ -174,11 +178,11 @@ export class KafkaJsClusterState implements ClusterState {
   /**
    * Polls: the admin API has no watches, so this only spaces the caller's reads, by at least
    * POLL_INTERVAL_MS and at least READ_SHARE times the last read's duration: a snapshot of a
-   * large cluster is four whole-cluster Metadata answers (kafkajs's admin client refreshes its
-   * metadata before each call), which the brokers must not serve back to back.
+   * large cluster is several whole-cluster Metadata answers (kafkajs's admin client refreshes its
+   * metadata before each call and asks for every topic), which the brokers must not serve back to back.
    */
   async changed(timeoutMs: number): Promise<void> {
-    await sleep(Math.max(0, Math.min(timeoutMs, Math.max(POLL_INTERVAL_MS, READ_SHARE * this.lastReadMs))));
+    await sleep(pollDelayMs(this.lastReadMs, timeoutMs));
   }
 
   /**

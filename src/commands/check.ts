@@ -1,5 +1,5 @@
 import { Flags } from '@oclif/core';
-import { check, DEFAULT_MIN_FREE_DISK_PERCENT } from '../services/check-service.js';
+import { DEFAULT_MIN_FREE_DISK_PERCENT } from '../check/model.js';
 import { gateFlags, inventoryFlag, toFlag } from '../ui/flags.js';
 import { exitCodesHelp } from '../ui/help.js';
 import { GateCommand } from '../ui/gate-command.js';
@@ -30,6 +30,8 @@ export default class Check extends GateCommand {
   };
 
   protected async report() {
+    // Loaded when the command runs: start-up loads only the commands' flags (one bundle holds them all).
+    const { check } = await import('../services/check-service.js');
     const { flags } = await this.parse(Check);
     return {
       report: await check({ inventory: flags.inventory, to: flags.to, strict: flags.strict, minFreeDisk: flags['min-free-disk'] }),

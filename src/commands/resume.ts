@@ -1,4 +1,4 @@
-import { resume, type UpgradeResult } from '../services/upgrade-service.js';
+import type { UpgradeResult } from '../services/upgrade-service.js';
 import { KafkaOpsCommand } from '../ui/base-command.js';
 import { inventoryFlag, runFlags, runOptionsOf } from '../ui/flags.js';
 import type { Output } from '../ui/output.js';
@@ -15,6 +15,8 @@ export default class Resume extends KafkaOpsCommand<UpgradeResult> {
   static override flags = { inventory: inventoryFlag, ...runFlags };
 
   protected async execute(): Promise<UpgradeResult> {
+    // Loaded when the command runs: start-up loads only the commands' flags (one bundle holds them all).
+    const { resume } = await import('../services/upgrade-service.js');
     const { flags } = await this.parse(Resume);
     return resume({ inventory: flags.inventory, ...runOptionsOf(flags) }, this.output);
   }

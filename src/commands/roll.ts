@@ -1,5 +1,5 @@
 import { Flags } from '@oclif/core';
-import { roll, type UpgradeResult } from '../services/upgrade-service.js';
+import type { UpgradeResult } from '../services/upgrade-service.js';
 import { KafkaOpsCommand } from '../ui/base-command.js';
 import { canaryFlag, inventoryFlag, runFlags, runOptionsOf } from '../ui/flags.js';
 import type { Output } from '../ui/output.js';
@@ -22,6 +22,8 @@ export default class Roll extends KafkaOpsCommand<UpgradeResult> {
   };
 
   protected async execute(): Promise<UpgradeResult> {
+    // Loaded when the command runs: start-up loads only the commands' flags (one bundle holds them all).
+    const { roll } = await import('../services/upgrade-service.js');
     const { flags } = await this.parse(Roll);
     return roll(
       {

@@ -1,5 +1,5 @@
 import { Flags } from '@oclif/core';
-import { upgrade, type UpgradeResult } from '../services/upgrade-service.js';
+import type { UpgradeResult } from '../services/upgrade-service.js';
 import { KafkaOpsCommand } from '../ui/base-command.js';
 import { canaryFlag, fromFlag, inventoryFlag, runFlags, runOptionsOf, toFlag } from '../ui/flags.js';
 import type { Output } from '../ui/output.js';
@@ -26,6 +26,8 @@ export default class Upgrade extends KafkaOpsCommand<UpgradeResult> {
   };
 
   protected async execute(): Promise<UpgradeResult> {
+    // Loaded when the command runs: start-up loads only the commands' flags (one bundle holds them all).
+    const { upgrade } = await import('../services/upgrade-service.js');
     const { flags } = await this.parse(Upgrade);
     return upgrade({ ...flags, dryRun: flags['dry-run'], ...runOptionsOf(flags) }, this.output);
   }

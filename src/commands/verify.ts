@@ -1,5 +1,4 @@
 import { Flags } from '@oclif/core';
-import { verify } from '../services/check-service.js';
 import { gateFlags, inventoryFlag } from '../ui/flags.js';
 import { exitCodesHelp } from '../ui/help.js';
 import { GateCommand } from '../ui/gate-command.js';
@@ -22,6 +21,8 @@ export default class Verify extends GateCommand {
   };
 
   protected async report() {
+    // Loaded when the command runs: start-up loads only the commands' flags (one bundle holds them all).
+    const { verify } = await import('../services/check-service.js');
     const { flags } = await this.parse(Verify);
     return { report: await verify({ inventory: flags.inventory, at: flags.at, strict: flags.strict }), junit: flags.junit };
   }

@@ -1,16 +1,19 @@
-/** Files shipped inside the kafka-ops package (schemas, plan templates), found from dist/. */
-import { readFileSync } from 'node:fs';
+/** Files shipped inside the kafka-ops package (schemas, plan templates, built validators). */
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const packageRoot = fileURLToPath(new URL('../../', import.meta.url));
-
-const cache = new Map<string, object>();
-
-export function packageJson(relativePath: string): object {
-  let value = cache.get(relativePath);
-  if (!value) {
-    value = JSON.parse(readFileSync(new URL(`../../${relativePath}`, import.meta.url), 'utf8')) as object;
-    cache.set(relativePath, value);
+/**
+ * The package's root: the nearest directory above this module whose package.json is kafka-ops'.
+ * Searched, not a fixed `../..`: the same code runs from dist/files/ (tsc), from src/files/
+ * (tests) and from dist/bundle/chunks/ (the bundled CLI).
+ */
+function findPackageRoot(from: string): string {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    const pjson = path.join(dir, 'package.json');
+    if (existsSync(pjson) && (JSON.parse(readFileSync(pjson, 'utf8')) as { name?: string }).name === 'kafka-ops') return dir;
+    if (path.dirname(dir) === dir) throw new Error(`kafka-ops: no package.json of kafka-ops above ${from}`);
   }
-  return value;
 }
+
+export const packageRoot = findPackageRoot(path.dirname(fileURLToPath(import.meta.url)));

@@ -3,9 +3,12 @@
  * positions, so that every complaint about it names file, line and column.
  */
 import { readFileSync } from 'node:fs';
-import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import type { ErrorObject, Options, ValidateFunction } from 'ajv';
 import { LineCounter, isNode, parseDocument, type Document } from 'yaml';
 import { UserError, type SourceLocation } from '../errors.js';
+import { packageRoot } from './package-files.js';
 
 export interface LocatedDocument {
   file: string;
@@ -58,21 +61,51 @@ function locateIn(doc: Document, lineCounter: LineCounter, file: string, path: R
   return { file };
 }
 
-const ajv = new Ajv2020({ allErrors: false, strict: true, allowUnionTypes: true, verbose: true });
-const validators = new Map<object, ValidateFunction>();
+/** The schemas inputs are checked against (package-relative), compiled at build time by scripts/build-validators.mjs. */
+export const INPUT_SCHEMAS = ['schemas/inventory.schema.json', 'schemas/plan.schema.json'] as const;
+export type InputSchema = (typeof INPUT_SCHEMAS)[number];
+export const AJV_OPTIONS: Options = { allErrors: false, strict: true, allowUnionTypes: true, verbose: true };
 
-/** Validate `doc.data` against a JSON Schema; the first violation becomes a located UserError. */
-export function assertMatchesSchema<T>(doc: LocatedDocument, schema: object, what: string): T {
-  let validate = validators.get(schema);
-  if (!validate) {
-    validate = ajv.compile(schema);
-    validators.set(schema, validate);
+const requireHere = createRequire(import.meta.url);
+const validators = new Map<InputSchema, ValidateFunction>();
+
+/** Where the build writes the validator of `schema`. */
+export const compiledValidatorPath = (schema: InputSchema): string =>
+  path.join(packageRoot, 'dist', 'validators', path.basename(schema).replace(/\.schema\.json$/, '.cjs'));
+
+/**
+ * The validator of a shipped schema. Compiling a schema with ajv costs more than everything
+ * else a `plan` preview does, so the build compiles them ahead (standalone code); it is used when
+ * it was compiled from the schema as it is now, and the schema is compiled here otherwise
+ * (sources run without a build, in tests).
+ */
+function validatorOf(schema: InputSchema): ValidateFunction {
+  const known = validators.get(schema);
+  if (known) return known;
+  const text = readFileSync(path.join(packageRoot, schema), 'utf8');
+  let validate: ValidateFunction | undefined;
+  try {
+    const compiled = requireHere(compiledValidatorPath(schema)) as ValidateFunction & { schemaText?: string };
+    if (compiled.schemaText === text) validate = compiled;
+  } catch {
+    // Not built: compiled below.
   }
+  if (!validate) {
+    const { Ajv2020 } = requireHere('ajv/dist/2020.js') as typeof import('ajv/dist/2020.js');
+    validate = new Ajv2020(AJV_OPTIONS).compile(JSON.parse(text) as object);
+  }
+  validators.set(schema, validate);
+  return validate;
+}
+
+/** Validate `doc.data` against a shipped JSON Schema; the first violation becomes a located UserError. */
+export function assertMatchesSchema<T>(doc: LocatedDocument, schema: InputSchema, what: string): T {
+  const validate = validatorOf(schema);
   if (validate(doc.data)) return doc.data as T;
   const error = validate.errors?.[0];
   if (!error) throw new TypeError('schema validation failed without an error');
-  const { path, message, action } = describeSchemaError(error);
-  throw new UserError(`Invalid ${what}: ${message}`, { code: 'SCHEMA', action, location: doc.locate(path) });
+  const { path: at, message, action } = describeSchemaError(error);
+  throw new UserError(`Invalid ${what}: ${message}`, { code: 'SCHEMA', action, location: doc.locate(at) });
 }
 
 function describeSchemaError(error: ErrorObject): { path: Array<string | number>; message: string; action: string } {

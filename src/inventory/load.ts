@@ -5,7 +5,6 @@
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { UserError } from '../errors.js';
-import { packageJson } from '../files/package-files.js';
 import { assertMatchesSchema, readYamlFile, type LocatedDocument } from '../files/yaml-document.js';
 import type {
   BrokerSpec,
@@ -63,7 +62,7 @@ export const DEFAULT_START_TIMEOUT_SECONDS = 600;
 
 export function loadInventory(file: string): Inventory {
   const doc = readYamlFile(file, 'inventory');
-  const raw = assertMatchesSchema<RawInventory>(doc, packageJson('schemas/inventory.schema.json'), 'inventory');
+  const raw = assertMatchesSchema<RawInventory>(doc, 'schemas/inventory.schema.json', 'inventory');
   const baseDir = dirname(resolve(file));
   const brokers = raw.brokers.map((b, index) => mergeBroker(doc, raw.defaults ?? {}, b, index, baseDir));
   assertUnique(doc, brokers);

@@ -2,7 +2,6 @@
 import { writeFileSync } from 'node:fs';
 import { stringify } from 'yaml';
 import { UserError } from '../errors.js';
-import { packageJson } from '../files/package-files.js';
 import { assertMatchesSchema, readYamlFile, type LocatedDocument } from '../files/yaml-document.js';
 import type { Plan, PhaseId } from './model.js';
 import {
@@ -30,7 +29,7 @@ export function writePlanFile(plan: Plan, file: string): void {
 
 export function loadPlanFile(file: string): Plan {
   const doc = readYamlFile(file, 'plan');
-  const plan = assertMatchesSchema<Plan & { $schema?: string }>(doc, packageJson('schemas/plan.schema.json'), 'plan');
+  const plan = assertMatchesSchema<Plan & { $schema?: string }>(doc, 'schemas/plan.schema.json', 'plan');
   assertPlanRules(doc, plan);
   return plan;
 }

@@ -41,8 +41,6 @@ export interface VerifyRequest {
   strict: boolean;
 }
 
-export const DEFAULT_MIN_FREE_DISK_PERCENT = 10;
-
 export async function check(request: CheckRequest): Promise<CheckReport> {
   const to = parseRelease(requireFlag(request.to, 'to', 'KAFKA_OPS_TO'), '--to');
   const inventory = loadInventory(requireFlag(request.inventory, 'inventory', 'KAFKA_OPS_INVENTORY'));

@@ -15,7 +15,7 @@ const example = join(root, 'examples/inventory.yaml');
 const scratch = useScratchDir('cli');
 
 beforeAll(() => {
-  if (!existsSync(join(root, 'dist/commands')) || !existsSync(join(root, 'oclif.manifest.json'))) {
+  if (!existsSync(join(root, 'dist/bundle/cli.js')) || !existsSync(join(root, 'oclif.manifest.json'))) {
     execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
   }
 });
@@ -55,6 +55,36 @@ const inventory28 = scratch.write(
 );
 const badInventoryText = VALID_INVENTORY.replace('  configPath:', '  confgPath:');
 const badInventory = scratch.write('bad.yaml', badInventoryText);
+
+describe('start-up paths', () => {
+  it('answers --version without oclif, in the words oclif itself would use', async () => {
+    const run = await cli(['--version']);
+    const { Config } = await import('@oclif/core');
+    expect(run).toEqual({ code: 0, stdout: `${(await Config.load(root)).userAgent}\n`, stderr: '' });
+  });
+
+  it('finds every command of the manifest in the bundle (explicit discovery): each one shows its help', async () => {
+    const manifest = JSON.parse(readFileSync(join(root, 'oclif.manifest.json'), 'utf8')) as { commands: Record<string, unknown> };
+    const ids = Object.keys(manifest.commands).sort();
+    expect(ids).toEqual([
+      'check',
+      'plan',
+      'plan:validate',
+      'resume',
+      'roll',
+      'sandbox:down',
+      'sandbox:status',
+      'sandbox:up',
+      'upgrade',
+      'verify',
+    ]);
+    const runs = await Promise.all(ids.map((id) => cli([...id.split(':'), '--help'])));
+    runs.forEach((run, i) => {
+      expect(run.code, ids[i]).toBe(0);
+      expect(run.stdout, ids[i]).toContain(`$ kafka-ops ${ids[i]!.replace(':', ' ')}`);
+    });
+  });
+});
 
 describe('plan', () => {
   it('previews the plan and exits 0, with nothing on stderr', async () => {

@@ -23,7 +23,7 @@ const scratch = useScratchDir('kraft-cli');
 const ENV = { NODE_ENV: 'production', NO_COLOR: '1' };
 
 beforeAll(() => {
-  if (!existsSync(join(root, 'dist/commands')) || !existsSync(join(root, 'oclif.manifest.json'))) {
+  if (!existsSync(join(root, 'dist/bundle/cli.js')) || !existsSync(join(root, 'oclif.manifest.json'))) {
     execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
   }
 });

@@ -63,7 +63,8 @@ const call = (fn) =>
 
 /** A plain node-zookeeper-client connection (the writer side of a test; never kafka-ops' reader). */
 export async function connectWriter(connect, timeoutMs = 10_000) {
-  const client = zookeeper.createClient(connect, { sessionTimeout: 10_000, spinDelay: 200, retries: 0 });
+  // A long session: a loaded machine may starve the writer or the server for seconds while 100k partitions are written.
+  const client = zookeeper.createClient(connect, { sessionTimeout: 30_000, spinDelay: 200, retries: 0 });
   await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no ZooKeeper at ${connect} within ${timeoutMs} ms`)), timeoutMs);
     client.once('connected', () => {

@@ -4,7 +4,7 @@
  * errors that name the setting but never carry a secret.
  */
 import { describe, expect, it } from 'vitest';
-import { kafkaJsConfig, saslPassword, type SecretSources } from '../../src/cluster/kafkajs.js';
+import { POLL_INTERVAL_MS, kafkaJsConfig, pollDelayMs, saslPassword, type SecretSources } from '../../src/cluster/kafkajs.js';
 import { UserError } from '../../src/errors.js';
 import { loadInventory } from '../../src/inventory/load.js';
 import type { StateSettings } from '../../src/inventory/model.js';
@@ -144,4 +144,16 @@ describe('state.reader in the inventory', () => {
     scratch.write,
     loadInventory,
   );
+});
+
+describe('pollDelayMs: the admin-API reader spaces its reads', () => {
+  it.each([
+    [5, 10_000, POLL_INTERVAL_MS],
+    [2_000, 10_000, 2_000],
+    [2_000, 900, 900],
+    [40_000, 60_000, 40_000],
+    [10, 0, 0],
+  ])('after a read of %i ms, with %i ms left: %i ms', (lastReadMs, timeoutMs, expected) => {
+    expect(pollDelayMs(lastReadMs, timeoutMs)).toBe(expected);
+  });
 });

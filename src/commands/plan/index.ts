@@ -1,5 +1,5 @@
 import { Flags } from '@oclif/core';
-import { makePlan, type PlanResult } from '../../services/plan-service.js';
+import type { PlanResult } from '../../services/plan-service.js';
 import { KafkaOpsCommand } from '../../ui/base-command.js';
 import { canaryFlag, fromFlag, inventoryFlag, toFlag } from '../../ui/flags.js';
 import type { Output } from '../../ui/output.js';
@@ -23,6 +23,8 @@ export default class PlanCommand extends KafkaOpsCommand<PlanResult> {
   };
 
   protected async execute(): Promise<PlanResult> {
+    // Loaded when the command runs: start-up loads only the commands' flags (one bundle holds them all).
+    const { makePlan } = await import('../../services/plan-service.js');
     const { flags } = await this.parse(PlanCommand);
     return makePlan(flags);
   }

@@ -1,5 +1,5 @@
 import { Args } from '@oclif/core';
-import { validatePlan, type ValidateResult } from '../../services/plan-service.js';
+import type { ValidateResult } from '../../services/plan-service.js';
 import { KafkaOpsCommand } from '../../ui/base-command.js';
 import type { Output } from '../../ui/output.js';
 
@@ -12,6 +12,8 @@ export default class PlanValidate extends KafkaOpsCommand<ValidateResult> {
   static override args = { file: Args.string({ description: 'Plan file (YAML).', required: true }) };
 
   protected async execute(): Promise<ValidateResult> {
+    // Loaded when the command runs: start-up loads only the commands' flags (one bundle holds them all).
+    const { validatePlan } = await import('../../services/plan-service.js');
     const { args } = await this.parse(PlanValidate);
     return validatePlan(args.file);
   }

@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core';
 import { sandboxDirFlag } from '../../sandbox/dir-flag.js';
-import { sandboxDown, type SandboxDownResult } from '../../sandbox/sandbox.js';
+import type { SandboxDownResult } from '../../sandbox/sandbox.js';
 import { KafkaOpsCommand } from '../../ui/base-command.js';
 import type { Output } from '../../ui/output.js';
 
@@ -15,6 +15,8 @@ export default class SandboxDown extends KafkaOpsCommand<SandboxDownResult> {
   };
 
   protected async execute(): Promise<SandboxDownResult> {
+    // Loaded when the command runs: start-up loads only the commands' flags (one bundle holds them all).
+    const { sandboxDown } = await import('../../sandbox/sandbox.js');
     const { flags } = await this.parse(SandboxDown);
     return sandboxDown(flags.dir, { purge: flags.purge });
   }

@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core';
 import { sandboxDirFlag } from '../../sandbox/dir-flag.js';
-import { sandboxUp, type SandboxUpResult } from '../../sandbox/sandbox.js';
+import type { SandboxUpResult } from '../../sandbox/sandbox.js';
 import { KafkaOpsCommand } from '../../ui/base-command.js';
 import type { Output } from '../../ui/output.js';
 
@@ -28,6 +28,8 @@ export default class SandboxUp extends KafkaOpsCommand<SandboxUpResult> {
   };
 
   protected async execute(): Promise<SandboxUpResult> {
+    // Loaded when the command runs: start-up loads only the commands' flags (one bundle holds them all).
+    const { sandboxUp } = await import('../../sandbox/sandbox.js');
     const { flags } = await this.parse(SandboxUp);
     return sandboxUp({
       dir: flags.dir,
