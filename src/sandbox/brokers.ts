@@ -14,22 +14,36 @@ export interface BrokerConfigInput {
   port: number;
   zookeeperConnect: string;
   interBrokerProtocolVersion: string;
+  /** log.message.format.version pinned beside the IBP (releases from 0.10.0 on have it). */
+  logMessageFormatVersion?: string;
+  /** Release the brokers start on; 0.9 and older get advertised.host.name (gone from 3.0 on). */
+  release?: string;
   partitions: number;
 }
 
-export function serverProperties({ paths, port, zookeeperConnect, interBrokerProtocolVersion, partitions }: BrokerConfigInput): string {
+export function serverProperties({
+  paths,
+  port,
+  zookeeperConnect,
+  interBrokerProtocolVersion,
+  logMessageFormatVersion,
+  release,
+  partitions,
+}: BrokerConfigInput): string {
+  const legacy = release === undefined || /^0\.[0-9]\./.test(release);
   const settings: Array<[string, string | number | boolean]> = [
     ['broker.id', paths.id],
     ['listeners', `PLAINTEXT://127.0.0.1:${port}`],
     ['advertised.listeners', `PLAINTEXT://127.0.0.1:${port}`],
-    ['advertised.host.name', '127.0.0.1'],
+    ...(legacy ? [['advertised.host.name', '127.0.0.1'] as [string, string]] : []),
     ['log.dirs', paths.dataDir],
     ['zookeeper.connect', zookeeperConnect],
     ['zookeeper.session.timeout.ms', 6000],
     ['zookeeper.connection.timeout.ms', 15000],
-    // The sandbox is a cluster in the middle of a 0.8.2 -> 0.9.0 upgrade: binaries are
-    // 0.9.0.1, the inter-broker protocol is still pinned to the old release.
+    // The sandbox is a cluster in the middle of an upgrade: the "from" release's binaries (or
+    // 0.9.0.1 for the embedded line), the protocol and message format still pinned to it.
     ['inter.broker.protocol.version', interBrokerProtocolVersion],
+    ...(logMessageFormatVersion ? [['log.message.format.version', logMessageFormatVersion] as [string, string]] : []),
     ['controlled.shutdown.enable', true],
     ['controlled.shutdown.max.retries', 3],
     ['controlled.shutdown.retry.backoff.ms', 1000],

@@ -1,9 +1,12 @@
 /**
  * The sandbox services behind `kafka-ops sandbox up|status|down`: a real local cluster
- * (ZooKeeper, N Kafka 0.9.0.1 brokers with the inter-broker protocol pinned to the "from"
- * release, an sshd) bound to 127.0.0.1, plus the inventory that drives it over SSH.
+ * (ZooKeeper, N brokers of the "from" release with the inter-broker protocol and message
+ * format pinned to it, an sshd) bound to 127.0.0.1, plus the inventory that drives it over SSH.
+ * The releases are real ones from Maven Central (releases/), the user's own distributions
+ * (--kafka-home), or the embedded 0.9.0.1 (the same jars in both installs).
  * Results are plain data: the commands print them as text or as --json.
  */
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
@@ -15,6 +18,9 @@ import { sandboxInventory } from './inventory-file.js';
 import { embeddedKafkaHome, findJava, javaCommand, readDistribution, shortProtocolVersion } from './java.js';
 import { SANDBOX_TOPIC, sandboxLayout, type SandboxLayout } from './layout.js';
 import { commandMentions, freePorts, ignoredSignalsOf, isAlive, readPidFile, signal, tail, waitGone } from './processes.js';
+import { compareReleases, parseRelease } from './releases/catalog.js';
+import { loadedRelease } from './loaded-release.js';
+import { resolveRelease, type ResolvedRelease } from './releases/resolve.js';
 import { readSshdHandle, startSshd, stopSshd, type SshdHandle } from './sshd.js';
 import { readState, writeState, type SandboxBrokerState, type SandboxInstall, type SandboxState } from './state.js';
 import { startZooKeeper, waitZooKeeperReady } from './zookeeper-server.js';
@@ -34,6 +40,10 @@ export interface SandboxUpOptions {
   partitions: number;
   /** No entry: the embedded 0.9.0.1 for both installs; exactly two: FROM and TO distributions. */
   kafkaHomes?: readonly string[];
+  /** Real releases from Maven Central (resolved and cached before anything starts); excludes kafkaHomes. */
+  releases?: { from: string; to: string };
+  /** Release cache root (default: $KAFKA_OPS_CACHE or ~/.cache/kafka-ops). */
+  cacheDir?: string;
   /** Progress lines (the command routes them to the output host). */
   onProgress?: (message: string) => void;
 }
@@ -48,6 +58,7 @@ export interface SandboxUpResult {
   topic: SandboxState['topic'];
   installs: { from: SandboxInstall; to: SandboxInstall };
   interBrokerProtocolVersion: string;
+  logMessageFormatVersion?: string;
   /** True when both installs hold the same jars (the embedded distribution). */
   sameJarsInBothInstalls: boolean;
   notes: string[];
@@ -64,6 +75,10 @@ export interface SandboxProcessStatus {
   alive: boolean;
   /** Brokers only: the JVM ignores SIGINT and so cannot be stopped cleanly with it. */
   sigintIgnored?: boolean;
+  /** Brokers only: the release the running JVM loaded (the kafka_<scala>-<release>.jar it holds open). */
+  release?: string;
+  /** Brokers only: the release named by the last "Kafka version" line of its server.log. */
+  logRelease?: string;
 }
 
 export interface PartitionSummary {
@@ -125,6 +140,24 @@ function validate(opts: SandboxUpOptions): void {
     throw usage(`--partitions must be between 1 and 200 (got ${opts.partitions})`, 'Pass a smaller --partitions.');
   }
   const homes = opts.kafkaHomes ?? [];
+  if (opts.releases && homes.length > 0) {
+    throw usage('--kafka-home cannot be combined with --from/--to', 'Pass either two --kafka-home directories or --from/--to releases.');
+  }
+  if (opts.releases) {
+    const { from, to } = opts.releases;
+    if (compareReleases(parseRelease(from), parseRelease(to)) >= 0) {
+      throw usage(
+        `--from ${from} must be an older release than --to ${to}`,
+        'Pass the release to upgrade from, then a newer one to upgrade to.',
+      );
+    }
+    if (!from.startsWith('0.') && Number(from.split('.')[0]) >= 4) {
+      throw usage(
+        `--from ${from}: the sandbox runs ZooKeeper-mode clusters (releases before 4.0)`,
+        'Pass --from and --to releases before 4.0.',
+      );
+    }
+  }
   if (homes.length !== 0 && homes.length !== 2) {
     throw usage(
       `--kafka-home was given ${homes.length} time(s)`,
@@ -156,6 +189,16 @@ async function claimDirectory(layout: SandboxLayout): Promise<void> {
   }
 }
 
+/** sshd is checked before anything starts (the inventory reaches the brokers through it). */
+function requireSshd(): void {
+  if (!existsSync('/usr/sbin/sshd')) {
+    throw new UserError('No OpenSSH server at /usr/sbin/sshd: the sandbox reaches its brokers over a real sshd', {
+      code: 'SSHD_NOT_FOUND',
+      action: 'apt-get install -y openssh-server (or run scripts/setup-machine.sh)',
+    });
+  }
+}
+
 function describe(p: SandboxProcessStatus): string {
   return `${p.role}${p.id === undefined ? '' : ` ${p.id}`} pid ${p.pid}`;
 }
@@ -164,7 +207,15 @@ function describe(p: SandboxProcessStatus): string {
 async function prepareInstalls(
   layout: SandboxLayout,
   homes: readonly string[],
+  resolved?: { from: ResolvedRelease; to: ResolvedRelease },
 ): Promise<{ from: SandboxInstall; to: SandboxInstall; notes: string[] }> {
+  if (resolved) {
+    return {
+      from: { release: resolved.from.version, dir: resolved.from.home },
+      to: { release: resolved.to.version, dir: resolved.to.home },
+      notes: [],
+    };
+  }
   if (homes.length === 2) {
     const [from, to] = homes.map(readDistribution) as [ReturnType<typeof readDistribution>, ReturnType<typeof readDistribution>];
     if (from.release === to.release) {
@@ -193,15 +244,32 @@ async function prepareInstalls(
   return { from, to, notes };
 }
 
+/** TopicCommand's class in the release (it moved in 3.7) and whether it takes --bootstrap-server (2.2+; --zookeeper is gone in 3.0). */
+function topicCommandOf(home: string, release: string): { main: string; bootstrap: boolean } {
+  let main = 'kafka.admin.TopicCommand';
+  try {
+    const marker = JSON.parse(readFileSync(path.join(home, '.kafka-ops-release.json'), 'utf8')) as { mainClasses: Record<string, string> };
+    main = marker.mainClasses['kafka-topics.sh'] ?? main;
+  } catch {
+    // Not a resolved release: the class every distribution before 3.7 has.
+  }
+  return { main, bootstrap: compareReleases(parseRelease(release), [2, 2]) >= 0 };
+}
+
 async function createTopic(state: SandboxState): Promise<void> {
   const home = state.installs.from.dir;
+  const topicCommand = topicCommandOf(home, state.installs.from.release);
+  const connect = topicCommand.bootstrap
+    ? ['--bootstrap-server', state.brokers.map((b) => `127.0.0.1:${b.port}`).join(',')]
+    : ['--zookeeper', state.zookeeper.connect];
   const [java, ...args] = javaCommand(state.java, {
     heap: '128m',
     log4jConfig: path.join(home, 'config', 'tools-log4j.properties'),
     home,
-    main: 'kafka.admin.TopicCommand',
+    main: topicCommand.main,
     args: [
-      ...['--zookeeper', state.zookeeper.connect, '--create', '--topic', state.topic.name],
+      ...connect,
+      ...['--create', '--topic', state.topic.name],
       ...['--partitions', String(state.topic.partitions), '--replication-factor', String(state.topic.replicationFactor)],
       ...['--config', `min.insync.replicas=${state.topic.minInsyncReplicas}`],
     ],
@@ -260,10 +328,19 @@ export async function sandboxUp(opts: SandboxUpOptions): Promise<SandboxUpResult
   const progress = opts.onProgress ?? (() => {});
   validate(opts);
   const layout = sandboxLayout(opts.dir);
-  await claimDirectory(layout);
+  // Prerequisites before any process starts: Java, sshd, the releases (mvn, registry), free ports.
   const java = findJava();
+  requireSshd();
+  let resolved: { from: ResolvedRelease; to: ResolvedRelease } | undefined;
+  if (opts.releases) {
+    const resolveOne = (version: string) => resolveRelease(version, { cacheDir: opts.cacheDir, onProgress: progress });
+    resolved = { from: await resolveOne(opts.releases.from), to: await resolveOne(opts.releases.to) };
+  }
+  await claimDirectory(layout);
   await mkdir(layout.root, { recursive: true });
-  const installs = await prepareInstalls(layout, opts.kafkaHomes ?? []);
+  const installs = await prepareInstalls(layout, opts.kafkaHomes ?? [], resolved);
+  const release = installs.from.release;
+  const logMessageFormatVersion = compareReleases(parseRelease(release), [0, 10]) >= 0 ? shortProtocolVersion(release) : undefined;
   const [zkPort, ...brokerPorts] = (await freePorts(opts.brokers + 1)) as [number, ...number[]];
   const connect = `127.0.0.1:${zkPort}`;
   const state: SandboxState = {
@@ -273,6 +350,7 @@ export async function sandboxUp(opts: SandboxUpOptions): Promise<SandboxUpResult
     java,
     installs: { from: installs.from, to: installs.to },
     interBrokerProtocolVersion: shortProtocolVersion(installs.from.release),
+    ...(logMessageFormatVersion ? { logMessageFormatVersion } : {}),
     zookeeper: {
       port: zkPort,
       connect,
@@ -311,7 +389,7 @@ export async function sandboxUp(opts: SandboxUpOptions): Promise<SandboxUpResult
   let cluster: ZooKeeperClusterState | undefined;
   try {
     progress(
-      `Starting ZooKeeper on ${connect} and ${opts.brokers} brokers (started through ${installs.from.dir}, inter.broker.protocol.version=${state.interBrokerProtocolVersion})`,
+      `Starting ZooKeeper on ${connect} and ${opts.brokers} Kafka ${release} brokers (started through ${installs.from.dir}, inter.broker.protocol.version=${state.interBrokerProtocolVersion}${logMessageFormatVersion ? `, log.message.format.version=${logMessageFormatVersion}` : ''})`,
     );
     state.zookeeper.pid = await startZooKeeper(java, installs.from.dir, layout.zookeeper, zkPort);
     await writeState(layout.stateFile, state);
@@ -323,6 +401,8 @@ export async function sandboxUp(opts: SandboxUpOptions): Promise<SandboxUpResult
           port: broker.port,
           zookeeperConnect: connect,
           interBrokerProtocolVersion: state.interBrokerProtocolVersion,
+          logMessageFormatVersion,
+          release,
           partitions: opts.partitions,
         },
         installs.from.dir,
@@ -360,7 +440,8 @@ export async function sandboxUp(opts: SandboxUpOptions): Promise<SandboxUpResult
       topic: state.topic,
       installs: state.installs,
       interBrokerProtocolVersion: state.interBrokerProtocolVersion,
-      sameJarsInBothInstalls: (opts.kafkaHomes ?? []).length === 0,
+      ...(logMessageFormatVersion ? { logMessageFormatVersion } : {}),
+      sameJarsInBothInstalls: !opts.releases && (opts.kafkaHomes ?? []).length === 0,
       notes: installs.notes,
       elapsedMs: Date.now() - started,
     };
@@ -400,6 +481,7 @@ function processStatuses(layout: SandboxLayout, state: SandboxState): SandboxPro
         pid,
         alive,
         ...(alive ? { sigintIgnored: ignoredSignalsOf(pid as number)?.includes('SIGINT') ?? false } : {}),
+        ...(alive ? loadedRelease(pid as number, b.logFile) : {}),
       };
     }),
     { role: 'sshd', pid: sshdPid, alive: isAlive(sshdPid) },

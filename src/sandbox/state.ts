@@ -33,6 +33,7 @@ export interface SandboxState {
   java: string;
   installs: { from: SandboxInstall; to: SandboxInstall };
   interBrokerProtocolVersion: string;
+  logMessageFormatVersion?: string;
   zookeeper: { port: number; connect: string; pid?: number; pidFile: string; outputFile: string; logFile: string };
   brokers: SandboxBrokerState[];
   sshd?: { port: number; pid: number; dir: string };

@@ -25,6 +25,9 @@ export function zooCfg(paths: ZooKeeperPaths, port: number, tuning: ZooKeeperTun
     `clientPort=${port}`,
     'clientPortAddress=127.0.0.1',
     'maxClientCnxns=0',
+    // ZooKeeper 3.5+ (Kafka 2.x/3.x): no admin HTTP server on 8080, and `ruok` allowed (the readiness probe). 3.4 ignores both.
+    'admin.enableServer=false',
+    '4lw.commands.whitelist=ruok,srvr,stat',
     ...(tuning.forceSync === false ? ['forceSync=no'] : []),
     '',
   ].join('\n');

@@ -45,12 +45,13 @@ export interface TestSandbox {
   down(): Promise<void>;
 }
 
-export async function startSandbox(name: string, partitions = 6): Promise<TestSandbox> {
+/** `releases`: real releases from Maven Central (cached by scripts/warm-releases.mjs); default: the embedded 0.9.0.1. */
+export async function startSandbox(name: string, partitions = 6, releases?: { from: string; to: string }): Promise<TestSandbox> {
   const dir = mkdtempSync(join(tmpdir(), `kafka-ops-${name}-`));
   const releaseSlot = await takeSandboxSlot();
   let up: SandboxUpResult;
   try {
-    up = await sandboxUp({ dir, brokers: 3, partitions, kafkaHomes: [] });
+    up = await sandboxUp({ dir, brokers: 3, partitions, kafkaHomes: [], ...(releases ? { releases } : {}) });
   } catch (error) {
     releaseSlot();
     throw error;

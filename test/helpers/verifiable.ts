@@ -18,9 +18,10 @@ export async function stopAllClients(): Promise<void> {
   await Promise.all([...running].map((c) => stop(c)));
 }
 
-function startClient(mainClass: string, args: string[], onEvent: (e: Record<string, unknown>) => void): Client {
+/** `home`: the Kafka distribution whose clients run (default: the embedded 0.9.0.1). */
+function startClient(mainClass: string, args: string[], onEvent: (e: Record<string, unknown>) => void, home = embeddedKafkaHome()): Client {
   const java = findJava();
-  const child = spawn(java, ['-Xmx128m', ...SANDBOX_JVM_FLAGS, '-cp', `${embeddedKafkaHome()}/libs/*`, mainClass, ...args], {
+  const child = spawn(java, ['-Xmx128m', ...SANDBOX_JVM_FLAGS, '-cp', `${home}/libs/*`, mainClass, ...args], {
     stdio: ['ignore', 'pipe', 'ignore'],
   });
   createInterface({ input: child.stdout! }).on('line', (line) => {
@@ -56,7 +57,7 @@ export class VerifiableProducer {
   readonly ackedAt = new Map<string, LogPosition>();
   errors = 0;
   private readonly client: Client;
-  constructor(bootstrap: string, topic: string, messagesPerSecond: number) {
+  constructor(bootstrap: string, topic: string, messagesPerSecond: number, home?: string) {
     this.client = startClient(
       'org.apache.kafka.tools.VerifiableProducer',
       ['--topic', topic, '--broker-list', bootstrap, '--acks', '-1', '--throughput', String(messagesPerSecond)],
@@ -66,6 +67,7 @@ export class VerifiableProducer {
           this.ackedAt.set(String(e.value), positionOf(e));
         } else if (e.name === 'producer_send_error') this.errors++;
       },
+      home,
     );
   }
   get sent(): number {
@@ -81,7 +83,7 @@ export class VerifiableConsumer {
   /** What the consumer read at each log position (the last value, should it differ between reads). */
   readonly readAt = new Map<LogPosition, string>();
   private readonly client: Client;
-  constructor(bootstrap: string, topic: string, group: string) {
+  constructor(bootstrap: string, topic: string, group: string, home?: string) {
     this.client = startClient(
       'org.apache.kafka.tools.VerifiableConsumer',
       [
@@ -103,6 +105,7 @@ export class VerifiableConsumer {
           this.readAt.set(positionOf(e), String(e.value));
         }
       },
+      home,
     );
   }
   /** Wait until every value in `expected` was consumed, or the timeout. */

@@ -26,7 +26,8 @@ export default class SandboxStatusCommand extends KafkaOpsCommand<SandboxStatus>
     for (const p of s.processes) {
       const name = p.id === undefined ? p.role : `${p.role} ${p.id}`;
       const sigint = p.sigintIgnored ? '  (ignores SIGINT: cannot stop cleanly)' : '';
-      output.line(`  ${name.padEnd(10)} pid ${String(p.pid ?? '-').padEnd(8)} ${p.alive ? 'alive' : 'gone'}${sigint}`);
+      const release = p.release || p.logRelease ? `  running Kafka ${p.release ?? '?'} (server.log: ${p.logRelease ?? '?'})` : '';
+      output.line(`  ${name.padEnd(10)} pid ${String(p.pid ?? '-').padEnd(8)} ${p.alive ? 'alive' : 'gone'}${release}${sigint}`);
     }
     if (s.clusterError) output.line(`  ZooKeeper ${s.zookeeper}: ${s.clusterError.message}`);
     if (!s.cluster) return;

@@ -7,13 +7,15 @@ import type { Output } from '../../ui/output.js';
 export default class SandboxUp extends KafkaOpsCommand<SandboxUpResult> {
   static override summary = 'Start a local Kafka cluster mid-upgrade (ZooKeeper, brokers, sshd) and write its inventory.';
   static override description = [
-    'Everything binds to 127.0.0.1 on free ports. Brokers run Kafka 0.9.0.1 with inter.broker.protocol.version pinned to',
-    'the "from" release, each started through its install symlink (broker-N/kafka) like a production host, with a topic',
-    'kafka-ops-sandbox (replication factor 3, min.insync.replicas=2). Without --kafka-home both installs hold the same',
-    'embedded 0.9.0.1 jars. The inventory is written to DIR/inventory.yaml; the broker hosts are reached over the sandbox sshd.',
+    'Everything binds to 127.0.0.1 on free ports. ZooKeeper and the brokers run the real --from release (resolved from Maven',
+    'Central with mvn the first time, then cached under $KAFKA_OPS_CACHE or ~/.cache/kafka-ops), with inter.broker.protocol.version',
+    'and log.message.format.version pinned to it; the --to release is installed beside it. Each broker starts through its',
+    'install symlink (broker-N/kafka) like a production host, with a topic kafka-ops-sandbox (replication factor 3,',
+    'min.insync.replicas=2). The inventory is written to DIR/inventory.yaml; the broker hosts are reached over the sandbox sshd.',
   ].join('\n');
   static override examples = [
     '<%= config.bin %> sandbox up',
+    '<%= config.bin %> sandbox up --from 2.8.2 --to 3.9.2 --brokers 3',
     '<%= config.bin %> sandbox up --brokers 5 --partitions 12 --dir /tmp/sbx --json',
     '<%= config.bin %> sandbox up --kafka-home /opt/kafka_2.10-0.8.2.2 --kafka-home /opt/kafka_2.11-0.9.0.1',
   ];
@@ -21,9 +23,11 @@ export default class SandboxUp extends KafkaOpsCommand<SandboxUpResult> {
     brokers: Flags.integer({ description: 'Number of brokers (3 to 9).', default: 3, min: 3, max: 9, env: 'KAFKA_OPS_SANDBOX_BROKERS' }),
     dir: sandboxDirFlag,
     'kafka-home': Flags.string({
-      description: 'Kafka distribution to upgrade FROM, then TO (give it twice; default: the embedded 0.9.0.1 for both).',
+      description: 'Unpacked Kafka distribution to upgrade FROM, then TO (give it twice), instead of --from/--to.',
       multiple: true,
     }),
+    from: Flags.string({ description: 'Real Kafka release the cluster starts on (ZooKeeper mode).', default: '0.10.2.2' }),
+    to: Flags.string({ description: 'Real Kafka release installed beside it, to upgrade to.', default: '0.11.0.3' }),
     partitions: Flags.integer({ description: 'Partitions of the kafka-ops-sandbox topic.', default: 6, min: 1, max: 200 }),
   };
 
@@ -36,6 +40,7 @@ export default class SandboxUp extends KafkaOpsCommand<SandboxUpResult> {
       brokers: flags.brokers,
       partitions: flags.partitions,
       kafkaHomes: flags['kafka-home'] ?? [],
+      ...(flags['kafka-home'] ? {} : { releases: { from: flags.from, to: flags.to } }),
       onProgress: (message) => this.output.info(message),
     });
   }
@@ -49,7 +54,7 @@ export default class SandboxUp extends KafkaOpsCommand<SandboxUpResult> {
       `  topic      ${r.topic.name}: ${r.topic.partitions} partitions, RF ${r.topic.replicationFactor}, min.insync.replicas=${r.topic.minInsyncReplicas}`,
     );
     output.line(
-      `  installs   ${r.installs.from.release} → ${r.installs.to.release}, inter.broker.protocol.version=${r.interBrokerProtocolVersion}`,
+      `  installs   ${r.installs.from.release} → ${r.installs.to.release}, inter.broker.protocol.version=${r.interBrokerProtocolVersion}${r.logMessageFormatVersion ? `, log.message.format.version=${r.logMessageFormatVersion}` : ''}`,
     );
     for (const note of r.notes) output.line(`  note: ${note}`);
     output.line(`Inventory: ${r.inventoryPath}`);
