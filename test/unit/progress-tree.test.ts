@@ -5,7 +5,7 @@
  * the default renderer is drawn onto a fake terminal to check what a person sees.
  */
 import { describe, expect, it } from 'vitest';
-import type { EngineEvent } from '../../src/engine/roll.js';
+import type { EngineEvent } from '../../src/engine/ports.js';
 import { HaltError, UserError } from '../../src/errors.js';
 import { engineIO, openEngineIO, progressMode } from '../../src/ui/engine-io.js';
 import { Output } from '../../src/ui/output.js';
