@@ -21,8 +21,6 @@ export interface RunOptions extends PromptPolicy {
   stopSignal?: StopSignal;
 }
 
-export const DEFAULT_STATE_DIR = '.kafka-ops/state';
-
 export async function runPlan(
   plan: Plan,
   inventory: Inventory,
