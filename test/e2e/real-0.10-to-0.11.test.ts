@@ -13,7 +13,7 @@ import { parse, stringify } from 'yaml';
 import { parseProperties } from '../../src/config/properties.js';
 import { SANDBOX_TOPIC } from '../../src/sandbox/layout.js';
 import { isAlive } from '../../src/sandbox/processes.js';
-import { sandboxStatus } from '../../src/sandbox/sandbox.js';
+import { sandboxStatus } from '../../src/sandbox/status.js';
 import { runCli } from '../helpers/cli.js';
 import { SANDBOX_HOOK_TIMEOUT_MS, startSandbox, type TestSandbox } from '../helpers/sandbox.js';
 import { describeLoss, stopAllClients, VerifiableConsumer, VerifiableProducer } from '../helpers/verifiable.js';
