@@ -21,7 +21,7 @@ run sandbox up --dir "$dir" --from 0.10.2.2 --to 0.11.0.3
 
 home="$(node -e 'const s=require(process.argv[1]); console.log(s.installs.from.dir)' "$(pwd)/$dir/sandbox.json")"
 bootstrap="$(node -e 'const s=require(process.argv[1]); console.log(s.brokers.map(b=>"127.0.0.1:"+b.port).join(","))' "$(pwd)/$dir/sandbox.json")"
-clients() { java -Xmx128m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -cp "$home/libs/*" "$@" 2>/dev/null; }
+clients() { exec java -Xmx128m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -cp "$home/libs/*" "$@" 2>/dev/null; }
 echo; echo "Starting Kafka 0.10.2.2's VerifiableConsumer and VerifiableProducer (acks=all, 200 msg/s)"
 clients org.apache.kafka.tools.VerifiableConsumer --topic kafka-ops-sandbox --broker-list "$bootstrap" \
   --group-id demo --reset-policy earliest --verbose >"$dir/consumer.jsonl" &
@@ -36,7 +36,7 @@ run upgrade --to 0.11 --inventory "$dir/inventory.yaml" --state-dir "$dir/state"
 sleep 2
 kill -TERM "$producer"
 wait "$producer" 2>/dev/null || true
-sleep 5
+sleep 10
 node -e '
 const fs = require("fs");
 const lines = (f) => fs.readFileSync(f, "utf8").split("\n").filter((l) => l.startsWith("{")).map((l) => { try { return JSON.parse(l); } catch { return {}; } });
