@@ -17,6 +17,7 @@ import type { BrokerSpec, Inventory, StopSignal } from '../inventory/model.js';
 import type { Plan, PlanPhase, PlanStep } from '../plan/model.js';
 import { beforeStopFindings, caughtUpFindings, type GateFinding } from './gates.js';
 import { brokerPreflight, editsOf, finalConfig, releaseAfter, restartingSteps } from './preflight.js';
+import { planDigest } from '../plan/digest.js';
 import type { Journal } from './journal.js';
 import type { PreStopGate } from './kraft.js';
 import { autoRebalanceOf, DEFAULT_LEADERSHIP_SETTLE, LeadershipTracker, type LeadershipSettleOptions } from './leadership.js';
@@ -71,6 +72,11 @@ export interface EngineDeps {
   options: EngineOptions;
   /** KRaft: checked right before a node is stopped (the controller quorum gate). */
   preStopGate?: PreStopGate;
+  /**
+   * The run this application belongs to (a resume continues its run). A gate confirmed in the
+   * journal counts only for the same run of the same plan; without an id none from earlier counts.
+   */
+  runId?: string;
 }
 
 export interface StepReport {
@@ -105,14 +111,20 @@ export async function applyPlan(plan: Plan, given: EngineDeps): Promise<RunRepor
     warnings.push(message);
     deps.io.event({ code: 'warning', phase, broker, message });
   };
-  deps.journal.append({ event: 'run.start', detail: { kind: plan.kind, from: plan.from, to: plan.to } });
-  await preflight(plan, deps);
+  const digest = planDigest(plan);
+  const runId = given.runId;
+  const binding = { run: runId ?? null, plan: digest };
+  // Read before this run writes: a confirmation belongs to one run of one plan, never to the journal at large.
   const confirmed = new Set(
-    deps.journal
-      .entries()
-      .filter((e) => e.event === 'gate.confirmed')
-      .map((e) => e.phase),
+    runId === undefined
+      ? []
+      : deps.journal
+          .entries()
+          .filter((e) => e.event === 'gate.confirmed' && e.detail?.run === runId && e.detail?.plan === digest)
+          .map((e) => e.phase),
   );
+  deps.journal.append({ event: 'run.start', detail: { kind: plan.kind, from: plan.from, to: plan.to, ...binding } });
+  await preflight(plan, deps);
   let askedFirstRestart = false;
   for (const phase of plan.phases) {
     if (phase.skipped) {
@@ -121,7 +133,11 @@ export async function applyPlan(plan: Plan, given: EngineDeps): Promise<RunRepor
     }
     if (phase.kind === 'gate') {
       if (!confirmed.has(phase.id) && !deps.options.clientsUpgraded) await confirmOrHalt(deps, phase, phase.prompt ?? phase.title, false);
-      deps.journal.append({ event: 'gate.confirmed', phase: phase.id });
+      deps.journal.append({
+        event: 'gate.confirmed',
+        phase: phase.id,
+        detail: { ...binding, by: confirmed.has(phase.id) ? 'earlier-answer' : deps.options.clientsUpgraded ? 'flag' : 'answer' },
+      });
       continue;
     }
     deps.io.event({ code: 'phase.start', phase: phase.id, message: phase.title });

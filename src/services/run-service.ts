@@ -2,6 +2,7 @@
  * Running a plan for real: lock the cluster, store the plan and journal, wire the
  * engine to the adapters and the terminal, and turn Ctrl-C into a safe stop.
  */
+import { randomUUID } from 'node:crypto';
 import { applyKraftPlan } from '../engine/kraft.js';
 import { applyPlan, DEFAULT_ENGINE_OPTIONS, type EngineDeps, type RunReport } from '../engine/roll.js';
 import { Journal } from '../engine/journal.js';
@@ -34,6 +35,8 @@ export async function runPlan(
   connections: Connections,
   options: RunOptions,
   output: Output,
+  /** The run a resume continues; a new run gets a new id, so no confirmation of an earlier run counts for it. */
+  runId: string = randomUUID(),
 ): Promise<RunResult> {
   const journal = new Journal(options.stateDir, inventory.cluster);
   journal.lock();
@@ -59,6 +62,7 @@ export async function runPlan(
       journal,
       clock: { now: () => Date.now(), sleep: (ms) => new Promise((r) => setTimeout(r, ms)) },
       interrupted: abort.signal,
+      runId,
       options: {
         ...DEFAULT_ENGINE_OPTIONS,
         killOnStopTimeout: options.killOnStopTimeout,
