@@ -4,14 +4,16 @@
  */
 import { randomUUID } from 'node:crypto';
 import { applyKraftPlan } from '../engine/kraft.js';
-import { applyPlan, DEFAULT_ENGINE_OPTIONS, type EngineDeps, type RunReport } from '../engine/roll.js';
-import { Journal } from '../engine/journal.js';
+import type { EngineDeps } from '../engine/ports.js';
+import { applyPlan, DEFAULT_ENGINE_OPTIONS } from '../engine/roll.js';
+import { FileJournal } from '../store/journal.js';
+import { planDigest } from '../store/plan-digest.js';
 import { KafkaOpsError } from '../errors.js';
 import type { Inventory, StopSignal } from '../inventory/model.js';
 import type { Plan } from '../plan/model.js';
-import { writePlanFile } from '../plan/plan-file.js';
-import { openEngineIO, type EngineIOSession, type PromptPolicy } from '../ui/engine-io.js';
-import type { Output } from '../ui/output.js';
+import { writePlanFile } from '../store/plan-file.js';
+import type { EngineIOSession, IoHost, PromptPolicy } from '../io-host.js';
+import type { RunResult } from '../results.js';
 import type { Connections } from './connections.js';
 
 export interface RunOptions extends PromptPolicy {
@@ -21,24 +23,17 @@ export interface RunOptions extends PromptPolicy {
   stopSignal?: StopSignal;
 }
 
-export const DEFAULT_STATE_DIR = '.kafka-ops/state';
-
-export interface RunResult {
-  plan: Plan;
-  run: RunReport;
-  journal: string;
-}
-
 export async function runPlan(
   plan: Plan,
   inventory: Inventory,
   connections: Connections,
   options: RunOptions,
-  output: Output,
+  output: IoHost,
   /** The run a resume continues; a new run gets a new id, so no confirmation of an earlier run counts for it. */
   runId: string = randomUUID(),
 ): Promise<RunResult> {
-  const journal = new Journal(options.stateDir, inventory.cluster);
+  const clock = { now: () => Date.now(), sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, ms)) };
+  const journal = new FileJournal(options.stateDir, inventory.cluster, clock);
   journal.lock();
   const abort = new AbortController();
   let io: EngineIOSession | undefined;
@@ -52,7 +47,7 @@ export async function runPlan(
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    io = await openEngineIO(output, options);
+    io = await output.openEngineIO(options);
     writePlanFile(plan, journal.planFile);
     const deps: EngineDeps = {
       inventory,
@@ -60,9 +55,9 @@ export async function runPlan(
       host: (id) => connections.host(id),
       io,
       journal,
-      clock: { now: () => Date.now(), sleep: (ms) => new Promise((r) => setTimeout(r, ms)) },
+      clock,
       interrupted: abort.signal,
-      runId,
+      run: { id: runId, planDigest: planDigest(plan) },
       options: {
         ...DEFAULT_ENGINE_OPTIONS,
         killOnStopTimeout: options.killOnStopTimeout,

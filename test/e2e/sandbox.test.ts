@@ -10,12 +10,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { ZooKeeperClusterState } from '../../src/cluster/zookeeper.js';
 import type { ClusterSnapshot } from '../../src/cluster/port.js';
-import { commandLine } from '../../src/hosts/shell.js';
-import { connectSsh } from '../../src/hosts/ssh.js';
+import { commandLine } from '../../src/hosts/shell/shell.js';
+import { connectSsh } from '../../src/hosts/ssh/ssh.js';
 import { loadInventory } from '../../src/inventory/load.js';
 import { releaseFromJarNames, shortProtocolVersion } from '../../src/sandbox/java.js';
 import { freePorts, ignoredSignalsOf, isAlive, launchDetached, readPidFile, sleep } from '../../src/sandbox/processes.js';
-import { sandboxDown, sandboxStatus, sandboxUp, type SandboxState, type SandboxUpResult } from '../../src/sandbox/sandbox.js';
+import { sandboxDown } from '../../src/sandbox/down.js';
+import type { SandboxState } from '../../src/sandbox/state.js';
+import { sandboxStatus } from '../../src/sandbox/status.js';
+import { sandboxUp, type SandboxUpResult } from '../../src/sandbox/up.js';
 import { SANDBOX_HOOK_TIMEOUT_MS, takeSandboxSlot } from '../helpers/sandbox.js';
 
 describe('sandbox helpers', () => {

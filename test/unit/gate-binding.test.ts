@@ -8,14 +8,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ClusterState } from '../../src/cluster/port.js';
-import { Journal } from '../../src/engine/journal.js';
-import { applyPlan, DEFAULT_ENGINE_OPTIONS, type EngineDeps } from '../../src/engine/roll.js';
+import type { EngineDeps } from '../../src/engine/ports.js';
+import { applyPlan, DEFAULT_ENGINE_OPTIONS } from '../../src/engine/roll.js';
 import { HaltError } from '../../src/errors.js';
-import { planDigest } from '../../src/plan/digest.js';
 import type { Plan } from '../../src/plan/model.js';
 import { assumedPlan } from '../../src/plan/build.js';
-import { loadPlanFile, writePlanFile } from '../../src/plan/plan-file.js';
-import { templateInventory } from '../../src/plan/templates.js';
+import { FileJournal } from '../../src/store/journal.js';
+import { planDigest } from '../../src/store/plan-digest.js';
+import { loadPlanFile, writePlanFile } from '../../src/store/plan-file.js';
+import { templateInventory } from '../helpers/plan-templates.js';
 
 const root = mkdtempSync(join(tmpdir(), 'kafka-ops-gate-binding-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -37,7 +38,8 @@ const noCluster = new Proxy({} as ClusterState, {
   get: () => () => Promise.reject(new Error('a gate-only plan reads no cluster')),
 });
 
-function deps(journal: Journal, runId: string | undefined, clientsUpgraded: boolean, asked: string[]): EngineDeps {
+/** The engine's dependencies for a run `runId` of `plan` (no id: a caller that binds no run). */
+function deps(journal: FileJournal, plan: Plan, runId: string | undefined, clientsUpgraded: boolean, asked: string[]): EngineDeps {
   return {
     inventory,
     cluster: noCluster,
@@ -48,37 +50,39 @@ function deps(journal: Journal, runId: string | undefined, clientsUpgraded: bool
     clock: { now: () => 0, sleep: async () => undefined },
     interrupted: new AbortController().signal,
     options: { ...DEFAULT_ENGINE_OPTIONS, clientsUpgraded },
-    ...(runId === undefined ? {} : { runId }),
+    ...(runId === undefined ? {} : { run: { id: runId, planDigest: planDigest(plan) } }),
   };
 }
 
 describe('a client-gate confirmation is bound to its run and plan', () => {
   it('a confirmation of run A (plan p1) does not answer run B of plan p2 (the canary variant) in the same state dir', async () => {
-    const journal = new Journal(join(root, 'state-1'), inventory.cluster);
+    const journal = new FileJournal(join(root, 'state-1'), inventory.cluster);
     const asked: string[] = [];
-    await applyPlan(gatePlan(), deps(journal, 'run-a', true, asked));
+    await applyPlan(gatePlan(), deps(journal, gatePlan(), 'run-a', true, asked));
     expect(asked).toEqual([]);
-    await expect(applyPlan(gatePlan(true), deps(journal, 'run-b', false, asked))).rejects.toMatchObject({ code: 'DECLINED' });
+    await expect(applyPlan(gatePlan(true), deps(journal, gatePlan(true), 'run-b', false, asked))).rejects.toMatchObject({
+      code: 'DECLINED',
+    });
     expect(asked).toHaveLength(1);
   });
 
   it('nor a new run of the very same plan, nor a run without an id', async () => {
-    const journal = new Journal(join(root, 'state-2'), inventory.cluster);
-    await applyPlan(gatePlan(), deps(journal, 'run-a', true, []));
-    await expect(applyPlan(gatePlan(), deps(journal, 'run-c', false, []))).rejects.toBeInstanceOf(HaltError);
-    await expect(applyPlan(gatePlan(), deps(journal, undefined, false, []))).rejects.toBeInstanceOf(HaltError);
+    const journal = new FileJournal(join(root, 'state-2'), inventory.cluster);
+    await applyPlan(gatePlan(), deps(journal, gatePlan(), 'run-a', true, []));
+    await expect(applyPlan(gatePlan(), deps(journal, gatePlan(), 'run-c', false, []))).rejects.toBeInstanceOf(HaltError);
+    await expect(applyPlan(gatePlan(), deps(journal, gatePlan(), undefined, false, []))).rejects.toBeInstanceOf(HaltError);
   });
 
   it('a resume of the same run of the same plan keeps its confirmation; the journal records run and plan digest', async () => {
-    const journal = new Journal(join(root, 'state-3'), inventory.cluster);
+    const journal = new FileJournal(join(root, 'state-3'), inventory.cluster);
     const plan = gatePlan();
-    await applyPlan(plan, deps(journal, 'run-a', true, []));
+    await applyPlan(plan, deps(journal, plan, 'run-a', true, []));
     // The resume applies the plan as stored in plan.yaml: the digest survives the YAML round trip.
     writePlanFile(plan, journal.planFile);
     const stored = loadPlanFile(journal.planFile);
     expect(planDigest(stored)).toBe(planDigest(plan));
     const asked: string[] = [];
-    await applyPlan(stored, deps(journal, 'run-a', false, asked));
+    await applyPlan(stored, deps(journal, stored, 'run-a', false, asked));
     expect(asked).toEqual([]);
     const confirmations = journal.entries().filter((e) => e.event === 'gate.confirmed');
     expect(confirmations.map((e) => e.detail)).toEqual([

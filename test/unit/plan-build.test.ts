@@ -8,10 +8,11 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Inventory } from '../../src/inventory/model.js';
-import { ASSUMED_RESTART_SECONDS, assumedState, brokerOrder, buildUpgradePlan } from '../../src/plan/build.js';
+import { assumedState, brokerOrder, buildUpgradePlan } from '../../src/plan/build.js';
+import { ASSUMED_RESTART_SECONDS } from '../../src/plan/steps.js';
 import type { Plan, PlanPhase } from '../../src/plan/model.js';
 import type { ObservedCluster } from '../../src/plan/observed.js';
-import { TEMPLATE_UPGRADES, templateInventory } from '../../src/plan/templates.js';
+import { TEMPLATE_UPGRADES, templateInventory } from '../helpers/plan-templates.js';
 import { compareProtocol, protocolVersionsAcceptedBy, resolveProtocolVersion } from '../../src/plan/versions.js';
 import { IBP, LMFV, observedState, userErrorOf } from '../helpers/inventory-fixtures.js';
 
