@@ -4,8 +4,9 @@
  */
 import { applyKraftPlan } from '../engine/kraft.js';
 import { applyPlan, DEFAULT_ENGINE_OPTIONS, type EngineDeps, type RunReport } from '../engine/roll.js';
-import { Journal } from '../engine/journal.js';
-import { KafkaOpsError } from '../errors.js';
+import { Journal, unfinishedRun } from '../engine/journal.js';
+import { acquireZooKeeperLock, type ZooKeeperLock } from '../cluster/zookeeper-lock.js';
+import { KafkaOpsError, UserError } from '../errors.js';
 import type { Inventory, StopSignal } from '../inventory/model.js';
 import type { Plan } from '../plan/model.js';
 import { writePlanFile } from '../plan/plan-file.js';
@@ -20,8 +21,6 @@ export interface RunOptions extends PromptPolicy {
   stopSignal?: StopSignal;
 }
 
-export const DEFAULT_STATE_DIR = '.kafka-ops/state';
-
 export interface RunResult {
   plan: Plan;
   run: RunReport;
@@ -34,9 +33,30 @@ export async function runPlan(
   connections: Connections,
   options: RunOptions,
   output: Output,
+  mode: 'new' | 'resume' = 'new',
 ): Promise<RunResult> {
   const journal = new Journal(options.stateDir, inventory.cluster);
   journal.lock();
+  // The local lock alone is per state dir; the cluster's own lock is seen by every operator and runner.
+  let clusterLock: ZooKeeperLock | undefined;
+  try {
+    clusterLock = inventory.state.zookeeper ? await acquireZooKeeperLock(inventory.state.zookeeper) : undefined;
+  } catch (error) {
+    journal.unlock();
+    throw error;
+  }
+  const unfinished = mode === 'new' ? unfinishedRun(journal.entries()) : undefined;
+  if (unfinished) {
+    await clusterLock?.release();
+    journal.unlock();
+    throw new UserError(
+      `An earlier run of cluster ${inventory.cluster} is unfinished (last: ${unfinished.event}${unfinished.broker === undefined ? '' : ` of broker ${unfinished.broker}`} at ${unfinished.at}); a new one would replace its plan.`,
+      {
+        code: 'RUN_UNFINISHED',
+        action: `Finish it with \`kafka-ops resume -i ${inventory.source}\`, or discard it with \`kafka-ops abort -i ${inventory.source}\` (brokers stay as they are); \`kafka-ops status -i ${inventory.source}\` shows where it stopped. State: ${journal.dir}`,
+      },
+    );
+  }
   const abort = new AbortController();
   let io: EngineIOSession | undefined;
   const onSignal = () => {
@@ -79,6 +99,7 @@ export async function runPlan(
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    await clusterLock?.release();
     journal.unlock();
   }
 }
