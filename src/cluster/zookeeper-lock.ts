@@ -5,7 +5,7 @@
  * never left behind by a crash, and a second run anywhere finds it whatever its state dir.
  */
 import { InfrastructureError, UserError } from '../errors.js';
-import { describeHolder, parseHolder, thisProcess, type LockHolder } from '../engine/lock-holder.js';
+import { describeHolder, parseHolder, thisProcess, type LockHolder } from '../store/lock-holder.js';
 import { openZooKeeperClient, type ZkClient } from './zookeeper.js';
 
 export const ZOOKEEPER_LOCK_PATH = '/kafka-ops/lock';
@@ -112,18 +112,4 @@ export async function acquireZooKeeperLock(connect: string, holder: LockHolder =
       }
     },
   };
-}
-
-/** `kafka-ops unlock --force`: removes the znode whoever holds it. Whether there was one. */
-export async function removeZooKeeperLock(connect: string): Promise<boolean> {
-  const client = await open(connect);
-  try {
-    await call('remove the lock', connect, (done) => client.remove(ZOOKEEPER_LOCK_PATH, -1, (e) => done(e)));
-    return true;
-  } catch (error) {
-    if (codeOf(error as ZkErr) === NO_NODE) return false;
-    throw error;
-  } finally {
-    client.close();
-  }
 }

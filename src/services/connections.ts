@@ -3,14 +3,12 @@ import type { KraftFeatures, KraftQuorum } from '../cluster/kraft-port.js';
 import type { ClusterState } from '../cluster/port.js';
 import { UserError } from '../errors.js';
 import type { BrokerHost } from '../hosts/port.js';
-import { ReleaseConfigKeys } from '../hosts/release-config-keys.js';
+import { ReleaseConfigKeys } from '../hosts/shell/release-config-keys.js';
 import type { Inventory } from '../inventory/model.js';
+import type { ClusterSources } from '../engine/ports.js';
 
-export interface Connections {
-  host(brokerId: number): Promise<BrokerHost>;
-  cluster(): Promise<ClusterState>;
-  /** KRaft inventories: the tools on `kraft.toolsNode` (a connection of their own). */
-  kraft(): Promise<KraftQuorum & KraftFeatures>;
+/** The adapters an inventory names, opened on first use; `kraft()` is a connection of its own. */
+export interface Connections extends ClusterSources {
   close(): Promise<void>;
 }
 
@@ -53,7 +51,7 @@ async function connectHost(inventory: Inventory, brokerId: number, releaseKeys: 
   const executor = inventory.executor;
   if (executor.kind === 'kubernetes') return (await import('../hosts/kubernetes.js')).connectKubernetes(spec, executor, inventory.source);
   if (executor.kind === 'marathon') return (await import('../hosts/marathon.js')).connectMarathon(spec, executor, inventory.source);
-  const [{ connectSsh }, { ShellBrokerHost }] = await Promise.all([import('../hosts/ssh.js'), import('../hosts/shell-host.js')]);
+  const [{ connectSsh }, { ShellBrokerHost }] = await Promise.all([import('../hosts/ssh/ssh.js'), import('../hosts/shell/shell-host.js')]);
   return new ShellBrokerHost(await connectSsh(spec, executor), spec, releaseKeys);
 }
 
@@ -96,10 +94,9 @@ async function connectKraftTools(inventory: Inventory, host: (id: number) => Pro
       location: { file: inventory.source },
     });
   }
-  const [{ connectSsh }, { ShellKraftTools }, { binaryFeatureSupport }] = await Promise.all([
-    import('../hosts/ssh.js'),
-    import('../hosts/kraft-tools.js'),
-    import('../engine/kraft.js'),
+  const [{ connectSsh }, { ShellKraftTools, binaryFeatureSupport }] = await Promise.all([
+    import('../hosts/ssh/ssh.js'),
+    import('../cluster/kraft-tools.js'),
   ]);
   const runner = await connectSsh(spec, inventory.executor);
   const tools = new ShellKraftTools(runner, spec, settings, (nodes) => binaryFeatureSupport(inventory, host, nodes));

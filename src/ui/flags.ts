@@ -1,6 +1,6 @@
 /** Flags shared by several commands; each main flag has an environment variable. */
 import { Flags } from '@oclif/core';
-import { defaultStateDir } from '../engine/journal.js';
+import { defaultStateDir } from '../store/journal.js';
 
 export const inventoryFlag = Flags.string({
   char: 'i',

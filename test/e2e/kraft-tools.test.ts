@@ -9,17 +9,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NodeFeatureSupport } from '../../src/cluster/kraft-port.js';
-import { finalizeMetadataVersion, quorumPreStopGate, binaryFeatureSupport } from '../../src/engine/kraft.js';
-import { Journal } from '../../src/engine/journal.js';
-import type { EngineEvent } from '../../src/engine/roll.js';
+import { finalizeMetadataVersion, quorumPreStopGate } from '../../src/engine/kraft.js';
+import { FileJournal } from '../../src/store/journal.js';
+import type { EngineEvent } from '../../src/engine/ports.js';
 import { HaltError, InfrastructureError } from '../../src/errors.js';
-import { ShellKraftTools } from '../../src/hosts/kraft-tools.js';
+import { ShellKraftTools, binaryFeatureSupport } from '../../src/cluster/kraft-tools.js';
 import type { HostFacts } from '../../src/hosts/port.js';
-import { LocalRunner, type CommandRunner } from '../../src/hosts/runner.js';
-import { connectSsh } from '../../src/hosts/ssh.js';
+import { LocalRunner, type CommandRunner } from '../../src/hosts/shell/runner.js';
+import { connectSsh } from '../../src/hosts/ssh/ssh.js';
 import type { BrokerSpec, KraftSettings } from '../../src/inventory/model.js';
 import { assumedPlan } from '../../src/plan/build.js';
-import { templateKraftInventory } from '../../src/plan/templates.js';
+import { templateKraftInventory } from '../helpers/plan-templates.js';
 import { isAlive } from '../../src/sandbox/processes.js';
 import { startSshd, stopSshd, type SshdHandle } from '../../src/sandbox/sshd.js';
 
@@ -137,7 +137,7 @@ describe.each(transports)('ShellKraftTools %s', (name, connect) => {
 function engineDeps(name: string) {
   const events: EngineEvent[] = [];
   let now = 0;
-  const journal = new Journal(join(root, `state-${name}`), 'kraft');
+  const journal = new FileJournal(join(root, `state-${name}`), 'kraft');
   return {
     events,
     journal,

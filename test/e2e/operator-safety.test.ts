@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { acquireZooKeeperLock, readZooKeeperLock } from '../../src/cluster/zookeeper-lock.js';
-import { thisProcess } from '../../src/engine/lock-holder.js';
+import { thisProcess } from '../../src/store/lock-holder.js';
 import { runCli, type CliResult } from '../helpers/cli.js';
 import { isAlive, waitForDist, waitHealthy } from '../helpers/faults.js';
 import { SANDBOX_HOOK_TIMEOUT_MS, startSandbox, type TestSandbox } from '../helpers/sandbox.js';

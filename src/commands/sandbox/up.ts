@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core';
 import { sandboxDirFlag } from '../../sandbox/dir-flag.js';
-import type { SandboxUpResult } from '../../sandbox/sandbox.js';
+import type { SandboxUpResult } from '../../sandbox/up.js';
 import { KafkaOpsCommand } from '../../ui/base-command.js';
 import type { Output } from '../../ui/output.js';
 
@@ -29,7 +29,7 @@ export default class SandboxUp extends KafkaOpsCommand<SandboxUpResult> {
 
   protected async execute(): Promise<SandboxUpResult> {
     // Loaded when the command runs: start-up loads only the commands' flags (one bundle holds them all).
-    const { sandboxUp } = await import('../../sandbox/sandbox.js');
+    const { sandboxUp } = await import('../../sandbox/up.js');
     const { flags } = await this.parse(SandboxUp);
     return sandboxUp({
       dir: flags.dir,

@@ -13,7 +13,7 @@
  * Anything else is an error naming what was expected, never a silent guess.
  */
 import { InfrastructureError } from '../errors.js';
-import type { FinalizedFeatures, QuorumReplica, QuorumStatus } from '../cluster/kraft-port.js';
+import type { FinalizedFeatures, QuorumReplica, QuorumStatus } from './kraft-port.js';
 
 export interface DescribedFeature {
   feature: string;

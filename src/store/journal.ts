@@ -23,14 +23,7 @@ import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { describeHolder, livenessOf, parseHolder, thisProcess, type LockHolder } from './lock-holder.js';
 import { UserError } from '../errors.js';
-
-export interface JournalEntry {
-  at: string;
-  event: string;
-  phase?: string;
-  broker?: number;
-  detail?: Record<string, unknown>;
-}
+import type { EngineClock, Journal, JournalEntry } from '../engine/ports.js';
 
 /**
  * The default state dir: absolute and the same from any working directory, in the user's state
@@ -51,9 +44,14 @@ export function unfinishedRun(entries: readonly JournalEntry[]): JournalEntry | 
   return run.at(-1);
 }
 
-export class Journal {
+/** The journal and cluster lock on disk, timed by the run's clock (the engine's injected one). */
+export class FileJournal implements Journal {
   readonly dir: string;
-  constructor(stateDir: string, cluster: string) {
+  constructor(
+    stateDir: string,
+    cluster: string,
+    private readonly clock: Pick<EngineClock, 'now'> = { now: () => Date.now() },
+  ) {
     this.dir = join(resolve(stateDir), cluster);
     mkdirSync(this.dir, { recursive: true });
   }
@@ -68,7 +66,7 @@ export class Journal {
     return join(this.dir, 'lock');
   }
 
-  append(entry: Omit<JournalEntry, 'at'>, now: Date = new Date()): void {
+  append(entry: Omit<JournalEntry, 'at'>, now: Date = new Date(this.clock.now())): void {
     const lead = existsSync(this.file) && /[^\n]$/.test(readFileSync(this.file, 'utf8')) ? '\n' : ''; // end a line torn by a crash
     const fd = openSync(this.file, 'a');
     try {
@@ -101,14 +99,14 @@ export class Journal {
    * stale lock cannot both win.
    */
   lock(): void {
-    const deadline = Date.now() + LOCK_CONTENTION_MS;
+    const deadline = this.clock.now() + LOCK_CONTENTION_MS;
     for (;;) {
       if (this.tryCreateLock()) return;
       const text = this.lockText();
       const holder = text === undefined ? undefined : parseHolder(text);
       if (holder !== undefined && livenessOf(holder) !== 'gone') throw this.lockedBy(holder);
       this.removeStaleLock(text);
-      if (Date.now() > deadline) throw this.lockedBy(holder);
+      if (this.clock.now() > deadline) throw this.lockedBy(holder);
     }
   }
 
@@ -143,7 +141,8 @@ export class Journal {
       closeSync(openSync(mutex, 'wx'));
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      // Held for microseconds by a live run; one left by a run that died there is old.
+      // Held for microseconds by a live run; one left by a run that died there is old
+      // (by the file system's clock, which is the real one, whatever clock the run is on).
       try {
         if (Date.now() - statSync(mutex).mtimeMs > STALE_MUTEX_MS) rmSync(mutex, { force: true });
       } catch {
