@@ -125,7 +125,7 @@ interface ZkError extends Error {
   getCode?: () => number;
   code?: number;
 }
-interface ZkClient {
+export interface ZkClient {
   connect(): void;
   close(): void;
   once(event: 'connected', listener: () => void): void;
@@ -231,7 +231,12 @@ function shutDown(client: ZkClient, graceMs: number): Promise<void> {
   });
 }
 
-async function openClient(connectString: string, options: ZooKeeperConnectOptions): Promise<ZkClient> {
+/** Closes a client opened by openZooKeeperClient, bounded in time whatever the server does. */
+export function closeZooKeeperClient(client: ZkClient): Promise<void> {
+  return shutDown(client, CLOSE_GRACE_MS);
+}
+
+export async function openZooKeeperClient(connectString: string, options: ZooKeeperConnectOptions): Promise<ZkClient> {
   const { timeoutMs, sessionTimeoutMs = 10_000 } = options;
   zkModule ??= ((await import(ZK_MODULE)) as { default: ZkModule }).default;
   const client = zkModule.createClient(connectString, { sessionTimeout: sessionTimeoutMs, spinDelay: 200, retries: 0 });
@@ -299,7 +304,7 @@ export class ZooKeeperClusterState implements ClusterState {
 
   /** Connects (imports the client library lazily so CLI start-up stays fast). */
   static async connect(connectString: string, options: ZooKeeperConnectOptions): Promise<ZooKeeperClusterState> {
-    return new ZooKeeperClusterState(await openClient(connectString, options), connectString, options);
+    return new ZooKeeperClusterState(await openZooKeeperClient(connectString, options), connectString, options);
   }
 
   async snapshot(): Promise<ClusterSnapshot> {
@@ -379,7 +384,7 @@ export class ZooKeeperClusterState implements ClusterState {
     try {
       if (stale.all) {
         if (this.sessionLost) {
-          this.client = await openClient(this.connectString, this.options);
+          this.client = await openZooKeeperClient(this.connectString, this.options);
           this.listen(this.client);
           this.sessionLost = false;
         }

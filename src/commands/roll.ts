@@ -17,6 +17,14 @@ export default class Roll extends KafkaOpsCommand<UpgradeResult> {
     set: Flags.string({ description: 'KEY=VALUE to set (repeatable).', multiple: true, default: [] }),
     unset: Flags.string({ description: 'KEY to remove (repeatable).', multiple: true, default: [] }),
     canary: canaryFlag,
+    'allow-unknown-key': Flags.boolean({
+      description: 'Let --set keys through that the release does not know (keys read by plugins).',
+      default: false,
+    }),
+    'allow-same-value': Flags.boolean({
+      description: 'Let a per-broker key (broker.id, node.id, listeners, log.dirs...) get one value on several brokers.',
+      default: false,
+    }),
     'dry-run': Flags.boolean({ description: 'Show the plan; touch nothing.', default: false }),
     ...runFlags,
   };
@@ -32,6 +40,8 @@ export default class Roll extends KafkaOpsCommand<UpgradeResult> {
         unset: flags.unset,
         canary: flags.canary,
         dryRun: flags['dry-run'],
+        allowUnknownKey: flags['allow-unknown-key'],
+        allowSameValue: flags['allow-same-value'],
         ...runOptionsOf(flags),
       },
       this.io,

@@ -134,7 +134,7 @@ export function lintConfig(config: Record<string, string>, release: string, know
 }
 
 /** Per-listener overrides (`listener.name.<l>.<config>`) are valid without being in the broker's config list. */
-const OPEN_PREFIXES = ['listener.name.'];
+export const OPEN_KEY_PREFIXES = ['listener.name.'];
 /** Up to this many edits away from a known key, an unknown key is taken for a typo of it. */
 const TYPO_DISTANCE = 2;
 
@@ -151,11 +151,9 @@ function unknownKeyFindings(
 ): LintFinding[] {
   const findings: LintFinding[] = [];
   for (const key of Object.keys(config)) {
-    if (known.has(key) || alreadyReported.has(key) || OPEN_PREFIXES.some((p) => key.startsWith(p))) continue;
-    const near = [...known]
-      .map((k) => ({ k, d: editDistance(key, k, TYPO_DISTANCE) }))
-      .filter((c) => c.d <= TYPO_DISTANCE)
-      .sort((a, b) => a.d - b.d || a.k.localeCompare(b.k))[0];
+    if (known.has(key) || alreadyReported.has(key) || OPEN_KEY_PREFIXES.some((p) => key.startsWith(p))) continue;
+    const nearest = nearestKey(key, known);
+    const near = nearest === undefined ? undefined : { k: nearest };
     if (near && config[near.k] === undefined) {
       findings.push({
         severity: 'error',
@@ -173,6 +171,14 @@ function unknownKeyFindings(
     }
   }
   return findings;
+}
+
+/** The known key closest to `key` within a few edits (a likely typo), or undefined. */
+export function nearestKey(key: string, known: Iterable<string>, limit = TYPO_DISTANCE): string | undefined {
+  return [...known]
+    .map((k) => ({ k, d: editDistance(key, k, limit) }))
+    .filter((c) => c.d <= limit)
+    .sort((a, b) => a.d - b.d || a.k.localeCompare(b.k))[0]?.k;
 }
 
 /** Levenshtein distance, cut off above `limit` (returns limit + 1). */

@@ -190,7 +190,7 @@ async function watchingLeadership<T>(deps: StepDeps, work: Promise<T>): Promise<
   }
 }
 
-function specOf(deps: EngineDeps, id: number): BrokerSpec {
+function specOf(deps: Pick<EngineDeps, 'inventory'>, id: number): BrokerSpec {
   const spec = deps.inventory.brokers.find((b) => b.id === id);
   if (!spec)
     throw new HaltError(`The plan names broker ${id}, which is not in the inventory.`, {
@@ -204,11 +204,16 @@ function configSatisfies(config: Record<string, string>, edits: PropertyEdits): 
   return Object.entries(edits).every(([k, v]) => (v === null ? config[k] === undefined : config[k] === v));
 }
 
+/** What the checks before the first restart need: the inventory, the hosts, the stop signal override. */
+export type PreflightDeps = Pick<EngineDeps, 'inventory' | 'host'> & { options: Pick<EngineOptions, 'stopSignal'> };
+
 /**
  * Checks every broker the run will restart before the first restart (see preflight.ts);
- * the first problem halts the run before anything is touched.
+ * the first problem halts the run before anything is touched. A dry run makes the same
+ * checks (and so ends with the code the real run would), which is why this is exported.
+ * Returns the brokers checked.
  */
-async function preflight(plan: Plan, deps: EngineDeps): Promise<void> {
+export async function checkBeforeFirstRestart(plan: Plan, deps: PreflightDeps): Promise<number[]> {
   const brokers = [
     ...new Set(
       plan.phases.filter((p) => !p.skipped && p.kind === 'roll').flatMap((p) => p.steps.filter((s) => !s.skipped).map((s) => s.broker)),
@@ -233,6 +238,11 @@ async function preflight(plan: Plan, deps: EngineDeps): Promise<void> {
     }
     if (problem?.gate === 'config-lint') throw lintHalt(spec, problem.findings);
   });
+  return brokers;
+}
+
+async function preflight(plan: Plan, deps: EngineDeps): Promise<void> {
+  const brokers = await checkBeforeFirstRestart(plan, deps);
   deps.journal.append({ event: 'preflight.ok', detail: { brokers } });
 }
 
@@ -243,7 +253,7 @@ interface PreflightRead {
   knownKeys?: ReadonlySet<string>;
 }
 
-async function preflightRead(plan: Plan, deps: EngineDeps, id: number): Promise<PreflightRead> {
+async function preflightRead(plan: Plan, deps: PreflightDeps, id: number): Promise<PreflightRead> {
   const spec = specOf(deps, id);
   const host = await deps.host(id);
   const [facts, configText] = await Promise.all([host.facts(), host.readConfig()]);

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { ErrorObject, Options, ValidateFunction } from 'ajv';
-import { LineCounter, isNode, parseDocument, type Document } from 'yaml';
+import { LineCounter, isNode, parseDocument, visit, type Document } from 'yaml';
 import { UserError, type SourceLocation } from '../errors.js';
 import { packageRoot } from './package-files.js';
 
@@ -46,8 +46,33 @@ export function parseYaml(text: string, file: string, what: string): LocatedDocu
       location: { file, line: pos.line, column: pos.col },
     });
   }
-  const data: unknown = doc.toJS({ maxAliasCount: 100 });
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: 100 });
+  } catch (error) {
+    // The yaml library refuses a document whose aliases expand without bound (a "billion laughs").
+    if (!(error instanceof ReferenceError)) throw error;
+    const pos = lineCounter.linePos(firstAliasOffset(doc));
+    throw new UserError(`Too many YAML aliases in the ${what}: ${error.message}`, {
+      code: 'YAML_ALIAS_LIMIT',
+      action: 'Write the values out instead of expanding aliases (*name) of aliases; an input file needs no more than a few.',
+      location: { file, line: pos.line, column: pos.col },
+      cause: error,
+    });
+  }
   return { file, data, locate: (path) => locateIn(doc, lineCounter, file, path) };
+}
+
+/** Offset of the first alias (`*name`) of the document: where an alias bomb starts. */
+function firstAliasOffset(doc: Document): number {
+  let offset = 0;
+  visit(doc, {
+    Alias(_key, node) {
+      offset = node.range?.[0] ?? 0;
+      return visit.BREAK;
+    },
+  });
+  return offset;
 }
 
 function locateIn(doc: Document, lineCounter: LineCounter, file: string, path: ReadonlyArray<string | number>): SourceLocation {

@@ -13,6 +13,45 @@ export interface RollRequest {
   set: Record<string, string>;
   unset: string[];
   canary?: boolean;
+  /** Let a key that must differ per broker (PER_BROKER_KEYS) get one value on several brokers. */
+  allowSameValue?: boolean;
+}
+
+/**
+ * Keys whose value identifies one broker: one value on several brokers breaks them (two
+ * brokers with one id: the second never registers; one log dir or listener for all). A value
+ * with `{id}` differs per broker. `broker.rack` counts when the brokers' racks differ today.
+ */
+export const PER_BROKER_KEYS = ['broker.id', 'node.id', 'listeners', 'advertised.listeners', 'log.dirs', 'log.dir'] as const;
+
+/** Refuses `--set` of a per-broker key to one value on several brokers. */
+export function assertPerBrokerValues(
+  request: RollRequest,
+  brokers: readonly number[],
+  full: Record<number, Record<string, string>>,
+): void {
+  if (request.allowSameValue || brokers.length < 2) return;
+  const racks = new Set(brokers.map((id) => full[id]?.['broker.rack']));
+  const perBroker = new Set<string>([...PER_BROKER_KEYS, ...(racks.size > 1 ? ['broker.rack'] : [])]);
+  for (const [key, template] of Object.entries(request.set)) {
+    if (!perBroker.has(key) || template.includes('{id}') || (key === 'listeners' && bindsNoHost(template))) continue;
+    throw new UserError(`--set ${key}=${template} would give ${brokers.length} brokers the same ${key}; each broker needs its own.`, {
+      code: 'PER_BROKER_KEY',
+      action: `Use {id} in the value (e.g. --set '${key}=${exampleWithId(key)}'), roll one broker's file by hand, or pass --allow-same-value if one value on every broker is really meant. Nothing was touched.`,
+    });
+  }
+}
+
+/** `PLAINTEXT://:9092` or `0.0.0.0`: a listener that binds every interface is the same on every broker by design. */
+function bindsNoHost(listeners: string): boolean {
+  return listeners.split(',').every((l) => /^[A-Za-z0-9_]+:\/\/(|0\.0\.0\.0|\[::\]):\d+$/.test(l.trim()));
+}
+
+function exampleWithId(key: string): string {
+  if (key === 'broker.id' || key === 'node.id') return '{id}';
+  if (key === 'log.dirs' || key === 'log.dir') return '/data/kafka-{id}';
+  if (key === 'broker.rack') return 'rack-{id}';
+  return 'PLAINTEXT://broker-{id}:9092';
 }
 
 /** Parse `KEY=VALUE` flags; a bad one is a UserError. */
@@ -47,6 +86,7 @@ export function buildRollPlan(
         inventory.brokers.map((b) => b.id),
         observed.controller,
       );
+  assertPerBrokerValues(request, order, full);
   const steps: PlanStep[] = order.map((id) => {
     const spec = inventory.brokers.find((b) => b.id === id);
     const config = full[id] ?? {};

@@ -6,9 +6,10 @@ import { randomUUID } from 'node:crypto';
 import { applyKraftPlan } from '../engine/kraft.js';
 import type { EngineDeps } from '../engine/ports.js';
 import { applyPlan, DEFAULT_ENGINE_OPTIONS } from '../engine/roll.js';
-import { FileJournal } from '../store/journal.js';
+import { FileJournal, unfinishedRun } from '../store/journal.js';
 import { planDigest } from '../store/plan-digest.js';
-import { KafkaOpsError } from '../errors.js';
+import { acquireZooKeeperLock, type ZooKeeperLock } from '../cluster/zookeeper-lock.js';
+import { KafkaOpsError, UserError } from '../errors.js';
 import type { Inventory, StopSignal } from '../inventory/model.js';
 import type { Plan } from '../plan/model.js';
 import { writePlanFile } from '../store/plan-file.js';
@@ -29,12 +30,33 @@ export async function runPlan(
   connections: Connections,
   options: RunOptions,
   output: IoHost,
+  mode: 'new' | 'resume' = 'new',
   /** The run a resume continues; a new run gets a new id, so no confirmation of an earlier run counts for it. */
   runId: string = randomUUID(),
 ): Promise<RunResult> {
   const clock = { now: () => Date.now(), sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, ms)) };
   const journal = new FileJournal(options.stateDir, inventory.cluster, clock);
   journal.lock();
+  // The local lock alone is per state dir; the cluster's own lock is seen by every operator and runner.
+  let clusterLock: ZooKeeperLock | undefined;
+  try {
+    clusterLock = inventory.state.zookeeper ? await acquireZooKeeperLock(inventory.state.zookeeper) : undefined;
+  } catch (error) {
+    journal.unlock();
+    throw error;
+  }
+  const unfinished = mode === 'new' ? unfinishedRun(journal.entries()) : undefined;
+  if (unfinished) {
+    await clusterLock?.release();
+    journal.unlock();
+    throw new UserError(
+      `An earlier run of cluster ${inventory.cluster} is unfinished (last: ${unfinished.event}${unfinished.broker === undefined ? '' : ` of broker ${unfinished.broker}`} at ${unfinished.at}); a new one would replace its plan.`,
+      {
+        code: 'RUN_UNFINISHED',
+        action: `Finish it with \`kafka-ops resume -i ${inventory.source}\`, or, to discard it (brokers stay as they are), move its state dir aside: ${journal.dir}`,
+      },
+    );
+  }
   const abort = new AbortController();
   let io: EngineIOSession | undefined;
   const onSignal = () => {
@@ -78,6 +100,7 @@ export async function runPlan(
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    await clusterLock?.release();
     journal.unlock();
   }
 }

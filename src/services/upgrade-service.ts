@@ -3,6 +3,11 @@ import { existsSync } from 'node:fs';
 import { kraftPreflight } from '../engine/kraft.js';
 import { observeCluster } from '../engine/observe.js';
 import { FileJournal } from '../store/journal.js';
+import { checkBeforeFirstRestart } from '../engine/roll.js';
+import { nearestKey, OPEN_KEY_PREFIXES } from '../config/lint.js';
+import { linkedRelease } from '../hosts/port.js';
+import type { Inventory } from '../inventory/model.js';
+import type { Plan } from '../plan/model.js';
 import { UserError } from '../errors.js';
 import { loadInventory } from '../inventory/load.js';
 import { assumedPlan, buildUpgradePlan } from '../plan/build.js';
@@ -11,7 +16,7 @@ import { buildRollPlan, parseAssignments } from '../plan/roll.js';
 import { parseRelease } from '../plan/versions.js';
 import type { IoHost } from '../io-host.js';
 import type { UpgradeResult } from '../results.js';
-import { openConnections } from './connections.js';
+import { openConnections, type Connections } from './connections.js';
 import { requireFlag, type PlanRequest } from './plan-service.js';
 import { runPlan, type RunOptions } from './run-service.js';
 
@@ -53,10 +58,48 @@ export async function upgrade(request: UpgradeRequest, output: IoHost): Promise<
       );
     if (request.dryRun && inventory.mode === 'kraft')
       return { dryRun: true, plan, findings: await kraftPreflight(inventory, plan, await connections.kraft()) };
-    if (request.dryRun) return { dryRun: true, plan };
+    if (request.dryRun) return await dryRunOf(plan, inventory, connections, request);
     return { dryRun: false, ...(await runPlan(plan, inventory, connections, request, output)) };
   } finally {
     await connections.close();
+  }
+}
+
+/**
+ * A dry run on a reachable cluster makes every check the real run makes before its first
+ * restart (hosts reachable, the final config linted, target installs present, the stop signal
+ * honoured), so it fails, with the same code, where the real run would.
+ */
+async function dryRunOf(plan: Plan, inventory: Inventory, connections: Connections, request: RunOptions): Promise<UpgradeResult> {
+  await checkBeforeFirstRestart(plan, {
+    inventory,
+    host: (id) => connections.host(id),
+    options: request.stopSignal ? { stopSignal: request.stopSignal } : {},
+  });
+  return { dryRun: true, plan };
+}
+
+/**
+ * A `--set` key the target release does not know is refused: Kafka would log a warning and
+ * ignore it, and every broker would be restarted for nothing (`num.io.thread`). The keys are
+ * read from the release's own binaries on the first broker; when the host cannot tell, nothing
+ * is refused here (the preflight lint still runs).
+ */
+async function assertKnownKeys(keys: string[], plan: Plan, inventory: Inventory, connections: Connections): Promise<void> {
+  const step = plan.phases.flatMap((p) => p.steps).find((s) => !s.skipped);
+  const spec = step && inventory.brokers.find((b) => b.id === step.broker);
+  if (!spec || keys.length === 0) return;
+  const host = await connections.host(spec.id);
+  const release = linkedRelease(spec.installs, await host.facts());
+  const known = release && host.configKeys ? await host.configKeys(release) : undefined;
+  if (!known) return;
+  for (const key of keys) {
+    if (known.has(key) || OPEN_KEY_PREFIXES.some((p) => key.startsWith(p))) continue;
+    const near = nearestKey(key, known, 3);
+    throw new UserError(`${key} is not a broker config of Kafka ${release}${near ? `: did you mean ${near}?` : '.'}`, {
+      code: 'UNKNOWN_CONFIG_KEY',
+      action: `${near ? `Write --set ${near}=... ` : 'Check the key against the broker configs of this release, '}or pass --allow-unknown-key if a plugin (authorizer, metric reporter) reads it. Nothing was touched.`,
+    });
   }
 }
 
@@ -74,7 +117,7 @@ export async function resume(request: ResumeRequest, output: IoHost): Promise<Up
       action: 'Start one with `kafka-ops upgrade` or `kafka-ops roll`, or pass the --state-dir it used.',
     });
   }
-  if (last.event === 'run.done') {
+  if (last.event === 'run.done' || last.event === 'run.aborted') {
     throw new UserError(`The last run of cluster ${inventory.cluster} completed; there is nothing to resume.`, {
       code: 'NOTHING_TO_RESUME',
       action: 'Check the cluster with `kafka-ops upgrade --dry-run`.',
@@ -84,7 +127,7 @@ export async function resume(request: ResumeRequest, output: IoHost): Promise<Up
   const connections = openConnections(inventory);
   try {
     output.info(`Resuming the ${plan.kind} of ${plan.cluster} (${plan.from} → ${plan.to}); every step is re-checked on its host first.`);
-    return { dryRun: false, ...(await runPlan(plan, inventory, connections, request, output, lastRunId(journal))) };
+    return { dryRun: false, ...(await runPlan(plan, inventory, connections, request, output, 'resume', lastRunId(journal))) };
   } finally {
     await connections.close();
   }
@@ -106,6 +149,10 @@ export interface RollServiceRequest extends RunOptions {
   unset: string[];
   canary: boolean;
   dryRun: boolean;
+  /** Let keys through that the release does not know (plugins' own keys). */
+  allowUnknownKey?: boolean;
+  /** Let a per-broker key (broker.id, listeners, log.dirs...) get one value on several brokers. */
+  allowSameValue?: boolean;
 }
 
 export async function roll(request: RollServiceRequest, output: IoHost): Promise<UpgradeResult> {
@@ -114,10 +161,16 @@ export async function roll(request: RollServiceRequest, output: IoHost): Promise
   const connections = openConnections(inventory);
   try {
     const { observed, configs } = await observeCluster(inventory, connections);
-    const plan = buildRollPlan(inventory, observed, { set, unset: request.unset, canary: request.canary }, configs);
+    const plan = buildRollPlan(
+      inventory,
+      observed,
+      { set, unset: request.unset, canary: request.canary, allowSameValue: request.allowSameValue ?? false },
+      configs,
+    );
+    if (!request.allowUnknownKey) await assertKnownKeys(Object.keys(set), plan, inventory, connections);
     if (request.dryRun && inventory.mode === 'kraft')
       return { dryRun: true, plan, findings: await kraftPreflight(inventory, plan, await connections.kraft()) };
-    if (request.dryRun) return { dryRun: true, plan };
+    if (request.dryRun) return await dryRunOf(plan, inventory, connections, request);
     return { dryRun: false, ...(await runPlan(plan, inventory, connections, request, output)) };
   } finally {
     await connections.close();

@@ -2,7 +2,7 @@
  * The durable record of a run, one directory per cluster under the state dir:
  *   plan.yaml      the plan being applied (resume applies it again)
  *   journal.jsonl  one line per sub-step transition, fsynced as it is written
- *   lock           the pid holding the cluster, so two runs never overlap
+ *   lock           who holds the cluster here (host, boot, pid, user, command, since), so two runs never overlap
  * Resume does not trust the journal for what is done (the hosts say that); the journal
  * says where a run stopped and why, and which gates were confirmed.
  */
@@ -19,10 +19,30 @@ import {
   writeFileSync,
   writeSync,
 } from 'node:fs';
-import { join } from 'node:path';
-import { isAlive } from '../hosts/local-process.js';
+import { homedir } from 'node:os';
+import { isAbsolute, join, resolve } from 'node:path';
+import { describeHolder, livenessOf, parseHolder, thisProcess, type LockHolder } from './lock-holder.js';
 import { UserError } from '../errors.js';
 import type { EngineClock, Journal, JournalEntry } from '../engine/ports.js';
+
+/**
+ * The default state dir: absolute and the same from any working directory, in the user's state
+ * directory (XDG: `$XDG_STATE_HOME`, else ~/.local/state); each cluster gets its own folder in it.
+ */
+export function defaultStateDir(env: NodeJS.ProcessEnv = process.env): string {
+  const xdg = env.XDG_STATE_HOME;
+  return join(xdg && isAbsolute(xdg) ? xdg : join(homedir(), '.local', 'state'), 'kafka-ops');
+}
+
+/** Whether the journal's last run stopped after touching something and was neither finished nor aborted. */
+export function unfinishedRun(entries: readonly JournalEntry[]): JournalEntry | undefined {
+  const start = entries.map((e) => e.event).lastIndexOf('run.start');
+  if (start < 0) return undefined;
+  const run = entries.slice(start);
+  if (run.some((e) => e.event === 'run.done' || e.event === 'run.aborted')) return undefined;
+  if (!run.some((e) => e.event === 'preflight.ok')) return undefined; // halted before any restart: nothing to finish
+  return run.at(-1);
+}
 
 /** The journal and cluster lock on disk, timed by the run's clock (the engine's injected one). */
 export class FileJournal implements Journal {
@@ -32,7 +52,7 @@ export class FileJournal implements Journal {
     cluster: string,
     private readonly clock: Pick<EngineClock, 'now'> = { now: () => Date.now() },
   ) {
-    this.dir = join(stateDir, cluster);
+    this.dir = join(resolve(stateDir), cluster);
     mkdirSync(this.dir, { recursive: true });
   }
 
@@ -72,25 +92,37 @@ export class FileJournal implements Journal {
   }
 
   /**
-   * Take the cluster lock; a lock whose process is gone is taken over. The lock file is
-   * created whole (its pid written first, then hard-linked into place, which fails if it
-   * exists), and a stale one is removed only under a second, short-lived mutex after
-   * re-reading it, so two runs that find the same stale lock cannot both win.
+   * Take the local lock; a lock whose holder is provably gone (see lock-holder.ts) is taken
+   * over, one on another host or container never. The lock file is created whole (written
+   * first, then hard-linked into place, which fails if it exists), and a stale one is removed
+   * only under a second, short-lived mutex after re-reading it, so two runs that find the same
+   * stale lock cannot both win.
    */
   lock(): void {
     const deadline = this.clock.now() + LOCK_CONTENTION_MS;
     for (;;) {
       if (this.tryCreateLock()) return;
-      const holder = this.holder();
-      if (holder !== undefined && isAlive(holder)) throw this.lockedBy(holder);
-      this.removeStaleLock(holder);
-      if (this.clock.now() > deadline) throw this.lockedBy(holder ?? 0);
+      const text = this.lockText();
+      const holder = text === undefined ? undefined : parseHolder(text);
+      if (holder !== undefined && livenessOf(holder) !== 'gone') throw this.lockedBy(holder);
+      this.removeStaleLock(text);
+      if (this.clock.now() > deadline) throw this.lockedBy(holder);
     }
+  }
+
+  /** The holder of the local lock, if any, and whether it is provably gone. */
+  lockHolder(): LockHolder | undefined {
+    const text = this.lockText();
+    return text === undefined ? undefined : parseHolder(text);
+  }
+
+  get lockPath(): string {
+    return this.lockFile;
   }
 
   private tryCreateLock(): boolean {
     const draft = `${this.lockFile}.${process.pid}`;
-    writeFileSync(draft, String(process.pid));
+    writeFileSync(draft, `${JSON.stringify(thisProcess())}\n`, { mode: 0o600 });
     try {
       linkSync(draft, this.lockFile);
       return true;
@@ -102,8 +134,8 @@ export class FileJournal implements Journal {
     }
   }
 
-  /** Removes the lock if it still names `seen` (a dead or unreadable holder), under the break mutex. */
-  private removeStaleLock(seen: number | undefined): void {
+  /** Removes the lock if it still reads `seen` (a gone or unreadable holder), under the break mutex. */
+  private removeStaleLock(seen: string | undefined): void {
     const mutex = `${this.lockFile}.break`;
     try {
       closeSync(openSync(mutex, 'wx'));
@@ -120,38 +152,37 @@ export class FileJournal implements Journal {
       return;
     }
     try {
-      const now = this.holder();
-      if (now === seen && (now === undefined || !isAlive(now))) rmSync(this.lockFile, { force: true });
+      const now = this.lockText();
+      const holder = now === undefined ? undefined : parseHolder(now);
+      if (now === seen && (holder === undefined || livenessOf(holder) === 'gone')) rmSync(this.lockFile, { force: true });
     } finally {
       rmSync(mutex, { force: true });
     }
   }
 
-  private holder(): number | undefined {
+  private lockText(): string | undefined {
     try {
-      return pidIn(readFileSync(this.lockFile, 'utf8'));
+      return readFileSync(this.lockFile, 'utf8');
     } catch {
       return undefined;
     }
   }
 
-  private lockedBy(holder: number): UserError {
-    return new UserError(`Another kafka-ops run${holder > 0 ? ` (pid ${holder})` : ''} is working on this cluster.`, {
+  private lockedBy(holder: LockHolder | undefined): UserError {
+    return new UserError(`Another kafka-ops run${holder ? ` (${describeHolder(holder)})` : ''} is working on this cluster.`, {
       code: 'CLUSTER_LOCKED',
-      action: `Wait for it to finish, or stop it (Ctrl-C) and use \`kafka-ops resume\`. Lock: ${this.lockFile}`,
+      action: `Wait for it to finish, or stop it (Ctrl-C) and use \`kafka-ops resume\`. A lock whose holder is provably gone (another host or container) is never taken over by itself: remove it by hand. Lock: ${this.lockFile}`,
     });
   }
 
-  unlock(): void {
-    rmSync(this.lockFile, { force: true });
+  /** Removes the local lock if this process holds it (or `force`). */
+  unlock(force = false): void {
+    const holder = this.lockHolder();
+    if (force || holder === undefined || (holder.pid === process.pid && holder.host === thisProcess().host))
+      rmSync(this.lockFile, { force: true });
   }
 }
 
 /** How long lock() keeps trying while other runs break the same stale lock. */
 const LOCK_CONTENTION_MS = 5_000;
 const STALE_MUTEX_MS = 10_000;
-
-function pidIn(text: string): number | undefined {
-  const pid = Number(text.trim());
-  return Number.isInteger(pid) && pid > 0 ? pid : undefined;
-}

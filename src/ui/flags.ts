@@ -1,5 +1,6 @@
 /** Flags shared by several commands; each main flag has an environment variable. */
 import { Flags } from '@oclif/core';
+import { defaultStateDir } from '../store/journal.js';
 
 export const inventoryFlag = Flags.string({
   char: 'i',
@@ -32,9 +33,9 @@ export const runFlags = {
     default: false,
   }),
   'state-dir': Flags.string({
-    description: 'Where the journal, the plan being applied and the lock live.',
+    description:
+      'Where the journal, the plan being applied and the local lock live (default: $XDG_STATE_HOME/kafka-ops, else ~/.local/state/kafka-ops; one folder per cluster).',
     env: 'KAFKA_OPS_STATE_DIR',
-    default: '.kafka-ops/state',
   }),
   'clients-upgraded': Flags.boolean({
     description: 'Confirm the client-upgrade gate up front (every producer and consumer already runs the new client).',
@@ -54,7 +55,7 @@ export const runFlags = {
 
 export function runOptionsOf(flags: {
   yes: boolean;
-  'state-dir': string;
+  'state-dir'?: string;
   'kill-on-stop-timeout': boolean;
   'clients-upgraded': boolean;
   'stop-signal'?: string;
@@ -62,7 +63,7 @@ export function runOptionsOf(flags: {
   return {
     yes: flags.yes,
     interactive: Boolean(process.stdin.isTTY && process.stderr.isTTY),
-    stateDir: flags['state-dir'],
+    stateDir: flags['state-dir'] ?? defaultStateDir(),
     killOnStopTimeout: flags['kill-on-stop-timeout'],
     clientsUpgraded: flags['clients-upgraded'],
     ...(flags['stop-signal'] ? { stopSignal: flags['stop-signal'] as 'SIGINT' | 'SIGTERM' } : {}),

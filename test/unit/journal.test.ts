@@ -8,8 +8,10 @@ import { spawn } from 'node:child_process';
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { once } from 'node:events';
+import { hostname } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { FileJournal } from '../../src/store/journal.js';
+import { currentBootId } from '../../src/store/lock-holder.js';
 import { ExitCode } from '../../src/errors.js';
 import { useScratchDir, userErrorOf } from '../helpers/inventory-fixtures.js';
 
@@ -68,12 +70,14 @@ describe('Journal entries', () => {
   });
 });
 
+const lockPidOf = (journal: FileJournal): number => (JSON.parse(readFileSync(lockFileOf(journal), 'utf8')) as { pid: number }).pid;
+
 describe('Journal lock', () => {
   it('keeps a second lock from this (live) process out with CLUSTER_LOCKED, exit code 2', () => {
     const journal = freshJournal();
     journal.lock();
     try {
-      expect(readFileSync(lockFileOf(journal), 'utf8').trim()).toBe(String(process.pid));
+      expect(lockPidOf(journal)).toBe(process.pid);
       for (const attempt of [journal, new FileJournal(scratch.dir, journal.dir.split('/').at(-1) as string)]) {
         const error = userErrorOf(() => attempt.lock());
         expect(error.code).toBe('CLUSTER_LOCKED');
@@ -82,7 +86,7 @@ describe('Journal lock', () => {
         expect(error.message).toContain(String(process.pid));
       }
       // The refused attempt did not take or break the lock.
-      expect(readFileSync(lockFileOf(journal), 'utf8').trim()).toBe(String(process.pid));
+      expect(lockPidOf(journal)).toBe(process.pid);
     } finally {
       journal.unlock();
     }
@@ -96,7 +100,7 @@ describe('Journal lock', () => {
     const journal = freshJournal();
     writeFileSync(lockFileOf(journal), String(deadPid));
     journal.lock();
-    expect(readFileSync(lockFileOf(journal), 'utf8').trim()).toBe(String(process.pid));
+    expect(lockPidOf(journal)).toBe(process.pid);
     journal.unlock();
   });
 
@@ -104,7 +108,7 @@ describe('Journal lock', () => {
     const journal = freshJournal();
     writeFileSync(lockFileOf(journal), content);
     journal.lock();
-    expect(readFileSync(lockFileOf(journal), 'utf8').trim()).toBe(String(process.pid));
+    expect(lockPidOf(journal)).toBe(process.pid);
     journal.unlock();
   });
 
@@ -125,7 +129,7 @@ describe('Journal lock', () => {
         let won = false;
         try { j.lock(); won = true; } catch (e) { if (e.code !== 'CLUSTER_LOCKED') throw e; }
         process.stdout.write(won ? 'won' : 'lost');
-        await new Promise((r) => setTimeout(r, 1500));`;
+        await new Promise((r) => setTimeout(r, 6000));`; // a winner holds until every racer has tried, even on a loaded machine
       const racers = Array.from({ length: 6 }, () =>
         spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] }),
       );
@@ -143,6 +147,58 @@ describe('Journal lock', () => {
       ).toHaveLength(1);
       expect(results.filter((r) => r === 'lost')).toHaveLength(5);
     }
+  });
+
+  it('records host, boot id, user, command and start time, and redacts secrets in the command', () => {
+    const journal = freshJournal();
+    const argv = process.argv;
+    process.argv = [...argv.slice(0, 2), 'roll', '--set', 'ssl.key.password=hunter2'];
+    try {
+      journal.lock();
+    } finally {
+      process.argv = argv;
+    }
+    const holder = JSON.parse(readFileSync(lockFileOf(journal), 'utf8')) as Record<string, unknown>;
+    expect(holder).toMatchObject({ host: hostname(), bootId: currentBootId(), pid: process.pid });
+    expect(holder.command).toBe('kafka-ops roll --set ssl.key.password=***');
+    expect(Date.parse(String(holder.since))).toBeGreaterThan(Date.now() - 60_000);
+    journal.unlock();
+  });
+
+  it('never takes over a lock written on another host or container, whatever its pid (a pid means nothing there)', async () => {
+    const child = spawn('true');
+    await once(child, 'exit');
+    const journal = freshJournal();
+    const other = {
+      host: 'runner-in-a-container',
+      bootId: currentBootId(),
+      pid: child.pid,
+      user: 'ci',
+      command: 'kafka-ops roll',
+      since: '2026-12-02T10:00:00.000Z',
+    };
+    writeFileSync(lockFileOf(journal), JSON.stringify(other));
+    const error = userErrorOf(() => journal.lock());
+    expect(error.code).toBe('CLUSTER_LOCKED');
+    expect(error.message).toContain('runner-in-a-container');
+    expect(error.message).toContain('since 2026-12-02T10:00:00.000Z');
+    expect(JSON.parse(readFileSync(lockFileOf(journal), 'utf8'))).toEqual(other);
+  });
+
+  it('takes over a lock of this host written before a reboot (another boot id), even if its pid is alive now', () => {
+    const journal = freshJournal();
+    const before = {
+      host: hostname(),
+      bootId: 'an-earlier-boot',
+      pid: process.ppid,
+      user: 'me',
+      command: 'kafka-ops roll',
+      since: '2026-12-01T10:00:00.000Z',
+    };
+    writeFileSync(lockFileOf(journal), JSON.stringify(before));
+    journal.lock();
+    expect(lockPidOf(journal)).toBe(process.pid);
+    journal.unlock();
   });
 
   it('unlock() removes the lock, so the next lock() succeeds', () => {

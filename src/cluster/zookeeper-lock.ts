@@ -1,0 +1,115 @@
+/**
+ * The cluster lock every operator and CI runner sees: an ephemeral znode in the cluster's own
+ * ZooKeeper (under its chroot), holding who took it. It lives as long as the session of the
+ * run that created it: a run that dies loses it when its session expires (seconds), so it is
+ * never left behind by a crash, and a second run anywhere finds it whatever its state dir.
+ */
+import { InfrastructureError, UserError } from '../errors.js';
+import { describeHolder, parseHolder, thisProcess, type LockHolder } from '../store/lock-holder.js';
+import { closeZooKeeperClient, openZooKeeperClient, type ZkClient } from './zookeeper.js';
+
+export const ZOOKEEPER_LOCK_PATH = '/kafka-ops/lock';
+const EPHEMERAL = 1;
+const NODE_EXISTS = -110;
+const NO_NODE = -101;
+const REQUEST_TIMEOUT_MS = 15_000;
+
+interface LockClient extends ZkClient {
+  mkdirp(path: string, cb: (err: ZkErr | null) => void): void;
+  create(path: string, data: Buffer, mode: number, cb: (err: ZkErr | null) => void): void;
+  remove(path: string, version: number, cb: (err: ZkErr | null) => void): void;
+}
+interface ZkErr extends Error {
+  getCode?: () => number;
+  code?: number;
+}
+const codeOf = (error: ZkErr) => error.getCode?.() ?? error.code;
+
+export interface ZooKeeperLock {
+  release(): Promise<void>;
+}
+
+function call<T>(what: string, connect: string, run: (done: (err: ZkErr | null, value?: T) => void) => void): Promise<T | undefined> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(
+      () =>
+        reject(
+          new InfrastructureError(`ZooKeeper at ${connect} did not answer (${what}) within ${REQUEST_TIMEOUT_MS} ms.`, {
+            code: 'ZOOKEEPER_UNREACHABLE',
+            retriable: true,
+            action: `Check that ZooKeeper is running and reachable at ${connect} (state.zookeeper in the inventory).`,
+          }),
+        ),
+      REQUEST_TIMEOUT_MS,
+    );
+    run((err, value) => {
+      clearTimeout(timer);
+      if (err) reject(err);
+      else resolve(value);
+    });
+  });
+}
+
+async function open(connect: string): Promise<LockClient> {
+  return (await openZooKeeperClient(connect, { timeoutMs: REQUEST_TIMEOUT_MS, sessionTimeoutMs: 10_000 })) as LockClient;
+}
+
+/** Who holds the cluster's ZooKeeper lock, if anyone. */
+export async function readZooKeeperLock(connect: string): Promise<LockHolder | undefined> {
+  const client = await open(connect);
+  try {
+    return await holderIn(client, connect);
+  } finally {
+    await closeZooKeeperClient(client);
+  }
+}
+
+async function holderIn(client: LockClient, connect: string): Promise<LockHolder | undefined> {
+  try {
+    const data = await call<Buffer | null>('read the lock', connect, (done) =>
+      client.getData(
+        ZOOKEEPER_LOCK_PATH,
+        () => undefined,
+        (e, d) => done(e, d),
+      ),
+    );
+    return parseHolder(data?.toString('utf8') ?? '') ?? { host: '?', bootId: '', pid: 0, user: '', command: '', since: '' };
+  } catch (error) {
+    if (codeOf(error as ZkErr) === NO_NODE) return undefined;
+    throw error;
+  }
+}
+
+/** Takes the lock, or refuses with who holds it and since when. The session stays open until release. */
+export async function acquireZooKeeperLock(connect: string, holder: LockHolder = thisProcess()): Promise<ZooKeeperLock> {
+  const client = await open(connect);
+  try {
+    await call('create /kafka-ops', connect, (done) => client.mkdirp('/kafka-ops', (e) => done(e)));
+    try {
+      await call('create the lock', connect, (done) =>
+        client.create(ZOOKEEPER_LOCK_PATH, Buffer.from(JSON.stringify(holder)), EPHEMERAL, (e) => done(e)),
+      );
+    } catch (error) {
+      if (codeOf(error as ZkErr) !== NODE_EXISTS) throw error;
+      const current = await holderIn(client, connect);
+      throw new UserError(`Another kafka-ops run holds cluster lock in ZooKeeper${current ? `: ${describeHolder(current)}` : ''}.`, {
+        code: 'CLUSTER_LOCKED',
+        action: `Wait for it to finish. The lock (${connect} ${ZOOKEEPER_LOCK_PATH}) is ephemeral: it goes within seconds of its holder's exit (its ZooKeeper session's end).`,
+      });
+    }
+  } catch (error) {
+    await closeZooKeeperClient(client);
+    throw error;
+  }
+  return {
+    async release() {
+      try {
+        await call('remove the lock', connect, (done) => client.remove(ZOOKEEPER_LOCK_PATH, -1, (e) => done(e)));
+      } catch {
+        // the session's end removes it anyway
+      } finally {
+        await closeZooKeeperClient(client);
+      }
+    },
+  };
+}
