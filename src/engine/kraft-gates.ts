@@ -119,8 +119,8 @@ export function kraftVersionFindings(finalized: FinalizedFeatures, targetRelease
       blocking: false,
       message:
         level === 0
-          ? 'kraft.version is 0 (static quorum, controller.quorum.voters). `kafka-features.sh upgrade --release-version` would also raise it to 1 (dynamic quorum, KIP-853), which cannot be undone; kafka-ops raises metadata.version only (`--metadata`).'
-          : `kraft.version is already ${level} (dynamic quorum); kafka-ops raises metadata.version only (\`--metadata\`).`,
+          ? 'kraft.version is 0 (static quorum, controller.quorum.voters). `kafka-features.sh upgrade --release-version` would also raise it to 1 (dynamic quorum, KIP-853), which cannot be undone; kafka-ops raises metadata.version only (`--feature metadata.version=<level>`).'
+          : `kraft.version is already ${level} (dynamic quorum); kafka-ops raises metadata.version only (\`--feature metadata.version=<level>\`).`,
       nodes: [],
     },
   ];

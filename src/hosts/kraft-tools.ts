@@ -13,7 +13,7 @@ import type {
 } from '../cluster/kraft-port.js';
 import { InfrastructureError } from '../errors.js';
 import type { BrokerSpec, KraftSettings } from '../inventory/model.js';
-import { kraftToolBase } from '../plan/kraft.js';
+import { finalizeArgs, kraftToolBase } from '../plan/kraft.js';
 import { finalizedFeaturesOf, parseFeaturesDescribe, parseQuorumReplication, parseQuorumStatus } from './kraft-output.js';
 import type { CommandRunner } from './runner.js';
 import { commandLine } from './shell.js';
@@ -64,6 +64,6 @@ export class ShellKraftTools implements KraftQuorum, KraftFeatures {
   }
 
   async upgradeMetadataVersion(version: string): Promise<void> {
-    await this.tool('kafka-features.sh', ['upgrade', '--metadata', version]);
+    await this.tool('kafka-features.sh', finalizeArgs(version));
   }
 }

@@ -119,7 +119,9 @@ describe('kraft.version warning', () => {
     expect(findings.every((f) => !f.blocking)).toBe(true);
   });
 
-  it('at level 0 it says --release-version would raise it and that kafka-ops uses --metadata', () => {
-    expect(kraftVersionFindings({ kraftVersion: 0 }, '4.0')[0]?.message).toMatch(/--release-version.*raise it to 1.*--metadata/);
+  it('at level 0 it says --release-version would raise it and that kafka-ops names metadata.version alone', () => {
+    expect(kraftVersionFindings({ kraftVersion: 0 }, '4.0')[0]?.message).toMatch(
+      /--release-version.*raise it to 1.*--feature metadata\.version=/,
+    );
   });
 });
