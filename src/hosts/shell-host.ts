@@ -198,14 +198,24 @@ export function releaseFromJars(names: readonly string[]): string | undefined {
   return releases.size === 1 ? [...releases][0] : undefined;
 }
 
-const CONTROLLED = /Controlled shutdown succeeded/;
+// ZooKeeper mode, and a KRaft broker (3.x/4.x) whose controlled shutdown the controller granted.
+const CONTROLLED = /Controlled shutdown succeeded|The controller has asked us to exit controlled shutdown/;
 const UNCLEAN = /Proceeding to do an unclean shutdown|Retrying controlled shutdown|Controlled shutdown failed/i;
+/** A KRaft broker asking the controller for a controlled shutdown: without the grant after it, the shutdown was not controlled. */
+const KRAFT_BROKER_BEGINS = /\[BrokerLifecycleManager id=\d+\] Beginning controlled shutdown/;
+/** A KRaft node leaving the quorum cleanly: for a controller (no controlled-shutdown request) this is its clean stop. */
+const KRAFT_RAFT_GRACEFUL = /\[RaftManager id=\d+\] Graceful shutdown completed/;
 
 /** What the broker's log lines written during a stop say about the shutdown. */
 export function classifyShutdown(log: string): { shutdown: ShutdownOutcome; evidence: string[] } {
   const lines = log.split('\n');
-  const evidence = lines.filter((l) => CONTROLLED.test(l) || UNCLEAN.test(l)).slice(-20);
-  const shutdown = evidence.some((l) => CONTROLLED.test(l)) ? 'controlled' : evidence.length > 0 ? 'unclean' : 'unknown';
+  const marks = (l: string) => CONTROLLED.test(l) || UNCLEAN.test(l) || KRAFT_BROKER_BEGINS.test(l) || KRAFT_RAFT_GRACEFUL.test(l);
+  const evidence = lines.filter(marks).slice(-20);
+  const brokerAsked = evidence.some((l) => KRAFT_BROKER_BEGINS.test(l));
+  const controlled =
+    evidence.some((l) => CONTROLLED.test(l)) ||
+    (!brokerAsked && evidence.some((l) => KRAFT_RAFT_GRACEFUL.test(l)) && !evidence.some((l) => UNCLEAN.test(l)));
+  const shutdown = controlled ? 'controlled' : evidence.length > 0 ? 'unclean' : 'unknown';
   return { shutdown, evidence };
 }
 

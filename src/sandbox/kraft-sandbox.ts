@@ -511,3 +511,29 @@ export async function kraftSandboxDown(
   if (opts.purge) await rm(layout.root, { recursive: true, force: true });
   return { dir: layout.root, found: true, stopped, warnings, purged: opts.purge };
 }
+
+/** Which processes of a KRaft sandbox are alive (the cluster itself is read by `check`/`verify` through the inventory). */
+export function kraftSandboxStatus(state: KraftSandboxState): {
+  dir: string;
+  inventoryPath: string;
+  up: boolean;
+  processes: Array<{ role: KraftRole | 'sshd'; id?: number; pid?: number; alive: boolean }>;
+  zookeeper: string;
+} {
+  const layout = sandboxLayout(state.dir);
+  const sshdPid = readSshdHandle(layout.sshdDir)?.pid ?? state.sshd?.pid;
+  const processes = [
+    ...state.nodes.map((n) => {
+      const pid = readPidFile(n.pidFile) ?? n.pid;
+      return { role: n.role, id: n.id, pid, alive: pid !== undefined && isAlive(pid) && commandMentions(pid, layout.root) };
+    }),
+    { role: 'sshd' as const, pid: sshdPid, alive: isAlive(sshdPid) },
+  ];
+  return {
+    dir: layout.root,
+    inventoryPath: state.inventoryPath,
+    up: processes.every((p) => p.alive),
+    processes,
+    zookeeper: '(none: KRaft)',
+  };
+}

@@ -12,6 +12,7 @@ import { ZooKeeperClusterState } from '../cluster/zookeeper.js';
 import { InfrastructureError, UserError } from '../errors.js';
 import { prepareBroker, startBroker } from './brokers.js';
 import { sandboxInventory } from './inventory-file.js';
+import { isKraftState, kraftSandboxDown, kraftSandboxStatus } from './kraft-sandbox.js';
 import { embeddedKafkaHome, findJava, javaCommand, readDistribution, shortProtocolVersion } from './java.js';
 import { SANDBOX_TOPIC, sandboxLayout, type SandboxLayout } from './layout.js';
 import { commandMentions, freePorts, ignoredSignalsOf, isAlive, readPidFile, signal, tail, waitGone } from './processes.js';
@@ -54,7 +55,7 @@ export interface SandboxUpResult {
   elapsedMs: number;
 }
 
-export type SandboxRole = 'zookeeper' | 'broker' | 'sshd';
+export type SandboxRole = 'zookeeper' | 'broker' | 'controller' | 'sshd';
 
 export interface SandboxProcessStatus {
   role: SandboxRole;
@@ -421,6 +422,7 @@ export async function sandboxStatus(dir: string): Promise<SandboxStatus> {
   const layout = sandboxLayout(dir);
   const state = readState(layout.stateFile);
   if (!state) throw notFound(layout);
+  if (isKraftState(state)) return kraftSandboxStatus(state);
   const processes = processStatuses(layout, state);
   const status: SandboxStatus = {
     dir: layout.root,
@@ -504,6 +506,7 @@ export async function sandboxDown(dir: string, opts: { purge: boolean }): Promis
   const layout = sandboxLayout(dir);
   const state = readState(layout.stateFile);
   if (!state) return { dir: layout.root, found: false, stopped: [], warnings: [], purged: false };
+  if (isKraftState(state)) return kraftSandboxDown(state, opts);
   const warnings: string[] = [];
   const stopped = await stopAll(layout, state, warnings);
   const stillAlive = processStatuses(layout, state).filter((p) => p.alive);

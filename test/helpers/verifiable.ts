@@ -1,5 +1,6 @@
 /**
- * Kafka's own VerifiableProducer / VerifiableConsumer (from the shipped 0.9.0.1 jars),
+ * Kafka's own VerifiableProducer / VerifiableConsumer (from the shipped 0.9.0.1 jars, or from
+ * a release's libs/ with kafka-tools: 0.9 clients cannot talk to 4.x brokers, KIP-896),
  * run during a roll to prove that no acknowledged message is lost.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -18,9 +19,18 @@ export async function stopAllClients(): Promise<void> {
   await Promise.all([...running].map((c) => stop(c)));
 }
 
-function startClient(mainClass: string, args: string[], onEvent: (e: Record<string, unknown>) => void): Client {
+/** Where the clients' jars come from: the embedded 0.9.0.1 (`--broker-list`), or a 3.x+ release (`--bootstrap-server`). */
+export interface ClientRelease {
+  home: string;
+  /** The connect flag of that release's clients. */
+  bootstrapFlag: '--broker-list' | '--bootstrap-server';
+}
+
+const embedded = (): ClientRelease => ({ home: embeddedKafkaHome(), bootstrapFlag: '--broker-list' });
+
+function startClient(mainClass: string, args: string[], onEvent: (e: Record<string, unknown>) => void, home: string): Client {
   const java = findJava();
-  const child = spawn(java, ['-Xmx128m', ...SANDBOX_JVM_FLAGS, '-cp', `${embeddedKafkaHome()}/libs/*`, mainClass, ...args], {
+  const child = spawn(java, ['-Xmx128m', ...SANDBOX_JVM_FLAGS, '-cp', `${home}/libs/*`, mainClass, ...args], {
     stdio: ['ignore', 'pipe', 'ignore'],
   });
   createInterface({ input: child.stdout! }).on('line', (line) => {
@@ -56,16 +66,17 @@ export class VerifiableProducer {
   readonly ackedAt = new Map<string, LogPosition>();
   errors = 0;
   private readonly client: Client;
-  constructor(bootstrap: string, topic: string, messagesPerSecond: number) {
+  constructor(bootstrap: string, topic: string, messagesPerSecond: number, release: ClientRelease = embedded()) {
     this.client = startClient(
       'org.apache.kafka.tools.VerifiableProducer',
-      ['--topic', topic, '--broker-list', bootstrap, '--acks', '-1', '--throughput', String(messagesPerSecond)],
+      ['--topic', topic, release.bootstrapFlag, bootstrap, '--acks', '-1', '--throughput', String(messagesPerSecond)],
       (e) => {
         if (e.name === 'producer_send_success') {
           this.acked.add(String(e.value));
           this.ackedAt.set(String(e.value), positionOf(e));
         } else if (e.name === 'producer_send_error') this.errors++;
       },
+      release.home,
     );
   }
   get sent(): number {
@@ -81,13 +92,13 @@ export class VerifiableConsumer {
   /** What the consumer read at each log position (the last value, should it differ between reads). */
   readonly readAt = new Map<LogPosition, string>();
   private readonly client: Client;
-  constructor(bootstrap: string, topic: string, group: string) {
+  constructor(bootstrap: string, topic: string, group: string, release: ClientRelease = embedded()) {
     this.client = startClient(
       'org.apache.kafka.tools.VerifiableConsumer',
       [
         '--topic',
         topic,
-        '--broker-list',
+        release.bootstrapFlag,
         bootstrap,
         '--group-id',
         group,
@@ -103,6 +114,7 @@ export class VerifiableConsumer {
           this.readAt.set(positionOf(e), String(e.value));
         }
       },
+      release.home,
     );
   }
   /** Wait until every value in `expected` was consumed, or the timeout. */

@@ -1,10 +1,11 @@
 import { Flags } from '@oclif/core';
 import { sandboxDirFlag } from '../../sandbox/dir-flag.js';
+import type { KraftSandboxUpResult } from '../../sandbox/kraft-sandbox.js';
 import type { SandboxUpResult } from '../../sandbox/sandbox.js';
 import { KafkaOpsCommand } from '../../ui/base-command.js';
 import type { Output } from '../../ui/output.js';
 
-export default class SandboxUp extends KafkaOpsCommand<SandboxUpResult> {
+export default class SandboxUp extends KafkaOpsCommand<SandboxUpResult | KraftSandboxUpResult> {
   static override summary = 'Start a local Kafka cluster mid-upgrade (ZooKeeper, brokers, sshd) and write its inventory.';
   static override description = [
     'Everything binds to 127.0.0.1 on free ports. Brokers run Kafka 0.9.0.1 with inter.broker.protocol.version pinned to',
@@ -16,6 +17,7 @@ export default class SandboxUp extends KafkaOpsCommand<SandboxUpResult> {
     '<%= config.bin %> sandbox up',
     '<%= config.bin %> sandbox up --brokers 5 --partitions 12 --dir /tmp/sbx --json',
     '<%= config.bin %> sandbox up --kafka-home /opt/kafka_2.10-0.8.2.2 --kafka-home /opt/kafka_2.11-0.9.0.1',
+    '<%= config.bin %> sandbox up --mode kraft --controllers 3 --brokers 3 --kafka-home /opt/kafka_2.13-3.9.2 --kafka-home /opt/kafka_2.13-4.4.0',
   ];
   static override flags = {
     brokers: Flags.integer({ description: 'Number of brokers (3 to 9).', default: 3, min: 3, max: 9, env: 'KAFKA_OPS_SANDBOX_BROKERS' }),
@@ -25,12 +27,38 @@ export default class SandboxUp extends KafkaOpsCommand<SandboxUpResult> {
       multiple: true,
     }),
     partitions: Flags.integer({ description: 'Partitions of the kafka-ops-sandbox topic.', default: 6, min: 1, max: 200 }),
+    mode: Flags.string({
+      description:
+        "zookeeper (default) or kraft: dedicated controllers (a static quorum) and brokers of real 3.x/4.x releases, storage formatted with the FROM release's own tool.",
+      options: ['zookeeper', 'kraft'],
+      default: 'zookeeper',
+    }),
+    controllers: Flags.integer({ description: 'KRaft only: number of dedicated controllers (1, 3 or 5).', default: 3, min: 1, max: 5 }),
   };
 
-  protected async execute(): Promise<SandboxUpResult> {
+  protected async execute(): Promise<SandboxUpResult | KraftSandboxUpResult> {
     // Loaded when the command runs: start-up loads only the commands' flags (one bundle holds them all).
-    const { sandboxUp } = await import('../../sandbox/sandbox.js');
     const { flags } = await this.parse(SandboxUp);
+    if (flags.mode === 'kraft') {
+      const homes = flags['kafka-home'] ?? [];
+      if (homes.length !== 2) {
+        const { UserError } = await import('../../errors.js');
+        throw new UserError(`--mode kraft needs two distributions; --kafka-home was given ${homes.length} time(s)`, {
+          code: 'SANDBOX_USAGE',
+          action: 'Give --kafka-home twice: the 3.x release to upgrade FROM (with bin/), then the one to upgrade TO.',
+        });
+      }
+      const { kraftSandboxUp } = await import('../../sandbox/kraft-sandbox.js');
+      return kraftSandboxUp({
+        dir: flags.dir,
+        controllers: flags.controllers,
+        brokers: flags.brokers,
+        partitions: flags.partitions,
+        kafkaHomes: [homes[0] as string, homes[1] as string],
+        onProgress: (message) => this.output.info(message),
+      });
+    }
+    const { sandboxUp } = await import('../../sandbox/sandbox.js');
     return sandboxUp({
       dir: flags.dir,
       brokers: flags.brokers,
@@ -40,7 +68,17 @@ export default class SandboxUp extends KafkaOpsCommand<SandboxUpResult> {
     });
   }
 
-  protected render(r: SandboxUpResult, output: Output): void {
+  protected render(result: SandboxUpResult | KraftSandboxUpResult, output: Output): void {
+    if ('mode' in result) {
+      output.line(`KRaft sandbox up in ${(result.elapsedMs / 1000).toFixed(1)} s: ${result.dir} (cluster id ${result.clusterId})`);
+      for (const c of result.controllers) output.line(`  controller ${c.id}  127.0.0.1:${c.port} (pid ${c.pid})  ${c.logFile}`);
+      for (const b of result.brokers) output.line(`  broker ${b.id}      127.0.0.1:${b.port} (pid ${b.pid})  ${b.logFile}`);
+      output.line(`  sshd          127.0.0.1:${result.sshd.port} (pid ${result.sshd.pid}, user ${result.sshd.user})`);
+      output.line(`  installs      ${result.installs.from.release} → ${result.installs.to.release}`);
+      output.line(`Inventory: ${result.inventoryPath}`);
+      return;
+    }
+    const r = result;
     output.line(`Sandbox up in ${(r.elapsedMs / 1000).toFixed(1)} s: ${r.dir}`);
     output.line(`  ZooKeeper  ${r.zookeeper.connect} (pid ${r.zookeeper.pid})`);
     for (const b of r.brokers) output.line(`  broker ${b.id}   127.0.0.1:${b.port} (pid ${b.pid})  ${b.logFile}`);
