@@ -1,4 +1,4 @@
-import type { UpgradeResult } from '../services/upgrade-service.js';
+import type { UpgradeResult } from '../results.js';
 import { KafkaOpsCommand } from '../ui/base-command.js';
 import { inventoryFlag, runFlags, runOptionsOf } from '../ui/flags.js';
 import type { Output } from '../ui/output.js';
@@ -18,7 +18,7 @@ export default class Resume extends KafkaOpsCommand<UpgradeResult> {
     // Loaded when the command runs: start-up loads only the commands' flags (one bundle holds them all).
     const { resume } = await import('../services/upgrade-service.js');
     const { flags } = await this.parse(Resume);
-    return resume({ inventory: flags.inventory, ...runOptionsOf(flags) }, this.output);
+    return resume({ inventory: flags.inventory, ...runOptionsOf(flags) }, this.io);
   }
 
   protected render(result: UpgradeResult, output: Output): void {

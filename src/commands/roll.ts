@@ -1,5 +1,5 @@
 import { Flags } from '@oclif/core';
-import type { UpgradeResult } from '../services/upgrade-service.js';
+import type { UpgradeResult } from '../results.js';
 import { KafkaOpsCommand } from '../ui/base-command.js';
 import { canaryFlag, inventoryFlag, runFlags, runOptionsOf } from '../ui/flags.js';
 import type { Output } from '../ui/output.js';
@@ -34,7 +34,7 @@ export default class Roll extends KafkaOpsCommand<UpgradeResult> {
         dryRun: flags['dry-run'],
         ...runOptionsOf(flags),
       },
-      this.output,
+      this.io,
     );
   }
 

@@ -1,5 +1,5 @@
 import { Flags } from '@oclif/core';
-import type { UpgradeResult } from '../services/upgrade-service.js';
+import type { UpgradeResult } from '../results.js';
 import { KafkaOpsCommand } from '../ui/base-command.js';
 import { canaryFlag, fromFlag, inventoryFlag, runFlags, runOptionsOf, toFlag } from '../ui/flags.js';
 import type { Output } from '../ui/output.js';
@@ -29,7 +29,7 @@ export default class Upgrade extends KafkaOpsCommand<UpgradeResult> {
     // Loaded when the command runs: start-up loads only the commands' flags (one bundle holds them all).
     const { upgrade } = await import('../services/upgrade-service.js');
     const { flags } = await this.parse(Upgrade);
-    return upgrade({ ...flags, dryRun: flags['dry-run'], ...runOptionsOf(flags) }, this.output);
+    return upgrade({ ...flags, dryRun: flags['dry-run'], ...runOptionsOf(flags) }, this.io);
   }
 
   protected render(result: UpgradeResult, output: Output): void {

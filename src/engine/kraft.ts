@@ -19,12 +19,8 @@ import {
   type KraftFinding,
   type QuorumThresholds,
 } from './kraft-gates.js';
-import { applyPlan, type EngineDeps, type RunReport } from './roll.js';
-
-/** Called by the rolling engine right before it stops a node; resolves when stopping is safe, throws HaltError when it never becomes so. */
-export interface PreStopGate {
-  beforeStop(nodeId: number): Promise<void>;
-}
+import type { EngineDeps, PreStopGate, RunReport } from './ports.js';
+import { applyPlan } from './roll.js';
 
 export interface QuorumGateOptions {
   thresholds: QuorumThresholds;

@@ -4,7 +4,7 @@ import { UserError } from '../errors.js';
 import type { BrokerSpec, Inventory } from '../inventory/model.js';
 import type { ObservedBroker, ObservedCluster } from '../plan/observed.js';
 import { IBP_KEY, LMFV_KEY } from '../plan/versions.js';
-import type { Connections } from '../services/connections.js';
+import type { ClusterSources } from './ports.js';
 import { linkedRelease, type HostFacts } from '../hosts/port.js';
 
 export interface Observation {
@@ -26,7 +26,7 @@ export function observedBroker(spec: BrokerSpec, facts: HostFacts, config: Recor
   };
 }
 
-export async function observeCluster(inventory: Inventory, connections: Connections): Promise<Observation> {
+export async function observeCluster(inventory: Inventory, connections: ClusterSources): Promise<Observation> {
   const brokers = [];
   const configs: Record<number, Record<string, string>> = {};
   for (const spec of inventory.brokers) {

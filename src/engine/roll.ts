@@ -13,44 +13,12 @@ import { lintConfig } from '../config/lint.js';
 import { editProperties, parseProperties, type PropertyEdits } from '../config/properties.js';
 import { HaltError, InterruptedError } from '../errors.js';
 import { linkedRelease, type BrokerHost, type HostFacts } from '../hosts/port.js';
-import type { BrokerSpec, Inventory, StopSignal } from '../inventory/model.js';
+import type { BrokerSpec, StopSignal } from '../inventory/model.js';
 import type { Plan, PlanPhase, PlanStep } from '../plan/model.js';
 import { beforeStopFindings, caughtUpFindings, type GateFinding } from './gates.js';
 import { brokerPreflight, editsOf, finalConfig, releaseAfter, restartingSteps } from './preflight.js';
-import type { Journal } from './journal.js';
-import type { PreStopGate } from './kraft.js';
-import { autoRebalanceOf, DEFAULT_LEADERSHIP_SETTLE, LeadershipTracker, type LeadershipSettleOptions } from './leadership.js';
-
-export type EngineEvent =
-  | { code: 'phase.start' | 'phase.skip' | 'phase.done'; phase: string; message: string }
-  | { code: 'step.start' | 'step.substep' | 'step.done' | 'step.skip'; phase: string; broker: number; message: string }
-  | { code: 'gate.wait' | 'warning'; phase?: string; broker?: number; message: string };
-
-export interface EngineIO {
-  event(event: EngineEvent): void;
-  /** Ask a yes/no question; `defaultAnswer` is what --yes answers. */
-  confirm(question: string, defaultAnswer: boolean): Promise<boolean>;
-}
-
-export interface EngineClock {
-  now(): number;
-  sleep(ms: number): Promise<void>;
-}
-
-export interface EngineOptions {
-  /** SIGKILL a broker that does not exit within its stop timeout (otherwise: halt). */
-  killOnStopTimeout: boolean;
-  /** Override of every broker's stop signal. */
-  stopSignal?: StopSignal;
-  /** The operator states up front that the clients are upgraded (answers the client gate). */
-  clientsUpgraded: boolean;
-  /** Spacing of the consecutive healthy checks. */
-  healthyCheckIntervalMs: number;
-  /** Longest wait between two checks when no watch fires. */
-  maxPollMs: number;
-  /** The leadership-settled pre-stop gate (leadership.ts). */
-  leadershipSettle: LeadershipSettleOptions;
-}
+import { autoRebalanceOf, DEFAULT_LEADERSHIP_SETTLE, LeadershipTracker } from './leadership.js';
+import type { EngineClock, EngineDeps, EngineOptions, RunReport, StepReport } from './ports.js';
 
 export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
   killOnStopTimeout: false,
@@ -59,42 +27,6 @@ export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
   maxPollMs: 1000,
   leadershipSettle: DEFAULT_LEADERSHIP_SETTLE,
 };
-
-export interface EngineDeps {
-  inventory: Inventory;
-  cluster: ClusterState;
-  host(brokerId: number): Promise<BrokerHost>;
-  io: EngineIO;
-  journal: Journal;
-  clock: EngineClock;
-  interrupted: AbortSignal;
-  options: EngineOptions;
-  /** KRaft: checked right before a node is stopped (the controller quorum gate). */
-  preStopGate?: PreStopGate;
-}
-
-export interface StepReport {
-  phase: string;
-  broker: number;
-  /** `restarted`, or why not: planned as skipped, or found done on the host. */
-  outcome: 'restarted' | 'skipped' | 'already-done';
-  shutdown?: 'controlled' | 'unclean' | 'unknown';
-  backup?: string;
-  stopMs?: number;
-  startMs?: number;
-  catchUpMs?: number;
-  /** Time of the step beyond the broker's own stop + start + catch-up: what kafka-ops added. */
-  addedMs?: number;
-  /** Of `addedMs`, how long the leadership-settled gate held the stop: a deliberate wait. */
-  heldMs?: number;
-  totalMs?: number;
-}
-
-export interface RunReport {
-  status: 'completed';
-  steps: StepReport[];
-  warnings: string[];
-}
 
 export async function applyPlan(plan: Plan, given: EngineDeps): Promise<RunReport> {
   const leadership = new LeadershipTracker(given.options.leadershipSettle);

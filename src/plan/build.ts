@@ -7,7 +7,7 @@
  */
 import { UserError } from '../errors.js';
 import type { BrokerSpec, Inventory } from '../inventory/model.js';
-import type { ConfigChange, GateId, Plan, PlanPhase, PlanStep, Strategy } from './model.js';
+import type { ConfigChange, Plan, PlanPhase, PlanStep, Strategy } from './model.js';
 import { PLAN_SCHEMA_VERSION } from './model.js';
 import type { ObservedBroker, ObservedCluster } from './observed.js';
 import {
@@ -28,27 +28,7 @@ import {
   resolveProtocolVersion,
 } from './versions.js';
 import { buildKraftUpgradePlan } from './kraft.js';
-
-export interface UpgradeTarget {
-  to: string;
-  /** Pause for confirmation after the first broker of every roll phase (the binary swap always has one). */
-  canary?: boolean;
-}
-
-/** Seconds one broker restart is assumed to take (stop + start + catch-up) for the estimate. */
-export const ASSUMED_RESTART_SECONDS = 60;
-
-export const ROLL_GATES: GateId[] = [
-  'no-offline-partitions',
-  'no-under-replicated-partitions',
-  'min-isr-holds-without-broker',
-  'leadership-settled',
-  'controlled-shutdown-enabled',
-  'stop-signal-honoured',
-  'config-lint',
-  'registered',
-  'isr-caught-up',
-];
+import { ROLL_GATES, estimateFor, phaseTimeouts, swapStep, type UpgradeTarget } from './steps.js';
 
 /** Brokers in roll order: by id, the active controller (when known) last. */
 export function brokerOrder(ids: readonly number[], controller?: number): number[] {
@@ -230,22 +210,6 @@ export function buildUpgradePlan(inventory: Inventory, observed: ObservedCluster
   };
 }
 
-/** A phase's timeouts: the longest any of its brokers is allowed. */
-export function phaseTimeouts(inventory: Inventory): PlanPhase['timeouts'] {
-  return {
-    stopSeconds: Math.max(...inventory.brokers.map((b) => b.stop.timeoutSeconds)),
-    startSeconds: Math.max(...inventory.brokers.map((b) => b.startTimeoutSeconds)),
-  };
-}
-
-export function estimateFor(restarts: number): Plan['estimate'] {
-  return {
-    restarts,
-    seconds: restarts * ASSUMED_RESTART_SECONDS,
-    assumption: `${ASSUMED_RESTART_SECONDS} s per broker restart (stop + start + catch-up); large logs take longer`,
-  };
-}
-
 export function controllerNote(controller?: number): Plan['controller'] {
   return controller === undefined
     ? { broker: null, note: 'The active controller is not known yet; the executor re-reads it before each broker and moves it last.' }
@@ -284,42 +248,6 @@ function configStep(spec: BrokerSpec, seen: ObservedBroker, wanted: Record<strin
             .join(', ')}.`,
         }
       : {}),
-  };
-}
-
-/** The install key of `spec` an upgrade to the family `to` swaps to: its newest release of that family. */
-export function targetInstallOf(
-  spec: BrokerSpec,
-  to: string,
-  familyOf: (release: string) => string | undefined = releaseFamily,
-): string | undefined {
-  return Object.keys(spec.installs)
-    .filter((release) => familyOf(release) === to)
-    .sort((a, b) => b.localeCompare(a, undefined, { numeric: true }))[0];
-}
-
-export function swapStep(
-  spec: BrokerSpec,
-  seen: ObservedBroker,
-  to: string,
-  familyOf: (release: string) => string | undefined = releaseFamily,
-): PlanStep {
-  const release = targetInstallOf(spec, to, familyOf);
-  if (!release) {
-    throw new UserError(`Broker ${spec.id} has no install of a ${to} release in the inventory.`, {
-      code: 'TARGET_INSTALL_UNKNOWN',
-      action: `Add the ${to} install directory under \`installs\` (e.g. "${to}.0": /opt/kafka_2.13-${to}.0) for this broker or in \`defaults\`.`,
-    });
-  }
-  const target = spec.installs[release] as string;
-  const done = seen.installDir === target;
-  return {
-    broker: spec.id,
-    host: spec.host,
-    changes: {},
-    install: { link: spec.installLink, from: seen.installDir, to: target, release },
-    skipped: done,
-    ...(done ? { reason: `${spec.installLink} already points at ${target}.` } : {}),
   };
 }
 

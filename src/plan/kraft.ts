@@ -8,7 +8,7 @@
  */
 import { UserError } from '../errors.js';
 import type { BrokerSpec, Inventory, KraftSettings } from '../inventory/model.js';
-import { ROLL_GATES, estimateFor, phaseTimeouts, swapStep, type UpgradeTarget } from './build.js';
+import { ROLL_GATES, estimateFor, phaseTimeouts, swapStep, type UpgradeTarget } from './steps.js';
 import type { FinalizeAction, GateId, Plan, PlanPhase, PlanStep } from './model.js';
 import { PLAN_SCHEMA_VERSION } from './model.js';
 import type { ObservedCluster } from './observed.js';
@@ -28,7 +28,6 @@ import {
 
 /** The binary roll's gates: the ZooKeeper-mode roll's, plus the quorum check before a controller stops. */
 export function kraftRollGates(): GateId[] {
-  // A function, not a constant: build.ts and this module import each other.
   return [...ROLL_GATES, 'target-install-present', 'quorum-majority-without-controller'];
 }
 

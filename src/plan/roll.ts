@@ -1,7 +1,8 @@
 /** A one-phase rolling configuration change (`kafka-ops roll --set k=v --unset k`). Pure. */
 import { UserError } from '../errors.js';
 import type { Inventory } from '../inventory/model.js';
-import { ROLL_GATES, brokerOrder, controllerNote, currentRelease, estimateFor, phaseTimeouts } from './build.js';
+import { brokerOrder, controllerNote, currentRelease } from './build.js';
+import { ROLL_GATES, estimateFor, phaseTimeouts } from './steps.js';
 import { currentKraftRelease, kraftNodeOrder, kraftRollGates } from './kraft.js';
 import type { ConfigChange, Plan, PlanStep } from './model.js';
 import { PLAN_SCHEMA_VERSION } from './model.js';

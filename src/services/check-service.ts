@@ -24,7 +24,7 @@ import { loadInventory } from '../inventory/load.js';
 import { parseRelease } from '../plan/versions.js';
 import { openConnections, type Connections } from './connections.js';
 import { linkedRelease } from '../hosts/port.js';
-import { targetInstallOf } from '../plan/build.js';
+import { targetInstallOf } from '../plan/steps.js';
 import { requireFlag } from './plan-service.js';
 
 export interface CheckRequest {

@@ -5,12 +5,10 @@ import { UserError } from '../errors.js';
 import type { BrokerHost } from '../hosts/port.js';
 import { ReleaseConfigKeys } from '../hosts/release-config-keys.js';
 import type { Inventory } from '../inventory/model.js';
+import type { ClusterSources } from '../engine/ports.js';
 
-export interface Connections {
-  host(brokerId: number): Promise<BrokerHost>;
-  cluster(): Promise<ClusterState>;
-  /** KRaft inventories: the tools on `kraft.toolsNode` (a connection of their own). */
-  kraft(): Promise<KraftQuorum & KraftFeatures>;
+/** The adapters an inventory names, opened on first use; `kraft()` is a connection of its own. */
+export interface Connections extends ClusterSources {
   close(): Promise<void>;
 }
 

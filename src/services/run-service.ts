@@ -3,14 +3,15 @@
  * engine to the adapters and the terminal, and turn Ctrl-C into a safe stop.
  */
 import { applyKraftPlan } from '../engine/kraft.js';
-import { applyPlan, DEFAULT_ENGINE_OPTIONS, type EngineDeps, type RunReport } from '../engine/roll.js';
-import { Journal } from '../engine/journal.js';
+import type { EngineDeps } from '../engine/ports.js';
+import { applyPlan, DEFAULT_ENGINE_OPTIONS } from '../engine/roll.js';
+import { FileJournal } from '../store/journal.js';
 import { KafkaOpsError } from '../errors.js';
 import type { Inventory, StopSignal } from '../inventory/model.js';
 import type { Plan } from '../plan/model.js';
 import { writePlanFile } from '../plan/plan-file.js';
-import { openEngineIO, type EngineIOSession, type PromptPolicy } from '../ui/engine-io.js';
-import type { Output } from '../ui/output.js';
+import type { EngineIOSession, IoHost, PromptPolicy } from '../io-host.js';
+import type { RunResult } from '../results.js';
 import type { Connections } from './connections.js';
 
 export interface RunOptions extends PromptPolicy {
@@ -22,20 +23,15 @@ export interface RunOptions extends PromptPolicy {
 
 export const DEFAULT_STATE_DIR = '.kafka-ops/state';
 
-export interface RunResult {
-  plan: Plan;
-  run: RunReport;
-  journal: string;
-}
-
 export async function runPlan(
   plan: Plan,
   inventory: Inventory,
   connections: Connections,
   options: RunOptions,
-  output: Output,
+  output: IoHost,
 ): Promise<RunResult> {
-  const journal = new Journal(options.stateDir, inventory.cluster);
+  const clock = { now: () => Date.now(), sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, ms)) };
+  const journal = new FileJournal(options.stateDir, inventory.cluster, clock);
   journal.lock();
   const abort = new AbortController();
   let io: EngineIOSession | undefined;
@@ -49,7 +45,7 @@ export async function runPlan(
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    io = await openEngineIO(output, options);
+    io = await output.openEngineIO(options);
     writePlanFile(plan, journal.planFile);
     const deps: EngineDeps = {
       inventory,
@@ -57,7 +53,7 @@ export async function runPlan(
       host: (id) => connections.host(id),
       io,
       journal,
-      clock: { now: () => Date.now(), sleep: (ms) => new Promise((r) => setTimeout(r, ms)) },
+      clock,
       interrupted: abort.signal,
       options: {
         ...DEFAULT_ENGINE_OPTIONS,

@@ -1,18 +1,16 @@
 /** `kafka-ops upgrade`, `resume` and `roll`: pick or build the plan, then preview or apply it. */
 import { existsSync } from 'node:fs';
 import { kraftPreflight } from '../engine/kraft.js';
-import type { KraftFinding } from '../engine/kraft-gates.js';
 import { observeCluster } from '../engine/observe.js';
-import { Journal } from '../engine/journal.js';
-import type { RunReport } from '../engine/roll.js';
+import { FileJournal } from '../store/journal.js';
 import { UserError } from '../errors.js';
 import { loadInventory } from '../inventory/load.js';
 import { assumedPlan, buildUpgradePlan } from '../plan/build.js';
-import type { Plan } from '../plan/model.js';
 import { loadPlanFile } from '../plan/plan-file.js';
 import { buildRollPlan, parseAssignments } from '../plan/roll.js';
 import { parseRelease } from '../plan/versions.js';
-import type { Output } from '../ui/output.js';
+import type { IoHost } from '../io-host.js';
+import type { UpgradeResult } from '../results.js';
 import { openConnections } from './connections.js';
 import { requireFlag, type PlanRequest } from './plan-service.js';
 import { runPlan, type RunOptions } from './run-service.js';
@@ -22,16 +20,7 @@ export interface UpgradeRequest extends PlanRequest, RunOptions {
   dryRun: boolean;
 }
 
-export interface UpgradeResult {
-  dryRun: boolean;
-  plan: Plan;
-  run?: RunReport;
-  journal?: string;
-  /** KRaft dry runs read from the hosts: the quorum and feature checks as they stand now. */
-  findings?: KraftFinding[];
-}
-
-export async function upgrade(request: UpgradeRequest, output: Output): Promise<UpgradeResult> {
+export async function upgrade(request: UpgradeRequest, output: IoHost): Promise<UpgradeResult> {
   if (request.plan && request.to) {
     throw new UserError('--plan and --to both given.', {
       code: 'USAGE',
@@ -75,9 +64,9 @@ export interface ResumeRequest extends RunOptions {
   inventory?: string;
 }
 
-export async function resume(request: ResumeRequest, output: Output): Promise<UpgradeResult> {
+export async function resume(request: ResumeRequest, output: IoHost): Promise<UpgradeResult> {
   const inventory = loadInventory(requireFlag(request.inventory, 'inventory', 'KAFKA_OPS_INVENTORY'));
-  const journal = new Journal(request.stateDir, inventory.cluster);
+  const journal = new FileJournal(request.stateDir, inventory.cluster);
   const last = journal.entries().at(-1);
   if (!existsSync(journal.planFile) || !last) {
     throw new UserError(`There is no run of cluster ${inventory.cluster} to resume under ${request.stateDir}.`, {
@@ -109,7 +98,7 @@ export interface RollServiceRequest extends RunOptions {
   dryRun: boolean;
 }
 
-export async function roll(request: RollServiceRequest, output: Output): Promise<UpgradeResult> {
+export async function roll(request: RollServiceRequest, output: IoHost): Promise<UpgradeResult> {
   const set = parseAssignments(request.set);
   const inventory = loadInventory(requireFlag(request.inventory, 'inventory', 'KAFKA_OPS_INVENTORY'));
   const connections = openConnections(inventory);

@@ -5,6 +5,8 @@
  */
 import { Command, Errors, Flags } from '@oclif/core';
 import { ExitCode, UserError, asKafkaOpsError } from '../errors.js';
+import type { IoHost } from '../io-host.js';
+import { ioHostOf } from './engine-io.js';
 import { Output } from './output.js';
 
 export abstract class KafkaOpsCommand<T> extends Command {
@@ -13,6 +15,10 @@ export abstract class KafkaOpsCommand<T> extends Command {
   };
 
   protected output!: Output;
+  /** What services are handed to talk to a person (they never see Output itself). */
+  protected get io(): IoHost {
+    return ioHostOf(this.output);
+  }
 
   protected abstract execute(): Promise<T>;
   protected abstract render(result: T, output: Output): void;

@@ -7,18 +7,15 @@
  * Questions go to inquirer on a terminal, are answered with their default under --yes,
  * and are an error (never a hang) with neither.
  */
-import type { EngineEvent, EngineIO } from '../engine/roll.js';
+import type { EngineEvent } from '../engine/ports.js';
 import { UserError } from '../errors.js';
 import type { Output } from './output.js';
-import { answerText, answerWithoutAsking, promptFailure, type PromptPolicy } from './questions.js';
+import type { EngineIOSession, IoHost, PromptPolicy } from '../io-host.js';
+import { answerText, answerWithoutAsking, promptFailure } from './questions.js';
 
-export type { PromptPolicy } from './questions.js';
-
-/** An EngineIO that must be closed when the run ends, with the error that ended it if any. */
-export interface EngineIOSession extends EngineIO {
-  /** A notice from the run itself (not the engine), e.g. that Ctrl-C was received: shown at once. */
-  notice(message: string): void;
-  close(error?: unknown): Promise<void>;
+/** The IO host the services are given: lines through `output`, a run's engine IO by `openEngineIO`. */
+export function ioHostOf(output: Output): IoHost {
+  return { info: (message) => output.info(message), openEngineIO: (policy) => openEngineIO(output, policy) };
 }
 
 export type ProgressMode = 'tree' | 'plain';

@@ -23,9 +23,9 @@ import {
   type ListrTask,
   type ListrTaskWrapper,
 } from 'listr2';
-import type { EngineEvent } from '../engine/roll.js';
-import type { EngineIOSession } from './engine-io.js';
-import { answerText, answerWithoutAsking, promptFailure, type PromptPolicy } from './questions.js';
+import type { EngineEvent } from '../engine/ports.js';
+import type { EngineIOSession, PromptPolicy } from '../io-host.js';
+import { answerText, answerWithoutAsking, promptFailure } from './questions.js';
 
 type Ctx = object;
 type AdapterPrompt = Parameters<ListrInquirerPromptAdapter['run']>[0];

@@ -3,11 +3,7 @@
  * and with no terminal to ask on, a needed answer is an error (exit 2), never a hang.
  */
 import { InterruptedError, UserError } from '../errors.js';
-
-export interface PromptPolicy {
-  yes: boolean;
-  interactive: boolean;
-}
+import type { PromptPolicy } from '../io-host.js';
 
 /** The answer given without asking (--yes), or `undefined` when a person must be asked. */
 export function answerWithoutAsking(policy: PromptPolicy, question: string, defaultAnswer: boolean): boolean | undefined {

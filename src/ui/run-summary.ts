@@ -1,6 +1,6 @@
 /** The human form of an upgrade/roll/resume result. */
 import { previewLines } from '../plan/preview.js';
-import type { UpgradeResult } from '../services/upgrade-service.js';
+import type { UpgradeResult } from '../results.js';
 import type { Output } from './output.js';
 
 const seconds = (ms?: number) => (ms === undefined ? '-' : (ms / 1000).toFixed(1));

@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NodeFeatureSupport } from '../../src/cluster/kraft-port.js';
 import { finalizeMetadataVersion, quorumPreStopGate, binaryFeatureSupport } from '../../src/engine/kraft.js';
-import { Journal } from '../../src/engine/journal.js';
-import type { EngineEvent } from '../../src/engine/roll.js';
+import { FileJournal } from '../../src/store/journal.js';
+import type { EngineEvent } from '../../src/engine/ports.js';
 import { HaltError, InfrastructureError } from '../../src/errors.js';
 import { ShellKraftTools } from '../../src/hosts/kraft-tools.js';
 import type { HostFacts } from '../../src/hosts/port.js';
@@ -137,7 +137,7 @@ describe.each(transports)('ShellKraftTools %s', (name, connect) => {
 function engineDeps(name: string) {
   const events: EngineEvent[] = [];
   let now = 0;
-  const journal = new Journal(join(root, `state-${name}`), 'kraft');
+  const journal = new FileJournal(join(root, `state-${name}`), 'kraft');
   return {
     events,
     journal,

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { Journal } from '../../src/engine/journal.js';
+import { FileJournal } from '../../src/store/journal.js';
 import { KafkaOpsError } from '../../src/errors.js';
 import { sandboxDown, sandboxUp, type SandboxUpResult } from '../../src/sandbox/sandbox.js';
 import { isAlive, readPidFile, sleep } from '../../src/sandbox/processes.js';
@@ -16,7 +16,7 @@ import { isAlive, readPidFile, sleep } from '../../src/sandbox/processes.js';
  * (test/sequencer.ts) keeps the other worker busy with files that need no sandbox meanwhile.
  */
 export async function takeSandboxSlot(): Promise<() => void> {
-  const slot = new Journal(join(tmpdir(), 'kafka-ops-test-slots'), 'real-kafka-sandbox');
+  const slot = new FileJournal(join(tmpdir(), 'kafka-ops-test-slots'), 'real-kafka-sandbox');
   for (;;) {
     try {
       slot.lock();

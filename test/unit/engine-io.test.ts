@@ -4,7 +4,7 @@
  * under --json stdout carries only the result document: progress goes to stderr.
  */
 import { describe, expect, it } from 'vitest';
-import type { EngineEvent } from '../../src/engine/roll.js';
+import type { EngineEvent } from '../../src/engine/ports.js';
 import { ExitCode, UserError } from '../../src/errors.js';
 import { engineIO, formatEvent } from '../../src/ui/engine-io.js';
 import { Output } from '../../src/ui/output.js';

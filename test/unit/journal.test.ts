@@ -9,15 +9,15 @@ import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs
 import { join } from 'node:path';
 import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { Journal } from '../../src/engine/journal.js';
+import { FileJournal } from '../../src/store/journal.js';
 import { ExitCode } from '../../src/errors.js';
 import { useScratchDir, userErrorOf } from '../helpers/inventory-fixtures.js';
 
 const scratch = useScratchDir('journal');
 let clusters = 0;
 /** A journal for a cluster of its own, so tests do not share files. */
-const freshJournal = (): Journal => new Journal(scratch.dir, `cluster-${++clusters}`);
-const lockFileOf = (journal: Journal): string => join(journal.dir, 'lock');
+const freshJournal = (): FileJournal => new FileJournal(scratch.dir, `cluster-${++clusters}`);
+const lockFileOf = (journal: FileJournal): string => join(journal.dir, 'lock');
 
 describe('Journal entries', () => {
   it('starts empty', () => {
@@ -47,7 +47,7 @@ describe('Journal entries', () => {
   it('keeps entries across instances (resume reads what the stopped run wrote)', () => {
     const journal = freshJournal();
     journal.append({ event: 'run.start' });
-    const again = new Journal(scratch.dir, journal.dir.split('/').at(-1) as string);
+    const again = new FileJournal(scratch.dir, journal.dir.split('/').at(-1) as string);
     again.append({ event: 'run.resume' });
     expect(again.entries().map((e) => e.event)).toEqual(['run.start', 'run.resume']);
   });
@@ -74,7 +74,7 @@ describe('Journal lock', () => {
     journal.lock();
     try {
       expect(readFileSync(lockFileOf(journal), 'utf8').trim()).toBe(String(process.pid));
-      for (const attempt of [journal, new Journal(scratch.dir, journal.dir.split('/').at(-1) as string)]) {
+      for (const attempt of [journal, new FileJournal(scratch.dir, journal.dir.split('/').at(-1) as string)]) {
         const error = userErrorOf(() => attempt.lock());
         expect(error.code).toBe('CLUSTER_LOCKED');
         expect(error.exitCode).toBe(ExitCode.badInput);
@@ -111,7 +111,7 @@ describe('Journal lock', () => {
   it('lets exactly one of several runs that race for the same stale lock win', { timeout: 60_000 }, async () => {
     // Real processes (the built module), all released at the same instant, each holding on
     // for a while so a winner's lock never goes stale during the race.
-    const moduleUrl = new URL('../../dist/engine/journal.js', import.meta.url).href;
+    const moduleUrl = new URL('../../dist/store/journal.js', import.meta.url).href;
     for (let round = 0; round < 3; round++) {
       const child = spawn('true');
       await once(child, 'exit');
@@ -119,8 +119,8 @@ describe('Journal lock', () => {
       writeFileSync(lockFileOf(journal), String(child.pid));
       const goAt = Date.now() + 1_500;
       const script = `
-        const { Journal } = await import(${JSON.stringify(moduleUrl)});
-        const j = new Journal(${JSON.stringify(scratch.dir)}, ${JSON.stringify(`cluster-${clusters}`)});
+        const { FileJournal } = await import(${JSON.stringify(moduleUrl)});
+        const j = new FileJournal(${JSON.stringify(scratch.dir)}, ${JSON.stringify(`cluster-${clusters}`)});
         while (Date.now() < ${goAt}) {}
         let won = false;
         try { j.lock(); won = true; } catch (e) { if (e.code !== 'CLUSTER_LOCKED') throw e; }

@@ -19,8 +19,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { KraftFeatures, KraftQuorum, QuorumReplica } from '../../src/cluster/kraft-port.js';
 import type { ClusterState } from '../../src/cluster/port.js';
 import { applyKraftPlan, binaryFeatureSupport, quorumPreStopGate, withQuorumMembers } from '../../src/engine/kraft.js';
-import { Journal } from '../../src/engine/journal.js';
-import { DEFAULT_ENGINE_OPTIONS, type EngineDeps, type EngineEvent } from '../../src/engine/roll.js';
+import { FileJournal } from '../../src/store/journal.js';
+import type { EngineDeps, EngineEvent } from '../../src/engine/ports.js';
+import { DEFAULT_ENGINE_OPTIONS } from '../../src/engine/roll.js';
 import { HaltError } from '../../src/errors.js';
 import type { BrokerHost, HostFacts } from '../../src/hosts/port.js';
 import { assumedPlan } from '../../src/plan/build.js';
@@ -151,7 +152,7 @@ function simulatedCluster(options: { leader: number; lagPolls: number }) {
     cluster,
     host: async (id) => host(id),
     io: { event: (e) => events.push(e), confirm: async () => true },
-    journal: new Journal(join(root, `state-${options.leader}-${options.lagPolls}-${Math.random()}`), inventory.cluster),
+    journal: new FileJournal(join(root, `state-${options.leader}-${options.lagPolls}-${Math.random()}`), inventory.cluster),
     clock: { now: () => now, sleep: async (ms) => void (now += ms) },
     interrupted: new AbortController().signal,
     options: { ...DEFAULT_ENGINE_OPTIONS, healthyCheckIntervalMs: 10, maxPollMs: 100 },

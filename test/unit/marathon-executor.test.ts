@@ -64,12 +64,27 @@ const auth = { authorization: 'token=admin-token' };
 
 describe('the fake Marathon API', () => {
   it('listens on 127.0.0.1 only and closes itself when its lifetime ends', async () => {
-    const short = new FakeMarathon({ lifetimeMs: 300 });
+    // A lifetime long enough that the first request lands inside it even on a loaded machine; the end of the
+    // lifetime is then polled for (bounded), not raced against a fixed sleep.
+    const lifetimeMs = 1500;
+    const started = Date.now();
+    const short = new FakeMarathon({ lifetimeMs });
     const url = await short.start();
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect((await fetch(`${url}/v2/deployments`)).status).toBe(401);
-    await new Promise((r) => setTimeout(r, 600));
-    await expect(fetch(`${url}/v2/deployments`)).rejects.toThrow();
+    let closedAfterMs = -1;
+    while (Date.now() - started < lifetimeMs + 10_000) {
+      await new Promise((r) => setTimeout(r, 100));
+      const refused = await fetch(`${url}/v2/deployments`).then(
+        () => false,
+        () => true,
+      );
+      if (refused) {
+        closedAfterMs = Date.now() - started;
+        break;
+      }
+    }
+    expect(closedAfterMs).toBeGreaterThanOrEqual(lifetimeMs);
   });
 
   it('answers 401 without a DC/OS token and 403 for an app outside the token’s grants', async () => {

@@ -8,7 +8,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Inventory } from '../../src/inventory/model.js';
-import { ASSUMED_RESTART_SECONDS, assumedState, brokerOrder, buildUpgradePlan } from '../../src/plan/build.js';
+import { assumedState, brokerOrder, buildUpgradePlan } from '../../src/plan/build.js';
+import { ASSUMED_RESTART_SECONDS } from '../../src/plan/steps.js';
 import type { Plan, PlanPhase } from '../../src/plan/model.js';
 import type { ObservedCluster } from '../../src/plan/observed.js';
 import { TEMPLATE_UPGRADES, templateInventory } from '../../src/plan/templates.js';

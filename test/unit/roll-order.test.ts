@@ -17,9 +17,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ClusterState } from '../../src/cluster/port.js';
-import { Journal } from '../../src/engine/journal.js';
+import { FileJournal } from '../../src/store/journal.js';
 import { CONTROLLER_FIRST_REBALANCE_CHECK_MS } from '../../src/engine/leadership.js';
-import { applyPlan, DEFAULT_ENGINE_OPTIONS, type EngineDeps } from '../../src/engine/roll.js';
+import type { EngineDeps } from '../../src/engine/ports.js';
+import { applyPlan, DEFAULT_ENGINE_OPTIONS } from '../../src/engine/roll.js';
 import type { BrokerHost, HostFacts } from '../../src/hosts/port.js';
 import { buildRollPlan } from '../../src/plan/roll.js';
 import { templateInventory } from '../../src/plan/templates.js';
@@ -136,7 +137,7 @@ function simulate(sim: Simulation) {
     cluster,
     host: async (id) => host(id),
     io: { event: () => undefined, confirm: async () => true },
-    journal: new Journal(join(root, `state-${Math.random()}`), inventory.cluster),
+    journal: new FileJournal(join(root, `state-${Math.random()}`), inventory.cluster),
     clock: { now: () => now, sleep: async (ms) => void (now += ms) },
     interrupted: new AbortController().signal,
     options: { ...DEFAULT_ENGINE_OPTIONS, healthyCheckIntervalMs: 10, maxPollMs: 100 },

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ClusterState } from '../../src/cluster/port.js';
-import { Journal } from '../../src/engine/journal.js';
+import { FileJournal } from '../../src/store/journal.js';
 import { applyPlan, DEFAULT_ENGINE_OPTIONS } from '../../src/engine/roll.js';
 import type { BrokerHost, HostFacts } from '../../src/hosts/port.js';
 import type { Plan } from '../../src/plan/model.js';
@@ -106,7 +106,7 @@ async function run(replacesOnStop: boolean | undefined): Promise<string[]> {
     cluster,
     host: async () => host,
     io: { event: () => {}, confirm: async () => true },
-    journal: new Journal(mkdtempSync(join(tmpdir(), 'kafka-ops-order-')), 'test'),
+    journal: new FileJournal(mkdtempSync(join(tmpdir(), 'kafka-ops-order-')), 'test'),
     clock: { now: () => Date.now(), sleep: async () => {} },
     interrupted: new AbortController().signal,
     options: { ...DEFAULT_ENGINE_OPTIONS, healthyCheckIntervalMs: 1 },

@@ -22,18 +22,16 @@ import {
 import { join } from 'node:path';
 import { isAlive } from '../hosts/local-process.js';
 import { UserError } from '../errors.js';
+import type { EngineClock, Journal, JournalEntry } from '../engine/ports.js';
 
-export interface JournalEntry {
-  at: string;
-  event: string;
-  phase?: string;
-  broker?: number;
-  detail?: Record<string, unknown>;
-}
-
-export class Journal {
+/** The journal and cluster lock on disk, timed by the run's clock (the engine's injected one). */
+export class FileJournal implements Journal {
   readonly dir: string;
-  constructor(stateDir: string, cluster: string) {
+  constructor(
+    stateDir: string,
+    cluster: string,
+    private readonly clock: Pick<EngineClock, 'now'> = { now: () => Date.now() },
+  ) {
     this.dir = join(stateDir, cluster);
     mkdirSync(this.dir, { recursive: true });
   }
@@ -48,7 +46,7 @@ export class Journal {
     return join(this.dir, 'lock');
   }
 
-  append(entry: Omit<JournalEntry, 'at'>, now: Date = new Date()): void {
+  append(entry: Omit<JournalEntry, 'at'>, now: Date = new Date(this.clock.now())): void {
     const lead = existsSync(this.file) && /[^\n]$/.test(readFileSync(this.file, 'utf8')) ? '\n' : ''; // end a line torn by a crash
     const fd = openSync(this.file, 'a');
     try {
@@ -80,13 +78,13 @@ export class Journal {
    * re-reading it, so two runs that find the same stale lock cannot both win.
    */
   lock(): void {
-    const deadline = Date.now() + LOCK_CONTENTION_MS;
+    const deadline = this.clock.now() + LOCK_CONTENTION_MS;
     for (;;) {
       if (this.tryCreateLock()) return;
       const holder = this.holder();
       if (holder !== undefined && isAlive(holder)) throw this.lockedBy(holder);
       this.removeStaleLock(holder);
-      if (Date.now() > deadline) throw this.lockedBy(holder ?? 0);
+      if (this.clock.now() > deadline) throw this.lockedBy(holder ?? 0);
     }
   }
 
@@ -111,7 +109,8 @@ export class Journal {
       closeSync(openSync(mutex, 'wx'));
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      // Held for microseconds by a live run; one left by a run that died there is old.
+      // Held for microseconds by a live run; one left by a run that died there is old
+      // (by the file system's clock, which is the real one, whatever clock the run is on).
       try {
         if (Date.now() - statSync(mutex).mtimeMs > STALE_MUTEX_MS) rmSync(mutex, { force: true });
       } catch {

@@ -1,0 +1,103 @@
+/**
+ * The engine's side of its ports, in one place: what it is given (cluster state, broker
+ * hosts, journal, clock, IO) and what it reports. Adapters implement these; the engine
+ * imports nothing but these and pure helpers.
+ */
+import type { KraftFeatures, KraftQuorum } from '../cluster/kraft-port.js';
+import type { ClusterState } from '../cluster/port.js';
+import type { BrokerHost } from '../hosts/port.js';
+import type { Inventory, StopSignal } from '../inventory/model.js';
+import type { LeadershipSettleOptions } from './leadership.js';
+
+export type EngineEvent =
+  | { code: 'phase.start' | 'phase.skip' | 'phase.done'; phase: string; message: string }
+  | { code: 'step.start' | 'step.substep' | 'step.done' | 'step.skip'; phase: string; broker: number; message: string }
+  | { code: 'gate.wait' | 'warning'; phase?: string; broker?: number; message: string };
+
+export interface EngineIO {
+  event(event: EngineEvent): void;
+  /** Ask a yes/no question; `defaultAnswer` is what --yes answers. */
+  confirm(question: string, defaultAnswer: boolean): Promise<boolean>;
+}
+
+export interface EngineClock {
+  now(): number;
+  sleep(ms: number): Promise<void>;
+}
+
+export interface EngineOptions {
+  /** SIGKILL a broker that does not exit within its stop timeout (otherwise: halt). */
+  killOnStopTimeout: boolean;
+  /** Override of every broker's stop signal. */
+  stopSignal?: StopSignal;
+  /** The operator states up front that the clients are upgraded (answers the client gate). */
+  clientsUpgraded: boolean;
+  /** Spacing of the consecutive healthy checks. */
+  healthyCheckIntervalMs: number;
+  /** Longest wait between two checks when no watch fires. */
+  maxPollMs: number;
+  /** The leadership-settled pre-stop gate (leadership.ts). */
+  leadershipSettle: LeadershipSettleOptions;
+}
+
+export interface EngineDeps {
+  inventory: Inventory;
+  cluster: ClusterState;
+  host(brokerId: number): Promise<BrokerHost>;
+  io: EngineIO;
+  journal: Journal;
+  clock: EngineClock;
+  interrupted: AbortSignal;
+  options: EngineOptions;
+  /** KRaft: checked right before a node is stopped (the controller quorum gate). */
+  preStopGate?: PreStopGate;
+}
+
+export interface StepReport {
+  phase: string;
+  broker: number;
+  /** `restarted`, or why not: planned as skipped, or found done on the host. */
+  outcome: 'restarted' | 'skipped' | 'already-done';
+  shutdown?: 'controlled' | 'unclean' | 'unknown';
+  backup?: string;
+  stopMs?: number;
+  startMs?: number;
+  catchUpMs?: number;
+  /** Time of the step beyond the broker's own stop + start + catch-up: what kafka-ops added. */
+  addedMs?: number;
+  /** Of `addedMs`, how long the leadership-settled gate held the stop: a deliberate wait. */
+  heldMs?: number;
+  totalMs?: number;
+}
+
+export interface RunReport {
+  status: 'completed';
+  steps: StepReport[];
+  warnings: string[];
+}
+
+export interface JournalEntry {
+  at: string;
+  event: string;
+  phase?: string;
+  broker?: number;
+  detail?: Record<string, unknown>;
+}
+
+/** The durable record of a run (src/store/journal.ts on disk): appended as the run goes, read back on resume. */
+export interface Journal {
+  append(entry: Omit<JournalEntry, 'at'>): void;
+  entries(): JournalEntry[];
+}
+
+/** Called by the rolling engine right before it stops a node; resolves when stopping is safe, throws HaltError when it never becomes so. */
+export interface PreStopGate {
+  beforeStop(nodeId: number): Promise<void>;
+}
+
+/** Where the engine reads a cluster from: its broker hosts, its state, and on KRaft the tools on `kraft.toolsNode`. */
+export interface ClusterSources {
+  host(brokerId: number): Promise<BrokerHost>;
+  cluster(): Promise<ClusterState>;
+  kraft(): Promise<KraftQuorum & KraftFeatures>;
+}
