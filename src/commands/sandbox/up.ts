@@ -17,7 +17,8 @@ export default class SandboxUp extends KafkaOpsCommand<SandboxUpResult | KraftSa
     '<%= config.bin %> sandbox up',
     '<%= config.bin %> sandbox up --brokers 5 --partitions 12 --dir /tmp/sbx --json',
     '<%= config.bin %> sandbox up --kafka-home /opt/kafka_2.10-0.8.2.2 --kafka-home /opt/kafka_2.11-0.9.0.1',
-    '<%= config.bin %> sandbox up --mode kraft --controllers 3 --brokers 3 --kafka-home /opt/kafka_2.13-3.9.2 --kafka-home /opt/kafka_2.13-4.4.0',
+    '<%= config.bin %> sandbox up --mode kraft --from 3.9.2 --to 4.4.0 --controllers 3 --brokers 3',
+    '<%= config.bin %> sandbox up --mode kraft --kafka-home /opt/kafka_2.13-3.9.2 --kafka-home /opt/kafka_2.13-4.4.0',
   ];
   static override flags = {
     brokers: Flags.integer({ description: 'Number of brokers (3 to 9).', default: 3, min: 3, max: 9, env: 'KAFKA_OPS_SANDBOX_BROKERS' }),
@@ -33,19 +34,40 @@ export default class SandboxUp extends KafkaOpsCommand<SandboxUpResult | KraftSa
       options: ['zookeeper', 'kraft'],
       default: 'zookeeper',
     }),
+    from: Flags.string({ description: 'KRaft: the release to upgrade FROM, resolved from Maven Central (cached), e.g. 3.9.2.' }),
+    to: Flags.string({ description: 'KRaft: the release to upgrade TO, resolved from Maven Central (cached), e.g. 4.4.0.' }),
     controllers: Flags.integer({ description: 'KRaft only: number of dedicated controllers (1, 3 or 5).', default: 3, min: 1, max: 5 }),
   };
 
   protected async execute(): Promise<SandboxUpResult | KraftSandboxUpResult> {
     // Loaded when the command runs: start-up loads only the commands' flags (one bundle holds them all).
     const { flags } = await this.parse(SandboxUp);
+    if (flags.mode !== 'kraft' && (flags.from || flags.to)) {
+      const { UserError } = await import('../../errors.js');
+      throw new UserError('--from/--to are read with --mode kraft only', {
+        code: 'SANDBOX_USAGE',
+        action: 'Add --mode kraft, or give the ZooKeeper-mode distributions with --kafka-home FROM_DIR --kafka-home TO_DIR.',
+      });
+    }
     if (flags.mode === 'kraft') {
-      const homes = flags['kafka-home'] ?? [];
+      let homes = flags['kafka-home'] ?? [];
+      if (flags.from || flags.to) {
+        const { UserError } = await import('../../errors.js');
+        if (!flags.from || !flags.to || homes.length > 0)
+          throw new UserError('Give both --from and --to (resolved from Maven Central), or --kafka-home twice, not a mix', {
+            code: 'SANDBOX_USAGE',
+            action: 'e.g. `kafka-ops sandbox up --mode kraft --from 3.9.2 --to 4.4.0`.',
+          });
+        const { resolveRelease } = await import('../../sandbox/releases/index.js');
+        homes = [];
+        for (const version of [flags.from, flags.to])
+          homes.push((await resolveRelease(version, { onProgress: (m) => this.output.info(m) })).home);
+      }
       if (homes.length !== 2) {
         const { UserError } = await import('../../errors.js');
-        throw new UserError(`--mode kraft needs two distributions; --kafka-home was given ${homes.length} time(s)`, {
+        throw new UserError(`--mode kraft needs two releases; --kafka-home was given ${homes.length} time(s)`, {
           code: 'SANDBOX_USAGE',
-          action: 'Give --kafka-home twice: the 3.x release to upgrade FROM (with bin/), then the one to upgrade TO.',
+          action: 'Give --from 3.9.2 --to 4.4.0 (resolved from Maven Central), or --kafka-home twice: FROM_DIR (with bin/), then TO_DIR.',
         });
       }
       const { kraftSandboxUp } = await import('../../sandbox/kraft-sandbox.js');
