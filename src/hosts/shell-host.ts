@@ -121,6 +121,7 @@ log=$1; pid=$2; unit=$3; limit=$4; sigbit=$5; shift 5
 if [ -r "/proc/$pid/status" ] && ! grep -q '^State:[[:space:]]*Z' "/proc/$pid/status"; then
   mask=$(sed -n 's/^SigIgn:[[:space:]]*//p' "/proc/$pid/status")
   if [ $(( 0x$mask & sigbit )) -ne 0 ]; then echo "ignored $mask"; exit 0; fi
+  if grep -q '^State:[[:space:]]*[tT]' "/proc/$pid/status"; then echo "suspended"; exit 0; fi
 fi
 size=$( (wc -c <"$log") 2>/dev/null ) || size=0; size=\${size:-0}
 now() { date +%s%3N; }
@@ -447,6 +448,17 @@ export class ShellBrokerHost implements BrokerHost {
       ],
       { timeoutMs: timeoutMs + COMMAND_TIMEOUT_MS },
     );
+    if (output.trim() === 'suspended') {
+      // SIGSTOPped (or held by a debugger): the signal would only be queued, and the stop wait its whole timeout.
+      throw new HaltError(
+        `broker ${this.spec.id} (pid ${process.pid} on host ${this.spec.host}) is suspended (State T: SIGSTOP or a debugger): it cannot act on ${signal} until it is continued. It was not signalled.`,
+        {
+          code: 'PROCESS_SUSPENDED',
+          brokerId: this.spec.id,
+          action: `Find out who suspended it; continue it (\`kill -CONT ${process.pid}\` on ${this.spec.host}) and let it catch up, then \`kafka-ops resume\`.`,
+        },
+      );
+    }
     if (output.startsWith('ignored ')) {
       const sigIgnMask = output.slice('ignored '.length).trim();
       throw this.signalIgnored({ ...process, sigIgnMask, ignoredSignals: ignoredSignals(sigIgnMask) }, signal);
