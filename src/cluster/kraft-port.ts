@@ -1,7 +1,7 @@
 /**
  * What a KRaft upgrade needs to know about the cluster beyond partitions: feature levels
- * and the controller quorum. Adapters: the KRaft tools over SSH (hosts/kraft-tools.ts),
- * each node's installed binaries (engine/kraft.ts `binaryFeatureSupport`), and later the
+ * and the controller quorum. Adapters: the KRaft tools over SSH (cluster/kraft-tools.ts),
+ * each node's installed binaries (cluster/kraft-tools.ts `binaryFeatureSupport`), and later the
  * admin API (DescribeFeatures / ApiVersions / DescribeQuorum).
  */
 

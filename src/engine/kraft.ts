@@ -4,13 +4,12 @@
  * checking that every node supports it. Knows only ports (KraftQuorum, KraftFeatures,
  * BrokerHost); the decisions are the pure functions of kraft-gates.ts.
  */
-import type { KraftFeatures, KraftQuorum, NodeFeatureSupport, QuorumReplica } from '../cluster/kraft-port.js';
+import type { KraftFeatures, KraftQuorum, QuorumReplica } from '../cluster/kraft-port.js';
 import type { ClusterSnapshot, ClusterState } from '../cluster/port.js';
 import { HaltError, InterruptedError, KafkaOpsError } from '../errors.js';
-import { linkedRelease, type BrokerHost } from '../hosts/port.js';
 import type { Inventory } from '../inventory/model.js';
 import type { Plan, PlanPhase } from '../plan/model.js';
-import { compareMetadataVersion, supportedMetadataVersions } from '../plan/versions.js';
+import { compareMetadataVersion } from '../plan/versions.js';
 import {
   DEFAULT_QUORUM_THRESHOLDS,
   featureSupportFindings,
@@ -83,33 +82,6 @@ export function quorumPreStopGate(
       }
     },
   };
-}
-
-/**
- * Each node's supported metadata.version range from the binary its install link points at
- * (Kafka's MetadataVersion table per release). Works over SSH today; the admin API's
- * ApiVersions answer per node is the other source (see README).
- */
-export async function binaryFeatureSupport(
-  inventory: Inventory,
-  host: (id: number) => Promise<BrokerHost>,
-  nodes: readonly number[],
-): Promise<NodeFeatureSupport[]> {
-  const out: NodeFeatureSupport[] = [];
-  for (const node of nodes) {
-    const spec = inventory.brokers.find((b) => b.id === node);
-    if (!spec) throw new TypeError(`node ${node} is not in the inventory`);
-    const facts = await (await host(node)).facts();
-    const label = linkedRelease(spec.installs, facts);
-    const release = (label && facts.installs[label]?.release) ?? label;
-    const range = release ? supportedMetadataVersions(release) : undefined;
-    out.push({
-      node,
-      ...(range ? { metadataVersion: range } : {}),
-      source: release ? `binary ${release}` : `install link ${facts.linkTarget ?? '(missing)'}`,
-    });
-  }
-  return out;
 }
 
 export interface KraftPorts {

@@ -1,6 +1,6 @@
 /**
  * What the rolling engine needs from the machine (or pod, or app) a broker runs on.
- * Adapters: SSH (hosts/shell-host.ts), Kubernetes (hosts/kubernetes.ts), Marathon (hosts/marathon.ts). The engine knows
+ * Adapters: SSH (hosts/shell/shell-host.ts over hosts/ssh/), Kubernetes (hosts/kubernetes.ts), Marathon (hosts/marathon.ts). The engine knows
  * only this interface.
  */
 import type { StopSignal } from '../inventory/model.js';

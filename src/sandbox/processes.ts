@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { execa } from 'execa';
 import { InfrastructureError } from '../errors.js';
-import { ignoredSignals, launchCommandLine, type LaunchSpec } from '../hosts/launch.js';
+import { ignoredSignals, launchCommandLine, type LaunchSpec } from '../hosts/shell/launch.js';
 import { isAlive, procStatus } from '../hosts/local-process.js';
 
 export { isAlive };

@@ -3,7 +3,7 @@ import type { KraftFeatures, KraftQuorum } from '../cluster/kraft-port.js';
 import type { ClusterState } from '../cluster/port.js';
 import { UserError } from '../errors.js';
 import type { BrokerHost } from '../hosts/port.js';
-import { ReleaseConfigKeys } from '../hosts/release-config-keys.js';
+import { ReleaseConfigKeys } from '../hosts/shell/release-config-keys.js';
 import type { Inventory } from '../inventory/model.js';
 import type { ClusterSources } from '../engine/ports.js';
 
@@ -51,7 +51,7 @@ async function connectHost(inventory: Inventory, brokerId: number, releaseKeys: 
   const executor = inventory.executor;
   if (executor.kind === 'kubernetes') return (await import('../hosts/kubernetes.js')).connectKubernetes(spec, executor, inventory.source);
   if (executor.kind === 'marathon') return (await import('../hosts/marathon.js')).connectMarathon(spec, executor, inventory.source);
-  const [{ connectSsh }, { ShellBrokerHost }] = await Promise.all([import('../hosts/ssh.js'), import('../hosts/shell-host.js')]);
+  const [{ connectSsh }, { ShellBrokerHost }] = await Promise.all([import('../hosts/ssh/ssh.js'), import('../hosts/shell/shell-host.js')]);
   return new ShellBrokerHost(await connectSsh(spec, executor), spec, releaseKeys);
 }
 
@@ -94,10 +94,9 @@ async function connectKraftTools(inventory: Inventory, host: (id: number) => Pro
       location: { file: inventory.source },
     });
   }
-  const [{ connectSsh }, { ShellKraftTools }, { binaryFeatureSupport }] = await Promise.all([
-    import('../hosts/ssh.js'),
-    import('../hosts/kraft-tools.js'),
-    import('../engine/kraft.js'),
+  const [{ connectSsh }, { ShellKraftTools, binaryFeatureSupport }] = await Promise.all([
+    import('../hosts/ssh/ssh.js'),
+    import('../cluster/kraft-tools.js'),
   ]);
   const runner = await connectSsh(spec, inventory.executor);
   const tools = new ShellKraftTools(runner, spec, settings, (nodes) => binaryFeatureSupport(inventory, host, nodes));

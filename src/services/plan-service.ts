@@ -3,7 +3,7 @@ import { UserError } from '../errors.js';
 import { loadInventory } from '../inventory/load.js';
 import { assumedPlan } from '../plan/build.js';
 import type { Plan } from '../plan/model.js';
-import { loadPlanFile, writePlanFile } from '../plan/plan-file.js';
+import { loadPlanFile, writePlanFile } from '../store/plan-file.js';
 import { parseRelease } from '../plan/versions.js';
 
 export interface PlanRequest {

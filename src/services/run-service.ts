@@ -9,7 +9,7 @@ import { FileJournal } from '../store/journal.js';
 import { KafkaOpsError } from '../errors.js';
 import type { Inventory, StopSignal } from '../inventory/model.js';
 import type { Plan } from '../plan/model.js';
-import { writePlanFile } from '../plan/plan-file.js';
+import { writePlanFile } from '../store/plan-file.js';
 import type { EngineIOSession, IoHost, PromptPolicy } from '../io-host.js';
 import type { RunResult } from '../results.js';
 import type { Connections } from './connections.js';
@@ -20,8 +20,6 @@ export interface RunOptions extends PromptPolicy {
   clientsUpgraded: boolean;
   stopSignal?: StopSignal;
 }
-
-export const DEFAULT_STATE_DIR = '.kafka-ops/state';
 
 export async function runPlan(
   plan: Plan,

@@ -6,7 +6,7 @@ import { FileJournal } from '../store/journal.js';
 import { UserError } from '../errors.js';
 import { loadInventory } from '../inventory/load.js';
 import { assumedPlan, buildUpgradePlan } from '../plan/build.js';
-import { loadPlanFile } from '../plan/plan-file.js';
+import { loadPlanFile } from '../store/plan-file.js';
 import { buildRollPlan, parseAssignments } from '../plan/roll.js';
 import { parseRelease } from '../plan/versions.js';
 import type { IoHost } from '../io-host.js';

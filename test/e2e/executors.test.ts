@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { parseProperties } from '../../src/config/properties.js';
 import { envNameOf } from '../../src/hosts/env-properties.js';
-import { sandboxStatus } from '../../src/sandbox/sandbox.js';
+import { sandboxStatus } from '../../src/sandbox/status.js';
 import { isAlive, sleep } from '../../src/sandbox/processes.js';
 import { runCli } from '../helpers/cli.js';
 import { SANDBOX_HOOK_TIMEOUT_MS, startSandbox, type TestSandbox } from '../helpers/sandbox.js';

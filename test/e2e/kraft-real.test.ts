@@ -11,7 +11,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync } from
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseFeaturesDescribe, parseQuorumStatus, finalizedFeaturesOf } from '../../src/hosts/kraft-output.js';
+import { parseFeaturesDescribe, parseQuorumStatus, finalizedFeaturesOf } from '../../src/cluster/kraft-output.js';
 import { kraftSandboxDown, kraftSandboxUp, type KraftSandboxState, type KraftSandboxUpResult } from '../../src/sandbox/kraft-sandbox.js';
 import { isAlive, readPidFile } from '../../src/sandbox/processes.js';
 import { runCli } from '../helpers/cli.js';

@@ -10,12 +10,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { ZooKeeperClusterState } from '../../src/cluster/zookeeper.js';
 import type { ClusterSnapshot } from '../../src/cluster/port.js';
-import { commandLine } from '../../src/hosts/shell.js';
-import { connectSsh } from '../../src/hosts/ssh.js';
+import { commandLine } from '../../src/hosts/shell/shell.js';
+import { connectSsh } from '../../src/hosts/ssh/ssh.js';
 import { loadInventory } from '../../src/inventory/load.js';
 import { releaseFromJarNames, shortProtocolVersion } from '../../src/sandbox/java.js';
 import { freePorts, ignoredSignalsOf, isAlive, launchDetached, readPidFile, sleep } from '../../src/sandbox/processes.js';
-import { sandboxDown, sandboxStatus, sandboxUp, type SandboxState, type SandboxUpResult } from '../../src/sandbox/sandbox.js';
+import { sandboxDown } from '../../src/sandbox/down.js';
+import type { SandboxState } from '../../src/sandbox/state.js';
+import { sandboxStatus } from '../../src/sandbox/status.js';
+import { sandboxUp, type SandboxUpResult } from '../../src/sandbox/up.js';
 import { SANDBOX_HOOK_TIMEOUT_MS, takeSandboxSlot } from '../helpers/sandbox.js';
 
 describe('sandbox helpers', () => {
@@ -167,6 +170,7 @@ describe('sandbox (real ZooKeeper, Kafka 0.9.0.1, sshd)', () => {
   });
 
   it('starts brokers that do not ignore SIGINT', () => {
+    expect(up.brokers.map((b) => b.id)).toEqual([1, 2, 3]);
     for (const broker of up.brokers) expect(ignoredSignalsOf(broker.pid)).not.toContain('SIGINT');
   });
 

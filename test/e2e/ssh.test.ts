@@ -23,9 +23,9 @@ import { HaltError, InfrastructureError, UserError } from '../../src/errors.js';
 import type { BrokerSpec, RunSpec, SshExecutorSettings } from '../../src/inventory/model.js';
 import { isAlive as processAlive } from '../../src/sandbox/processes.js';
 import { readSshdHandle, startSshd, stopSshd, type SshdHandle } from '../../src/sandbox/sshd.js';
-import { ShellBrokerHost } from '../../src/hosts/shell-host.js';
-import { connectSsh, SshRunner } from '../../src/hosts/ssh.js';
-import { shScript } from '../../src/hosts/shell.js';
+import { ShellBrokerHost } from '../../src/hosts/shell/shell-host.js';
+import { connectSsh, SshRunner } from '../../src/hosts/ssh/ssh.js';
+import { shScript } from '../../src/hosts/shell/shell.js';
 
 const root = mkdtempSync(join(tmpdir(), 'kafka-ops-ssh-e2e-'));
 const sshdDir = join(root, 'sshd');

@@ -6,9 +6,9 @@
 import { execFile, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { parse, stringify } from 'yaml';
-import { launchCommandLine } from '../../src/hosts/launch.js';
+import { launchCommandLine } from '../../src/hosts/shell/launch.js';
 import { ignoredSignalsOf, isAlive, readPidFile, sleep, waitGone } from '../../src/sandbox/processes.js';
-import { sandboxStatus, type SandboxStatus } from '../../src/sandbox/sandbox.js';
+import { sandboxStatus, type SandboxStatus } from '../../src/sandbox/status.js';
 
 export interface RawBroker {
   id: number;

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { FileJournal } from '../../src/store/journal.js';
 import { KafkaOpsError } from '../../src/errors.js';
-import { sandboxDown, sandboxUp, type SandboxUpResult } from '../../src/sandbox/sandbox.js';
+import { sandboxDown } from '../../src/sandbox/down.js';
+import { sandboxUp, type SandboxUpResult } from '../../src/sandbox/up.js';
 import { isAlive, readPidFile, sleep } from '../../src/sandbox/processes.js';
 
 /**

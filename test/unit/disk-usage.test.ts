@@ -7,8 +7,8 @@ import { mkdirSync, mkdtempSync, rmSync, statfsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { LocalRunner } from '../../src/hosts/runner.js';
-import { ShellBrokerHost } from '../../src/hosts/shell-host.js';
+import { LocalRunner } from '../../src/hosts/shell/runner.js';
+import { ShellBrokerHost } from '../../src/hosts/shell/shell-host.js';
 import type { BrokerSpec } from '../../src/inventory/model.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'kafka-ops-disk-'));

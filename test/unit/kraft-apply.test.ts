@@ -18,14 +18,15 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { KraftFeatures, KraftQuorum, QuorumReplica } from '../../src/cluster/kraft-port.js';
 import type { ClusterState } from '../../src/cluster/port.js';
-import { applyKraftPlan, binaryFeatureSupport, quorumPreStopGate, withQuorumMembers } from '../../src/engine/kraft.js';
+import { binaryFeatureSupport } from '../../src/cluster/kraft-tools.js';
+import { applyKraftPlan, quorumPreStopGate, withQuorumMembers } from '../../src/engine/kraft.js';
 import { FileJournal } from '../../src/store/journal.js';
 import type { EngineDeps, EngineEvent } from '../../src/engine/ports.js';
 import { DEFAULT_ENGINE_OPTIONS } from '../../src/engine/roll.js';
 import { HaltError } from '../../src/errors.js';
 import type { BrokerHost, HostFacts } from '../../src/hosts/port.js';
 import { assumedPlan } from '../../src/plan/build.js';
-import { templateKraftInventory } from '../../src/plan/templates.js';
+import { templateKraftInventory } from '../helpers/plan-templates.js';
 
 const root = mkdtempSync(join(tmpdir(), 'kafka-ops-kraft-apply-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));

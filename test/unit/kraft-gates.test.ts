@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { NodeFeatureSupport, QuorumReplica } from '../../src/cluster/kraft-port.js';
 import { featureSupportFindings, kraftVersionFindings, quorumBeforeStopFindings, votersNotCaughtUp } from '../../src/engine/kraft-gates.js';
-import { parseQuorumReplication } from '../../src/hosts/kraft-output.js';
+import { parseQuorumReplication } from '../../src/cluster/kraft-output.js';
 
 const replication = (name: string) => parseQuorumReplication(readFileSync(`test/fixtures/kraft/${name}`, 'utf8'));
 const NOW = 1_000_000;

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { InfrastructureError } from '../../src/errors.js';
-import { finalizedFeaturesOf, parseFeaturesDescribe, parseQuorumReplication, parseQuorumStatus } from '../../src/hosts/kraft-output.js';
+import { finalizedFeaturesOf, parseFeaturesDescribe, parseQuorumReplication, parseQuorumStatus } from '../../src/cluster/kraft-output.js';
 
 const fixture = (name: string) => readFileSync(`test/fixtures/kraft/${name}`, 'utf8');
 

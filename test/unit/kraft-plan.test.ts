@@ -10,10 +10,10 @@ import { assumedPlan, buildUpgradePlan } from '../../src/plan/build.js';
 import { kraftNodeOrder } from '../../src/plan/kraft.js';
 import { buildRollPlan } from '../../src/plan/roll.js';
 import type { Plan } from '../../src/plan/model.js';
-import { assertPlanRules } from '../../src/plan/plan-file.js';
-import { KRAFT_TEMPLATE_UPGRADES, templateKraftInventory } from '../../src/plan/templates.js';
+import { assertPlanRules } from '../../src/store/plan-file.js';
+import { KRAFT_TEMPLATE_UPGRADES, templateKraftInventory } from '../helpers/plan-templates.js';
 import { parseYaml } from '../../src/files/yaml-document.js';
-import { planToYaml } from '../../src/plan/plan-file.js';
+import { planToYaml } from '../../src/store/plan-file.js';
 import {
   compareMetadataVersion,
   metadataChangesBetween,

@@ -66,7 +66,7 @@ describe('the fake Marathon API', () => {
   it('listens on 127.0.0.1 only and closes itself when its lifetime ends', async () => {
     // A lifetime long enough that the first request lands inside it even on a loaded machine; the end of the
     // lifetime is then polled for (bounded), not raced against a fixed sleep.
-    const lifetimeMs = 1500;
+    const lifetimeMs = 5000;
     const started = Date.now();
     const short = new FakeMarathon({ lifetimeMs });
     const url = await short.start();
@@ -155,7 +155,11 @@ describe('the Marathon broker host', () => {
     const error = await connectMarathon(spec(1), settings({ file: join(dir, 'token') }), 'inv.yaml').catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'MARATHON_FORBIDDEN' });
     expect(JSON.stringify({ m: (error as Error).message, a: (error as UserError).action })).not.toContain('secret-abc');
-    await expect(connectMarathon(spec(2), settings({ file: join(dir, 'token') }), 'inv.yaml')).resolves.toBeDefined();
+    // The same token reaches the app it is granted: broker 2's app is read with it (a 403 would throw).
+    const seen = fake!.requests.length;
+    const host = await connectMarathon(spec(2), settings({ file: join(dir, 'token') }), 'inv.yaml');
+    expect(fake!.requests.slice(seen).map((r) => `${r.method} ${r.path}`)).toContain('GET /v2/apps/kafka/broker-2');
+    await host.close();
   });
 
   it('stages config with the stop, swaps the release at 0 instances, starts healthy; done-ness follows', async () => {

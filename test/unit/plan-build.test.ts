@@ -12,7 +12,7 @@ import { assumedState, brokerOrder, buildUpgradePlan } from '../../src/plan/buil
 import { ASSUMED_RESTART_SECONDS } from '../../src/plan/steps.js';
 import type { Plan, PlanPhase } from '../../src/plan/model.js';
 import type { ObservedCluster } from '../../src/plan/observed.js';
-import { TEMPLATE_UPGRADES, templateInventory } from '../../src/plan/templates.js';
+import { TEMPLATE_UPGRADES, templateInventory } from '../helpers/plan-templates.js';
 import { compareProtocol, protocolVersionsAcceptedBy, resolveProtocolVersion } from '../../src/plan/versions.js';
 import { IBP, LMFV, observedState, userErrorOf } from '../helpers/inventory-fixtures.js';
 
@@ -105,6 +105,11 @@ function simulate(plan: Plan, observed: ObservedCluster): Map<number, BrokerStat
   }
   return state;
 }
+
+it('the template upgrades cover every message-format outcome and both sides of 2.1 (the per-kind checks below run)', () => {
+  expect([...new Set(CASES.map((c) => c.expected.lmfv))].sort()).toEqual(['absent', 'bumped', 'ignored']);
+  expect([...new Set(CASES.map((c) => c.expected.crosses21))].sort()).toEqual([false, true]);
+});
 
 describe.each(CASES)('template upgrade $name', (c) => {
   const plan = planFor(c);

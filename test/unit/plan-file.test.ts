@@ -5,8 +5,8 @@
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { loadPlanFile, planToYaml } from '../../src/plan/plan-file.js';
-import { templatePlans } from '../../src/plan/templates.js';
+import { loadPlanFile, planToYaml } from '../../src/store/plan-file.js';
+import { templatePlans } from '../helpers/plan-templates.js';
 import { LMFV, itRefusesEachLocated, useScratchDir, type BadInputRow } from '../helpers/inventory-fixtures.js';
 
 const scratch = useScratchDir('plan-file');

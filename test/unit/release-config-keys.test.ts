@@ -1,6 +1,6 @@
 /** ReleaseConfigKeys: one key-list read (a JVM start on a broker host) per release and run, whatever the number of hosts. */
 import { describe, expect, it } from 'vitest';
-import { ReleaseConfigKeys } from '../../src/hosts/release-config-keys.js';
+import { ReleaseConfigKeys } from '../../src/hosts/shell/release-config-keys.js';
 
 const keys = (...names: string[]) => new Set(names);
 

@@ -23,7 +23,7 @@ import type { EngineDeps } from '../../src/engine/ports.js';
 import { applyPlan, DEFAULT_ENGINE_OPTIONS } from '../../src/engine/roll.js';
 import type { BrokerHost, HostFacts } from '../../src/hosts/port.js';
 import { buildRollPlan } from '../../src/plan/roll.js';
-import { templateInventory } from '../../src/plan/templates.js';
+import { templateInventory } from '../helpers/plan-templates.js';
 
 const root = mkdtempSync(join(tmpdir(), 'kafka-ops-roll-order-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));

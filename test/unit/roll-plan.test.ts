@@ -8,9 +8,9 @@
 import { describe, expect, it } from 'vitest';
 import { ExitCode } from '../../src/errors.js';
 import type { Plan, PlanPhase } from '../../src/plan/model.js';
-import { loadPlanFile, writePlanFile } from '../../src/plan/plan-file.js';
+import { loadPlanFile, writePlanFile } from '../../src/store/plan-file.js';
 import { buildRollPlan, parseAssignments, type RollRequest } from '../../src/plan/roll.js';
-import { templateInventory } from '../../src/plan/templates.js';
+import { templateInventory } from '../helpers/plan-templates.js';
 import { observedState, useScratchDir, userErrorOf } from '../helpers/inventory-fixtures.js';
 
 describe('parseAssignments', () => {

@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { InfrastructureError } from '../../src/errors.js';
-import { ShellSession } from '../../src/hosts/shell-session.js';
-import { commandLine, shScript } from '../../src/hosts/shell.js';
+import { ShellSession } from '../../src/hosts/ssh/shell-session.js';
+import { commandLine, shScript } from '../../src/hosts/shell/shell.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'kafka-ops-session-'));
 const marker = join(scratch, 'pwned');

@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { InfrastructureError } from '../../src/errors.js';
-import { LocalRunner } from '../../src/hosts/runner.js';
-import { classifyShutdown, releaseFromJars } from '../../src/hosts/shell-host.js';
-import { commandLine, quote, shScript } from '../../src/hosts/shell.js';
-import { blobKeyType, checkHostKey, fingerprint, hostFieldMatches, parseKnownHosts } from '../../src/hosts/ssh.js';
+import { LocalRunner } from '../../src/hosts/shell/runner.js';
+import { classifyShutdown, releaseFromJars } from '../../src/hosts/shell/shell-host.js';
+import { commandLine, quote, shScript } from '../../src/hosts/shell/shell.js';
+import { blobKeyType, checkHostKey, fingerprint, hostFieldMatches, parseKnownHosts } from '../../src/hosts/ssh/ssh.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'kafka-ops-shell-'));
 const marker = join(scratch, 'pwned');

@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core';
 import { sandboxDirFlag } from '../../sandbox/dir-flag.js';
-import type { SandboxDownResult } from '../../sandbox/sandbox.js';
+import type { SandboxDownResult } from '../../sandbox/down.js';
 import { KafkaOpsCommand } from '../../ui/base-command.js';
 import type { Output } from '../../ui/output.js';
 
@@ -16,7 +16,7 @@ export default class SandboxDown extends KafkaOpsCommand<SandboxDownResult> {
 
   protected async execute(): Promise<SandboxDownResult> {
     // Loaded when the command runs: start-up loads only the commands' flags (one bundle holds them all).
-    const { sandboxDown } = await import('../../sandbox/sandbox.js');
+    const { sandboxDown } = await import('../../sandbox/down.js');
     const { flags } = await this.parse(SandboxDown);
     return sandboxDown(flags.dir, { purge: flags.purge });
   }

@@ -1,5 +1,5 @@
 import { sandboxDirFlag } from '../../sandbox/dir-flag.js';
-import type { SandboxStatus } from '../../sandbox/sandbox.js';
+import type { SandboxStatus } from '../../sandbox/status.js';
 import { ExitCode } from '../../errors.js';
 import { KafkaOpsCommand } from '../../ui/base-command.js';
 import type { Output } from '../../ui/output.js';
@@ -12,7 +12,7 @@ export default class SandboxStatusCommand extends KafkaOpsCommand<SandboxStatus>
 
   protected async execute(): Promise<SandboxStatus> {
     // Loaded when the command runs: start-up loads only the commands' flags (one bundle holds them all).
-    const { sandboxStatus } = await import('../../sandbox/sandbox.js');
+    const { sandboxStatus } = await import('../../sandbox/status.js');
     const { flags } = await this.parse(SandboxStatusCommand);
     return sandboxStatus(flags.dir);
   }

@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core';
 import { sandboxDirFlag } from '../../sandbox/dir-flag.js';
 import type { KraftSandboxUpResult } from '../../sandbox/kraft-sandbox.js';
-import type { SandboxUpResult } from '../../sandbox/sandbox.js';
+import type { SandboxUpResult } from '../../sandbox/up.js';
 import { KafkaOpsCommand } from '../../ui/base-command.js';
 import type { Output } from '../../ui/output.js';
 
@@ -80,7 +80,7 @@ export default class SandboxUp extends KafkaOpsCommand<SandboxUpResult | KraftSa
         onProgress: (message) => this.output.info(message),
       });
     }
-    const { sandboxUp } = await import('../../sandbox/sandbox.js');
+    const { sandboxUp } = await import('../../sandbox/up.js');
     return sandboxUp({
       dir: flags.dir,
       brokers: flags.brokers,

@@ -1,11 +1,11 @@
 /**
  * Running one shell command line somewhere and getting back its exit code and output.
- * Two implementations: `LocalRunner` (this machine) and `SshRunner` (hosts/ssh.ts). The
+ * Two implementations: `LocalRunner` (this machine) and `SshRunner` (hosts/ssh/ssh.ts). The
  * host adapters only ever see this interface, so the same code drives a sandbox broker
  * and a remote one.
  */
 import { constants } from 'node:os';
-import { InfrastructureError } from '../errors.js';
+import { InfrastructureError } from '../../errors.js';
 
 export interface RunOptions {
   /** Written to the command's stdin, which is then closed. Without it stdin is empty. */

@@ -7,11 +7,11 @@
  * Scripts that report several facts print `key NUL value NUL` records, so values may
  * contain newlines or any other byte but NUL.
  */
-import { configKeysFromDocs } from '../config/lint.js';
-import { HaltError, InfrastructureError, UserError } from '../errors.js';
-import type { BrokerSpec, StopSignal } from '../inventory/model.js';
+import { configKeysFromDocs } from '../../config/lint.js';
+import { HaltError, InfrastructureError, UserError } from '../../errors.js';
+import type { BrokerSpec, StopSignal } from '../../inventory/model.js';
 import { ignoredSignals, launchCommandLine } from './launch.js';
-import type { BrokerHost, DiskUsage, HostFacts, InstallFacts, ProcessFacts, ShutdownOutcome, StopResult } from './port.js';
+import type { BrokerHost, DiskUsage, HostFacts, InstallFacts, ProcessFacts, ShutdownOutcome, StopResult } from '../port.js';
 import { ReleaseConfigKeys } from './release-config-keys.js';
 import type { CommandRunner, RunOptions } from './runner.js';
 import { shScript } from './shell.js';

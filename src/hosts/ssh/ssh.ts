@@ -11,9 +11,9 @@ import { appendFile, mkdir, readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Client, ClientChannel, ConnectConfig } from 'ssh2';
-import { BugError, InfrastructureError, UserError } from '../errors.js';
-import type { BrokerSpec, HostKeyPolicy, SshExecutorSettings } from '../inventory/model.js';
-import { commandTimeoutError, signalExitCode, type CommandRunner, type RunOptions, type RunResult } from './runner.js';
+import { BugError, InfrastructureError, UserError } from '../../errors.js';
+import type { BrokerSpec, HostKeyPolicy, SshExecutorSettings } from '../../inventory/model.js';
+import { commandTimeoutError, signalExitCode, type CommandRunner, type RunOptions, type RunResult } from '../shell/runner.js';
 import { ShellSession } from './shell-session.js';
 
 // ---------------------------------------------------------------------------------------

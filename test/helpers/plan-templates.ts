@@ -2,9 +2,9 @@
  * The upgrades `plans/` ships templates for, and the example cluster they are built
  * for (three brokers over SSH, one install directory per release). Pure.
  */
-import type { BrokerSpec, Inventory } from '../inventory/model.js';
-import { assumedPlan } from './build.js';
-import type { Plan } from './model.js';
+import type { BrokerSpec, Inventory } from '../../src/inventory/model.js';
+import { assumedPlan } from '../../src/plan/build.js';
+import type { Plan } from '../../src/plan/model.js';
 
 /** [from release installed, to release installed]. */
 export const TEMPLATE_UPGRADES: ReadonlyArray<readonly [string, string]> = [

@@ -3,20 +3,15 @@
  * `CommandRunner` (SSH, or locally in tests), from that node's install link. Every argument
  * comes from the inventory or the plan and is quoted by `commandLine`.
  */
-import type {
-  FinalizedFeatures,
-  KraftFeatures,
-  KraftQuorum,
-  NodeFeatureSupport,
-  QuorumReplica,
-  QuorumStatus,
-} from '../cluster/kraft-port.js';
+import type { FinalizedFeatures, KraftFeatures, KraftQuorum, NodeFeatureSupport, QuorumReplica, QuorumStatus } from './kraft-port.js';
 import { InfrastructureError } from '../errors.js';
-import type { BrokerSpec, KraftSettings } from '../inventory/model.js';
+import type { BrokerSpec, Inventory, KraftSettings } from '../inventory/model.js';
 import { finalizeArgs, kraftToolBase } from '../plan/kraft.js';
+import { supportedMetadataVersions } from '../plan/versions.js';
 import { finalizedFeaturesOf, parseFeaturesDescribe, parseQuorumReplication, parseQuorumStatus } from './kraft-output.js';
-import type { CommandRunner } from './runner.js';
-import { commandLine } from './shell.js';
+import { linkedRelease, type BrokerHost } from '../hosts/port.js';
+import type { CommandRunner } from '../hosts/shell/runner.js';
+import { commandLine } from '../hosts/shell/shell.js';
 
 /** The JVM tools take a few seconds to start; a hung admin call must not hang the run. */
 const TOOL_TIMEOUT_MS = 120_000;
@@ -66,4 +61,31 @@ export class ShellKraftTools implements KraftQuorum, KraftFeatures {
   async upgradeMetadataVersion(version: string): Promise<void> {
     await this.tool('kafka-features.sh', finalizeArgs(version));
   }
+}
+
+/**
+ * Each node's supported metadata.version range from the binary its install link points at
+ * (Kafka's MetadataVersion table per release). Works over SSH today; the admin API's
+ * ApiVersions answer per node is the other source (see README).
+ */
+export async function binaryFeatureSupport(
+  inventory: Inventory,
+  host: (id: number) => Promise<BrokerHost>,
+  nodes: readonly number[],
+): Promise<NodeFeatureSupport[]> {
+  const out: NodeFeatureSupport[] = [];
+  for (const node of nodes) {
+    const spec = inventory.brokers.find((b) => b.id === node);
+    if (!spec) throw new TypeError(`node ${node} is not in the inventory`);
+    const facts = await (await host(node)).facts();
+    const label = linkedRelease(spec.installs, facts);
+    const release = (label && facts.installs[label]?.release) ?? label;
+    const range = release ? supportedMetadataVersions(release) : undefined;
+    out.push({
+      node,
+      ...(range ? { metadataVersion: range } : {}),
+      source: release ? `binary ${release}` : `install link ${facts.linkTarget ?? '(missing)'}`,
+    });
+  }
+  return out;
 }

@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { stringify } from 'yaml';
 import { UserError } from '../errors.js';
 import { assertMatchesSchema, readYamlFile, type LocatedDocument } from '../files/yaml-document.js';
-import type { Plan, PhaseId } from './model.js';
+import type { Plan, PhaseId } from '../plan/model.js';
 import {
   IBP_KEY,
   LMFV_KEY,
@@ -14,7 +14,7 @@ import {
   releaseFamily,
   resolveMetadataVersion,
   resolveProtocolVersion,
-} from './versions.js';
+} from '../plan/versions.js';
 
 const UPGRADE_PHASES: PhaseId[] = ['pin-versions', 'swap-binaries', 'bump-ibp', 'upgrade-clients', 'bump-lmfv'];
 const KRAFT_UPGRADE_PHASES: PhaseId[] = ['swap-binaries', 'finalize-metadata-version'];

@@ -15,7 +15,7 @@
  * Anything else is an error naming what was expected, never a silent guess.
  */
 import { InfrastructureError } from '../errors.js';
-import type { FinalizedFeatures, QuorumReplica, QuorumStatus } from '../cluster/kraft-port.js';
+import type { FinalizedFeatures, QuorumReplica, QuorumStatus } from './kraft-port.js';
 import { metadataVersionOfLevel } from '../plan/versions.js';
 
 export interface DescribedFeature {

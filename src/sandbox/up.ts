@@ -1,5 +1,5 @@
 /**
- * The sandbox services behind `kafka-ops sandbox up|status|down`: a real local cluster
+ * `kafka-ops sandbox up` (status.ts and down.ts are the other two commands): a real local cluster
  * (ZooKeeper, N Kafka 0.9.0.1 brokers with the inter-broker protocol pinned to the "from"
  * release, an sshd) bound to 127.0.0.1, plus the inventory that drives it over SSH.
  * Results are plain data: the commands print them as text or as --json.
@@ -12,22 +12,19 @@ import { ZooKeeperClusterState } from '../cluster/zookeeper.js';
 import { InfrastructureError, UserError } from '../errors.js';
 import { prepareBroker, startBroker } from './brokers.js';
 import { sandboxInventory } from './inventory-file.js';
-import { isKraftState, kraftSandboxDown, kraftSandboxStatus } from './kraft-sandbox.js';
 import { embeddedKafkaHome, findJava, javaCommand, readDistribution, shortProtocolVersion } from './java.js';
 import { SANDBOX_TOPIC, sandboxLayout, type SandboxLayout } from './layout.js';
-import { commandMentions, freePorts, ignoredSignalsOf, isAlive, readPidFile, signal, tail, waitGone } from './processes.js';
-import { readSshdHandle, startSshd, stopSshd, type SshdHandle } from './sshd.js';
-import { readState, writeState, type SandboxBrokerState, type SandboxInstall, type SandboxState } from './state.js';
+import { freePorts, isAlive, tail } from './processes.js';
+import { startSshd, type SshdHandle } from './sshd.js';
+import { readState, writeState, type SandboxInstall, type SandboxState } from './state.js';
 import { startZooKeeper, waitZooKeeperReady } from './zookeeper-server.js';
-
-export type { SandboxState } from './state.js';
+import { stopAll } from './down.js';
+import { describe, processStatuses } from './status.js';
 
 const EMBEDDED_FROM = { release: '0.8.2.2', dirName: 'kafka-0.8.2.2' };
 const REPLICATION_FACTOR = 3;
 const MIN_INSYNC_REPLICAS = 2;
 const READY_TIMEOUT_MS = 120_000;
-const BROKER_STOP_TIMEOUT_MS = 45_000;
-const ZOOKEEPER_STOP_TIMEOUT_MS = 10_000;
 
 export interface SandboxUpOptions {
   dir: string;
@@ -54,65 +51,6 @@ export interface SandboxUpResult {
   notes: string[];
   elapsedMs: number;
 }
-
-export type SandboxRole = 'zookeeper' | 'broker' | 'controller' | 'sshd';
-
-export interface SandboxProcessStatus {
-  role: SandboxRole;
-  /** Broker id (brokers only). */
-  id?: number;
-  pid?: number;
-  alive: boolean;
-  /** Brokers only: the JVM ignores SIGINT and so cannot be stopped cleanly with it. */
-  sigintIgnored?: boolean;
-}
-
-export interface PartitionSummary {
-  topic: string;
-  partition: number;
-  leader: number;
-  replicas: number[];
-  isr: number[];
-}
-
-export interface SandboxStatus {
-  dir: string;
-  inventoryPath: string;
-  /** Every process alive and every broker registered. */
-  up: boolean;
-  processes: SandboxProcessStatus[];
-  zookeeper: string;
-  cluster?: {
-    brokers: number[];
-    missingBrokers: number[];
-    controller?: number;
-    partitions: number;
-    underReplicatedCount: number;
-    underReplicated: PartitionSummary[];
-    offline: PartitionSummary[];
-  };
-  /** Why the cluster could not be read (ZooKeeper down, ...). */
-  clusterError?: { code: string; message: string };
-}
-
-export interface StoppedProcess {
-  role: SandboxRole;
-  id?: number;
-  pid: number;
-  outcome: 'stopped' | 'killed';
-}
-
-export interface SandboxDownResult {
-  dir: string;
-  /** False when there was no sandbox in the directory (nothing to do). */
-  found: boolean;
-  stopped: StoppedProcess[];
-  warnings: string[];
-  purged: boolean;
-}
-
-// ---------------------------------------------------------------------------------------
-// up
 
 function validate(opts: SandboxUpOptions): void {
   const usage = (message: string, action: string) => new UserError(message, { code: 'SANDBOX_USAGE', action });
@@ -155,10 +93,6 @@ async function claimDirectory(layout: SandboxLayout): Promise<void> {
       action: 'Pass an empty or new directory with --dir.',
     });
   }
-}
-
-function describe(p: SandboxProcessStatus): string {
-  return `${p.role}${p.id === undefined ? '' : ` ${p.id}`} pid ${p.pid}`;
 }
 
 /** The two installs: the embedded distribution twice (symlinked), or the two given homes. */
@@ -372,151 +306,4 @@ export async function sandboxUp(opts: SandboxUpOptions): Promise<SandboxUpResult
   } finally {
     await cluster?.close();
   }
-}
-
-// ---------------------------------------------------------------------------------------
-// status
-
-/** Current pid of a broker: its pid file (a restart rewrites it), else the one `up` recorded. */
-function brokerPid(broker: SandboxBrokerState): number | undefined {
-  return readPidFile(broker.pidFile) ?? broker.pid;
-}
-
-/** Alive and really ours (its command line names the sandbox), so a recycled pid is never signalled. */
-function ours(layout: SandboxLayout, pid: number | undefined): pid is number {
-  return pid !== undefined && isAlive(pid) && commandMentions(pid, layout.root);
-}
-
-function processStatuses(layout: SandboxLayout, state: SandboxState): SandboxProcessStatus[] {
-  const zkPid = readPidFile(state.zookeeper.pidFile) ?? state.zookeeper.pid;
-  const sshdPid = readSshdHandle(layout.sshdDir)?.pid ?? state.sshd?.pid;
-  return [
-    { role: 'zookeeper', pid: zkPid, alive: ours(layout, zkPid) },
-    ...state.brokers.map((b): SandboxProcessStatus => {
-      const pid = brokerPid(b);
-      const alive = ours(layout, pid);
-      return {
-        role: 'broker',
-        id: b.id,
-        pid,
-        alive,
-        ...(alive ? { sigintIgnored: ignoredSignalsOf(pid as number)?.includes('SIGINT') ?? false } : {}),
-      };
-    }),
-    { role: 'sshd', pid: sshdPid, alive: isAlive(sshdPid) },
-  ];
-}
-
-function notFound(layout: SandboxLayout): UserError {
-  return new UserError(`No sandbox in ${layout.root} (no sandbox.json)`, {
-    code: 'SANDBOX_NOT_FOUND',
-    action: `Start one with \`kafka-ops sandbox up --dir ${layout.root}\`, or pass the --dir it was started with.`,
-  });
-}
-
-function summary(p: ClusterSnapshot['partitions'][number]): PartitionSummary {
-  return { topic: p.topic, partition: p.partition, leader: p.leader, replicas: p.replicas, isr: p.isr };
-}
-
-export async function sandboxStatus(dir: string): Promise<SandboxStatus> {
-  const layout = sandboxLayout(dir);
-  const state = readState(layout.stateFile);
-  if (!state) throw notFound(layout);
-  if (isKraftState(state)) return kraftSandboxStatus(state);
-  const processes = processStatuses(layout, state);
-  const status: SandboxStatus = {
-    dir: layout.root,
-    inventoryPath: state.inventoryPath,
-    up: false,
-    processes,
-    zookeeper: state.zookeeper.connect,
-  };
-  let cluster: ZooKeeperClusterState | undefined;
-  try {
-    cluster = await ZooKeeperClusterState.connect(state.zookeeper.connect, { timeoutMs: 3000 });
-    const snapshot = await cluster.snapshot();
-    const underReplicated = snapshot.partitions.filter((p) => p.replicas.some((r) => !p.isr.includes(r)));
-    status.cluster = {
-      brokers: snapshot.brokers,
-      missingBrokers: state.brokers.map((b) => b.id).filter((id) => !snapshot.brokers.includes(id)),
-      controller: snapshot.controller,
-      partitions: snapshot.partitions.length,
-      underReplicatedCount: underReplicated.length,
-      underReplicated: underReplicated.map(summary),
-      offline: snapshot.partitions.filter((p) => p.leader < 0).map(summary),
-    };
-  } catch (error) {
-    const e = error as { code?: string; message?: string };
-    status.clusterError = { code: e.code ?? 'UNEXPECTED', message: e.message ?? String(error) };
-  } finally {
-    await cluster?.close();
-  }
-  status.up = processes.every((p) => p.alive) && status.cluster?.missingBrokers.length === 0;
-  return status;
-}
-
-// ---------------------------------------------------------------------------------------
-// down
-
-/** SIGINT to every process of a group, a bounded wait, then SIGKILL (with a warning) for the rest. */
-async function stopGroup(
-  members: Array<{ role: SandboxRole; id?: number; pid: number }>,
-  timeoutMs: number,
-  warnings: string[],
-): Promise<StoppedProcess[]> {
-  for (const m of members) signal(m.pid, 'SIGINT');
-  const left = await waitGone(
-    members.map((m) => m.pid),
-    timeoutMs,
-  );
-  for (const pid of left) signal(pid, 'SIGKILL');
-  if (left.length > 0) {
-    warnings.push(
-      `Killed ${members
-        .filter((m) => left.includes(m.pid))
-        .map((m) => describe({ ...m, alive: true }))
-        .join(', ')}: no exit within ${timeoutMs / 1000} s of SIGINT`,
-    );
-    await waitGone(left, 5000);
-  }
-  return members.map((m) => ({ ...m, outcome: left.includes(m.pid) ? 'killed' : 'stopped' }));
-}
-
-/** Brokers together, then ZooKeeper (brokers need it for a controlled shutdown), then sshd. */
-async function stopAll(layout: SandboxLayout, state: SandboxState, warnings: string[]): Promise<StoppedProcess[]> {
-  const brokerPids = state.brokers.flatMap((b) =>
-    [...new Set([readPidFile(b.pidFile), b.pid])]
-      .filter((pid) => ours(layout, pid))
-      .map((pid) => ({ role: 'broker' as const, id: b.id, pid: pid as number })),
-  );
-  const zkPid = [readPidFile(state.zookeeper.pidFile), state.zookeeper.pid].find((pid) => ours(layout, pid));
-  const stopped = [
-    ...(await stopGroup(brokerPids, BROKER_STOP_TIMEOUT_MS, warnings)),
-    ...(await stopGroup(zkPid === undefined ? [] : [{ role: 'zookeeper', pid: zkPid }], ZOOKEEPER_STOP_TIMEOUT_MS, warnings)),
-  ];
-  const sshdPid = readSshdHandle(layout.sshdDir)?.pid;
-  if (isAlive(sshdPid)) {
-    await stopSshd(layout.sshdDir);
-    stopped.push({ role: 'sshd', pid: sshdPid as number, outcome: 'stopped' });
-  }
-  return stopped;
-}
-
-export async function sandboxDown(dir: string, opts: { purge: boolean }): Promise<SandboxDownResult> {
-  const layout = sandboxLayout(dir);
-  const state = readState(layout.stateFile);
-  if (!state) return { dir: layout.root, found: false, stopped: [], warnings: [], purged: false };
-  if (isKraftState(state)) return kraftSandboxDown(state, opts);
-  const warnings: string[] = [];
-  const stopped = await stopAll(layout, state, warnings);
-  const stillAlive = processStatuses(layout, state).filter((p) => p.alive);
-  if (stillAlive.length > 0) {
-    throw new InfrastructureError(`Processes of the sandbox are still alive: ${stillAlive.map(describe).join(', ')}`, {
-      code: 'SANDBOX_STOP_FAILED',
-      retriable: true,
-      action: `Look at them with \`ps -o pid,stat,cmd -p ${stillAlive.map((p) => p.pid).join(',')}\` and run \`kafka-ops sandbox down --dir ${layout.root}\` again.`,
-    });
-  }
-  if (opts.purge) await rm(layout.root, { recursive: true, force: true });
-  return { dir: layout.root, found: true, stopped, warnings, purged: opts.purge };
 }

@@ -15,9 +15,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Readable, Writable } from 'node:stream';
-import { InfrastructureError } from '../errors.js';
-import { commandTimeoutError, type RunOptions, type RunResult } from './runner.js';
-import { quote } from './shell.js';
+import { InfrastructureError } from '../../errors.js';
+import { commandTimeoutError, type RunOptions, type RunResult } from '../shell/runner.js';
+import { quote } from '../shell/shell.js';
 
 /** The pipes of a started `sh` that reads commands from its stdin. */
 export interface ShellPipes {
