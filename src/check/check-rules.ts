@@ -14,7 +14,13 @@ import { buildUpgradePlan, currentRelease } from '../plan/build.js';
 import { targetInstallOf } from '../plan/steps.js';
 import type { Plan } from '../plan/model.js';
 import type { ObservedBroker } from '../plan/observed.js';
-import { IBP_KEY, LMFV_KEY, assertUpgradePath, compareRelease, releaseFamily } from '../plan/versions.js';
+import { IBP_KEY, LMFV_KEY, assertUpgradePath, compareRelease, kraftReleaseFamily, releaseFamily } from '../plan/versions.js';
+import { brokerRoleIds, quorumFindings } from './verify-rules.js';
+import type { Inventory } from '../inventory/model.js';
+
+/** How a release label maps to the family `--to` names: KRaft releases (3.3 … 4.x) or the ZooKeeper-mode table. */
+export const familyOf = (inventory: Pick<Inventory, 'mode'>): ((release: string) => string | undefined) =>
+  inventory.mode === 'kraft' ? kraftReleaseFamily : releaseFamily;
 import { clusterFindings, hostFindings } from './common-rules.js';
 import type { BrokerObservation, Finding, Observations } from './model.js';
 
@@ -23,6 +29,8 @@ export interface CheckOptions {
   to: string;
   /** A log dir with less free space than this (percent of its file system) is an error. */
   minFreeDiskPercent: number;
+  /** Release label → family (KRaft or ZooKeeper-mode table); ZooKeeper mode when not given. */
+  familyOf?: (release: string) => string | undefined;
 }
 
 /** Kafka's defaults for the controlled-shutdown bound (ZooKeeper mode). */
@@ -82,7 +90,7 @@ export function checkFindings(observations: Observations, options: CheckOptions)
         fix: 'Add that directory under `installs` with its release (or fix `installLink`).',
       });
     }
-    const target = targetInstallOf(spec, options.to);
+    const target = targetInstallOf(spec, options.to, familyOf(inventory));
     const problem =
       target === undefined
         ? `Broker ${spec.id} has no install of a ${options.to} release in the inventory.`
@@ -115,11 +123,10 @@ export function checkFindings(observations: Observations, options: CheckOptions)
     if (config) brokerConfigFindings(b, config, plan, options, out);
   }
   versionFindings(observed, out);
-  const snapshot = clusterFindings(
-    observations.cluster,
-    inventory.brokers.map((b) => b.id),
-    out,
-  );
+  const kraft = inventory.mode === 'kraft';
+  if (kraft) quorumFindings(observations, out);
+  // Pure KRaft controllers never appear in the admin API's Metadata.
+  const snapshot = clusterFindings(observations.cluster, kraft ? brokerRoleIds(inventory) : inventory.brokers.map((b) => b.id), out);
   if (snapshot) {
     const configured = [...configs.values()].map((c) => Number(c['min.insync.replicas'])).filter((n) => Number.isInteger(n) && n > 0);
     // The lowest broker default: the weakest guarantee any broker gives a topic without an override.
@@ -132,9 +139,11 @@ export function checkFindings(observations: Observations, options: CheckOptions)
 /** The plan an upgrade would run (for the configs the brokers end with), and the path's validity. */
 function planFindings(observations: Observations, observed: ObservedBroker[], to: string, out: Finding[]): Plan | undefined {
   if (observed.length === 0) return undefined;
-  const current = currentRelease({ source: 'hosts', brokers: observed });
+  const kraft = observations.inventory.mode === 'kraft';
+  // The KRaft planner checks its own path (3.3+ → 3.9 / 4.x) and names the release it reads.
+  const current = kraft ? (observed[0]?.release ?? '?') : currentRelease({ source: 'hosts', brokers: observed });
   try {
-    assertUpgradePath(current, to, true);
+    if (!kraft) assertUpgradePath(current, to, true);
     const ids = new Set(observed.map((b) => b.id));
     const inventory = { ...observations.inventory, brokers: observations.inventory.brokers.filter((b) => ids.has(b.id)) };
     return buildUpgradePlan(inventory, { source: 'hosts', brokers: observed }, { to });
@@ -161,7 +170,7 @@ function brokerConfigFindings(
   // or (no plan, or nothing to restart) the config as it is on the release it runs or gets.
   const steps = plan ? restartingSteps(plan, broker) : [];
   const final = finalConfig(spec, facts, b.configText ?? '', steps);
-  const release = final.release ?? linkedRelease(spec.installs, facts) ?? targetInstallOf(spec, options.to);
+  const release = final.release ?? linkedRelease(spec.installs, facts) ?? targetInstallOf(spec, options.to, options.familyOf);
   if (release) {
     const knownKeys = b.configKeys?.[release];
     for (const f of lintConfig(final.config, release, knownKeys)) {

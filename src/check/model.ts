@@ -3,6 +3,7 @@
  * and an exit code. Pure: the rules (check-rules.ts, verify-rules.ts) compute findings from
  * observed facts; services gather the facts; src/ui renders JSON, JUnit and annotations.
  */
+import type { FinalizedFeatures, QuorumReplica } from '../cluster/kraft-port.js';
 import type { ClusterSnapshot } from '../cluster/port.js';
 import { ExitCode, type SourceLocation } from '../errors.js';
 import type { DiskUsage, HostFacts } from '../hosts/port.js';
@@ -38,6 +39,8 @@ export const CHECK_TITLES = {
   'running-current': 'Each broker process started after its last config or install change',
   'inter-broker-protocol': 'inter.broker.protocol.version at its final value',
   'message-format': 'log.message.format.version at its final value',
+  'quorum-caught-up': 'KRaft: every controller (voter) caught up with the quorum leader, by offsets and by time',
+  'metadata-version': 'KRaft: metadata.version finalized at the release',
 } as const;
 export type CheckId = keyof typeof CHECK_TITLES;
 
@@ -74,6 +77,18 @@ export const VERIFY_IDS: CheckId[] = [
   'brokers-registered',
   'no-offline-partitions',
   'no-under-replicated-partitions',
+];
+
+/** KRaft clusters: no inter.broker.protocol.version nor message format; the quorum instead (verify: and the finalized metadata.version). */
+export const KRAFT_CHECK_IDS: CheckId[] = [
+  ...CHECK_IDS.slice(0, CHECK_IDS.indexOf('brokers-registered') + 1),
+  'quorum-caught-up',
+  ...CHECK_IDS.slice(CHECK_IDS.indexOf('brokers-registered') + 1),
+];
+export const KRAFT_VERIFY_IDS: CheckId[] = [
+  ...VERIFY_IDS.filter((id) => id !== 'inter-broker-protocol' && id !== 'message-format'),
+  'quorum-caught-up',
+  'metadata-version',
 ];
 
 const REACHABILITY = new Set<CheckId>(['host-reachable', 'cluster-reachable']);
@@ -124,10 +139,18 @@ export interface ClusterObservation {
   unreachable?: Unreachable;
 }
 
+/** KRaft only: what the release's own tools said about the quorum and the finalized features. */
+export interface KraftObservation {
+  replication?: QuorumReplica[];
+  finalized?: FinalizedFeatures;
+  unreachable?: Unreachable;
+}
+
 export interface Observations {
   inventory: Inventory;
   brokers: BrokerObservation[];
   cluster: ClusterObservation;
+  kraft?: KraftObservation;
 }
 
 export type CheckStatus = 'passed' | 'failed' | 'warnings' | 'not-checked';

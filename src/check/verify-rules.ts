@@ -15,6 +15,8 @@ import {
   LMFV_IGNORED_FROM,
   releaseFamily,
 } from '../plan/versions.js';
+import { votersNotCaughtUp } from '../engine/kraft-gates.js';
+import { compareMetadataVersion, kraftReleaseFamily, resolveMetadataVersion } from '../plan/versions.js';
 import { clusterFindings, hostFindings } from './common-rules.js';
 import type { Finding, Observations } from './model.js';
 
@@ -87,5 +89,81 @@ export function verifyFindings(observations: Observations, at: string): Finding[
     observations.inventory.brokers.map((b) => b.id),
     out,
   );
+  return out;
+}
+
+/** KRaft node ids that the admin API's Metadata lists: brokers and combined nodes (pure controllers never appear there). */
+export const brokerRoleIds = (inventory: Observations['inventory']): number[] =>
+  inventory.brokers.filter((b) => b.roles === undefined || b.roles.includes('broker')).map((b) => b.id);
+
+/** The quorum read with the release's own kafka-metadata-quorum: every voter caught up (offsets and time). */
+export function quorumFindings(observations: Observations, out: Finding[]): void {
+  const kraft = observations.kraft;
+  if (!kraft?.replication) {
+    out.push({
+      id: 'quorum-caught-up',
+      severity: 'error',
+      message: `The controller quorum could not be read: ${kraft?.unreachable?.message ?? 'no answer'}`,
+      fix:
+        kraft?.unreachable?.action ??
+        'Check `kraft` in the inventory and run kafka-metadata-quorum.sh describe --replication on the tools node.',
+    });
+    return;
+  }
+  for (const v of votersNotCaughtUp(kraft.replication)) {
+    out.push({
+      id: 'quorum-caught-up',
+      severity: 'error',
+      broker: v.nodeId,
+      message: `Controller ${v.nodeId} is not caught up with the quorum leader (${v.lag} offsets behind, last caught up at ${v.lastCaughtUpTimestamp}).`,
+      fix: `Look at controller ${v.nodeId}'s server.log, its disk and its network to the leader; kafka-ops does not stop a controller while the others could not form a caught-up majority.`,
+    });
+  }
+}
+
+/**
+ * `verify --at R` on a KRaft cluster: every node runs an install of R started after its last
+ * change, the quorum caught up, metadata.version finalized at R's (read with the release's own
+ * kafka-features.sh), every broker registered, nothing under-replicated.
+ */
+export function kraftVerifyFindings(observations: Observations, at: string): Finding[] {
+  const out: Finding[] = [];
+  const family = kraftReleaseFamily(at);
+  for (const b of hostFindings(observations.brokers, out)) {
+    const { spec } = b;
+    const facts = b.facts as NonNullable<typeof b.facts>;
+    const label = linkedRelease(spec.installs, facts);
+    if (!label || kraftReleaseFamily(label) !== family) {
+      out.push({
+        id: 'running-release',
+        severity: 'error',
+        broker: spec.id,
+        message: `Node ${spec.id} runs ${label ? `Kafka ${label}` : `an unknown release (${spec.installLink} → ${facts.linkTarget ?? 'nothing'})`}, not ${at}.`,
+        fix: `Run \`kafka-ops upgrade --to ${at}\` (or \`resume\`) to finish the upgrade.`,
+      });
+    }
+    const changedAt = Math.max(facts.configModifiedAtMs ?? 0, facts.linkModifiedAtMs ?? 0);
+    if (facts.process && facts.process.startedAtMs !== undefined && facts.process.startedAtMs + START_TIME_SLACK_MS < changedAt) {
+      out.push({
+        id: 'running-current',
+        severity: 'error',
+        broker: spec.id,
+        message: `Node ${spec.id}: its process (pid ${facts.process.pid}) started before the last change of its config or of ${spec.installLink}: it does not run them yet.`,
+        fix: 'Restart it through kafka-ops (`kafka-ops resume`, or `upgrade` again: finished nodes are not restarted).',
+      });
+    }
+  }
+  quorumFindings(observations, out);
+  const wanted = resolveMetadataVersion(at);
+  const finalized = observations.kraft?.finalized?.metadataVersion;
+  if (!wanted || !finalized || compareMetadataVersion(finalized, wanted) < 0) {
+    out.push({
+      id: 'metadata-version',
+      severity: 'error',
+      message: `metadata.version is ${finalized ?? '(not read)'}, not ${wanted ?? at}.`,
+      fix: `Finish the upgrade: \`kafka-ops upgrade --to ${at}\` finalizes it once every node runs ${at}.`,
+    });
+  }
+  clusterFindings(observations.cluster, brokerRoleIds(observations.inventory), out);
   return out;
 }

@@ -4,6 +4,8 @@
  *
  *   kafka-features.sh describe:
  *     Feature: metadata.version<TAB>SupportedMinVersion: 3.0-IV1<TAB>SupportedMaxVersion: 3.9-IV0<TAB>FinalizedVersionLevel: 3.9-IV0<TAB>Epoch: 5
+ *     (the 4.4 tool pads with spaces instead of tabs, and prints "UNKNOWN 1" for a level it
+ *     cannot name, e.g. the 3.0-IV1 minimum a 3.9 node supports)
  *   kafka-metadata-quorum.sh describe --replication (a header, then one row per replica;
  *   3.9+ adds a DirectoryId column):
  *     NodeId  [DirectoryId]  LogEndOffset  Lag  LastFetchTimestamp  LastCaughtUpTimestamp  Status
@@ -14,6 +16,7 @@
  */
 import { InfrastructureError } from '../errors.js';
 import type { FinalizedFeatures, QuorumReplica, QuorumStatus } from './kraft-port.js';
+import { metadataVersionOfLevel } from '../plan/versions.js';
 
 export interface DescribedFeature {
   feature: string;
@@ -39,7 +42,12 @@ export function parseFeaturesDescribe(text: string): DescribedFeature[] {
   for (const line of text.split('\n')) {
     if (!line.startsWith('Feature:')) continue;
     const fields = new Map<string, string>();
-    for (const match of line.matchAll(/([A-Za-z]+):\s*(\S+)/g)) fields.set(match[1] as string, match[2] as string);
+    // A 4.x tool prints a level it has no name for as "UNKNOWN 1" (the 3.0-IV1 minimum of a 3.x node).
+    const named = line.replace(
+      /:\s*UNKNOWN\s+(-?\d+)/g,
+      (_all, level: string) => `: ${metadataVersionOfLevel(Number(level)) ?? `UNKNOWN-${level}`}`,
+    );
+    for (const match of named.matchAll(/([A-Za-z]+):\s*(\S+)/g)) fields.set(match[1] as string, match[2] as string);
     const feature = fields.get('Feature');
     const supportedMin = fields.get('SupportedMinVersion');
     const supportedMax = fields.get('SupportedMaxVersion');

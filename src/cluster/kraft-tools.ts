@@ -6,7 +6,7 @@
 import type { FinalizedFeatures, KraftFeatures, KraftQuorum, NodeFeatureSupport, QuorumReplica, QuorumStatus } from './kraft-port.js';
 import { InfrastructureError } from '../errors.js';
 import type { BrokerSpec, Inventory, KraftSettings } from '../inventory/model.js';
-import { kraftToolBase } from '../plan/kraft.js';
+import { finalizeArgs, kraftToolBase } from '../plan/kraft.js';
 import { supportedMetadataVersions } from '../plan/versions.js';
 import { finalizedFeaturesOf, parseFeaturesDescribe, parseQuorumReplication, parseQuorumStatus } from './kraft-output.js';
 import { linkedRelease, type BrokerHost } from '../hosts/port.js';
@@ -59,7 +59,7 @@ export class ShellKraftTools implements KraftQuorum, KraftFeatures {
   }
 
   async upgradeMetadataVersion(version: string): Promise<void> {
-    await this.tool('kafka-features.sh', ['upgrade', '--metadata', version]);
+    await this.tool('kafka-features.sh', finalizeArgs(version));
   }
 }
 

@@ -65,6 +65,34 @@ export function featureSupportFindings(support: readonly NodeFeatureSupport[], n
 const isVoter = (r: QuorumReplica) => r.status === 'Leader' || r.status === 'Follower';
 
 /**
+ * Whether a replica is caught up with the leader, by offsets and by time. The leader reports
+ * its own clock as its LastCaughtUpTimestamp: ages are measured on that one clock.
+ */
+export function caughtUpBy(
+  replication: readonly QuorumReplica[],
+  thresholds: QuorumThresholds = DEFAULT_QUORUM_THRESHOLDS,
+): (v: QuorumReplica) => boolean {
+  const leader = replication.find((v) => v.status === 'Leader');
+  const leaderNow = leader && leader.lastCaughtUpTimestamp > 0 ? leader.lastCaughtUpTimestamp : undefined;
+  return (v) =>
+    v.status === 'Leader' ||
+    (v.lag <= thresholds.maxLagOffsets &&
+      (leaderNow === undefined
+        ? v.lastCaughtUpTimestamp >= 0
+        : v.lastCaughtUpTimestamp >= 0 && leaderNow - v.lastCaughtUpTimestamp <= thresholds.maxCaughtUpAgeMs));
+}
+
+/** The voters (controllers) that are not caught up with the leader, or every voter when there is no leader. */
+export function votersNotCaughtUp(
+  replication: readonly QuorumReplica[],
+  thresholds: QuorumThresholds = DEFAULT_QUORUM_THRESHOLDS,
+): QuorumReplica[] {
+  const voters = replication.filter(isVoter);
+  if (!voters.some((v) => v.status === 'Leader')) return voters;
+  return voters.filter((v) => !caughtUpBy(replication, thresholds)(v));
+}
+
+/**
  * Before stopping `node`: if it is a voter, the voters other than it that are caught up
  * (the leader always is, unless it is `node`) must be a majority of all voters.
  */
@@ -86,14 +114,8 @@ export function quorumBeforeStopFindings(
       },
     ];
   }
-  // The leader reports its own clock as its LastCaughtUpTimestamp: ages are measured on that one clock.
+  const caughtUp = caughtUpBy(replication, thresholds);
   const leaderNow = leader.lastCaughtUpTimestamp > 0 ? leader.lastCaughtUpTimestamp : undefined;
-  const caughtUp = (v: QuorumReplica) =>
-    v.status === 'Leader' ||
-    (v.lag <= thresholds.maxLagOffsets &&
-      (leaderNow === undefined
-        ? v.lastCaughtUpTimestamp >= 0
-        : v.lastCaughtUpTimestamp >= 0 && leaderNow - v.lastCaughtUpTimestamp <= thresholds.maxCaughtUpAgeMs));
   const others = voters.filter((v) => v.nodeId !== node);
   const ready = others.filter(caughtUp);
   const majority = Math.floor(voters.length / 2) + 1;
@@ -119,8 +141,8 @@ export function kraftVersionFindings(finalized: FinalizedFeatures, targetRelease
       blocking: false,
       message:
         level === 0
-          ? 'kraft.version is 0 (static quorum, controller.quorum.voters). `kafka-features.sh upgrade --release-version` would also raise it to 1 (dynamic quorum, KIP-853), which cannot be undone; kafka-ops raises metadata.version only (`--metadata`).'
-          : `kraft.version is already ${level} (dynamic quorum); kafka-ops raises metadata.version only (\`--metadata\`).`,
+          ? 'kraft.version is 0 (static quorum, controller.quorum.voters). `kafka-features.sh upgrade --release-version` would also raise it to 1 (dynamic quorum, KIP-853), which cannot be undone; kafka-ops raises metadata.version only (`--feature metadata.version=<level>`).'
+          : `kraft.version is already ${level} (dynamic quorum); kafka-ops raises metadata.version only (\`--feature metadata.version=<level>\`).`,
       nodes: [],
     },
   ];

@@ -21,6 +21,7 @@ import {
   compareMetadataVersion,
   kraftReleaseFamily,
   metadataChangesBetween,
+  metadataFeatureLevel,
   resolveMetadataVersion,
   supportedMetadataVersions,
 } from './versions.js';
@@ -59,9 +60,19 @@ export function currentKraftRelease(observed: ObservedCluster): string {
   return families.reduce((low, f) => (compareKraftRelease(f, low) < 0 ? f : low));
 }
 
+/**
+ * `upgrade --feature metadata.version=<level>`: the feature named explicitly, so kraft.version
+ * is never moved with it (`--release-version` would, KAFKA-18979), and its level as a number:
+ * the 3.9 and 4.x tools refuse a name there ("unable to parse 3.9-IV0 as a short"), and
+ * `--metadata` is deprecated in 4.x.
+ */
+export function finalizeArgs(metadataVersion: string): string[] {
+  return ['upgrade', '--feature', `metadata.version=${metadataFeatureLevel(metadataVersion)}`];
+}
+
 /** The kafka-features.sh command line that raises metadata.version, run from the node's install link. */
 export function finalizeCommand(spec: BrokerSpec, kraft: KraftSettings, metadataVersion: string): string[] {
-  return [...kraftToolBase(spec, kraft, 'kafka-features.sh'), 'upgrade', '--metadata', metadataVersion];
+  return [...kraftToolBase(spec, kraft, 'kafka-features.sh'), ...finalizeArgs(metadataVersion)];
 }
 
 /** `<installLink>/bin/<tool> --bootstrap-server|--bootstrap-controller X [--command-config F]`: the common head of every KRaft tool call. */
@@ -181,7 +192,7 @@ export function buildKraftUpgradePlan(inventory: Inventory, observed: ObservedCl
       'Before finalizing, every node must support the target metadata.version (kafka-features.sh describe); otherwise Kafka refuses the upgrade.',
       ...(compareKraftRelease(to, KRAFT_VERSION_FEATURE_FROM) >= 0
         ? [
-            'kafka-ops finalizes with `upgrade --metadata` only. `kafka-features.sh upgrade --release-version` would also raise kraft.version (static → dynamic quorum, KIP-853), which cannot be lowered again: do that separately and on purpose.',
+            'kafka-ops finalizes with `upgrade --feature metadata.version=<level>` only. `kafka-features.sh upgrade --release-version` would also raise kraft.version (static → dynamic quorum, KIP-853), which cannot be lowered again: do that separately and on purpose.',
           ]
         : []),
       ...(observed.source === 'assumed'

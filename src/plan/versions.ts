@@ -220,6 +220,12 @@ const METADATA_VERSIONS: ReadonlyArray<readonly [id: string, level: number]> = [
   ['4.0-IV3', 25],
   ['4.1-IV0', 26],
   ['4.1-IV1', 27],
+  ['4.2-IV0', 28],
+  ['4.2-IV1', 29],
+  ['4.3-IV0', 30],
+  ['4.4-IV0', 31],
+  ['4.4-IV1', 32],
+  ['4.4-IV2', 33],
 ];
 
 /**
@@ -237,6 +243,10 @@ const KRAFT_RELEASES: ReadonlyArray<{ release: string; min: string; max: string;
   { release: '3.9', min: '3.0-IV1', max: '3.9-IV0', zookeeper: true },
   { release: '4.0', min: '3.3-IV3', max: '4.0-IV3', zookeeper: false },
   { release: '4.1', min: '3.3-IV3', max: '4.1-IV1', zookeeper: false },
+  // Read from the released server-common jars (MetadataVersion.LATEST_PRODUCTION) of 4.2.2, 4.3.2 and 4.4.0.
+  { release: '4.2', min: '3.3-IV3', max: '4.2-IV1', zookeeper: false },
+  { release: '4.3', min: '3.3-IV3', max: '4.3-IV0', zookeeper: false },
+  { release: '4.4', min: '3.3-IV3', max: '4.4-IV2', zookeeper: false },
 ];
 
 /**
@@ -256,6 +266,9 @@ const METADATA_CHANGED = new Set([
   '3.7-IV0',
   '3.7-IV2',
   '4.0-IV1',
+  '4.3-IV0',
+  '4.4-IV1',
+  '4.4-IV2',
 ]);
 
 /** The metadata.version ids after `from` up to and including `to` that changed the metadata records. */

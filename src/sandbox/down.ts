@@ -5,6 +5,7 @@ import type { SandboxLayout } from './layout.js';
 import { sandboxLayout } from './layout.js';
 import { isAlive, readPidFile, signal, waitGone } from './processes.js';
 import { readSshdHandle, stopSshd } from './sshd.js';
+import { isKraftState, kraftSandboxDown } from './kraft-sandbox.js';
 import { readState, type SandboxState } from './state.js';
 import { describe, ours, processStatuses, type SandboxRole } from './status.js';
 
@@ -78,6 +79,7 @@ export async function sandboxDown(dir: string, opts: { purge: boolean }): Promis
   const layout = sandboxLayout(dir);
   const state = readState(layout.stateFile);
   if (!state) return { dir: layout.root, found: false, stopped: [], warnings: [], purged: false };
+  if (isKraftState(state)) return kraftSandboxDown(state, opts);
   const warnings: string[] = [];
   const stopped = await stopAll(layout, state, warnings);
   const stillAlive = processStatuses(layout, state).filter((p) => p.alive);

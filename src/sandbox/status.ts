@@ -6,9 +6,10 @@ import { sandboxLayout, type SandboxLayout } from './layout.js';
 import { commandMentions, ignoredSignalsOf, isAlive, readPidFile } from './processes.js';
 import { loadedRelease } from './loaded-release.js';
 import { readSshdHandle } from './sshd.js';
+import { isKraftState, kraftSandboxStatus } from './kraft-sandbox.js';
 import { readState, type SandboxBrokerState, type SandboxState } from './state.js';
 
-export type SandboxRole = 'zookeeper' | 'broker' | 'sshd';
+export type SandboxRole = 'zookeeper' | 'broker' | 'controller' | 'sshd';
 
 export interface SandboxProcessStatus {
   role: SandboxRole;
@@ -102,6 +103,7 @@ export async function sandboxStatus(dir: string): Promise<SandboxStatus> {
   const layout = sandboxLayout(dir);
   const state = readState(layout.stateFile);
   if (!state) throw notFound(layout);
+  if (isKraftState(state)) return kraftSandboxStatus(state);
   const processes = processStatuses(layout, state);
   const status: SandboxStatus = {
     dir: layout.root,

@@ -3,19 +3,22 @@
  * config, free disk, one cluster snapshot), hand them to the pure rules, and return the
  * report. Nothing on any host or in the cluster is changed.
  */
-import { checkFindings, logDirsOf } from '../check/check-rules.js';
+import { checkFindings, familyOf, logDirsOf } from '../check/check-rules.js';
 import {
   CHECK_IDS,
+  KRAFT_CHECK_IDS,
+  KRAFT_VERIFY_IDS,
   VERIFY_IDS,
   reportOf,
   type BrokerObservation,
   type CheckReport,
   type ClusterObservation,
   type Finding,
+  type KraftObservation,
   type Observations,
   type Unreachable,
 } from '../check/model.js';
-import { verifyFindings } from '../check/verify-rules.js';
+import { kraftVerifyFindings, verifyFindings } from '../check/verify-rules.js';
 import { parseProperties } from '../config/properties.js';
 import { KafkaOpsError } from '../errors.js';
 import { readYamlFile } from '../files/yaml-document.js';
@@ -45,14 +48,24 @@ export async function check(request: CheckRequest): Promise<CheckReport> {
   const to = parseRelease(requireFlag(request.to, 'to', 'KAFKA_OPS_TO'), '--to');
   const inventory = loadInventory(requireFlag(request.inventory, 'inventory', 'KAFKA_OPS_INVENTORY'));
   const observations = await observe(inventory, to);
-  const findings = checkFindings(observations, { to, minFreeDiskPercent: request.minFreeDisk });
-  return reportOf('check', CHECK_IDS, observations, to, located(inventory, findings), request.strict);
+  const findings = checkFindings(observations, { to, minFreeDiskPercent: request.minFreeDisk, familyOf: familyOf(inventory) });
+  const ids = inventory.mode === 'kraft' ? KRAFT_CHECK_IDS : CHECK_IDS;
+  return reportOf('check', ids, observations, to, located(inventory, findings), request.strict);
 }
 
 export async function verify(request: VerifyRequest): Promise<CheckReport> {
   const at = parseRelease(requireFlag(request.at, 'at', 'KAFKA_OPS_AT'), '--at');
   const inventory = loadInventory(requireFlag(request.inventory, 'inventory', 'KAFKA_OPS_INVENTORY'));
   const observations = await observe(inventory);
+  if (inventory.mode === 'kraft')
+    return reportOf(
+      'verify',
+      KRAFT_VERIFY_IDS,
+      observations,
+      at,
+      located(inventory, kraftVerifyFindings(observations, at)),
+      request.strict,
+    );
   return reportOf('verify', VERIFY_IDS, observations, at, located(inventory, verifyFindings(observations, at)), request.strict);
 }
 
@@ -60,11 +73,12 @@ export async function verify(request: VerifyRequest): Promise<CheckReport> {
 async function observe(inventory: Inventory, checkTo?: string): Promise<Observations> {
   const connections = openConnections(inventory);
   try {
-    const [brokers, cluster] = await Promise.all([
-      Promise.all(inventory.brokers.map((spec) => observeBroker(spec, connections, checkTo))),
+    const [brokers, cluster, kraft] = await Promise.all([
+      Promise.all(inventory.brokers.map((spec) => observeBroker(spec, connections, checkTo, familyOf(inventory)))),
       observeState(connections),
+      inventory.mode === 'kraft' ? observeKraft(connections) : undefined,
     ]);
-    return { inventory, brokers, cluster };
+    return { inventory, brokers, cluster, ...(kraft ? { kraft } : {}) };
   } finally {
     await connections.close();
   }
@@ -85,7 +99,12 @@ function unreachable(error: unknown): Unreachable {
   throw error;
 }
 
-async function observeBroker(spec: BrokerSpec, connections: Connections, checkTo: string | undefined): Promise<BrokerObservation> {
+async function observeBroker(
+  spec: BrokerSpec,
+  connections: Connections,
+  checkTo: string | undefined,
+  family: (release: string) => string | undefined,
+): Promise<BrokerObservation> {
   let host;
   try {
     host = await connections.host(spec.id);
@@ -110,7 +129,9 @@ async function observeBroker(spec: BrokerSpec, connections: Connections, checkTo
   }
   // The keys of the releases the config may be linted against: the one linked now and the target's.
   const releases = [
-    ...new Set([linkedRelease(spec.installs, facts.value), targetInstallOf(spec, checkTo)].filter((r): r is string => r !== undefined)),
+    ...new Set(
+      [linkedRelease(spec.installs, facts.value), targetInstallOf(spec, checkTo, family)].filter((r): r is string => r !== undefined),
+    ),
   ];
   const keyLists = await Promise.all(releases.map((release) => host.configKeys?.(release)));
   releases.forEach((release, i) => {
@@ -118,6 +139,17 @@ async function observeBroker(spec: BrokerSpec, connections: Connections, checkTo
     if (keys) (observation.configKeys ??= {})[release] = keys;
   });
   return observation;
+}
+
+/** The quorum and the finalized features, from the release's own tools on the tools node (one JVM each, run side by side). */
+async function observeKraft(connections: Connections): Promise<KraftObservation> {
+  try {
+    const tools = await connections.kraft();
+    const [replication, finalized] = await Promise.all([tools.replication(), tools.finalized()]);
+    return { replication, finalized };
+  } catch (error) {
+    return { unreachable: unreachable(error) };
+  }
 }
 
 async function observeState(connections: Connections): Promise<ClusterObservation> {

@@ -55,7 +55,14 @@ describe.each([
       to: '4.0-IV3',
       node: 1,
       host: 'controller1.example.com',
-      command: ['/opt/kafka/bin/kafka-features.sh', '--bootstrap-server', 'kafka4.example.com:9092', 'upgrade', '--metadata', '4.0-IV3'],
+      command: [
+        '/opt/kafka/bin/kafka-features.sh',
+        '--bootstrap-server',
+        'kafka4.example.com:9092',
+        'upgrade',
+        '--feature',
+        'metadata.version=25',
+      ],
     });
     expect(plan.phases[1].pointOfNoReturn).toMatch(/4\.0-IV1/);
     expect(plan.phases[0].pointOfNoReturn).toBeUndefined();
@@ -73,7 +80,7 @@ describe.each([
     const nodes = [...out.matchAll(/^ {2}node (\d) \[(\w+)\]/gm)].map((m) => `${m[1]}:${m[2]}`);
     expect(nodes).toEqual(['1:controller', '2:controller', '3:controller', '4:broker', '5:broker', '6:broker']);
     expect(out).toContain(
-      'on node 1 (controller1.example.com): /opt/kafka/bin/kafka-features.sh --bootstrap-server kafka4.example.com:9092 upgrade --metadata 4.0-IV3',
+      'on node 1 (controller1.example.com): /opt/kafka/bin/kafka-features.sh --bootstrap-server kafka4.example.com:9092 upgrade --feature metadata.version=25',
     );
     expect(out).toContain('Points of no return: finalize-metadata-version');
     expect(out.indexOf('⚠ point of no return')).toBeGreaterThan(out.indexOf('Phase 2/2'));

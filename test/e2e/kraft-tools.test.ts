@@ -43,7 +43,7 @@ function install(name: string): { spec: BrokerSpec; state: string } {
   writeFileSync(join(state, 'features.txt'), readFileSync(join(FIXTURES, 'features-describe-3.9.txt')));
   writeFileSync(join(state, 'replication.txt'), readFileSync(join(FIXTURES, 'quorum-replication-3.6.txt')));
   writeFileSync(join(state, 'status.txt'), readFileSync(join(FIXTURES, 'quorum-status-3.9.txt')));
-  writeFileSync(join(state, 'accepts'), '3.9-IV0\n4.0-IV3\n');
+  writeFileSync(join(state, 'accepts'), '21 3.9-IV0\n25 4.0-IV3\n');
   const spec: BrokerSpec = {
     ...(templateKraftInventory('3.9.1', '4.0.0').brokers[0] as BrokerSpec),
     host: '127.0.0.1',
@@ -119,8 +119,8 @@ describe.each(transports)('ShellKraftTools %s', (name, connect) => {
       '--command-config',
       NASTY_CONFIG,
       'upgrade',
-      '--metadata',
-      '4.0-IV3',
+      '--feature',
+      'metadata.version=25',
     ]);
     expect(existsSync(MARKER)).toBe(false);
     expect((await tools.finalized()).metadataVersion).toBe('4.0-IV3');
@@ -130,7 +130,7 @@ describe.each(transports)('ShellKraftTools %s', (name, connect) => {
     const error = await tools.upgradeMetadataVersion('4.1-IV1').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InfrastructureError);
     expect((error as InfrastructureError).code).toBe('KRAFT_TOOL_FAILED');
-    expect((error as Error).message).toMatch(/exit 1.*Could not upgrade metadata\.version to 4\.1-IV1/);
+    expect((error as Error).message).toMatch(/exit 1.*Could not upgrade metadata\.version to 27/);
   });
 });
 

@@ -61,8 +61,8 @@ describe(`real Kafka ${FROM} → ${TO} through the ${READER} reader`, () => {
 
   it('upgrades every broker with zero loss, all phases, then a second run restarts nothing', { timeout: 300_000 }, async () => {
     const home = sandbox.up.installs.from.dir;
-    const consumer = new VerifiableConsumer(sandbox.bootstrap(), SANDBOX_TOPIC, 'kafka-ops-real', home);
-    const producer = new VerifiableProducer(sandbox.bootstrap(), SANDBOX_TOPIC, 200, home);
+    const consumer = new VerifiableConsumer(sandbox.bootstrap(), SANDBOX_TOPIC, 'kafka-ops-real', { home, bootstrapFlag: '--broker-list' });
+    const producer = new VerifiableProducer(sandbox.bootstrap(), SANDBOX_TOPIC, 200, { home, bootstrapFlag: '--broker-list' });
     await new Promise((r) => setTimeout(r, 3000)); // traffic flowing before the first stop
     const inventory = READER === 'admin' ? adminInventory : sandbox.inventory;
     const result = await upgrade(inventory);

@@ -332,6 +332,23 @@ describe('ShellBrokerHost over SSH', () => {
     expect(processAlive(facts.process?.pid ?? 0)).toBe(false);
   });
 
+  it('refuses at once to stop a SIGSTOPped broker, without signalling it; once continued it stops', async () => {
+    const spec = broker('suspended');
+    const host = new ShellBrokerHost(runner, { ...spec, run: fixtureRun(spec, 'INFO [Kafka Server 1], Controlled shutdown succeeded') });
+    await host.start();
+    const pid = (await host.facts()).process?.pid as number;
+    process.kill(pid, 'SIGSTOP');
+    const started = Date.now();
+    const error = await host.stop('SIGTERM', 20_000).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(HaltError);
+    expect(error).toMatchObject({ code: 'PROCESS_SUSPENDED', brokerId: 1 });
+    expect((error as HaltError).action).toContain(`kill -CONT ${pid}`);
+    expect(Date.now() - started).toBeLessThan(15_000);
+    process.kill(pid, 'SIGCONT');
+    expect(processAlive(pid)).toBe(true);
+    expect(await host.stop('SIGTERM', 10_000)).toMatchObject({ exited: true });
+  });
+
   it('does not take a reused pid from a stale pid file for the broker', async () => {
     const spec = broker('stale');
     const pidFile = spec.run.kind === 'command' ? spec.run.pidFile : '';

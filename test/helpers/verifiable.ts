@@ -1,5 +1,6 @@
 /**
- * Kafka's own VerifiableProducer / VerifiableConsumer (from the shipped 0.9.0.1 jars),
+ * Kafka's own VerifiableProducer / VerifiableConsumer (from the shipped 0.9.0.1 jars, or from
+ * a release's libs/ with kafka-tools: 0.9 clients cannot talk to 4.x brokers, KIP-896),
  * run during a roll to prove that no acknowledged message is lost.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -18,8 +19,16 @@ export async function stopAllClients(): Promise<void> {
   await Promise.all([...running].map((c) => stop(c)));
 }
 
-/** `home`: the Kafka distribution whose clients run (default: the embedded 0.9.0.1). */
-function startClient(mainClass: string, args: string[], onEvent: (e: Record<string, unknown>) => void, home = embeddedKafkaHome()): Client {
+/** Where the clients' jars come from: the embedded 0.9.0.1 (`--broker-list`), or a 3.x+ release (`--bootstrap-server`). */
+export interface ClientRelease {
+  home: string;
+  /** The connect flag of that release's clients. */
+  bootstrapFlag: '--broker-list' | '--bootstrap-server';
+}
+
+const embedded = (): ClientRelease => ({ home: embeddedKafkaHome(), bootstrapFlag: '--broker-list' });
+
+function startClient(mainClass: string, args: string[], onEvent: (e: Record<string, unknown>) => void, home: string): Client {
   const java = findJava();
   const child = spawn(java, ['-Xmx128m', ...SANDBOX_JVM_FLAGS, '-cp', `${home}/libs/*`, mainClass, ...args], {
     stdio: ['ignore', 'pipe', 'ignore'],
@@ -57,17 +66,17 @@ export class VerifiableProducer {
   readonly ackedAt = new Map<string, LogPosition>();
   errors = 0;
   private readonly client: Client;
-  constructor(bootstrap: string, topic: string, messagesPerSecond: number, home?: string) {
+  constructor(bootstrap: string, topic: string, messagesPerSecond: number, release: ClientRelease = embedded()) {
     this.client = startClient(
       'org.apache.kafka.tools.VerifiableProducer',
-      ['--topic', topic, '--broker-list', bootstrap, '--acks', '-1', '--throughput', String(messagesPerSecond)],
+      ['--topic', topic, release.bootstrapFlag, bootstrap, '--acks', '-1', '--throughput', String(messagesPerSecond)],
       (e) => {
         if (e.name === 'producer_send_success') {
           this.acked.add(String(e.value));
           this.ackedAt.set(String(e.value), positionOf(e));
         } else if (e.name === 'producer_send_error') this.errors++;
       },
-      home,
+      release.home,
     );
   }
   get sent(): number {
@@ -83,13 +92,13 @@ export class VerifiableConsumer {
   /** What the consumer read at each log position (the last value, should it differ between reads). */
   readonly readAt = new Map<LogPosition, string>();
   private readonly client: Client;
-  constructor(bootstrap: string, topic: string, group: string, home?: string) {
+  constructor(bootstrap: string, topic: string, group: string, release: ClientRelease = embedded()) {
     this.client = startClient(
       'org.apache.kafka.tools.VerifiableConsumer',
       [
         '--topic',
         topic,
-        '--broker-list',
+        release.bootstrapFlag,
         bootstrap,
         '--group-id',
         group,
@@ -105,7 +114,7 @@ export class VerifiableConsumer {
           this.readAt.set(positionOf(e), String(e.value));
         }
       },
-      home,
+      release.home,
     );
   }
   /** Wait until every value in `expected` was consumed, or the timeout. */

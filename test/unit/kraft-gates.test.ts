@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { NodeFeatureSupport, QuorumReplica } from '../../src/cluster/kraft-port.js';
-import { featureSupportFindings, kraftVersionFindings, quorumBeforeStopFindings } from '../../src/engine/kraft-gates.js';
+import { featureSupportFindings, kraftVersionFindings, quorumBeforeStopFindings, votersNotCaughtUp } from '../../src/engine/kraft-gates.js';
 import { parseQuorumReplication } from '../../src/cluster/kraft-output.js';
 
 const replication = (name: string) => parseQuorumReplication(readFileSync(`test/fixtures/kraft/${name}`, 'utf8'));
@@ -119,7 +119,24 @@ describe('kraft.version warning', () => {
     expect(findings.every((f) => !f.blocking)).toBe(true);
   });
 
-  it('at level 0 it says --release-version would raise it and that kafka-ops uses --metadata', () => {
-    expect(kraftVersionFindings({ kraftVersion: 0 }, '4.0')[0]?.message).toMatch(/--release-version.*raise it to 1.*--metadata/);
+  it('at level 0 it says --release-version would raise it and that kafka-ops names metadata.version alone', () => {
+    expect(kraftVersionFindings({ kraftVersion: 0 }, '4.0')[0]?.message).toMatch(
+      /--release-version.*raise it to 1.*--feature metadata\.version=/,
+    );
+  });
+});
+
+describe('voters not caught up (check and verify)', () => {
+  it('the lagging fixture: controller 3 only; observers never count', () => {
+    expect(votersNotCaughtUp(replication('quorum-replication-3.9-lagging.txt')).map((v) => v.nodeId)).toEqual([3]);
+  });
+  it('a real 3.9.2 quorum at rest: none', () => {
+    expect(votersNotCaughtUp(replication('quorum-replication-3.9.2-real.txt'))).toEqual([]);
+  });
+  it('no leader: every voter', () => {
+    const table = replication('quorum-replication-3.9.2-real.txt').map((r) =>
+      r.status === 'Leader' ? { ...r, status: 'Follower' as const } : r,
+    );
+    expect(votersNotCaughtUp(table).map((v) => v.nodeId)).toEqual([1, 2, 3]);
   });
 });

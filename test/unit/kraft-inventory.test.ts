@@ -34,6 +34,14 @@ describe('a KRaft inventory', () => {
     expect(inventory.brokers[3]?.configPath).toBe('/etc/kafka/broker.properties');
   });
 
+  it('takes a comma list of bootstrap addresses (one --bootstrap-server argument: the tools try each)', () => {
+    const file = scratch.write(
+      'list.yaml',
+      variant('bootstrapServer: kafka4.example.com:9092', 'bootstrapServer: kafka4.example.com:9092,kafka5.example.com:9092'),
+    );
+    expect(loadInventory(file).kraft?.bootstrapServer).toBe('kafka4.example.com:9092,kafka5.example.com:9092');
+  });
+
   it('defaults toolsNode to the first node listed', () => {
     const file = scratch.write(
       'no-tools-node.yaml',
@@ -87,6 +95,13 @@ const BAD: BadInputRow[] = [
     'a bootstrap address that is not host:port',
     variant('bootstrapServer: kafka4.example.com:9092', 'bootstrapServer: kafka4.example.com'),
     'kafka4.example.com   #',
+    'SCHEMA',
+    ['bootstrapServer'],
+  ],
+  [
+    'a bootstrap list with an empty entry',
+    variant('bootstrapServer: kafka4.example.com:9092', 'bootstrapServer: kafka4.example.com:9092,,k5:9092'),
+    'kafka4.example.com:9092,,k5:9092',
     'SCHEMA',
     ['bootstrapServer'],
   ],

@@ -21,6 +21,17 @@ describe('kafka-features.sh describe', () => {
     expect(finalizedFeaturesOf(features)).toEqual(finalized);
   });
 
+  it.each([
+    ['features-describe-3.9.2-real.txt', '3.0-IV1'],
+    // The 4.4 tool cannot name level 1 and prints "UNKNOWN 1": read as the level's name.
+    ['features-describe-4.4-tool-on-3.9.2.txt', '3.0-IV1'],
+  ])('%s (captured from a real 3.9.2 cluster): min %s, finalized 3.9-IV0, kraft.version 0', (file, min) => {
+    const features = parseFeaturesDescribe(fixture(file));
+    const metadata = features.find((f) => f.feature === 'metadata.version');
+    expect([metadata?.supportedMin, metadata?.supportedMax]).toEqual([min, '3.9-IV0']);
+    expect(finalizedFeaturesOf(features)).toEqual({ metadataVersion: '3.9-IV0', kraftVersion: 0 });
+  });
+
   it('reads every feature line of a 4.0 cluster, and a level of 0 as not finalized', () => {
     const features = parseFeaturesDescribe(fixture('features-describe-4.0.txt'));
     expect(features.map((f) => f.feature)).toEqual(['group.version', 'kraft.version', 'metadata.version', 'transaction.version']);
@@ -118,5 +129,28 @@ describe('kafka-metadata-quorum.sh describe --status', () => {
     expect(() => parseQuorumStatus('ClusterId: a\nLeaderId: 1\nLeaderEpoch: 1\nHighWatermark: 1\nMaxFollowerLag: 0\n')).toThrow(
       /CurrentVoters/,
     );
+  });
+});
+
+describe('captured from a real 3.9.2 quorum (3 controllers, 3 brokers), by the 3.9.2 and the 4.4.0 tool', () => {
+  it.each(['quorum-replication-3.9.2-real.txt', 'quorum-replication-4.4-tool-on-3.9.2.txt'])(
+    '%s: voters 1-3, brokers 4-6 observers',
+    (file) => {
+      const replicas = parseQuorumReplication(fixture(file));
+      expect(replicas.map((r) => `${r.nodeId}:${r.status}`)).toEqual([
+        '1:Leader',
+        '2:Follower',
+        '3:Follower',
+        '4:Observer',
+        '5:Observer',
+        '6:Observer',
+      ]);
+      expect(replicas.every((r) => r.lastFetchTimestamp > 1_700_000_000_000 && r.logEndOffset > 0)).toBe(true);
+    },
+  );
+
+  it.each(['quorum-status-3.9.2-real.txt', 'quorum-status-4.4-tool-on-3.9.2.txt'])('%s: leader 1, voters and observers by id', (file) => {
+    const status = parseQuorumStatus(fixture(file));
+    expect([status.leaderId, status.voters, status.observers]).toEqual([1, [1, 2, 3], [4, 5, 6]]);
   });
 });

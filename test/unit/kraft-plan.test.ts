@@ -38,13 +38,17 @@ describe('metadata.version table (MetadataVersion.java)', () => {
     ['4.0', '4.0-IV3', 25],
     ['4.1', '4.1-IV1', 27],
     ['4.0-IV1', '4.0-IV1', 23],
+    // Read from the released jars (MetadataVersion.LATEST_PRODUCTION of 4.2.2, 4.3.2, 4.4.0).
+    ['4.2', '4.2-IV1', 29],
+    ['4.3', '4.3-IV0', 30],
+    ['4.4', '4.4-IV2', 33],
   ])('%s resolves to %s (feature level %i)', (value, id, level) => {
     expect(resolveMetadataVersion(value)).toBe(id);
     expect(metadataFeatureLevel(value)).toBe(level);
     expect(metadataVersionOfLevel(level)).toBe(id);
   });
 
-  it.each(['3.9-IV1', '4.2', '2.8', 'x'])('%s is not a metadata.version kafka-ops knows', (value) => {
+  it.each(['3.9-IV1', '4.5', '4.4-IV3', '2.8', 'x'])('%s is not a metadata.version kafka-ops knows', (value) => {
     expect(resolveMetadataVersion(value)).toBeUndefined();
   });
 
@@ -100,7 +104,7 @@ describe.each(KRAFT_TEMPLATE_UPGRADES)('KRaft template %s → %s', (fromRelease,
     expect(plan.estimate.restarts).toBe(6);
   });
 
-  it("finalizes the target release's latest metadata.version with --metadata on the tools node, as a point of no return", () => {
+  it("finalizes the target release's latest metadata.version by its level with --feature on the tools node, as a point of no return", () => {
     const finalize = plan.phases[1];
     const target = resolveMetadataVersion(to) as string;
     expect(finalize?.finalize).toEqual({
@@ -109,7 +113,14 @@ describe.each(KRAFT_TEMPLATE_UPGRADES)('KRaft template %s → %s', (fromRelease,
       to: target,
       node: 1,
       host: 'controller1.example.com',
-      command: ['/opt/kafka/bin/kafka-features.sh', '--bootstrap-server', 'kafka4.example.com:9092', 'upgrade', '--metadata', target],
+      command: [
+        '/opt/kafka/bin/kafka-features.sh',
+        '--bootstrap-server',
+        'kafka4.example.com:9092',
+        'upgrade',
+        '--feature',
+        `metadata.version=${metadataFeatureLevel(target)}`,
+      ],
     });
     expect(finalize?.steps).toEqual([]);
     expect(finalize?.pointOfNoReturn).toMatch(/downgrade/);
@@ -207,7 +218,7 @@ brokers:
     ['3.2', '3.9', 'UNSUPPORTED_PATH'],
     ['4.0', '3.9', 'DOWNGRADE'],
     ['3.9', '3.9', 'NOTHING_TO_DO'],
-    ['3.9', '4.2', 'UNKNOWN_VERSION'],
+    ['3.9', '4.5', 'UNKNOWN_VERSION'],
   ])('KRaft %s → %s is refused (%s)', (from, to, code) => {
     expect(userErrorOf(() => assumedPlan(kraft, from, to)).code).toBe(code);
   });

@@ -60,6 +60,8 @@ describe('release catalog', () => {
       'org.apache.kafka:kafka_2.13',
       'org.apache.logging.log4j:log4j-slf4j2-impl',
       'org.apache.logging.log4j:log4j-core',
+      // Else kafka-clients' slf4j-api 1.7.36 wins and a 4.x broker logs nothing.
+      'org.slf4j:slf4j-api',
     ]);
     const pom = generatePom(releaseArtifacts('0.11.0.3', '2.12', true));
     expect(pom).toContain('<artifactId>kafka_2.12</artifactId><version>0.11.0.3</version>');

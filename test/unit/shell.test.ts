@@ -129,6 +129,22 @@ describe('classifyShutdown', () => {
   it('unknown when the log says nothing', () => {
     expect(classifyShutdown('INFO shutting down\n')).toEqual({ shutdown: 'unknown', evidence: [] });
   });
+  // Lines as a real KRaft 3.9.2 broker and controller write them on SIGTERM.
+  const brokerBegins =
+    '[2026-12-02 19:14:26,901] INFO [BrokerLifecycleManager id=4] Beginning controlled shutdown. (kafka.server.BrokerLifecycleManager)';
+  const brokerGranted =
+    '[2026-12-02 19:14:29,085] INFO [BrokerLifecycleManager id=4] The controller has asked us to exit controlled shutdown. (kafka.server.BrokerLifecycleManager)';
+  const raftGraceful = (id: number) =>
+    `[2026-12-02 19:14:29,461] INFO [RaftManager id=${id}] Graceful shutdown completed (org.apache.kafka.raft.KafkaRaftClient)`;
+  it('KRaft broker: controlled once the controller granted its controlled shutdown', () => {
+    expect(classifyShutdown([brokerBegins, brokerGranted, raftGraceful(4)].join('\n')).shutdown).toBe('controlled');
+  });
+  it('KRaft broker: asked but never granted is unclean, even though raft shut down gracefully', () => {
+    expect(classifyShutdown([brokerBegins, raftGraceful(4)].join('\n')).shutdown).toBe('unclean');
+  });
+  it('KRaft controller: a graceful raft shutdown is its clean stop', () => {
+    expect(classifyShutdown(`INFO [ControllerServer id=2] shutting down\n${raftGraceful(2)}\n`).shutdown).toBe('controlled');
+  });
 });
 
 describe('known_hosts parsing and matching', () => {

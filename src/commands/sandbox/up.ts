@@ -1,10 +1,15 @@
 import { Flags } from '@oclif/core';
 import { sandboxDirFlag } from '../../sandbox/dir-flag.js';
+import type { KraftSandboxUpResult } from '../../sandbox/kraft-sandbox.js';
 import type { SandboxUpResult } from '../../sandbox/up.js';
 import { KafkaOpsCommand } from '../../ui/base-command.js';
 import type { Output } from '../../ui/output.js';
 
-export default class SandboxUp extends KafkaOpsCommand<SandboxUpResult> {
+/** The mission's headline upgrade: what `sandbox up` starts when no release is named. */
+const DEFAULT_ZOOKEEPER_FROM = '0.10.2.2';
+const DEFAULT_ZOOKEEPER_TO = '0.11.0.3';
+
+export default class SandboxUp extends KafkaOpsCommand<SandboxUpResult | KraftSandboxUpResult> {
   static override summary = 'Start a local Kafka cluster mid-upgrade (ZooKeeper, brokers, sshd) and write its inventory.';
   static override description = [
     'Everything binds to 127.0.0.1 on free ports. ZooKeeper and the brokers run the real --from release (resolved from Maven',
@@ -18,6 +23,8 @@ export default class SandboxUp extends KafkaOpsCommand<SandboxUpResult> {
     '<%= config.bin %> sandbox up --from 2.8.2 --to 3.9.2 --brokers 3',
     '<%= config.bin %> sandbox up --brokers 5 --partitions 12 --dir /tmp/sbx --json',
     '<%= config.bin %> sandbox up --kafka-home /opt/kafka_2.10-0.8.2.2 --kafka-home /opt/kafka_2.11-0.9.0.1',
+    '<%= config.bin %> sandbox up --mode kraft --from 3.9.2 --to 4.4.0 --controllers 3 --brokers 3',
+    '<%= config.bin %> sandbox up --mode kraft --kafka-home /opt/kafka_2.13-3.9.2 --kafka-home /opt/kafka_2.13-4.4.0',
   ];
   static override flags = {
     brokers: Flags.integer({ description: 'Number of brokers (3 to 9).', default: 3, min: 3, max: 9, env: 'KAFKA_OPS_SANDBOX_BROKERS' }),
@@ -26,26 +33,78 @@ export default class SandboxUp extends KafkaOpsCommand<SandboxUpResult> {
       description: 'Unpacked Kafka distribution to upgrade FROM, then TO (give it twice), instead of --from/--to.',
       multiple: true,
     }),
-    from: Flags.string({ description: 'Real Kafka release the cluster starts on (ZooKeeper mode).', default: '0.10.2.2' }),
-    to: Flags.string({ description: 'Real Kafka release installed beside it, to upgrade to.', default: '0.11.0.3' }),
     partitions: Flags.integer({ description: 'Partitions of the kafka-ops-sandbox topic.', default: 6, min: 1, max: 200 }),
+    mode: Flags.string({
+      description:
+        "zookeeper (default) or kraft: dedicated controllers (a static quorum) and brokers of real 3.x/4.x releases, storage formatted with the FROM release's own tool.",
+      options: ['zookeeper', 'kraft'],
+      default: 'zookeeper',
+    }),
+    from: Flags.string({
+      description: `Real Kafka release the cluster starts on, resolved from Maven Central (cached). ZooKeeper mode: default ${DEFAULT_ZOOKEEPER_FROM}; --mode kraft: required, e.g. 3.9.2.`,
+    }),
+    to: Flags.string({
+      description: `Real Kafka release installed beside it, to upgrade to. ZooKeeper mode: default ${DEFAULT_ZOOKEEPER_TO}; --mode kraft: required, e.g. 4.4.0.`,
+    }),
+    controllers: Flags.integer({ description: 'KRaft only: number of dedicated controllers (1, 3 or 5).', default: 3, min: 1, max: 5 }),
   };
 
-  protected async execute(): Promise<SandboxUpResult> {
+  protected async execute(): Promise<SandboxUpResult | KraftSandboxUpResult> {
     // Loaded when the command runs: start-up loads only the commands' flags (one bundle holds them all).
-    const { sandboxUp } = await import('../../sandbox/up.js');
     const { flags } = await this.parse(SandboxUp);
+    if (flags.mode === 'kraft') {
+      let homes = flags['kafka-home'] ?? [];
+      if (flags.from || flags.to) {
+        const { UserError } = await import('../../errors.js');
+        if (!flags.from || !flags.to || homes.length > 0)
+          throw new UserError('Give both --from and --to (resolved from Maven Central), or --kafka-home twice, not a mix', {
+            code: 'SANDBOX_USAGE',
+            action: 'e.g. `kafka-ops sandbox up --mode kraft --from 3.9.2 --to 4.4.0`.',
+          });
+        const { resolveRelease } = await import('../../sandbox/releases/index.js');
+        homes = [];
+        for (const version of [flags.from, flags.to])
+          homes.push((await resolveRelease(version, { onProgress: (m) => this.output.info(m) })).home);
+      }
+      if (homes.length !== 2) {
+        const { UserError } = await import('../../errors.js');
+        throw new UserError(`--mode kraft needs two releases; --kafka-home was given ${homes.length} time(s)`, {
+          code: 'SANDBOX_USAGE',
+          action: 'Give --from 3.9.2 --to 4.4.0 (resolved from Maven Central), or --kafka-home twice: FROM_DIR (with bin/), then TO_DIR.',
+        });
+      }
+      const { kraftSandboxUp } = await import('../../sandbox/kraft-sandbox.js');
+      return kraftSandboxUp({
+        dir: flags.dir,
+        controllers: flags.controllers,
+        brokers: flags.brokers,
+        partitions: flags.partitions,
+        kafkaHomes: [homes[0] as string, homes[1] as string],
+        onProgress: (message) => this.output.info(message),
+      });
+    }
+    const { sandboxUp } = await import('../../sandbox/up.js');
     return sandboxUp({
       dir: flags.dir,
       brokers: flags.brokers,
       partitions: flags.partitions,
       kafkaHomes: flags['kafka-home'] ?? [],
-      ...(flags['kafka-home'] ? {} : { releases: { from: flags.from, to: flags.to } }),
+      ...(flags['kafka-home'] ? {} : { releases: { from: flags.from ?? DEFAULT_ZOOKEEPER_FROM, to: flags.to ?? DEFAULT_ZOOKEEPER_TO } }),
       onProgress: (message) => this.output.info(message),
     });
   }
 
-  protected render(r: SandboxUpResult, output: Output): void {
+  protected render(result: SandboxUpResult | KraftSandboxUpResult, output: Output): void {
+    if ('mode' in result) {
+      output.line(`KRaft sandbox up in ${(result.elapsedMs / 1000).toFixed(1)} s: ${result.dir} (cluster id ${result.clusterId})`);
+      for (const c of result.controllers) output.line(`  controller ${c.id}  127.0.0.1:${c.port} (pid ${c.pid})  ${c.logFile}`);
+      for (const b of result.brokers) output.line(`  broker ${b.id}      127.0.0.1:${b.port} (pid ${b.pid})  ${b.logFile}`);
+      output.line(`  sshd          127.0.0.1:${result.sshd.port} (pid ${result.sshd.pid}, user ${result.sshd.user})`);
+      output.line(`  installs      ${result.installs.from.release} → ${result.installs.to.release}`);
+      output.line(`Inventory: ${result.inventoryPath}`);
+      return;
+    }
+    const r = result;
     output.line(`Sandbox up in ${(r.elapsedMs / 1000).toFixed(1)} s: ${r.dir}`);
     output.line(`  ZooKeeper  ${r.zookeeper.connect} (pid ${r.zookeeper.pid})`);
     for (const b of r.brokers) output.line(`  broker ${b.id}   127.0.0.1:${b.port} (pid ${b.pid})  ${b.logFile}`);

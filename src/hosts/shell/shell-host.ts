@@ -121,6 +121,7 @@ log=$1; pid=$2; unit=$3; limit=$4; sigbit=$5; shift 5
 if [ -r "/proc/$pid/status" ] && ! grep -q '^State:[[:space:]]*Z' "/proc/$pid/status"; then
   mask=$(sed -n 's/^SigIgn:[[:space:]]*//p' "/proc/$pid/status")
   if [ $(( 0x$mask & sigbit )) -ne 0 ]; then echo "ignored $mask"; exit 0; fi
+  if grep -q '^State:[[:space:]]*[tT]' "/proc/$pid/status"; then echo "suspended"; exit 0; fi
 fi
 size=$( (wc -c <"$log") 2>/dev/null ) || size=0; size=\${size:-0}
 now() { date +%s%3N; }
@@ -198,14 +199,24 @@ export function releaseFromJars(names: readonly string[]): string | undefined {
   return releases.size === 1 ? [...releases][0] : undefined;
 }
 
-const CONTROLLED = /Controlled shutdown succeeded/;
+// ZooKeeper mode, and a KRaft broker (3.x/4.x) whose controlled shutdown the controller granted.
+const CONTROLLED = /Controlled shutdown succeeded|The controller has asked us to exit controlled shutdown/;
 const UNCLEAN = /Proceeding to do an unclean shutdown|Retrying controlled shutdown|Controlled shutdown failed/i;
+/** A KRaft broker asking the controller for a controlled shutdown: without the grant after it, the shutdown was not controlled. */
+const KRAFT_BROKER_BEGINS = /\[BrokerLifecycleManager id=\d+\] Beginning controlled shutdown/;
+/** A KRaft node leaving the quorum cleanly: for a controller (no controlled-shutdown request) this is its clean stop. */
+const KRAFT_RAFT_GRACEFUL = /\[RaftManager id=\d+\] Graceful shutdown completed/;
 
 /** What the broker's log lines written during a stop say about the shutdown. */
 export function classifyShutdown(log: string): { shutdown: ShutdownOutcome; evidence: string[] } {
   const lines = log.split('\n');
-  const evidence = lines.filter((l) => CONTROLLED.test(l) || UNCLEAN.test(l)).slice(-20);
-  const shutdown = evidence.some((l) => CONTROLLED.test(l)) ? 'controlled' : evidence.length > 0 ? 'unclean' : 'unknown';
+  const marks = (l: string) => CONTROLLED.test(l) || UNCLEAN.test(l) || KRAFT_BROKER_BEGINS.test(l) || KRAFT_RAFT_GRACEFUL.test(l);
+  const evidence = lines.filter(marks).slice(-20);
+  const brokerAsked = evidence.some((l) => KRAFT_BROKER_BEGINS.test(l));
+  const controlled =
+    evidence.some((l) => CONTROLLED.test(l)) ||
+    (!brokerAsked && evidence.some((l) => KRAFT_RAFT_GRACEFUL.test(l)) && !evidence.some((l) => UNCLEAN.test(l)));
+  const shutdown = controlled ? 'controlled' : evidence.length > 0 ? 'unclean' : 'unknown';
   return { shutdown, evidence };
 }
 
@@ -437,6 +448,17 @@ export class ShellBrokerHost implements BrokerHost {
       ],
       { timeoutMs: timeoutMs + COMMAND_TIMEOUT_MS },
     );
+    if (output.trim() === 'suspended') {
+      // SIGSTOPped (or held by a debugger): the signal would only be queued, and the stop wait its whole timeout.
+      throw new HaltError(
+        `broker ${this.spec.id} (pid ${process.pid} on host ${this.spec.host}) is suspended (State T: SIGSTOP or a debugger): it cannot act on ${signal} until it is continued. It was not signalled.`,
+        {
+          code: 'PROCESS_SUSPENDED',
+          brokerId: this.spec.id,
+          action: `Find out who suspended it; continue it (\`kill -CONT ${process.pid}\` on ${this.spec.host}) and let it catch up, then \`kafka-ops resume\`.`,
+        },
+      );
+    }
     if (output.startsWith('ignored ')) {
       const sigIgnMask = output.slice('ignored '.length).trim();
       throw this.signalIgnored({ ...process, sigIgnMask, ignoredSignals: ignoredSignals(sigIgnMask) }, signal);

@@ -68,6 +68,9 @@ export function releaseArtifacts(version: string, scala: string, tools: boolean)
     artifacts.push(
       { groupId: 'org.apache.logging.log4j', artifactId: 'log4j-slf4j2-impl', version: '2.24.3' },
       { groupId: 'org.apache.logging.log4j', artifactId: 'log4j-core', version: '2.24.3' },
+      // kafka-clients' POM brings slf4j-api 1.7.36 first, and an slf4j 1.7 API never finds the
+      // slf4j2 binding: without 2.x here a 4.4.0 broker logs nothing ("NOP logger"), not even server.log.
+      { groupId: 'org.slf4j', artifactId: 'slf4j-api', version: '2.0.17' },
     );
   }
   return artifacts;

@@ -1,0 +1,539 @@
+/**
+ * The KRaft sandbox behind `kafka-ops sandbox up --mode kraft`: real Kafka 3.x/4.x
+ * distributions, dedicated controllers (a static quorum) and brokers bound to 127.0.0.1, each
+ * node formatted with the FROM release's own storage tool and started through its install
+ * symlink, an sshd, and the inventory that drives it (`mode: kraft`, the tools being the
+ * installs' own bin/kafka-features.sh and bin/kafka-metadata-quorum.sh).
+ *
+ * Logging: 3.x brokers read log4j 1 (`-Dlog4j.configuration`), 4.x brokers log4j2
+ * (`-Dlog4j2.configurationFile`); each node's command line carries both, so the same
+ * command starts either release and both write the same server.log.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, rm, symlink, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { execa } from 'execa';
+import { Document, isMap, isScalar } from 'yaml';
+import { InfrastructureError, UserError } from '../errors.js';
+import { findJava, JAVA_MODULE_FLAGS, readDistribution, SANDBOX_JVM_FLAGS } from './java.js';
+import { SANDBOX_TOPIC, sandboxLayout, type BrokerPaths, type SandboxLayout } from './layout.js';
+import { commandMentions, freePorts, isAlive, launchDetached, readPidFile, signal, sleep, tail, waitGone } from './processes.js';
+import { readSshdHandle, startSshd, stopSshd, type SshdHandle } from './sshd.js';
+import type { SandboxInstall } from './state.js';
+import { fileLog4j } from './zookeeper-server.js';
+
+const REPLICATION_FACTOR = 3;
+const MIN_INSYNC_REPLICAS = 2;
+const READY_TIMEOUT_MS = 180_000;
+const STOP_TIMEOUT_MS = 60_000;
+
+export type KraftRole = 'controller' | 'broker';
+
+export interface KraftSandboxNode {
+  id: number;
+  role: KraftRole;
+  port: number;
+  pid?: number;
+  dir: string;
+  configPath: string;
+  logFile: string;
+  pidFile: string;
+  outputFile: string;
+  installLink: string;
+}
+
+export interface KraftSandboxState {
+  version: 1;
+  mode: 'kraft';
+  dir: string;
+  createdAt: string;
+  readyAt?: string;
+  java: string;
+  clusterId: string;
+  installs: { from: SandboxInstall; to: SandboxInstall };
+  nodes: KraftSandboxNode[];
+  sshd?: { port: number; pid: number; dir: string };
+  topic: { name: string; partitions: number; replicationFactor: number; minInsyncReplicas: number };
+  inventoryPath: string;
+}
+
+export interface KraftSandboxUpOptions {
+  dir: string;
+  controllers: number;
+  brokers: number;
+  partitions: number;
+  /** FROM then TO distribution directories (libs/, bin/). */
+  kafkaHomes: readonly [string, string];
+  onProgress?: (message: string) => void;
+}
+
+export interface KraftSandboxUpResult {
+  dir: string;
+  mode: 'kraft';
+  inventoryPath: string;
+  statePath: string;
+  clusterId: string;
+  controllers: Array<{ id: number; port: number; pid: number; logFile: string }>;
+  brokers: Array<{ id: number; port: number; pid: number; logFile: string }>;
+  sshd: { port: number; pid: number; user: string };
+  topic: KraftSandboxState['topic'];
+  installs: KraftSandboxState['installs'];
+  elapsedMs: number;
+}
+
+export const isKraftState = (state: unknown): state is KraftSandboxState => (state as { mode?: unknown } | undefined)?.mode === 'kraft';
+
+/** A Kafka cluster id: 16 random bytes, base64url without padding (Kafka's Uuid). */
+export function newClusterId(): string {
+  return randomBytes(16).toString('base64url');
+}
+
+export const log4j2Path = (paths: BrokerPaths): string => path.join(paths.dir, 'log4j2.xml');
+
+/** log4j2 configuration of a 4.x node: INFO to the same server.log the 3.x log4j 1 configuration writes. */
+export function fileLog4j2(logFile: string): string {
+  const escaped = logFile.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
+  return [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    '<Configuration status="WARN">',
+    '  <Appenders>',
+    `    <File name="file" fileName="${escaped}" append="true"><PatternLayout pattern="[%d] %p %m (%c)%n"/></File>`,
+    '  </Appenders>',
+    '  <Loggers><Root level="INFO"><AppenderRef ref="file"/></Root></Loggers>',
+    '</Configuration>',
+    '',
+  ].join('\n');
+}
+
+/** `1@127.0.0.1:p1,2@…`: the static quorum (kraft.version 0), as a 3.9 cluster upgraded from older releases has. */
+export function quorumVoters(nodes: readonly Pick<KraftSandboxNode, 'id' | 'role' | 'port'>[]): string {
+  return nodes
+    .filter((n) => n.role === 'controller')
+    .map((n) => `${n.id}@127.0.0.1:${n.port}`)
+    .join(',');
+}
+
+export function kraftNodeProperties(
+  node: Pick<KraftSandboxNode, 'id' | 'role' | 'port'>,
+  paths: BrokerPaths,
+  voters: string,
+  partitions: number,
+): string {
+  const common: Array<[string, string | number | boolean]> = [
+    ['process.roles', node.role],
+    ['node.id', node.id],
+    ['controller.quorum.voters', voters],
+    ['controller.listener.names', 'CONTROLLER'],
+    ['listener.security.protocol.map', 'CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT'],
+    ['log.dirs', paths.dataDir],
+    // Small and few: the sandbox shares 2 cores between six JVMs.
+    ['num.network.threads', 2],
+    ['num.io.threads', 2],
+    ['background.threads', 2],
+    ['num.recovery.threads.per.data.dir', 1],
+  ];
+  const role: Array<[string, string | number | boolean]> =
+    node.role === 'controller'
+      ? [['listeners', `CONTROLLER://127.0.0.1:${node.port}`]]
+      : [
+          ['listeners', `PLAINTEXT://127.0.0.1:${node.port}`],
+          ['advertised.listeners', `PLAINTEXT://127.0.0.1:${node.port}`],
+          ['inter.broker.listener.name', 'PLAINTEXT'],
+          ['auto.create.topics.enable', false],
+          ['num.partitions', partitions],
+          ['default.replication.factor', REPLICATION_FACTOR],
+          ['min.insync.replicas', MIN_INSYNC_REPLICAS],
+          ['unclean.leader.election.enable', false],
+          ['replica.lag.time.max.ms', 10000],
+          ['offsets.topic.replication.factor', REPLICATION_FACTOR],
+          ['offsets.topic.num.partitions', Math.min(partitions, 6)],
+          ['transaction.state.log.replication.factor', REPLICATION_FACTOR],
+          ['transaction.state.log.min.isr', MIN_INSYNC_REPLICAS],
+          ['group.initial.rebalance.delay.ms', 0],
+          ['log.cleaner.enable', false],
+          ['log.segment.bytes', 1048576],
+          ['log.retention.bytes', 10485760],
+          ['log.retention.hours', 1],
+        ];
+  return [`# KRaft ${node.role} ${node.id} of a kafka-ops sandbox.`, ...[...common, ...role].map(([k, v]) => `${k}=${v}`), ''].join('\n');
+}
+
+/** argv of a node: the JVM on the classpath of its install symlink, whichever release that holds. */
+export function kraftNodeCommand(java: string, paths: BrokerPaths, role: KraftRole): string[] {
+  return [
+    java,
+    role === 'controller' ? '-Xmx192m' : '-Xmx320m',
+    ...SANDBOX_JVM_FLAGS,
+    ...JAVA_MODULE_FLAGS,
+    `-Dlog4j.configuration=file:${paths.log4jPath}`,
+    `-Dlog4j2.configurationFile=${log4j2Path(paths)}`,
+    `-Dkafka.logs.dir=${paths.logsDir}`,
+    '-cp',
+    path.join(paths.installLink, 'libs', '*'),
+    'kafka.Kafka',
+    paths.configPath,
+  ];
+}
+
+/** Formats one node's log dir with the release's own StorageTool (static quorum: no --standalone, kraft.version 0). */
+async function formatStorage(java: string, home: string, configPath: string, clusterId: string): Promise<void> {
+  const args = [
+    '-Xmx128m',
+    ...SANDBOX_JVM_FLAGS,
+    `-Dlog4j.configuration=file:${path.join(path.dirname(configPath), 'log4j.properties')}`,
+    `-Dlog4j2.configurationFile=${path.join(path.dirname(configPath), 'log4j2.xml')}`,
+    '-cp',
+    path.join(home, 'libs', '*'),
+    'kafka.tools.StorageTool',
+    'format',
+    '--cluster-id',
+    clusterId,
+    '--config',
+    configPath,
+  ];
+  const { exitCode, stdout, stderr } = await execa(java, args, { reject: false, timeout: 120_000 });
+  if (exitCode !== 0) {
+    throw new InfrastructureError(
+      `kafka-storage format of ${configPath} failed (exit ${exitCode}): ${(stdout + stderr).trim().slice(-600)}`,
+      {
+        code: 'SANDBOX_FORMAT_FAILED',
+        retriable: false,
+        action: `Run the storage tool of ${home} by hand with the same arguments to see why.`,
+      },
+    );
+  }
+}
+
+function validate(opts: KraftSandboxUpOptions): void {
+  const usage = (message: string, action: string) => new UserError(message, { code: 'SANDBOX_USAGE', action });
+  if (!Number.isInteger(opts.controllers) || opts.controllers < 1 || opts.controllers > 5 || opts.controllers % 2 === 0)
+    throw usage(`--controllers must be 1, 3 or 5 (got ${opts.controllers})`, 'A quorum has an odd number of voters: pass --controllers 3.');
+  if (!Number.isInteger(opts.brokers) || opts.brokers < REPLICATION_FACTOR || opts.brokers > 9)
+    throw usage(
+      `--brokers must be between ${REPLICATION_FACTOR} and 9 (got ${opts.brokers})`,
+      'The topic has replication factor 3: pass --brokers 3 to 9.',
+    );
+  if (!Number.isInteger(opts.partitions) || opts.partitions < 1 || opts.partitions > 200)
+    throw usage(`--partitions must be between 1 and 200 (got ${opts.partitions})`, 'Pass a smaller --partitions.');
+}
+
+async function claimDirectory(layout: SandboxLayout): Promise<void> {
+  const entries = await readdir(layout.root).catch(() => []);
+  if (entries.length > 0) {
+    throw new UserError(`${layout.root} is not empty`, {
+      code: 'SANDBOX_DIR_NOT_EMPTY',
+      action: `Pass an empty or new directory with --dir (or \`kafka-ops sandbox down --purge --dir ${layout.root}\`).`,
+    });
+  }
+}
+
+function installsOf(homes: readonly [string, string]): { from: SandboxInstall; to: SandboxInstall } {
+  const [from, to] = homes.map(readDistribution) as [ReturnType<typeof readDistribution>, ReturnType<typeof readDistribution>];
+  if (from.release === to.release) {
+    throw new UserError(`Both distributions hold Kafka ${from.release}`, {
+      code: 'SANDBOX_USAGE',
+      action: 'Pass the release to upgrade from, then a different one to upgrade to.',
+    });
+  }
+  for (const d of [from, to]) {
+    const missing = ['kafka-features.sh', 'kafka-metadata-quorum.sh'].filter((t) => !existsSync(path.join(d.home, 'bin', t)));
+    if (missing.length > 0)
+      throw new UserError(`${d.home} has no bin/${missing.join(', bin/')}: the KRaft upgrade runs the release's own tools`, {
+        code: 'KAFKA_HOME_INVALID',
+        action: 'Pass a distribution with its bin/ scripts (a binary release, or one resolved by kafka-ops from Maven Central).',
+      });
+  }
+  return { from: { release: from.release, dir: from.home }, to: { release: to.release, dir: to.home } };
+}
+
+/** The admin client of the sandbox itself (kafkajs), for readiness and the topic: nothing of kafka-ops' readers. */
+async function withAdmin<T>(bootstrap: string[], f: (admin: import('kafkajs').Admin) => Promise<T>): Promise<T> {
+  const { Kafka, logLevel } = await import('kafkajs');
+  const admin = new Kafka({ clientId: 'kafka-ops-sandbox', brokers: bootstrap, logLevel: logLevel.NOTHING, retry: { retries: 1 } }).admin();
+  await admin.connect();
+  try {
+    return await f(admin);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+async function waitReady(state: KraftSandboxState, what: string, deadline: number, ready: () => Promise<boolean>): Promise<void> {
+  for (;;) {
+    const ok = await ready().catch(() => false);
+    if (ok) return;
+    const dead = state.nodes.find((n) => !isAlive(readPidFile(n.pidFile) ?? n.pid));
+    if (dead || Date.now() >= deadline) {
+      const cause = dead ? `${dead.role} ${dead.id} exited` : `not within ${READY_TIMEOUT_MS / 1000} s`;
+      throw new InfrastructureError(
+        `KRaft sandbox not ready: ${what}: ${cause}\n${dead ? tail(dead.outputFile) || tail(dead.logFile) : ''}`.trimEnd(),
+        {
+          code: 'SANDBOX_NOT_READY',
+          retriable: true,
+          action: `Read the nodes' server.log under ${state.dir}, then \`kafka-ops sandbox down --dir ${state.dir}\` and try again.`,
+        },
+      );
+    }
+    await sleep(500);
+  }
+}
+
+export async function kraftSandboxUp(opts: KraftSandboxUpOptions): Promise<KraftSandboxUpResult> {
+  const started = Date.now();
+  const progress = opts.onProgress ?? (() => {});
+  validate(opts);
+  const layout = sandboxLayout(opts.dir);
+  await claimDirectory(layout);
+  const installs = installsOf(opts.kafkaHomes);
+  const java = findJava();
+  await mkdir(layout.root, { recursive: true });
+  const total = opts.controllers + opts.brokers;
+  const ports = await freePorts(total);
+  const state: KraftSandboxState = {
+    version: 1,
+    mode: 'kraft',
+    dir: layout.root,
+    createdAt: new Date().toISOString(),
+    java,
+    clusterId: newClusterId(),
+    installs,
+    nodes: ports.map((port, i) => {
+      const p = layout.broker(i + 1);
+      return {
+        id: p.id,
+        role: i < opts.controllers ? 'controller' : 'broker',
+        port,
+        dir: p.dir,
+        configPath: p.configPath,
+        logFile: p.logFile,
+        pidFile: p.pidFile,
+        outputFile: p.outputFile,
+        installLink: p.installLink,
+      };
+    }),
+    topic: {
+      name: SANDBOX_TOPIC,
+      partitions: opts.partitions,
+      replicationFactor: REPLICATION_FACTOR,
+      minInsyncReplicas: MIN_INSYNC_REPLICAS,
+    },
+    inventoryPath: layout.inventoryFile,
+  };
+  await writeKraftState(layout, state);
+  const sshd: Promise<{ handle?: SshdHandle; error?: unknown }> = startSshd(layout.sshdDir).then(
+    (handle) => ({ handle }),
+    (error: unknown) => ({ error }),
+  );
+  try {
+    const voters = quorumVoters(state.nodes);
+    for (const node of state.nodes) {
+      const paths = layout.broker(node.id);
+      await mkdir(paths.dataDir, { recursive: true });
+      await mkdir(paths.logsDir, { recursive: true });
+      await writeFile(paths.configPath, kraftNodeProperties(node, paths, voters, opts.partitions));
+      await writeFile(paths.log4jPath, fileLog4j(paths.logFile));
+      await writeFile(log4j2Path(paths), fileLog4j2(paths.logFile));
+      await symlink(installs.from.dir, paths.installLink);
+    }
+    progress(
+      `Formatting ${total} log dirs with the ${installs.from.release} storage tool (cluster id ${state.clusterId}, static quorum ${voters})`,
+    );
+    await Promise.all(state.nodes.map((n) => formatStorage(java, installs.from.dir, n.configPath, state.clusterId)));
+    progress(`Starting ${opts.controllers} controllers and ${opts.brokers} brokers on Kafka ${installs.from.release}`);
+    for (const node of state.nodes) {
+      const paths = layout.broker(node.id);
+      node.pid = await launchDetached({
+        command: kraftNodeCommand(java, paths, node.role),
+        pidFile: paths.pidFile,
+        outputFile: paths.outputFile,
+      });
+      await writeKraftState(layout, state);
+    }
+    const brokers = state.nodes.filter((n) => n.role === 'broker');
+    const bootstrap = brokers.map((b) => `127.0.0.1:${b.port}`);
+    const deadline = Date.now() + READY_TIMEOUT_MS;
+    await waitReady(state, 'brokers registering and unfenced', deadline, () =>
+      withAdmin(bootstrap, async (admin) => (await admin.describeCluster()).brokers.length === brokers.length),
+    );
+    progress(`Brokers ${brokers.map((b) => b.id).join(', ')} unfenced; creating topic ${state.topic.name}`);
+    await withAdmin(bootstrap, (admin) =>
+      admin.createTopics({
+        waitForLeaders: false,
+        topics: [
+          {
+            topic: state.topic.name,
+            numPartitions: state.topic.partitions,
+            replicationFactor: REPLICATION_FACTOR,
+            configEntries: [{ name: 'min.insync.replicas', value: String(MIN_INSYNC_REPLICAS) }],
+          },
+        ],
+      }),
+    );
+    await waitReady(state, `every partition of ${state.topic.name} led with a full ISR`, deadline, () =>
+      withAdmin(bootstrap, async (admin) => {
+        const { topics } = await admin.fetchTopicMetadata({ topics: [state.topic.name] });
+        const parts = topics[0]?.partitions ?? [];
+        return parts.length === state.topic.partitions && parts.every((p) => p.leader >= 0 && p.replicas.every((r) => p.isr.includes(r)));
+      }),
+    );
+    const { handle, error } = await sshd;
+    if (!handle) throw error;
+    state.sshd = { port: handle.port, pid: handle.pid, dir: handle.dir };
+    await writeFile(layout.inventoryFile, kraftSandboxInventory(state, layout, handle));
+    state.readyAt = new Date().toISOString();
+    await writeKraftState(layout, state);
+    const out = (role: KraftRole) =>
+      state.nodes.filter((n) => n.role === role).map((n) => ({ id: n.id, port: n.port, pid: n.pid as number, logFile: n.logFile }));
+    progress(`KRaft sandbox up in ${((Date.now() - started) / 1000).toFixed(1)} s; inventory: ${layout.inventoryFile}`);
+    return {
+      dir: layout.root,
+      mode: 'kraft',
+      inventoryPath: layout.inventoryFile,
+      statePath: layout.stateFile,
+      clusterId: state.clusterId,
+      controllers: out('controller'),
+      brokers: out('broker'),
+      sshd: { port: handle.port, pid: handle.pid, user: handle.user },
+      topic: state.topic,
+      installs,
+      elapsedMs: Date.now() - started,
+    };
+  } catch (error) {
+    await sshd;
+    await stopKraftNodes(layout, state, []).catch(() => undefined);
+    if (isAlive(readSshdHandle(layout.sshdDir)?.pid)) await stopSshd(layout.sshdDir).catch(() => undefined);
+    throw error;
+  }
+}
+
+async function writeKraftState(layout: SandboxLayout, state: KraftSandboxState): Promise<void> {
+  await writeFile(layout.stateFile, `${JSON.stringify(state, null, 2)}\n`);
+}
+
+/** The inventory of a KRaft sandbox: every node over the sandbox sshd, the tools on the first controller. */
+export function kraftSandboxInventory(
+  state: KraftSandboxState,
+  layout: SandboxLayout,
+  ssh: Pick<SshdHandle, 'port' | 'user' | 'knownHostsFile' | 'userKeyFile'>,
+): string {
+  const brokers = state.nodes.filter((n) => n.role === 'broker').map((n) => `127.0.0.1:${n.port}`);
+  const inventory = {
+    cluster: 'sandbox-kraft',
+    mode: 'kraft',
+    kraft: { bootstrapServer: brokers.join(','), toolsNode: state.nodes.find((n) => n.role === 'controller')?.id ?? 1 },
+    state: { reader: 'admin', bootstrapServers: brokers },
+    executor: { kind: 'ssh', knownHosts: ssh.knownHostsFile, hostKeyPolicy: 'strict', connectTimeoutSeconds: 10 },
+    defaults: {
+      ssh: { user: ssh.user, port: ssh.port, identityFile: ssh.userKeyFile },
+      installs: { [state.installs.from.release]: state.installs.from.dir, [state.installs.to.release]: state.installs.to.dir },
+      stop: { signal: 'SIGTERM', timeoutSeconds: 90 },
+      startTimeoutSeconds: 180,
+    },
+    brokers: state.nodes.map((n) => {
+      const paths = layout.broker(n.id);
+      return {
+        id: n.id,
+        host: '127.0.0.1',
+        roles: [n.role],
+        configPath: paths.configPath,
+        installLink: paths.installLink,
+        logFile: paths.logFile,
+        run: { command: kraftNodeCommand(state.java, paths, n.role), pidFile: paths.pidFile, outputFile: paths.outputFile },
+      };
+    }),
+  };
+  const header = [
+    `# Written by \`kafka-ops sandbox up --mode kraft\` for the sandbox in ${layout.root}.`,
+    `# Kafka ${state.installs.from.release} → ${state.installs.to.release}: controllers ${quorumVoters(state.nodes)} (static quorum), the`,
+    "# KRaft tools are the installs' own bin/kafka-features.sh and bin/kafka-metadata-quorum.sh.",
+  ];
+  const doc = new Document(inventory);
+  const installs = doc.getIn(['defaults', 'installs']);
+  if (isMap(installs)) for (const { key } of installs.items) if (isScalar(key)) key.type = 'QUOTE_DOUBLE';
+  return `${header.join('\n')}\n${doc.toString({ lineWidth: 0 })}`;
+}
+
+export interface KraftStopped {
+  role: KraftRole | 'sshd';
+  id?: number;
+  pid: number;
+  outcome: 'stopped' | 'killed';
+}
+
+/** Brokers first (their controlled shutdown needs the quorum), then the controllers. */
+async function stopKraftNodes(layout: SandboxLayout, state: KraftSandboxState, warnings: string[]): Promise<KraftStopped[]> {
+  const stopped: KraftStopped[] = [];
+  for (const role of ['broker', 'controller'] as const) {
+    const members = state.nodes
+      .filter((n) => n.role === role)
+      .flatMap((n) =>
+        [...new Set([readPidFile(n.pidFile), n.pid])]
+          .filter((pid): pid is number => pid !== undefined && isAlive(pid) && commandMentions(pid, layout.root))
+          .map((pid) => ({ id: n.id, pid })),
+      );
+    // A SIGSTOPped node (a fault test) would never act on SIGTERM.
+    for (const m of members) signal(m.pid, 'SIGCONT');
+    for (const m of members) signal(m.pid, 'SIGTERM');
+    const left = await waitGone(
+      members.map((m) => m.pid),
+      STOP_TIMEOUT_MS,
+    );
+    for (const pid of left) signal(pid, 'SIGKILL');
+    if (left.length > 0) {
+      warnings.push(
+        `Killed ${role}s ${members
+          .filter((m) => left.includes(m.pid))
+          .map((m) => m.id)
+          .join(', ')}: no exit within ${STOP_TIMEOUT_MS / 1000} s of SIGTERM`,
+      );
+      await waitGone(left, 5000);
+    }
+    stopped.push(
+      ...members.map((m) => ({ role, id: m.id, pid: m.pid, outcome: left.includes(m.pid) ? ('killed' as const) : ('stopped' as const) })),
+    );
+  }
+  return stopped;
+}
+
+export async function kraftSandboxDown(
+  state: KraftSandboxState,
+  opts: { purge: boolean },
+): Promise<{ dir: string; found: true; stopped: KraftStopped[]; warnings: string[]; purged: boolean }> {
+  const layout = sandboxLayout(state.dir);
+  const warnings: string[] = [];
+  const stopped = await stopKraftNodes(layout, state, warnings);
+  const sshdPid = readSshdHandle(layout.sshdDir)?.pid;
+  if (isAlive(sshdPid)) {
+    await stopSshd(layout.sshdDir);
+    stopped.push({ role: 'sshd', pid: sshdPid as number, outcome: 'stopped' });
+  }
+  if (opts.purge) await rm(layout.root, { recursive: true, force: true });
+  return { dir: layout.root, found: true, stopped, warnings, purged: opts.purge };
+}
+
+/** Which processes of a KRaft sandbox are alive (the cluster itself is read by `check`/`verify` through the inventory). */
+export function kraftSandboxStatus(state: KraftSandboxState): {
+  dir: string;
+  inventoryPath: string;
+  up: boolean;
+  processes: Array<{ role: KraftRole | 'sshd'; id?: number; pid?: number; alive: boolean }>;
+  zookeeper: string;
+} {
+  const layout = sandboxLayout(state.dir);
+  const sshdPid = readSshdHandle(layout.sshdDir)?.pid ?? state.sshd?.pid;
+  const processes = [
+    ...state.nodes.map((n) => {
+      const pid = readPidFile(n.pidFile) ?? n.pid;
+      return { role: n.role, id: n.id, pid, alive: pid !== undefined && isAlive(pid) && commandMentions(pid, layout.root) };
+    }),
+    { role: 'sshd' as const, pid: sshdPid, alive: isAlive(sshdPid) },
+  ];
+  return {
+    dir: layout.root,
+    inventoryPath: state.inventoryPath,
+    up: processes.every((p) => p.alive),
+    processes,
+    zookeeper: '(none: KRaft)',
+  };
+}

@@ -1,0 +1,178 @@
+/**
+ * A real KRaft upgrade: Kafka 3.9.2 → 4.4.0 (resolved from Maven Central) on three dedicated
+ * controllers (a static quorum) and three brokers started by `kafka-ops sandbox up --mode
+ * kraft`, driven over the real sshd with the releases' own kafka-features.sh and
+ * kafka-metadata-quorum.sh, under a live acks=all VerifiableProducer and a VerifiableConsumer.
+ * One cluster for the file: the scenarios follow each other as an operator's would (dry run,
+ * upgrade, a second run), each reading what the one before left.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseFeaturesDescribe, parseQuorumStatus, finalizedFeaturesOf } from '../../src/cluster/kraft-output.js';
+import { kraftSandboxDown, kraftSandboxUp, type KraftSandboxState, type KraftSandboxUpResult } from '../../src/sandbox/kraft-sandbox.js';
+import { isAlive, readPidFile } from '../../src/sandbox/processes.js';
+import { runCli } from '../helpers/cli.js';
+import { kraftReleaseHomes } from '../helpers/kraft-releases.js';
+import { SANDBOX_HOOK_TIMEOUT_MS, takeSandboxSlot } from '../helpers/sandbox.js';
+import { describeLoss, stopAllClients, VerifiableConsumer, VerifiableProducer } from '../helpers/verifiable.js';
+
+const root = resolve(import.meta.dirname, '../..');
+const ENV = { NODE_ENV: 'production', NO_COLOR: '1' };
+const FROM = '3.9.2';
+const TO = '4.4.0';
+
+let releaseSlot: (() => void) | undefined;
+let up: KraftSandboxUpResult;
+let state: KraftSandboxState;
+let homes: { from: string; to: string };
+const dir = mkdtempSync(join(tmpdir(), 'kafka-ops-kraft-real-'));
+const sandboxDir = join(dir, 'sandbox');
+const stateDir = join(dir, 'state');
+
+const nodeIds = () => state.nodes.map((n) => n.id);
+const pidOf = (id: number) => readPidFile(state.nodes.find((n) => n.id === id)?.pidFile as string);
+const pids = () => Object.fromEntries(nodeIds().map((id) => [id, pidOf(id)]));
+const bootstrap = () => up.brokers.map((b) => `127.0.0.1:${b.port}`).join(',');
+
+/** A release's own tool, run as an operator would from the install. */
+function tool(home: string, name: string, args: string[]): string {
+  return execFileSync(join(home, 'bin', name), ['--bootstrap-server', bootstrap(), ...args], { encoding: 'utf8', timeout: 120_000 });
+}
+
+/** The release of the kafka_2.13 jar the running JVM has open (its install link resolved by the kernel). */
+function runningRelease(pid: number): string | undefined {
+  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+    try {
+      const m = /kafka_2\.13-(\d+\.\d+\.\d+)\.jar$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
+      if (m) return m[1];
+    } catch {
+      /* fd closed meanwhile */
+    }
+  }
+  return undefined;
+}
+
+/** The last "Kafka version:" line the node logged (it logs one per start). */
+const loggedRelease = (logFile: string) => [...readFileSync(logFile, 'utf8').matchAll(/Kafka version: (\S+)/g)].at(-1)?.[1];
+
+const journal = () =>
+  readFileSync(join(stateDir, 'sandbox-kraft', 'journal.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { event: string; broker?: number; detail?: Record<string, unknown> });
+
+beforeAll(async () => {
+  if (!existsSync(join(root, 'dist/bundle/cli.js')) || !existsSync(join(root, 'oclif.manifest.json')))
+    execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
+  homes = await kraftReleaseHomes(FROM, TO);
+  releaseSlot = await takeSandboxSlot();
+  up = await kraftSandboxUp({ dir: sandboxDir, controllers: 3, brokers: 3, partitions: 6, kafkaHomes: [homes.from, homes.to] });
+  state = JSON.parse(readFileSync(up.statePath, 'utf8')) as KraftSandboxState;
+}, SANDBOX_HOOK_TIMEOUT_MS);
+
+afterAll(async () => {
+  await stopAllClients();
+  try {
+    if (state) await kraftSandboxDown(state, { purge: false });
+  } finally {
+    releaseSlot?.();
+  }
+}, 180_000);
+
+describe(`a real KRaft ${FROM} → ${TO} upgrade (3 controllers, 3 brokers)`, () => {
+  let leader: number;
+
+  it('the sandbox runs the FROM release everywhere, metadata.version 3.9-IV0 and kraft.version 0 read with the real tool', () => {
+    for (const id of nodeIds()) expect(runningRelease(pidOf(id) as number), `node ${id}`).toBe(FROM);
+    const features = finalizedFeaturesOf(parseFeaturesDescribe(tool(homes.from, 'kafka-features.sh', ['describe'])));
+    expect(features).toEqual({ metadataVersion: '3.9-IV0', kraftVersion: 0 });
+    leader = parseQuorumStatus(tool(homes.from, 'kafka-metadata-quorum.sh', ['describe', '--status'])).leaderId;
+    expect([1, 2, 3]).toContain(leader);
+  });
+
+  it('the dry run reads the real quorum: controllers first, the active controller last, finalize by level naming the feature', async () => {
+    const run = await runCli(['upgrade', '--dry-run', '--to', '4.4', '-i', up.inventoryPath, '--state-dir', stateDir, '--json'], {
+      env: ENV,
+    });
+    expect(run.code, run.stderr).toBe(0);
+    const plan = run.json.plan;
+    const controllers = [1, 2, 3].filter((id) => id !== leader);
+    expect(plan.order).toEqual([...controllers, 4, 5, 6, leader]);
+    expect(plan.phases[1].finalize.command.slice(-3)).toEqual(['upgrade', '--feature', 'metadata.version=33']);
+    expect(plan.phases[1].finalize.to).toBe('4.4-IV2');
+  });
+
+  it('check reports a seeded RF=1 topic and a caught-up quorum; verify --at 4.4 fails on every node and on metadata.version', async () => {
+    const { Kafka, logLevel } = await import('kafkajs');
+    const admin = new Kafka({ brokers: bootstrap().split(','), logLevel: logLevel.NOTHING }).admin();
+    await admin.connect();
+    try {
+      await admin.createTopics({ waitForLeaders: false, topics: [{ topic: 'rf-one', numPartitions: 1, replicationFactor: 1 }] });
+      const check = await runCli(['check', '--to', '4.4', '-i', up.inventoryPath, '--json'], { env: ENV });
+      const findings = (check.json?.findings ?? []) as Array<{ id: string; severity: string; topic?: string }>;
+      expect(
+        findings.filter((f) => f.severity !== 'info').map((f) => `${f.id}:${f.severity}:${f.topic ?? ''}`),
+        check.stderr,
+      ).toEqual(['topic-replication-factor:warning:rf-one']);
+      expect(check.json.checks.find((c: { id: string }) => c.id === 'quorum-caught-up').status).toBe('passed');
+    } finally {
+      await admin.deleteTopics({ topics: ['rf-one'] }).catch(() => undefined);
+      await admin.disconnect();
+    }
+    const verify = await runCli(['verify', '--at', '4.4', '-i', up.inventoryPath, '--json'], { env: ENV });
+    expect(verify.code, verify.stderr).toBe(1);
+    const errors = (verify.json.findings as Array<{ id: string; broker?: number }>).map((f) => `${f.id}:${f.broker ?? ''}`);
+    expect(errors).toEqual([...nodeIds().map((id) => `running-release:${id}`), 'metadata-version:']);
+  });
+
+  it('upgrade --yes: every node restarted once in order with a controlled shutdown, runs 4.4.0, metadata.version finalized, no acked message lost', async () => {
+    const clients = { home: homes.from, bootstrapFlag: '--bootstrap-server' as const };
+    const producer = new VerifiableProducer(bootstrap(), up.topic.name, 100, clients);
+    const consumer = new VerifiableConsumer(bootstrap(), up.topic.name, 'kraft-real', clients);
+    await new Promise((r) => setTimeout(r, 5000));
+    const before = pids();
+    const run = await runCli(['upgrade', '--to', '4.4', '-i', up.inventoryPath, '--state-dir', stateDir, '--yes'], { env: ENV });
+    expect(run.code, `${run.stdout}\n${run.stderr}`).toBe(0);
+    await new Promise((r) => setTimeout(r, 3000));
+    await producer.stop();
+    await consumer.waitFor(producer.acked, 60_000);
+    await consumer.stop();
+
+    const events = journal();
+    const stopped = events.filter((e) => e.event === 'step.stop.begin').map((e) => e.broker);
+    expect(stopped).toEqual([...[1, 2, 3].filter((id) => id !== leader), 4, 5, 6, leader]);
+    const shutdowns = events.filter((e) => e.event === 'step.stop.done').map((e) => `${e.broker}:${String(e.detail?.shutdown)}`);
+    expect(shutdowns).toEqual(stopped.map((id) => `${id}:controlled`));
+
+    for (const n of state.nodes) {
+      const pid = pidOf(n.id) as number;
+      expect(pid, `node ${n.id} restarted`).not.toBe(before[n.id]);
+      expect(isAlive(pid)).toBe(true);
+      expect(runningRelease(pid), `node ${n.id} process`).toBe(TO);
+      expect(loggedRelease(n.logFile), `node ${n.id} log`).toBe(TO);
+    }
+    const features = finalizedFeaturesOf(parseFeaturesDescribe(tool(homes.to, 'kafka-features.sh', ['describe'])));
+    expect(features).toEqual({ metadataVersion: '4.4-IV2', kraftVersion: 0 });
+
+    expect(producer.acked.size).toBeGreaterThan(500);
+    const lost = [...producer.acked].filter((v) => !consumer.consumed.has(v));
+    expect(describeLoss(lost, producer, consumer)).toEqual([]);
+  }, 540_000);
+
+  it('verify --at 4.4 passes after the upgrade', async () => {
+    const verify = await runCli(['verify', '--at', '4.4', '-i', up.inventoryPath, '--json'], { env: ENV });
+    expect(verify.code, JSON.stringify(verify.json?.findings ?? verify.stderr)).toBe(0);
+    expect(verify.json.checks.map((c: { id: string; status: string }) => `${c.id}:${c.status}`)).toContain('metadata-version:passed');
+  });
+
+  it('a second run restarts nothing and changes nothing', async () => {
+    const before = pids();
+    const run = await runCli(['upgrade', '--to', '4.4', '-i', up.inventoryPath, '--state-dir', stateDir, '--yes'], { env: ENV });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/0 restart\(s\)/);
+    expect(pids()).toEqual(before);
+  }, 180_000);
+});
