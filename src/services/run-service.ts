@@ -2,6 +2,7 @@
  * Running a plan for real: lock the cluster, store the plan and journal, wire the
  * engine to the adapters and the terminal, and turn Ctrl-C into a safe stop.
  */
+import type { BatchSize } from '../engine/batches.js';
 import { applyKraftPlan } from '../engine/kraft.js';
 import type { EngineDeps } from '../engine/ports.js';
 import { applyPlan, DEFAULT_ENGINE_OPTIONS } from '../engine/roll.js';
@@ -19,6 +20,8 @@ export interface RunOptions extends PromptPolicy {
   killOnStopTimeout: boolean;
   clientsUpgraded: boolean;
   stopSignal?: StopSignal;
+  /** --batch (engine/batches.ts); absent = one broker at a time. */
+  batch?: BatchSize;
 }
 
 export const DEFAULT_STATE_DIR = '.kafka-ops/state';
@@ -60,6 +63,7 @@ export async function runPlan(
         killOnStopTimeout: options.killOnStopTimeout,
         clientsUpgraded: options.clientsUpgraded,
         ...(options.stopSignal ? { stopSignal: options.stopSignal } : {}),
+        ...(options.batch !== undefined ? { batch: options.batch } : {}),
       },
     };
     // Every plan on a KRaft cluster (a config roll too) gets the quorum gate before a controller stops.

@@ -1,5 +1,7 @@
 /** Flags shared by several commands; each main flag has an environment variable. */
 import { Flags } from '@oclif/core';
+import type { BatchSize } from '../engine/batches.js';
+import { UserError } from '../errors.js';
 
 export const inventoryFlag = Flags.string({
   char: 'i',
@@ -50,7 +52,24 @@ export const runFlags = {
     options: ['SIGINT', 'SIGTERM'],
     env: 'KAFKA_OPS_STOP_SIGNAL',
   }),
+  batch: Flags.string({
+    description:
+      'Brokers stopped together: 1 (one at a time), N (at most N) or auto (as many as are safe). A batch is chosen from the live replica placement so that stopping it keeps every partition at or above min.insync.replicas; the controller goes alone and last.',
+    env: 'KAFKA_OPS_BATCH',
+    default: '1',
+  }),
 };
+
+/** `--batch`: `auto` or a positive whole number. */
+export function batchOf(value: string): BatchSize {
+  const v = value.trim().toLowerCase();
+  if (v === 'auto') return 'auto';
+  if (/^[1-9]\d*$/.test(v)) return Number(v);
+  throw new UserError(`--batch ${value}: expected auto or a positive whole number (1 = one broker at a time).`, {
+    code: 'BAD_FLAG',
+    action: 'Pass --batch auto, or --batch N with N >= 1.',
+  });
+}
 
 export function runOptionsOf(flags: {
   yes: boolean;
@@ -58,6 +77,7 @@ export function runOptionsOf(flags: {
   'kill-on-stop-timeout': boolean;
   'clients-upgraded': boolean;
   'stop-signal'?: string;
+  batch?: string;
 }) {
   return {
     yes: flags.yes,
@@ -66,6 +86,7 @@ export function runOptionsOf(flags: {
     killOnStopTimeout: flags['kill-on-stop-timeout'],
     clientsUpgraded: flags['clients-upgraded'],
     ...(flags['stop-signal'] ? { stopSignal: flags['stop-signal'] as 'SIGINT' | 'SIGTERM' } : {}),
+    batch: batchOf(flags.batch ?? '1'),
   };
 }
 

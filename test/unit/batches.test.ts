@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { ClusterSnapshot, PartitionState } from '../../src/cluster/port.js';
 import { batchStopFindings, chooseBatches, type BatchSize } from '../../src/engine/batches.js';
+import { UserError } from '../../src/errors.js';
+import { batchOf } from '../../src/ui/flags.js';
 
 const part = (topic: string, partition: number, replicas: number[], isr = replicas): PartitionState => ({
   topic,
@@ -190,5 +192,14 @@ describe('batchStopFindings', () => {
     const [f] = batchStopFindings(s, new Set([1, 3]), 2);
     expect(f?.message).toBe('Stopping brokers 1,3 together: t-0 would keep 1 in-sync replica(s) (ISR 1,2,3), below min.insync.replicas 2.');
     expect(f?.blocking).toBe(true);
+  });
+});
+
+describe('--batch', () => {
+  it('takes auto or a positive whole number, and says what it expects otherwise', () => {
+    expect(batchOf('auto')).toBe('auto');
+    expect(batchOf('3')).toBe(3);
+    expect(() => batchOf('0')).toThrow(/--batch 0: expected auto or a positive whole number/);
+    expect(() => batchOf('two')).toThrow(UserError);
   });
 });
