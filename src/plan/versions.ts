@@ -271,12 +271,6 @@ export const OLDEST_KRAFT = '3.3';
 export const KRAFT_VERSION_FEATURE_FROM = '3.9';
 /** `--bootstrap-controller` exists in the KRaft tools from this release on (KIP-919). */
 export const BOOTSTRAP_CONTROLLER_FROM = '3.7';
-export const METADATA_VERSION_FEATURE = 'metadata.version';
-export const KRAFT_VERSION_FEATURE = 'kraft.version';
-
-export function knownKraftReleases(): string[] {
-  return KRAFT_RELEASES.map((r) => r.release);
-}
 
 /** "3.9.1" → "3.9", "4.0" → "4.0"; undefined when it is not a KRaft release kafka-ops knows. */
 export function kraftReleaseFamily(version: string): string | undefined {
@@ -331,18 +325,6 @@ export function supportedMetadataVersions(release: string): { min: string; max: 
   const family = kraftReleaseFamily(release);
   const entry = KRAFT_RELEASES.find((r) => r.release === family);
   return entry ? { min: entry.min, max: entry.max } : undefined;
-}
-
-/** Parse a --from/--to for a KRaft cluster, or throw a UserError naming the flag. */
-export function parseKraftRelease(value: string, what: string): string {
-  const family = kraftReleaseFamily(value);
-  if (!family) {
-    throw new UserError(`${what} "${value}" is not a KRaft release kafka-ops knows.`, {
-      code: 'UNKNOWN_VERSION',
-      action: `Use one of: ${knownKraftReleases().join(', ')}.`,
-    });
-  }
-  return family;
 }
 
 /** Check that a KRaft upgrade from → to is one kafka-ops can plan; throws UserError otherwise. */

@@ -24,8 +24,6 @@ export interface RunOptions extends PromptPolicy {
   batch?: BatchSize;
 }
 
-export const DEFAULT_STATE_DIR = '.kafka-ops/state';
-
 export async function runPlan(
   plan: Plan,
   inventory: Inventory,

@@ -66,7 +66,7 @@ describe('the fake Marathon API', () => {
   it('listens on 127.0.0.1 only and closes itself when its lifetime ends', async () => {
     // A lifetime long enough that the first request lands inside it even on a loaded machine; the end of the
     // lifetime is then polled for (bounded), not raced against a fixed sleep.
-    const lifetimeMs = 1500;
+    const lifetimeMs = 5000;
     const started = Date.now();
     const short = new FakeMarathon({ lifetimeMs });
     const url = await short.start();
