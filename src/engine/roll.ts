@@ -15,7 +15,7 @@ import { HaltError, InterruptedError } from '../errors.js';
 import { linkedRelease, type BrokerHost, type HostFacts } from '../hosts/port.js';
 import type { BrokerSpec, StopSignal } from '../inventory/model.js';
 import type { Plan, PlanPhase, PlanStep } from '../plan/model.js';
-import { batchStopFindings, chooseBatches } from './batches.js';
+import { batchStopFindings, chooseBatches, describeBatches } from './batches.js';
 import { beforeStopFindings, caughtUpFindings, type GateFinding } from './gates.js';
 import { brokerPreflight, editsOf, finalConfig, releaseAfter, restartingSteps } from './preflight.js';
 import { autoRebalanceOf, DEFAULT_LEADERSHIP_SETTLE, LeadershipTracker, type AutoRebalance } from './leadership.js';
@@ -182,6 +182,12 @@ async function nextBatch(deps: StepDeps, phase: PlanPhase, pending: PlanStep[], 
     },
   });
   if (choice.degraded) deps.io.event({ code: 'warning', phase: phase.id, message: choice.degraded });
+  else
+    deps.io.event({
+      code: 'gate.wait',
+      phase: phase.id,
+      message: `batches: ${describeBatches(choice)}`,
+    });
   return { members, brokerMinIsr, autoRebalance: autoRebalanceOf(configs[0] ?? {}) };
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ClusterSnapshot, PartitionState } from '../../src/cluster/port.js';
-import { batchStopFindings, chooseBatches, type BatchSize } from '../../src/engine/batches.js';
+import { batchStopFindings, chooseBatches, describeBatches, type BatchSize } from '../../src/engine/batches.js';
 import { UserError } from '../../src/errors.js';
 import { batchOf } from '../../src/ui/flags.js';
 
@@ -106,6 +106,9 @@ describe('chooseBatches', () => {
     const choice = checkChoice(s, [1, 2, 3, 4, 5, 6], 2, 'auto', racks);
     expect(choice.batches.find((b) => b.brokers.includes(1))?.brokers).not.toContain(2);
     expect(choice.apart.find((c) => c.broker === 2)?.partition).toBe('skewed-0');
+    expect(describeBatches(choice)).toMatch(
+      /^\[1,6\] \[2,5\] \[3,4\]; apart: 2 not with 1: skewed-0 would keep 1 in-sync replica\(s\) \(ISR 1,2,3\)/,
+    );
   });
 
   it('every pair shares a partition at RF 3 / min ISR 2 over 3 brokers: batches of one, with the reason', () => {
