@@ -41,6 +41,8 @@ export interface EngineOptions {
   leadershipSettle: LeadershipSettleOptions;
   /** Brokers stopped together (batches.ts): 1 = one at a time (the default), N = at most N, `auto` = as many as are safe. */
   batch?: BatchSize;
+  /** --pause-between: a pause after each broker or batch is caught up, before the next one (ms). */
+  pauseBetweenMs?: number;
 }
 
 export interface EngineDeps {

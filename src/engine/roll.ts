@@ -93,6 +93,7 @@ export async function applyPlan(plan: Plan, given: EngineDeps): Promise<RunRepor
               steps.push(report);
               if (report.outcome === 'restarted') restartedInPhase++;
             }
+            await pauseBetween(deps, phase, pending.length);
           } catch (error) {
             if (!(error instanceof BrokerDownFirst)) throw error;
             deps.io.event({ code: 'gate.wait', phase: phase.id, message: `broker ${error.brokerId} is down: it goes first` });
@@ -135,6 +136,7 @@ export async function applyPlan(plan: Plan, given: EngineDeps): Promise<RunRepor
       }
       steps.push(report);
       if (report.outcome === 'restarted') restartedInPhase++;
+      if (report.outcome === 'restarted') await pauseBetween(deps, phase, pending.length);
       if (phase.strategy === 'serial-canary' && restartedInPhase === 1 && report.outcome === 'restarted' && pending.length > 0) {
         await confirmOrHalt(
           deps,
@@ -149,6 +151,19 @@ export async function applyPlan(plan: Plan, given: EngineDeps): Promise<RunRepor
   }
   deps.journal.append({ event: 'run.done' });
   return { status: 'completed', steps, warnings };
+}
+
+/** --pause-between, after a broker or batch is caught up, when another one follows. */
+async function pauseBetween(deps: EngineDeps, phase: PlanPhase, remaining: number): Promise<void> {
+  const ms = deps.options.pauseBetweenMs ?? 0;
+  if (ms <= 0 || remaining === 0) return;
+  deps.io.event({
+    code: 'gate.wait',
+    phase: phase.id,
+    message: `pausing ${(ms / 1000).toFixed(1)} s before the next broker (--pause-between)`,
+  });
+  deps.journal.append({ event: 'pause', phase: phase.id, detail: { ms } });
+  await deps.clock.sleep(ms);
 }
 
 interface ChosenBatch {

@@ -22,6 +22,7 @@ export interface RunOptions extends PromptPolicy {
   stopSignal?: StopSignal;
   /** --batch (engine/batches.ts); absent = one broker at a time. */
   batch?: BatchSize;
+  pauseBetweenMs?: number;
 }
 
 export async function runPlan(
@@ -62,6 +63,7 @@ export async function runPlan(
         clientsUpgraded: options.clientsUpgraded,
         ...(options.stopSignal ? { stopSignal: options.stopSignal } : {}),
         ...(options.batch !== undefined ? { batch: options.batch } : {}),
+        ...(options.pauseBetweenMs !== undefined ? { pauseBetweenMs: options.pauseBetweenMs } : {}),
       },
     };
     // Every plan on a KRaft cluster (a config roll too) gets the quorum gate before a controller stops.

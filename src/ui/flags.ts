@@ -58,7 +58,23 @@ export const runFlags = {
     env: 'KAFKA_OPS_BATCH',
     default: '1',
   }),
+  'pause-between': Flags.string({
+    description: 'Pause this long after each broker or batch is caught up, before the next (e.g. 30s, 5m, 500ms).',
+    env: 'KAFKA_OPS_PAUSE_BETWEEN',
+  }),
 };
+
+/** `--pause-between`: a whole number with ms, s, m or h (seconds when bare). */
+export function durationMsOf(value: string): number {
+  const m = /^\s*(\d+)\s*(ms|s|m|h)?\s*$/.exec(value);
+  if (!m)
+    throw new UserError(`--pause-between ${value}: expected a duration such as 30s, 5m or 500ms.`, {
+      code: 'BAD_FLAG',
+      action: 'Pass a whole number followed by ms, s, m or h.',
+    });
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 's') as 'ms' | 's' | 'm' | 'h'];
+  return Number(m[1]) * unit;
+}
 
 /** `--batch`: `auto` or a positive whole number. */
 export function batchOf(value: string): BatchSize {
@@ -78,6 +94,7 @@ export function runOptionsOf(flags: {
   'clients-upgraded': boolean;
   'stop-signal'?: string;
   batch?: string;
+  'pause-between'?: string;
 }) {
   return {
     yes: flags.yes,
@@ -87,6 +104,7 @@ export function runOptionsOf(flags: {
     clientsUpgraded: flags['clients-upgraded'],
     ...(flags['stop-signal'] ? { stopSignal: flags['stop-signal'] as 'SIGINT' | 'SIGTERM' } : {}),
     batch: batchOf(flags.batch ?? '1'),
+    ...(flags['pause-between'] ? { pauseBetweenMs: durationMsOf(flags['pause-between']) } : {}),
   };
 }
 

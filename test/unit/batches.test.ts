@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { ClusterSnapshot, PartitionState } from '../../src/cluster/port.js';
 import { batchStopFindings, chooseBatches, describeBatches, type BatchSize } from '../../src/engine/batches.js';
 import { UserError } from '../../src/errors.js';
-import { batchOf } from '../../src/ui/flags.js';
+import { batchOf, durationMsOf } from '../../src/ui/flags.js';
 
 const part = (topic: string, partition: number, replicas: number[], isr = replicas): PartitionState => ({
   topic,
@@ -204,5 +204,14 @@ describe('--batch', () => {
     expect(batchOf('3')).toBe(3);
     expect(() => batchOf('0')).toThrow(/--batch 0: expected auto or a positive whole number/);
     expect(() => batchOf('two')).toThrow(UserError);
+  });
+});
+
+describe('--pause-between', () => {
+  it('reads ms, s, m, h (seconds when bare), and says what it expects otherwise', () => {
+    expect([durationMsOf('500ms'), durationMsOf('30s'), durationMsOf('5m'), durationMsOf('1h'), durationMsOf('7')]).toEqual([
+      500, 30_000, 300_000, 3_600_000, 7000,
+    ]);
+    expect(() => durationMsOf('soon')).toThrow(/--pause-between soon: expected a duration/);
   });
 });

@@ -162,6 +162,13 @@ describe('a roll in batches', () => {
     expect(sim.stopGroups().at(-1)).toEqual([6]);
   });
 
+  it('--pause-between pauses after each batch caught up, not after the last', async () => {
+    const sim = simulate({ controller: 6, racks: true });
+    const deps = sim.deps('auto');
+    await applyPlan(rollPlan(6), { ...deps, options: { ...deps.options, pauseBetweenMs: 30_000 } });
+    expect(sim.journal.entries().filter((e) => e.event === 'pause')).toHaveLength(3);
+  });
+
   it('--batch 1 is one at a time, as before', async () => {
     const sim = simulate({ controller: 6, racks: true });
     await applyPlan(rollPlan(6), sim.deps(1));
