@@ -10,4 +10,7 @@ if (process.argv.length === 3 && process.argv[2] === '--version') {
   // oclif and every command in one bundle (scripts/bundle.mjs): a few files to load, not hundreds.
   const { execute } = await import('../dist/bundle/cli.js');
   await execute({ dir: import.meta.url });
+  // The command's work is done and its output written: a socket some library failed to close
+  // (a server that accepted and never answered) must not keep the process alive (issue 14).
+  setTimeout(() => process.exit(), 2_000).unref();
 }

@@ -190,6 +190,47 @@ function forgetWatches(client: ZkClient): void {
 
 let zkModule: ZkModule | undefined;
 
+/** How long a connected client may wait for ZooKeeper to answer its close-session request. */
+const CLOSE_GRACE_MS = 1_000;
+const MANAGER_CLOSED = -2;
+
+/**
+ * Closes a client for good, whatever the server does. The library's close() only queues a
+ * close-session request and waits for its answer: a ZooKeeper that accepted the connection and
+ * never answers (or is still being connected to) keeps the socket, and so the process, alive
+ * forever, and a socket that drops meanwhile is connected again. After `graceMs` (at once when
+ * no session is up) the socket is destroyed and the manager can no longer reconnect.
+ */
+function shutDown(client: ZkClient, graceMs: number): Promise<void> {
+  const manager = (
+    client as unknown as {
+      connectionManager?: {
+        state?: number;
+        socket?: { destroy(): void };
+        connectTimeoutHandler?: NodeJS.Timeout;
+        connect: () => void;
+        on(event: 'state', listener: (state: number) => void): void;
+      };
+    }
+  ).connectionManager;
+  const sessionUp = manager?.state === 2 || manager?.state === 3;
+  client.close();
+  if (!manager) return Promise.resolve();
+  manager.connect = () => undefined;
+  return new Promise<void>((resolve) => {
+    const finish = () => {
+      clearTimeout(timer);
+      clearTimeout(manager.connectTimeoutHandler);
+      manager.socket?.destroy();
+      resolve();
+    };
+    const timer = setTimeout(finish, sessionUp ? graceMs : 0);
+    manager.on('state', (state) => {
+      if (state === MANAGER_CLOSED) finish();
+    });
+  });
+}
+
 async function openClient(connectString: string, options: ZooKeeperConnectOptions): Promise<ZkClient> {
   const { timeoutMs, sessionTimeoutMs = 10_000 } = options;
   zkModule ??= ((await import(ZK_MODULE)) as { default: ZkModule }).default;
@@ -204,7 +245,7 @@ async function openClient(connectString: string, options: ZooKeeperConnectOption
     client.connect();
   });
   if (!connected) {
-    client.close();
+    void shutDown(client, 0);
     throw new InfrastructureError(`Could not connect to ZooKeeper at ${connectString} within ${timeoutMs} ms`, {
       code: 'ZOOKEEPER_UNREACHABLE',
       retriable: true,
@@ -290,7 +331,7 @@ export class ZooKeeperClusterState implements ClusterState {
   async close(): Promise<void> {
     this.closed = true;
     this.notify();
-    this.client.close();
+    await shutDown(this.client, CLOSE_GRACE_MS);
   }
 
   private listen(client: ZkClient): void {
@@ -304,7 +345,7 @@ export class ZooKeeperClusterState implements ClusterState {
       if (this.closed || client !== this.client) return;
       this.sessionLost = true;
       this.stale.all = true;
-      client.close();
+      void shutDown(client, CLOSE_GRACE_MS);
       this.notify();
     });
   }

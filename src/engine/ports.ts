@@ -56,6 +56,12 @@ export interface EngineDeps {
   options: EngineOptions;
   /** KRaft: checked right before a node is stopped (the controller quorum gate). */
   preStopGate?: PreStopGate;
+  /**
+   * The run this application belongs to (a resume continues its run) and the digest of its plan
+   * (store/plan-digest.ts). A gate confirmed in the journal counts only for the same run of the
+   * same plan; without them no confirmation from before counts.
+   */
+  run?: { id: string; planDigest: string };
 }
 
 export interface StepReport {

@@ -38,14 +38,20 @@ export async function applyPlan(plan: Plan, given: EngineDeps): Promise<RunRepor
     warnings.push(message);
     deps.io.event({ code: 'warning', phase, broker, message });
   };
-  deps.journal.append({ event: 'run.start', detail: { kind: plan.kind, from: plan.from, to: plan.to } });
-  await preflight(plan, deps);
+  const runId = given.run?.id;
+  const digest = given.run?.planDigest ?? null;
+  const binding = { run: runId ?? null, plan: digest };
+  // Read before this run writes: a confirmation belongs to one run of one plan, never to the journal at large.
   const confirmed = new Set(
-    deps.journal
-      .entries()
-      .filter((e) => e.event === 'gate.confirmed')
-      .map((e) => e.phase),
+    runId === undefined
+      ? []
+      : deps.journal
+          .entries()
+          .filter((e) => e.event === 'gate.confirmed' && e.detail?.run === runId && e.detail?.plan === digest)
+          .map((e) => e.phase),
   );
+  deps.journal.append({ event: 'run.start', detail: { kind: plan.kind, from: plan.from, to: plan.to, ...binding } });
+  await preflight(plan, deps);
   let askedFirstRestart = false;
   for (const phase of plan.phases) {
     if (phase.skipped) {
@@ -54,7 +60,11 @@ export async function applyPlan(plan: Plan, given: EngineDeps): Promise<RunRepor
     }
     if (phase.kind === 'gate') {
       if (!confirmed.has(phase.id) && !deps.options.clientsUpgraded) await confirmOrHalt(deps, phase, phase.prompt ?? phase.title, false);
-      deps.journal.append({ event: 'gate.confirmed', phase: phase.id });
+      deps.journal.append({
+        event: 'gate.confirmed',
+        phase: phase.id,
+        detail: { ...binding, by: confirmed.has(phase.id) ? 'earlier-answer' : deps.options.clientsUpgraded ? 'flag' : 'answer' },
+      });
       continue;
     }
     deps.io.event({ code: 'phase.start', phase: phase.id, message: phase.title });

@@ -104,11 +104,20 @@ export function assertMatchesSchema<T>(doc: LocatedDocument, schema: InputSchema
   if (validate(doc.data)) return doc.data as T;
   const error = validate.errors?.[0];
   if (!error) throw new TypeError('schema validation failed without an error');
-  const { path: at, message, action } = describeSchemaError(error);
+  const { path: at, message, action } = describeSchemaError(error, doc.data);
   throw new UserError(`Invalid ${what}: ${message}`, { code: 'SCHEMA', action, location: doc.locate(at) });
 }
 
-function describeSchemaError(error: ErrorObject): { path: Array<string | number>; message: string; action: string } {
+function valueAt(data: unknown, path: ReadonlyArray<string | number>): unknown {
+  let value = data;
+  for (const key of path) {
+    if (value === null || typeof value !== 'object') return undefined;
+    value = (value as Record<string | number, unknown>)[key];
+  }
+  return value;
+}
+
+function describeSchemaError(error: ErrorObject, data: unknown): { path: Array<string | number>; message: string; action: string } {
   const path = error.instancePath
     .split('/')
     .slice(1)
@@ -130,8 +139,18 @@ function describeSchemaError(error: ErrorObject): { path: Array<string | number>
         message: `${at} is missing the required key \`${String(params.missingProperty)}\`.`,
         action: `Add \`${String(params.missingProperty)}\`.`,
       };
-    case 'type':
+    case 'type': {
+      const value = valueAt(data, path);
+      // YAML reads an unquoted 1.1 (or 1.10, or 2.0) as a number: a version must be quoted.
+      if (params.type === 'string' && typeof value === 'number') {
+        return {
+          path,
+          message: `${at} must be a string; YAML read the unquoted ${String(value)} as a number: quote it.`,
+          action: `Write it in quotes, e.g. "${String(value)}" (an unquoted 1.10 reads as 1.1).`,
+        };
+      }
       return { path, message: `${at} must be ${String(params.type)}.`, action: `Change ${at} to a value of type ${String(params.type)}.` };
+    }
     case 'enum':
       return {
         path,

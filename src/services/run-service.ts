@@ -2,11 +2,13 @@
  * Running a plan for real: lock the cluster, store the plan and journal, wire the
  * engine to the adapters and the terminal, and turn Ctrl-C into a safe stop.
  */
+import { randomUUID } from 'node:crypto';
 import type { BatchSize } from '../engine/batches.js';
 import { applyKraftPlan } from '../engine/kraft.js';
 import type { EngineDeps } from '../engine/ports.js';
 import { applyPlan, DEFAULT_ENGINE_OPTIONS } from '../engine/roll.js';
 import { FileJournal } from '../store/journal.js';
+import { planDigest } from '../store/plan-digest.js';
 import { KafkaOpsError } from '../errors.js';
 import type { Inventory, StopSignal } from '../inventory/model.js';
 import type { Plan } from '../plan/model.js';
@@ -31,6 +33,8 @@ export async function runPlan(
   connections: Connections,
   options: RunOptions,
   output: IoHost,
+  /** The run a resume continues; a new run gets a new id, so no confirmation of an earlier run counts for it. */
+  runId: string = randomUUID(),
 ): Promise<RunResult> {
   const clock = { now: () => Date.now(), sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, ms)) };
   const journal = new FileJournal(options.stateDir, inventory.cluster, clock);
@@ -57,6 +61,7 @@ export async function runPlan(
       journal,
       clock,
       interrupted: abort.signal,
+      run: { id: runId, planDigest: planDigest(plan) },
       options: {
         ...DEFAULT_ENGINE_OPTIONS,
         killOnStopTimeout: options.killOnStopTimeout,

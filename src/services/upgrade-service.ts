@@ -84,10 +84,20 @@ export async function resume(request: ResumeRequest, output: IoHost): Promise<Up
   const connections = openConnections(inventory);
   try {
     output.info(`Resuming the ${plan.kind} of ${plan.cluster} (${plan.from} → ${plan.to}); every step is re-checked on its host first.`);
-    return { dryRun: false, ...(await runPlan(plan, inventory, connections, request, output)) };
+    return { dryRun: false, ...(await runPlan(plan, inventory, connections, request, output, lastRunId(journal))) };
   } finally {
     await connections.close();
   }
+}
+
+/** The id of the run the journal's last `run.start` belongs to (journals before run ids have none). */
+function lastRunId(journal: FileJournal): string | undefined {
+  const start = journal
+    .entries()
+    .filter((e) => e.event === 'run.start')
+    .at(-1);
+  const id = start?.detail?.run;
+  return typeof id === 'string' && id !== '' ? id : undefined;
 }
 
 export interface RollServiceRequest extends RunOptions {

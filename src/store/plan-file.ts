@@ -140,5 +140,41 @@ export function assertPlanRules(doc: LocatedDocument, plan: Plan): void {
         );
       }
     });
+    assertOneTarget(phase, p, fail);
   });
+}
+
+/**
+ * Every step of a phase moves to the phase's one target: the same value of each version key it
+ * changes, the same release of install. A step that alone moves elsewhere (one broker's IBP to
+ * another release, say) is an edit the phase's title and points of no return no longer describe.
+ */
+function assertOneTarget(
+  phase: Plan['phases'][number],
+  p: number,
+  fail: (path: Array<string | number>, message: string, action: string) => never,
+): void {
+  const targets: Array<{ what: string; of: (step: Plan['phases'][number]['steps'][number]) => string | null | undefined; path: string[] }> =
+    [
+      { what: IBP_KEY, of: (step) => step.changes[IBP_KEY]?.to, path: ['changes', IBP_KEY, 'to'] },
+      { what: LMFV_KEY, of: (step) => step.changes[LMFV_KEY]?.to, path: ['changes', LMFV_KEY, 'to'] },
+      { what: 'the install release', of: (step) => step.install?.release, path: ['install', 'release'] },
+    ];
+  for (const { what, of, path } of targets) {
+    const counts = new Map<string | null, number>();
+    for (const step of phase.steps) {
+      const value = of(step);
+      if (value !== undefined) counts.set(value, (counts.get(value) ?? 0) + 1);
+    }
+    if (counts.size < 2) continue;
+    // The phase's target is what most of its steps say (the first one's on a tie).
+    const target = [...counts.entries()].reduce((best, entry) => (entry[1] > best[1] ? entry : best))[0];
+    const s = phase.steps.findIndex((step) => of(step) !== undefined && of(step) !== target);
+    const step = phase.steps[s] as Plan['phases'][number]['steps'][number];
+    fail(
+      ['phases', p, 'steps', s, ...path],
+      `the step of broker ${step.broker} moves ${what} to ${String(of(step))}, the other steps of phase \`${phase.id}\` to ${String(target)}.`,
+      `Every step of a phase moves to the phase's target: set it to ${String(target)}, or regenerate the plan with \`kafka-ops plan\`.`,
+    );
+  }
 }

@@ -10,7 +10,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hasScript, killPtyChildren, lastFrame, onPty, plain, quote } from '../helpers/pty.js';
+import { killPtyChildren, lastFrame, onPty, plain, quote } from '../helpers/pty.js';
 
 const root = resolve(import.meta.dirname, '../..');
 const driver = join(root, 'test/helpers/progress-driver.mjs');
@@ -35,7 +35,7 @@ afterAll(() => {
   rmSync(scratch, { recursive: true, force: true });
 });
 
-describe.skipIf(!hasScript)('on a real pseudo-terminal', () => {
+describe('on a real pseudo-terminal', () => {
   it('draws the tree and asks inside it; typed answers go through the prompt adapter', async () => {
     const run = await onPty(`node ${quote(driver)}`, answers(['y\r', 'y\r']));
     expect(run.code).toBe(0);

@@ -170,6 +170,7 @@ describe('sandbox (real ZooKeeper, Kafka 0.9.0.1, sshd)', () => {
   });
 
   it('starts brokers that do not ignore SIGINT', () => {
+    expect(up.brokers.map((b) => b.id)).toEqual([1, 2, 3]);
     for (const broker of up.brokers) expect(ignoredSignalsOf(broker.pid)).not.toContain('SIGINT');
   });
 

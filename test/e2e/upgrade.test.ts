@@ -10,7 +10,7 @@ import { parseProperties } from '../../src/config/properties.js';
 import { SANDBOX_TOPIC } from '../../src/sandbox/layout.js';
 import { isAlive } from '../../src/sandbox/processes.js';
 import { runCli } from '../helpers/cli.js';
-import { hasScript, killPtyChildren, lastFrame, onPty, plain, quote } from '../helpers/pty.js';
+import { killPtyChildren, lastFrame, onPty, plain, quote } from '../helpers/pty.js';
 import { SANDBOX_HOOK_TIMEOUT_MS, startSandbox, type TestSandbox } from '../helpers/sandbox.js';
 import { leadershipEvents } from '../helpers/broker-logs.js';
 import { describeLoss, VerifiableConsumer, VerifiableProducer, stopAllClients } from '../helpers/verifiable.js';
@@ -134,7 +134,7 @@ describe('kafka-ops upgrade --to 0.9 on the sandbox', () => {
 
   // The built CLI's live tree on a real run, on a real pseudo-terminal: every question is
   // answered by typing "y" into the prompt inside the tree; stdout (a file) holds only the result.
-  it.skipIf(!hasScript)(
+  it(
     'on a terminal, a roll draws phases → brokers → sub-steps, takes typed answers in the tree, and keeps stdout to the JSON',
     { timeout: 300_000 },
     async () => {

@@ -4,14 +4,14 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 
-export const hasScript = (() => {
+/** The terminal tests need `script`; a machine without it fails them (scripts/setup-machine.sh installs it), never skips them. */
+function requireScript(): void {
   try {
     execFileSync('script', ['--version'], { stdio: 'ignore' });
-    return true;
   } catch {
-    return false;
+    throw new Error('util-linux `script` is missing: the terminal tests need it. Run scripts/setup-machine.sh (installs bsdutils).');
   }
-})();
+}
 
 const children = new Set<number>();
 
@@ -36,6 +36,7 @@ export function onPty(
   env: Record<string, string> = {},
   timeoutMs = 30_000,
 ): Promise<PtyRun> {
+  requireScript();
   return new Promise((resolvePromise, reject) => {
     const child = spawn('script', ['-qfec', `stty cols 120 rows 40; ${command}`, '/dev/null'], {
       env: { ...process.env, TERM: 'xterm-256color', ...env },

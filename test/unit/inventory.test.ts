@@ -27,6 +27,20 @@ const TWO_BROKERS_TAIL = `brokers:
 
 const BAD: BadInputRow[] = [
   [
+    'a systemd unit name starting with - (systemctl would read it as an option; issue 14)',
+    variant('    systemd: kafka.service\n', '    systemd: -Hroot@evil\n'),
+    '-Hroot@evil',
+    'SCHEMA',
+    ['`defaults.run.systemd`', 'not starting with -'],
+  ],
+  [
+    'a ZooKeeper port above 65535 (it passed the schema, then crashed the connect; issue 14)',
+    variant('cluster: test\n', 'cluster: test\nstate:\n  zookeeper: zk1:2181,zk2:99999/kafka\n'),
+    'zk1:2181',
+    'SCHEMA',
+    ['`state.zookeeper`', 'every port 1-65535'],
+  ],
+  [
     'malformed YAML (a plain value starting with a reserved character)',
     variant('  kind: ssh\n', '  kind: @ssh\n'),
     '@ssh',

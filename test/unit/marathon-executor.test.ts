@@ -155,7 +155,11 @@ describe('the Marathon broker host', () => {
     const error = await connectMarathon(spec(1), settings({ file: join(dir, 'token') }), 'inv.yaml').catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'MARATHON_FORBIDDEN' });
     expect(JSON.stringify({ m: (error as Error).message, a: (error as UserError).action })).not.toContain('secret-abc');
-    await expect(connectMarathon(spec(2), settings({ file: join(dir, 'token') }), 'inv.yaml')).resolves.toBeDefined();
+    // The same token reaches the app it is granted: broker 2's app is read with it (a 403 would throw).
+    const seen = fake!.requests.length;
+    const host = await connectMarathon(spec(2), settings({ file: join(dir, 'token') }), 'inv.yaml');
+    expect(fake!.requests.slice(seen).map((r) => `${r.method} ${r.path}`)).toContain('GET /v2/apps/kafka/broker-2');
+    await host.close();
   });
 
   it('stages config with the stop, swaps the release at 0 instances, starts healthy; done-ness follows', async () => {

@@ -106,6 +106,11 @@ function simulate(plan: Plan, observed: ObservedCluster): Map<number, BrokerStat
   return state;
 }
 
+it('the template upgrades cover every message-format outcome and both sides of 2.1 (the per-kind checks below run)', () => {
+  expect([...new Set(CASES.map((c) => c.expected.lmfv))].sort()).toEqual(['absent', 'bumped', 'ignored']);
+  expect([...new Set(CASES.map((c) => c.expected.crosses21))].sort()).toEqual([false, true]);
+});
+
 describe.each(CASES)('template upgrade $name', (c) => {
   const plan = planFor(c);
   const { expected } = c;

@@ -35,6 +35,14 @@ describe('shipped plan templates', () => {
     expect(planText(file)).toBe(planToYaml(plan, '../schemas/plan.schema.json'));
   });
 
+  it.each(committed)('%s quotes every version YAML would otherwise read as a number', (file) => {
+    // Unquoted, 1.1 and 2.0 are numbers (and 1.10 is 1.1): the planner's YAML quotes them.
+    for (const line of planText(file).split('\n')) {
+      const value = /^\s*(?:from|to|release|"\d[^"]*"):\s*(\S.*)$/.exec(line)?.[1];
+      if (value !== undefined && value !== 'null') expect(value, line).not.toMatch(/^\d+(\.\d+)?$/);
+    }
+  });
+
   it.each(templatePlans())('$file round-trips: writing then loading gives the same plan', ({ file, plan }) => {
     const path = scratch.write(`roundtrip-${file}`, planToYaml(plan));
     expect(loadPlanFile(path)).toEqual(plan);
@@ -65,7 +73,29 @@ const swapPhases = (text: string, a: string, b: string): string => {
 const LMFV_BUMP_BROKER_1 = `${LMFV}:\n            from: 0.10.2\n            to: 0.11.0`;
 const GATE_STEP = '- broker: 1\n        host: kafka1.example.com\n        changes: {}\n        skipped: true\n';
 
+/** The template with broker 2's step of bump-ibp moving IBP to `to` instead of the phase's 0.11.0. */
+const oneBrokerIbp = (to: string): string => {
+  const block = phaseBlock(BASE, 'bump-ibp');
+  const step = block.indexOf('- broker: 2\n');
+  const value = block.indexOf('to: 0.11.0', step);
+  return BASE.replace(block, `${block.slice(0, value)}to: ${to}${block.slice(value + 'to: 0.11.0'.length)}`);
+};
+
 const BAD: BadInputRow[] = [
+  [
+    "one broker's IBP moved to another release than its phase's (issue 13)",
+    oneBrokerIbp('"1.0"'),
+    '"1.0"',
+    'PLAN_RULE',
+    ['the step of broker 2 moves inter.broker.protocol.version to 1.0', 'phase `bump-ibp` to 0.11.0'],
+  ],
+  [
+    'a version written unquoted reads as a number: quote it',
+    replaced(BASE, 'to: 0.11.0\nobserved', 'to: 1.1\nobserved'),
+    '1.1\nobserved',
+    'SCHEMA',
+    ['`to` must be a string', 'quote it'],
+  ],
   [
     'LMFV above IBP after a step (message format bumped past the protocol)',
     replaced(BASE, LMFV_BUMP_BROKER_1, `${LMFV}:\n            from: 0.10.2\n            to: "1.0"`),

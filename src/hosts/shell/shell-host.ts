@@ -58,7 +58,7 @@ if [ -n "$cfg" ] && [ -e "$cfg" ]; then rec config_mtime "$(mtime "$cfg")"; fi
 if [ -n "$link" ] && [ -L "$link" ]; then rec link_mtime "$(mtime "$link")"; fi
 pid=
 if [ "$kind" = systemd ]; then
-  pid=$(systemctl show -p MainPID "$ref" 2>/dev/null | sed -n 's/^MainPID=//p')
+  pid=$(systemctl show -p MainPID -- "$ref" 2>/dev/null | sed -n 's/^MainPID=//p')
 elif [ -f "$ref" ]; then
   pid=$(head -n 1 "$ref")
   rec pidfile_mtime "$(stat -c %Y "$ref")"
@@ -96,7 +96,7 @@ exit 0
 const RUNNING_SCRIPT = `
 if [ -r "/proc/$1/status" ] && ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status"; then echo running; exit 0; fi
 if [ -n "$2" ]; then
-  case $(systemctl is-active "$2" 2>/dev/null) in active|activating|deactivating|reloading) echo running;; esac
+  case $(systemctl is-active -- "$2" 2>/dev/null) in active|activating|deactivating|reloading) echo running;; esac
 fi
 exit 0
 `;
@@ -126,7 +126,7 @@ size=$( (wc -c <"$log") 2>/dev/null ) || size=0; size=\${size:-0}
 now() { date +%s%3N; }
 alive() {
   if [ -r "/proc/$pid/status" ] && ! grep -q '^State:[[:space:]]*Z' "/proc/$pid/status"; then return 0; fi
-  if [ -n "$unit" ]; then case $(systemctl is-active "$unit" 2>/dev/null) in active|activating|deactivating|reloading) return 0;; esac; fi
+  if [ -n "$unit" ]; then case $(systemctl is-active -- "$unit" 2>/dev/null) in active|activating|deactivating|reloading) return 0;; esac; fi
   return 1
 }
 t0=$(now)
@@ -413,7 +413,7 @@ export class ShellBrokerHost implements BrokerHost {
 
   private signalCommand(pid: number, signal: 'SIGINT' | 'SIGTERM' | 'SIGKILL'): string[] {
     const run = this.spec.run;
-    return run.kind === 'systemd' ? ['systemctl', 'kill', '-s', signal, run.unit] : ['kill', '-s', signal.slice(3), String(pid)];
+    return run.kind === 'systemd' ? ['systemctl', 'kill', '-s', signal, '--', run.unit] : ['kill', '-s', signal.slice(3), String(pid)];
   }
 
   async stop(signal: StopSignal, timeoutMs: number, knownPid?: number): Promise<StopResult> {
@@ -476,7 +476,7 @@ export class ShellBrokerHost implements BrokerHost {
       return;
     }
     if (run.kind === 'systemd') {
-      await this.sh(`Starting unit ${run.unit}`, 'systemctl start "$1"', [run.unit]);
+      await this.sh(`Starting unit ${run.unit}`, 'systemctl start -- "$1"', [run.unit]);
     } else {
       const result = await this.runner.run(
         launchCommandLine({ command: run.command, pidFile: run.pidFile, outputFile: run.outputFile, env: run.env }),

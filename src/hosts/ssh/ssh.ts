@@ -273,16 +273,26 @@ export class SshRunner implements CommandRunner {
       ...(algorithms ? { algorithms: { serverHostKey: algorithms as NonNullable<ConnectConfig['algorithms']>['serverHostKey'] } } : {}),
     };
 
+    // ssh2 can emit `error` more than once for one connection (a garbled or stalled handshake:
+    // "Bad packet length", then its ready timeout or "Connection lost"): a listener stays for the
+    // client's whole life, or the second one kills the process with a stack trace.
+    client.on('error', () => {});
     await new Promise<void>((resolve, reject) => {
+      let settled = false;
       const fail = (error: Error) => {
+        if (settled) return;
+        settled = true;
         client.removeAllListeners('ready');
-        client.end();
+        // destroy, not end: a peer that stalls or talks garbage gets no polite goodbye to wait for.
+        client.destroy();
         reject(refusal ?? connectError(error, this.target));
       };
-      client.once('error', fail);
+      client.on('error', fail);
       client.once('close', () => fail(Object.assign(new Error('connection closed during the handshake'), { code: 'ECONNRESET' })));
       client.once('ready', () => {
-        client.removeAllListeners('error');
+        if (settled) return;
+        settled = true;
+        client.removeListener('error', fail);
         client.removeAllListeners('close');
         resolve();
       });
@@ -301,7 +311,6 @@ export class SshRunner implements CommandRunner {
     });
 
     // After the handshake: a dropped connection fails the commands in flight; the next run() reconnects.
-    client.on('error', () => {});
     client.on('close', () => {
       this.client = undefined;
       const lost = new InfrastructureError(`The SSH connection to ${this.where} was lost.`, {

@@ -132,7 +132,9 @@ describe('a 0.10.2.1 double', () => {
   });
 
   it('reports the release of the install it was started from and the IBP/LMFV of its server.properties', () => {
-    for (const r of c.view().registrations) expect([r.release, r.ibp, r.lmfv]).toEqual(['0.10.2.1', '0.10.2', '0.10.2']);
+    expect([...c.view().registrations].sort((a, b) => a.id - b.id).map((r) => [r.id, r.release, r.ibp, r.lmfv])).toEqual(
+      [1, 2, 3].map((id) => [id, '0.10.2.1', '0.10.2', '0.10.2']),
+    );
   });
 
   it('on SIGINT: leaves every ISR at once, stays registered for the controlled-shutdown delay, logs success, then unregisters', async () => {
