@@ -183,3 +183,10 @@ export function batchStopFindings(
     });
   return findings;
 }
+
+/** One line: the batches in order, then why brokers are apart (the first reason per broker). */
+export function describeBatches(choice: BatchChoice): string {
+  const batches = choice.batches.map((b) => `[${b.brokers.join(',')}]${b.controller ? ' (controller, last)' : ''}`).join(' ');
+  const apart = choice.apart.map((c) => `${c.broker} not with ${c.with.join(',')}: ${c.message}`);
+  return apart.length > 0 ? `${batches}; apart: ${apart.join('; ')}` : batches;
+}

@@ -103,7 +103,8 @@ export class LeadershipTracker {
    * alone are left out: the controller makes those when it shrinks an ISR, with no truncation.
    */
   private lastForeignChangeAtMs?: number;
-  private ownStop = false;
+  /** Stops of this run under way (a batch stops several brokers at once). */
+  private ownStops = 0;
   private controllerSeen?: number;
   private controllerSinceMs?: number;
 
@@ -111,7 +112,7 @@ export class LeadershipTracker {
 
   /** While kafka-ops' own stop of a broker is under way, the moves seen are that stop's. */
   duringOwnStop(active: boolean): void {
-    this.ownStop = active;
+    this.ownStops = Math.max(0, this.ownStops + (active ? 1 : -1));
   }
 
   /** Every snapshot the engine reads passes here, so moves between two gates are not missed. */
@@ -122,7 +123,7 @@ export class LeadershipTracker {
       const before = ofTopic.get(p.partition);
       // Unchanged: nothing to record (most partitions, most of the time, on clusters of any size).
       if (before && before.leader === p.leader && before.leaderEpoch === p.leaderEpoch) continue;
-      if (before && before.leader !== p.leader && !this.ownStop) this.lastForeignChangeAtMs = nowMs;
+      if (before && before.leader !== p.leader && this.ownStops === 0) this.lastForeignChangeAtMs = nowMs;
       const now: SeenLeadership = { leader: p.leader, ...(p.leaderEpoch !== undefined ? { leaderEpoch: p.leaderEpoch } : {}) };
       ofTopic.set(p.partition, before ? { ...now, movedAtMs: nowMs } : now);
     }

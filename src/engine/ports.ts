@@ -8,6 +8,7 @@ import type { ClusterState } from '../cluster/port.js';
 import type { BrokerHost } from '../hosts/port.js';
 import type { Inventory, StopSignal } from '../inventory/model.js';
 import type { LeadershipSettleOptions } from './leadership.js';
+import type { BatchSize } from './batches.js';
 
 export type EngineEvent =
   | { code: 'phase.start' | 'phase.skip' | 'phase.done'; phase: string; message: string }
@@ -38,6 +39,10 @@ export interface EngineOptions {
   maxPollMs: number;
   /** The leadership-settled pre-stop gate (leadership.ts). */
   leadershipSettle: LeadershipSettleOptions;
+  /** Brokers stopped together (batches.ts): 1 = one at a time (the default), N = at most N, `auto` = as many as are safe. */
+  batch?: BatchSize;
+  /** --pause-between: a pause after each broker or batch is caught up, before the next one (ms). */
+  pauseBetweenMs?: number;
 }
 
 export interface EngineDeps {

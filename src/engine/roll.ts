@@ -15,9 +15,10 @@ import { HaltError, InterruptedError } from '../errors.js';
 import { linkedRelease, type BrokerHost, type HostFacts } from '../hosts/port.js';
 import type { BrokerSpec, StopSignal } from '../inventory/model.js';
 import type { Plan, PlanPhase, PlanStep } from '../plan/model.js';
+import { batchStopFindings, chooseBatches, describeBatches } from './batches.js';
 import { beforeStopFindings, caughtUpFindings, type GateFinding } from './gates.js';
 import { brokerPreflight, editsOf, finalConfig, releaseAfter, restartingSteps } from './preflight.js';
-import { autoRebalanceOf, DEFAULT_LEADERSHIP_SETTLE, LeadershipTracker } from './leadership.js';
+import { autoRebalanceOf, DEFAULT_LEADERSHIP_SETTLE, LeadershipTracker, type AutoRebalance } from './leadership.js';
 import type { EngineClock, EngineDeps, EngineOptions, RunReport, StepReport } from './ports.js';
 
 export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
@@ -78,8 +79,39 @@ export async function applyPlan(plan: Plan, given: EngineDeps): Promise<RunRepor
       // The controller can move at any time: re-read it before every broker, keep it last.
       // A broker that is not registered (left stopped by a crashed or killed run) goes first:
       // until it is back, every other broker's pre-stop gate sees under-replicated partitions.
-      const { controller, brokers: registered } = await deps.cluster.snapshot();
+      const snapshot = await deps.cluster.snapshot();
+      const { controller, brokers: registered } = snapshot;
       const down = pending.findIndex((s) => !registered.includes(s.broker));
+      const canaryFirst = phase.strategy === 'serial-canary' && restartedInPhase === 0;
+      // KRaft's quorum gate judges one node at a time: batches are for ZooKeeper-mode brokers.
+      if ((deps.options.batch ?? 1) !== 1 && !deps.preStopGate && down < 0 && !canaryFirst && pending.length > 1) {
+        const batch = await nextBatch(deps, phase, pending, snapshot);
+        if (batch.members.length > 1) {
+          if (!askedFirstRestart) {
+            askedFirstRestart = true;
+            const names = batch.members.map((m) => m.broker).join(',');
+            await confirmOrHalt(
+              deps,
+              phase,
+              `Start the rolling restart of cluster ${plan.cluster} (phase ${phase.id}, brokers ${names} first)?`,
+              true,
+            );
+          }
+          for (const m of batch.members) pending.splice(pending.indexOf(m), 1);
+          try {
+            for (const report of await runBatch(phase, batch, deps, warn, pending)) {
+              steps.push(report);
+              if (report.outcome === 'restarted') restartedInPhase++;
+            }
+            await pauseBetween(deps, phase, pending.length);
+          } catch (error) {
+            if (!(error instanceof BrokerDownFirst)) throw error;
+            deps.io.event({ code: 'gate.wait', phase: phase.id, message: `broker ${error.brokerId} is down: it goes first` });
+            pending.push(...batch.members);
+          }
+          continue;
+        }
+      }
       const index =
         down >= 0
           ? down
@@ -114,6 +146,7 @@ export async function applyPlan(plan: Plan, given: EngineDeps): Promise<RunRepor
       }
       steps.push(report);
       if (report.outcome === 'restarted') restartedInPhase++;
+      if (report.outcome === 'restarted') await pauseBetween(deps, phase, pending.length);
       if (phase.strategy === 'serial-canary' && restartedInPhase === 1 && report.outcome === 'restarted' && pending.length > 0) {
         await confirmOrHalt(
           deps,
@@ -128,6 +161,119 @@ export async function applyPlan(plan: Plan, given: EngineDeps): Promise<RunRepor
   }
   deps.journal.append({ event: 'run.done' });
   return { status: 'completed', steps, warnings };
+}
+
+/** --pause-between, after a broker or batch is caught up, when another one follows. */
+async function pauseBetween(deps: EngineDeps, phase: PlanPhase, remaining: number): Promise<void> {
+  const ms = deps.options.pauseBetweenMs ?? 0;
+  if (ms <= 0 || remaining === 0) return;
+  deps.io.event({
+    code: 'gate.wait',
+    phase: phase.id,
+    message: `pausing ${(ms / 1000).toFixed(1)} s before the next broker (--pause-between)`,
+  });
+  deps.journal.append({ event: 'pause', phase: phase.id, detail: { ms } });
+  await deps.clock.sleep(ms);
+}
+
+interface ChosenBatch {
+  members: PlanStep[];
+  brokerMinIsr: number;
+  autoRebalance: AutoRebalance;
+}
+
+/**
+ * The next batch, chosen from the live replica placement now (not at plan time): every pending
+ * broker's server.properties gives its min.insync.replicas default (the highest counts) and broker.rack (a hint).
+ */
+async function nextBatch(deps: StepDeps, phase: PlanPhase, pending: PlanStep[], snapshot: ClusterSnapshot): Promise<ChosenBatch> {
+  const configs = await Promise.all(pending.map(async (s) => parseProperties(await (await deps.host(s.broker)).readConfig())));
+  const brokerMinIsr = Math.max(1, ...configs.map((c) => Number(c['min.insync.replicas'] ?? '1') || 1));
+  const racks = new Map<number, string>();
+  configs.forEach((c, i) => {
+    const rack = c['broker.rack'];
+    if (rack) racks.set((pending[i] as PlanStep).broker, rack);
+  });
+  const choice = chooseBatches({ snapshot, brokers: pending.map((s) => s.broker), brokerMinIsr, size: deps.options.batch ?? 1, racks });
+  const first = choice.batches[0]?.brokers ?? [];
+  const members = pending.filter((s) => first.includes(s.broker));
+  deps.journal.append({
+    event: 'batch.chosen',
+    phase: phase.id,
+    detail: {
+      batches: choice.batches.map((b) => b.brokers),
+      apart: choice.apart,
+      ...(choice.degraded ? { degraded: choice.degraded } : {}),
+    },
+  });
+  if (choice.degraded) deps.io.event({ code: 'warning', phase: phase.id, message: choice.degraded });
+  else
+    deps.io.event({
+      code: 'gate.wait',
+      phase: phase.id,
+      message: `batches: ${describeBatches(choice)}`,
+    });
+  return { members, brokerMinIsr, autoRebalance: autoRebalanceOf(configs[0] ?? {}) };
+}
+
+/**
+ * Restarts a batch: each member runs its step at once; their stops wait for one pre-stop gate over
+ * the whole set (batchStopFindings plus leadership settled for each member), re-checked on the live
+ * cluster right before they stop. Every member ends (done or halted) before the first error is raised.
+ */
+async function runBatch(
+  phase: PlanPhase,
+  batch: ChosenBatch,
+  deps: StepDeps,
+  warn: (m: string, p?: string, b?: number) => void,
+  rest: PlanStep[],
+): Promise<StepReport[]> {
+  const set = new Set(batch.members.map((m) => m.broker));
+  const names = [...set].sort((a, b) => a - b).join(',');
+  deps.journal.append({ event: 'batch.start', phase: phase.id, detail: { brokers: [...set] } });
+  deps.io.event({
+    code: 'gate.wait',
+    phase: phase.id,
+    message: `batch of brokers ${names}: stopping them together keeps every partition at or above min.insync.replicas`,
+  });
+  const findings = (s: ClusterSnapshot): GateFinding[] => {
+    const down = rest.find((p) => !s.brokers.includes(p.broker));
+    if (down) throw new BrokerDownFirst(down.broker);
+    const now = deps.clock.now();
+    const held = [...set].flatMap((b) => {
+      const hold = s.brokers.includes(b) ? deps.leadership.hold(s, now, batch.autoRebalance, b) : undefined;
+      return hold
+        ? [
+            {
+              gate: 'leadership-settled' as const,
+              blocking: true,
+              message: `Leadership is not settled: ${hold.message}`,
+              partitions: [],
+              ...(hold.untilMs !== undefined ? { recheckAtMs: hold.untilMs } : {}),
+            },
+          ]
+        : [];
+    });
+    return [
+      ...batchStopFindings(s, set, batch.brokerMinIsr).map((f) => ({ ...f, gate: 'min-isr-holds-without-broker' as const })),
+      ...held,
+    ];
+  };
+  let gate: Promise<void> | undefined;
+  const together = () =>
+    (gate ??= waitForGate(
+      deps,
+      phase,
+      Math.min(...set),
+      phase.timeouts.startSeconds * 1000,
+      `safe to stop together with brokers ${names}`,
+      findings,
+    ).then(() => undefined));
+  const settled = await Promise.allSettled(batch.members.map((m) => runStep(phase, m, deps, warn, () => undefined, together)));
+  const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  deps.journal.append({ event: 'batch.done', phase: phase.id, detail: { brokers: [...set] } });
+  return settled.map((r) => (r as PromiseFulfilledResult<StepReport>).value);
 }
 
 async function confirmOrHalt(deps: EngineDeps, phase: PlanPhase, question: string, defaultAnswer: boolean): Promise<void> {
@@ -299,6 +445,8 @@ async function runStep(
   deps: StepDeps,
   warn: (m: string, p?: string, b?: number) => void,
   downFirst: (s: ClusterSnapshot) => number | undefined,
+  /** In a batch: the batch's pre-stop gate over the set, passed once for all its members. */
+  together?: () => Promise<void>,
 ): Promise<StepReport> {
   const { clock, journal, io } = deps;
   const spec = specOf(deps, step.broker);
@@ -384,9 +532,11 @@ async function runStep(
         },
       ];
     };
-    for (const f of await waitForGate(deps, phase, step.broker, phase.timeouts.startSeconds * 1000, 'safe to stop', safeToStop)) {
-      warn(f.message, phase.id, step.broker);
-    }
+    if (together) await together();
+    else
+      for (const f of await waitForGate(deps, phase, step.broker, phase.timeouts.startSeconds * 1000, 'safe to stop', safeToStop)) {
+        warn(f.message, phase.id, step.broker);
+      }
     await deps.preStopGate?.beforeStop(step.broker);
   }
   const preStopMs = clock.now() - preStopStart;

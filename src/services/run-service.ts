@@ -3,6 +3,7 @@
  * engine to the adapters and the terminal, and turn Ctrl-C into a safe stop.
  */
 import { randomUUID } from 'node:crypto';
+import type { BatchSize } from '../engine/batches.js';
 import { applyKraftPlan } from '../engine/kraft.js';
 import type { EngineDeps } from '../engine/ports.js';
 import { applyPlan, DEFAULT_ENGINE_OPTIONS } from '../engine/roll.js';
@@ -22,6 +23,9 @@ export interface RunOptions extends PromptPolicy {
   killOnStopTimeout: boolean;
   clientsUpgraded: boolean;
   stopSignal?: StopSignal;
+  /** --batch (engine/batches.ts); absent = one broker at a time. */
+  batch?: BatchSize;
+  pauseBetweenMs?: number;
 }
 
 export async function runPlan(
@@ -85,6 +89,8 @@ export async function runPlan(
         killOnStopTimeout: options.killOnStopTimeout,
         clientsUpgraded: options.clientsUpgraded,
         ...(options.stopSignal ? { stopSignal: options.stopSignal } : {}),
+        ...(options.batch !== undefined ? { batch: options.batch } : {}),
+        ...(options.pauseBetweenMs !== undefined ? { pauseBetweenMs: options.pauseBetweenMs } : {}),
       },
     };
     // Every plan on a KRaft cluster (a config roll too) gets the quorum gate before a controller stops.

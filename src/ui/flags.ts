@@ -1,6 +1,8 @@
 /** Flags shared by several commands; each main flag has an environment variable. */
 import { Flags } from '@oclif/core';
 import { defaultStateDir } from '../store/journal.js';
+import type { BatchSize } from '../engine/batches.js';
+import { UserError } from '../errors.js';
 
 export const inventoryFlag = Flags.string({
   char: 'i',
@@ -51,7 +53,40 @@ export const runFlags = {
     options: ['SIGINT', 'SIGTERM'],
     env: 'KAFKA_OPS_STOP_SIGNAL',
   }),
+  batch: Flags.string({
+    description:
+      'Brokers stopped together: 1 (one at a time), N (at most N) or auto (as many as are safe). A batch is chosen from the live replica placement so that stopping it keeps every partition at or above min.insync.replicas; the controller goes alone and last.',
+    env: 'KAFKA_OPS_BATCH',
+    default: '1',
+  }),
+  'pause-between': Flags.string({
+    description: 'Pause this long after each broker or batch is caught up, before the next (e.g. 30s, 5m, 500ms).',
+    env: 'KAFKA_OPS_PAUSE_BETWEEN',
+  }),
 };
+
+/** `--pause-between`: a whole number with ms, s, m or h (seconds when bare). */
+export function durationMsOf(value: string): number {
+  const m = /^\s*(\d+)\s*(ms|s|m|h)?\s*$/.exec(value);
+  if (!m)
+    throw new UserError(`--pause-between ${value}: expected a duration such as 30s, 5m or 500ms.`, {
+      code: 'BAD_FLAG',
+      action: 'Pass a whole number followed by ms, s, m or h.',
+    });
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? 's') as 'ms' | 's' | 'm' | 'h'];
+  return Number(m[1]) * unit;
+}
+
+/** `--batch`: `auto` or a positive whole number. */
+export function batchOf(value: string): BatchSize {
+  const v = value.trim().toLowerCase();
+  if (v === 'auto') return 'auto';
+  if (/^[1-9]\d*$/.test(v)) return Number(v);
+  throw new UserError(`--batch ${value}: expected auto or a positive whole number (1 = one broker at a time).`, {
+    code: 'BAD_FLAG',
+    action: 'Pass --batch auto, or --batch N with N >= 1.',
+  });
+}
 
 export function runOptionsOf(flags: {
   yes: boolean;
@@ -59,6 +94,8 @@ export function runOptionsOf(flags: {
   'kill-on-stop-timeout': boolean;
   'clients-upgraded': boolean;
   'stop-signal'?: string;
+  batch?: string;
+  'pause-between'?: string;
 }) {
   return {
     yes: flags.yes,
@@ -67,6 +104,8 @@ export function runOptionsOf(flags: {
     killOnStopTimeout: flags['kill-on-stop-timeout'],
     clientsUpgraded: flags['clients-upgraded'],
     ...(flags['stop-signal'] ? { stopSignal: flags['stop-signal'] as 'SIGINT' | 'SIGTERM' } : {}),
+    batch: batchOf(flags.batch ?? '1'),
+    ...(flags['pause-between'] ? { pauseBetweenMs: durationMsOf(flags['pause-between']) } : {}),
   };
 }
 

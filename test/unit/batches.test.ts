@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { ClusterSnapshot, PartitionState } from '../../src/cluster/port.js';
-import { batchStopFindings, chooseBatches, type BatchSize } from '../../src/engine/batches.js';
+import { batchStopFindings, chooseBatches, describeBatches, type BatchSize } from '../../src/engine/batches.js';
+import { UserError } from '../../src/errors.js';
+import { batchOf, durationMsOf } from '../../src/ui/flags.js';
 
 const part = (topic: string, partition: number, replicas: number[], isr = replicas): PartitionState => ({
   topic,
@@ -104,6 +106,9 @@ describe('chooseBatches', () => {
     const choice = checkChoice(s, [1, 2, 3, 4, 5, 6], 2, 'auto', racks);
     expect(choice.batches.find((b) => b.brokers.includes(1))?.brokers).not.toContain(2);
     expect(choice.apart.find((c) => c.broker === 2)?.partition).toBe('skewed-0');
+    expect(describeBatches(choice)).toMatch(
+      /^\[1,6\] \[2,5\] \[3,4\]; apart: 2 not with 1: skewed-0 would keep 1 in-sync replica\(s\) \(ISR 1,2,3\)/,
+    );
   });
 
   it('every pair shares a partition at RF 3 / min ISR 2 over 3 brokers: batches of one, with the reason', () => {
@@ -190,5 +195,23 @@ describe('batchStopFindings', () => {
     const [f] = batchStopFindings(s, new Set([1, 3]), 2);
     expect(f?.message).toBe('Stopping brokers 1,3 together: t-0 would keep 1 in-sync replica(s) (ISR 1,2,3), below min.insync.replicas 2.');
     expect(f?.blocking).toBe(true);
+  });
+});
+
+describe('--batch', () => {
+  it('takes auto or a positive whole number, and says what it expects otherwise', () => {
+    expect(batchOf('auto')).toBe('auto');
+    expect(batchOf('3')).toBe(3);
+    expect(() => batchOf('0')).toThrow(/--batch 0: expected auto or a positive whole number/);
+    expect(() => batchOf('two')).toThrow(UserError);
+  });
+});
+
+describe('--pause-between', () => {
+  it('reads ms, s, m, h (seconds when bare), and says what it expects otherwise', () => {
+    expect([durationMsOf('500ms'), durationMsOf('30s'), durationMsOf('5m'), durationMsOf('1h'), durationMsOf('7')]).toEqual([
+      500, 30_000, 300_000, 3_600_000, 7000,
+    ]);
+    expect(() => durationMsOf('soon')).toThrow(/--pause-between soon: expected a duration/);
   });
 });
