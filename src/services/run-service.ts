@@ -49,12 +49,12 @@ export async function runPlan(
     journal.unlock();
     throw error;
   }
-  const unfinished = mode === 'new' ? unfinishedRun(journal.entries()) : undefined;
+  const unfinished = mode === 'new' ? unfinishedRun(journal.entries(), planDigest(plan)) : undefined;
   if (unfinished) {
     await clusterLock?.release();
     journal.unlock();
     throw new UserError(
-      `An earlier run of cluster ${inventory.cluster} is unfinished (last: ${unfinished.event}${unfinished.broker === undefined ? '' : ` of broker ${unfinished.broker}`} at ${unfinished.at}); a new one would replace its plan.`,
+      `An earlier run of cluster ${inventory.cluster} is unfinished (last: ${unfinished.event}${unfinished.broker === undefined ? '' : ` of broker ${unfinished.broker}`} at ${unfinished.at}); a new run of a different plan would replace it.`,
       {
         code: 'RUN_UNFINISHED',
         action: `Finish it with \`kafka-ops resume -i ${inventory.source}\`, or, to discard it (brokers stay as they are), move its state dir aside: ${journal.dir}`,

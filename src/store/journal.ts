@@ -35,13 +35,22 @@ export function defaultStateDir(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 /** Whether the journal's last run stopped after touching something and was neither finished nor aborted. */
-export function unfinishedRun(entries: readonly JournalEntry[]): JournalEntry | undefined {
+const BETWEEN_PHASES = new Set(['preflight.ok', 'phase.done', 'gate.confirmed']);
+
+export function unfinishedRun(entries: readonly JournalEntry[], planDigest?: string): JournalEntry | undefined {
   const start = entries.map((e) => e.event).lastIndexOf('run.start');
   if (start < 0) return undefined;
+  // The same plan again replaces nothing: every step is re-checked on its host, as a resume would
+  // (the documented way on after the client gate: the same upgrade with --clients-upgraded).
+  if (planDigest !== undefined && entries[start]?.detail?.plan === planDigest) return undefined;
   const run = entries.slice(start);
   if (run.some((e) => e.event === 'run.done' || e.event === 'run.aborted')) return undefined;
   if (!run.some((e) => e.event === 'preflight.ok')) return undefined; // halted before any restart: nothing to finish
-  return run.at(-1);
+  const last = run.filter((e) => e.event !== 'run.stopped').at(-1);
+  // Stopped between phases at a question (the client gate, the first restart): no broker is mid-step,
+  // and a new plan is built from what the hosts run now, so it replaces nothing half done.
+  if (last && (BETWEEN_PHASES.has(last.event) || (last.event === 'halt' && last.detail?.reason === 'declined'))) return undefined;
+  return last;
 }
 
 /** The journal and cluster lock on disk, timed by the run's clock (the engine's injected one). */

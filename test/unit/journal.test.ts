@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { once } from 'node:events';
 import { hostname } from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { FileJournal } from '../../src/store/journal.js';
+import { FileJournal, unfinishedRun } from '../../src/store/journal.js';
 import { currentBootId } from '../../src/store/lock-holder.js';
 import { ExitCode } from '../../src/errors.js';
 import { useScratchDir, userErrorOf } from '../helpers/inventory-fixtures.js';
@@ -211,5 +211,36 @@ describe('Journal lock', () => {
     journal.unlock();
     journal.unlock(); // unlocking twice is harmless
     expect(existsSync(lockFileOf(journal))).toBe(false);
+  });
+});
+
+describe('which earlier run blocks a new one', () => {
+  const at = '2026-12-02T18:00:00.000Z';
+  const started = [
+    { at, event: 'run.start', detail: { plan: 'digest-a' } },
+    { at, event: 'preflight.ok' },
+    { at, event: 'phase.start', phase: 'bump-ibp' },
+  ];
+  const stopped = { at, event: 'run.stopped', detail: { kind: 'halted' } };
+
+  it('a run halted with a broker mid-step blocks a different plan, not the same plan again', () => {
+    const run = [...started, { at, event: 'halt', phase: 'bump-ibp', broker: 2, detail: { reason: 'start-timeout' } }, stopped];
+    expect(unfinishedRun(run, 'digest-b')).toMatchObject({ event: 'halt', broker: 2 });
+    expect(unfinishedRun(run, 'digest-a')).toBeUndefined();
+  });
+
+  it('a run stopped between phases at a question (the client gate) blocks nothing', () => {
+    const run = [
+      ...started,
+      { at, event: 'phase.done', phase: 'bump-ibp' },
+      { at, event: 'halt', phase: 'upgrade-clients', detail: { reason: 'declined' } },
+      stopped,
+    ];
+    expect(unfinishedRun(run, 'digest-b')).toBeUndefined();
+  });
+
+  it('a finished run, or one halted before its preflight passed, blocks nothing', () => {
+    expect(unfinishedRun([...started, { at, event: 'run.done' }], 'digest-b')).toBeUndefined();
+    expect(unfinishedRun([started[0]!, { at, event: 'halt', detail: { reason: 'preflight' } }], 'digest-b')).toBeUndefined();
   });
 });
