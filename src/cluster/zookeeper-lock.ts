@@ -5,7 +5,7 @@
  * never left behind by a crash, and a second run anywhere finds it whatever its state dir.
  */
 import { InfrastructureError, UserError } from '../errors.js';
-import { describeHolder, parseHolder, thisProcess, type LockHolder } from '../store/lock-holder.js';
+import { describeHolder, livenessOf, parseHolder, thisProcess, type LockHolder } from '../store/lock-holder.js';
 import { closeZooKeeperClient, openZooKeeperClient, type ZkClient } from './zookeeper.js';
 
 export const ZOOKEEPER_LOCK_PATH = '/kafka-ops/lock';
@@ -85,13 +85,31 @@ export async function acquireZooKeeperLock(connect: string, holder: LockHolder =
   const client = await open(connect);
   try {
     await call('create /kafka-ops', connect, (done) => client.mkdirp('/kafka-ops', (e) => done(e)));
-    try {
-      await call('create the lock', connect, (done) =>
+    const create = () =>
+      call('create the lock', connect, (done) =>
         client.create(ZOOKEEPER_LOCK_PATH, Buffer.from(JSON.stringify(holder)), EPHEMERAL, (e) => done(e)),
       );
+    try {
+      await create();
     } catch (error) {
       if (codeOf(error as ZkErr) !== NODE_EXISTS) throw error;
-      const current = await holderIn(client, connect);
+      let current = await holderIn(client, connect);
+      // A run killed on this very host and boot (SIGKILL, OOM) leaves its znode until its session
+      // expires; its pid proves it gone, so the next run (its resume) need not wait for the expiry.
+      if (current && livenessOf(current) === 'gone') {
+        await call("remove a dead run's lock", connect, (done) => client.remove(ZOOKEEPER_LOCK_PATH, -1, (e) => done(e))).catch(
+          (e: ZkErr) => {
+            if (codeOf(e) !== NO_NODE) throw e;
+          },
+        );
+        try {
+          await create();
+          return lockOf(client, connect);
+        } catch (retry) {
+          if (codeOf(retry as ZkErr) !== NODE_EXISTS) throw retry;
+          current = await holderIn(client, connect);
+        }
+      }
       throw new UserError(`Another kafka-ops run holds cluster lock in ZooKeeper${current ? `: ${describeHolder(current)}` : ''}.`, {
         code: 'CLUSTER_LOCKED',
         action: `Wait for it to finish. The lock (${connect} ${ZOOKEEPER_LOCK_PATH}) is ephemeral: it goes within seconds of its holder's exit (its ZooKeeper session's end).`,
@@ -101,6 +119,10 @@ export async function acquireZooKeeperLock(connect: string, holder: LockHolder =
     await closeZooKeeperClient(client);
     throw error;
   }
+  return lockOf(client, connect);
+}
+
+function lockOf(client: LockClient, connect: string): ZooKeeperLock {
   return {
     async release() {
       try {

@@ -4,6 +4,7 @@
  * for all, a value that fails lint in `--dry-run`; each exits with the code the real run has
  * and leaves every broker's process and server.properties as they were.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -109,6 +110,19 @@ describe('one lock per cluster, and runs that do not replace each other', () => 
       expect(await readZooKeeperLock(zookeeper())).toBeUndefined();
     },
   );
+
+  it('a ZooKeeper lock whose holder is provably dead (this host and boot, no such pid) is taken at once, not after its session expires', async () => {
+    const exited = spawnSync(process.execPath, ['-e', '']);
+    expect(exited.status).toBe(0);
+    const dead = await acquireZooKeeperLock(zookeeper(), { ...thisProcess(), pid: exited.pid! });
+    try {
+      const next = await acquireZooKeeperLock(zookeeper());
+      expect((await readZooKeeperLock(zookeeper()))?.pid).toBe(process.pid);
+      await next.release();
+    } finally {
+      await dead.release();
+    }
+  });
 
   it(
     'a local lock written in another container (same pid namespace number, other host) is not taken as stale',
