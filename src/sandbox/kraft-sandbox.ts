@@ -20,7 +20,7 @@ import { findJava, JAVA_MODULE_FLAGS, readDistribution, SANDBOX_JVM_FLAGS } from
 import { SANDBOX_TOPIC, sandboxLayout, type BrokerPaths, type SandboxLayout } from './layout.js';
 import { commandMentions, freePorts, isAlive, launchDetached, readPidFile, signal, sleep, tail, waitGone } from './processes.js';
 import { readSshdHandle, startSshd, stopSshd, type SshdHandle } from './sshd.js';
-import type { SandboxInstall } from './state.js';
+import { brokerStateOf, type SandboxBrokerState, type SandboxInstall } from './state.js';
 import { fileLog4j } from './zookeeper-server.js';
 
 const REPLICATION_FACTOR = 3;
@@ -30,17 +30,8 @@ const STOP_TIMEOUT_MS = 60_000;
 
 export type KraftRole = 'controller' | 'broker';
 
-export interface KraftSandboxNode {
-  id: number;
+export interface KraftSandboxNode extends SandboxBrokerState {
   role: KraftRole;
-  port: number;
-  pid?: number;
-  dir: string;
-  configPath: string;
-  logFile: string;
-  pidFile: string;
-  outputFile: string;
-  installLink: string;
 }
 
 export interface KraftSandboxState {
@@ -298,20 +289,10 @@ export async function kraftSandboxUp(opts: KraftSandboxUpOptions): Promise<Kraft
     java,
     clusterId: newClusterId(),
     installs,
-    nodes: ports.map((port, i) => {
-      const p = layout.broker(i + 1);
-      return {
-        id: p.id,
-        role: i < opts.controllers ? 'controller' : 'broker',
-        port,
-        dir: p.dir,
-        configPath: p.configPath,
-        logFile: p.logFile,
-        pidFile: p.pidFile,
-        outputFile: p.outputFile,
-        installLink: p.installLink,
-      };
-    }),
+    nodes: ports.map((port, i) => ({
+      ...brokerStateOf(layout.broker(i + 1), port),
+      role: i < opts.controllers ? ('controller' as const) : ('broker' as const),
+    })),
     topic: {
       name: SANDBOX_TOPIC,
       partitions: opts.partitions,

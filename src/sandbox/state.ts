@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { UserError } from '../errors.js';
+import type { BrokerPaths } from './layout.js';
 
 export interface SandboxInstall {
   release: string;
@@ -22,6 +23,12 @@ export interface SandboxBrokerState {
   pidFile: string;
   outputFile: string;
   installLink: string;
+}
+
+/** What the state file records of one node: its port and the paths of `BrokerPaths` that status and down read. */
+export function brokerStateOf(paths: BrokerPaths, port: number): SandboxBrokerState {
+  const { id, dir, configPath, logFile, pidFile, outputFile, installLink } = paths;
+  return { id, port, dir, configPath, logFile, pidFile, outputFile, installLink };
 }
 
 export interface SandboxState {

@@ -21,7 +21,7 @@ import { freePorts, isAlive, tail } from './processes.js';
 import { compareReleases, parseRelease } from './releases/catalog.js';
 import { resolveRelease, type ResolvedRelease } from './releases/resolve.js';
 import { startSshd, type SshdHandle } from './sshd.js';
-import { readState, writeState, type SandboxInstall, type SandboxState } from './state.js';
+import { brokerStateOf, readState, writeState, type SandboxInstall, type SandboxState } from './state.js';
 import { startZooKeeper, waitZooKeeperReady } from './zookeeper-server.js';
 import { stopAll } from './down.js';
 import { describe, processStatuses } from './status.js';
@@ -288,19 +288,7 @@ export async function sandboxUp(opts: SandboxUpOptions): Promise<SandboxUpResult
       outputFile: layout.zookeeper.outputFile,
       logFile: layout.zookeeper.logFile,
     },
-    brokers: brokerPorts.map((port, i) => {
-      const p = layout.broker(i + 1);
-      return {
-        id: p.id,
-        port,
-        dir: p.dir,
-        configPath: p.configPath,
-        logFile: p.logFile,
-        pidFile: p.pidFile,
-        outputFile: p.outputFile,
-        installLink: p.installLink,
-      };
-    }),
+    brokers: brokerPorts.map((port, i) => brokerStateOf(layout.broker(i + 1), port)),
     topic: {
       name: SANDBOX_TOPIC,
       partitions: opts.partitions,
