@@ -51,3 +51,19 @@ export class LoopbackServer {
     });
   }
 }
+
+/**
+ * Milliseconds from `since` until a request to `url` is refused (the fake's lifetime ended), polled
+ * every 100 ms; -1 when it still answers `deadlineMs` after `since`.
+ */
+export async function msUntilRefused(url: string, since: number, deadlineMs: number): Promise<number> {
+  while (Date.now() - since < deadlineMs) {
+    await new Promise((r) => setTimeout(r, 100));
+    const refused = await fetch(url).then(
+      () => false,
+      () => true,
+    );
+    if (refused) return Date.now() - since;
+  }
+  return -1;
+}

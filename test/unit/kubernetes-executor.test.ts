@@ -12,6 +12,7 @@ import { brokerSpec } from '../helpers/inventory-fixtures.js';
 import { connectKubernetes, type KubernetesBrokerHost } from '../../src/hosts/kubernetes.js';
 import type { KubernetesExecutorSettings } from '../../src/inventory/model.js';
 import { FakeKubernetes, type ContainerRuntime, type FakeUser, type Pod } from '../fakes/kubernetes/server.js';
+import { msUntilRefused } from '../fakes/http.js';
 
 const NS = 'kafka';
 let fake: FakeKubernetes | undefined;
@@ -120,19 +121,7 @@ describe('the fake Kubernetes API', () => {
     const url = await short.start();
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect((await fetch(`${url}/api/v1/namespaces/x/pods/y`)).status).toBe(401);
-    let closedAfterMs = -1;
-    while (Date.now() - started < lifetimeMs + 10_000) {
-      await new Promise((r) => setTimeout(r, 100));
-      const refused = await fetch(`${url}/api/v1/namespaces/x/pods/y`).then(
-        () => false,
-        () => true,
-      );
-      if (refused) {
-        closedAfterMs = Date.now() - started;
-        break;
-      }
-    }
-    expect(closedAfterMs).toBeGreaterThanOrEqual(lifetimeMs);
+    expect(await msUntilRefused(`${url}/api/v1/namespaces/x/pods/y`, started, lifetimeMs + 10_000)).toBeGreaterThanOrEqual(lifetimeMs);
   });
 
   it('answers 401 without a known bearer token and a Status 403 outside the rules', async () => {

@@ -12,6 +12,7 @@ import { brokerSpec } from '../helpers/inventory-fixtures.js';
 import { connectMarathon } from '../../src/hosts/marathon.js';
 import type { MarathonExecutorSettings } from '../../src/inventory/model.js';
 import { FakeMarathon, type App, type TaskRuntime } from '../fakes/marathon/server.js';
+import { msUntilRefused } from '../fakes/http.js';
 
 let fake: FakeMarathon | undefined;
 const TOKEN_ENV = 'KAFKA_OPS_TEST_MARATHON_TOKEN';
@@ -72,19 +73,7 @@ describe('the fake Marathon API', () => {
     const url = await short.start();
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect((await fetch(`${url}/v2/deployments`)).status).toBe(401);
-    let closedAfterMs = -1;
-    while (Date.now() - started < lifetimeMs + 10_000) {
-      await new Promise((r) => setTimeout(r, 100));
-      const refused = await fetch(`${url}/v2/deployments`).then(
-        () => false,
-        () => true,
-      );
-      if (refused) {
-        closedAfterMs = Date.now() - started;
-        break;
-      }
-    }
-    expect(closedAfterMs).toBeGreaterThanOrEqual(lifetimeMs);
+    expect(await msUntilRefused(`${url}/v2/deployments`, started, lifetimeMs + 10_000)).toBeGreaterThanOrEqual(lifetimeMs);
   });
 
   it('answers 401 without a DC/OS token and 403 for an app outside the token’s grants', async () => {
