@@ -102,6 +102,14 @@ describe(`real Kafka ${FROM} → ${TO}, ZooKeeper mode`, () => {
         expect(sinceLastStart(logOf(id)).filter((l) => /log\.message\.format\.version/.test(l) && /WARN/.test(l))).toEqual([]);
       }
 
+      // The read-only gate a release pipeline runs after the upgrade agrees, on the real 3.9.2 brokers.
+      const verified = await runCli(['verify', '--at', '3.9', '--inventory', sandbox.inventory, '--json']);
+      expect(verified.code, `${verified.stdout}\n${verified.stderr}`).toBe(0);
+      expect(verified.json).toMatchObject({ command: 'verify', passed: true, summary: { errors: 0 } });
+      console.log(
+        `verify --at 3.9 findings: ${JSON.stringify(verified.json.findings.filter((f: { severity: string }) => f.severity !== 'info'))}`,
+      );
+
       const pids = sandbox.pids();
       const again = await upgrade('--yes', '--json');
       expect(again.code, `${again.stderr}\n${again.stdout}`).toBe(0);
