@@ -5,7 +5,7 @@
  * time, the controller alone and last) while Kafka's VerifiableProducer (acks=all) and
  * VerifiableConsumer run and an independent sampler reads every partition's state znode every
  * 100 ms: no partition may go below min.insync.replicas or offline, and no acknowledged message
- * may be lost. The same roll with --batch 1 then gives the wall-time comparison.
+ * may be lost. The same roll with --batch 1 then gives the wall-time comparison (opt-in, see COMPARE).
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,6 +19,11 @@ import { describeLoss, stopAllClients, VerifiableConsumer, VerifiableProducer, t
 import * as zkLayout from '../helpers/zk-kafka-layout.mjs';
 
 const RELEASE = '2.8.2';
+/**
+ * The same roll again with --batch 1, for the wall-time comparison: ~5 more minutes on a loaded
+ * 2-core machine, so only when asked (`KAFKA_OPS_E2E_COMPARE_BATCH1=1`); the auto roll's figures always print.
+ */
+const COMPARE = process.env.KAFKA_OPS_E2E_COMPARE_BATCH1 === '1';
 let sandbox: TestSandbox;
 
 beforeAll(async () => {
@@ -101,13 +106,15 @@ describe('roll --batch auto on six real brokers over three racks', () => {
       expect(consumer.consumed.size, 'the consumer read nothing within 120 s').toBeGreaterThan(0);
       const sampler = await startIsrSampler(sandbox.up.zookeeper.connect, [SANDBOX_TOPIC, '__consumer_offsets'], 2);
       let auto: Awaited<ReturnType<typeof roll>>;
-      let one: Awaited<ReturnType<typeof roll>>;
+      let one: Awaited<ReturnType<typeof roll>> | undefined;
       const controller = await controllerNow();
       try {
         auto = await roll('auto', '120000');
         expect(auto.result.code, auto.result.stderr.slice(-3000)).toBe(0);
-        one = await roll('1', '180000');
-        expect(one.result.code, one.result.stderr.slice(-3000)).toBe(0);
+        if (COMPARE) {
+          one = await roll('1', '180000');
+          expect(one.result.code, one.result.stderr.slice(-3000)).toBe(0);
+        }
       } finally {
         const report = await sampler.stop();
         say(
@@ -119,23 +126,21 @@ describe('roll --batch auto on six real brokers over three racks', () => {
       }
 
       const autoRounds = auto.rounds;
-      for (const [run, label] of [
-        [auto, '--batch auto'],
-        [one, '--batch 1'],
-      ] as const) {
+      for (const [run, label] of [[auto, '--batch auto'] as const, ...(one ? [[one, '--batch 1'] as const] : [])]) {
         const restarted = run.result.json.run.steps.filter((s: any) => s.outcome === 'restarted');
         expect(restarted.map((s: any) => s.broker).sort(), label).toEqual(sandbox.brokerIds);
         for (const s of restarted) expect(s.shutdown, `${label} broker ${s.broker}`).toBe('controlled');
       }
-      const oneRounds = one.rounds;
       say(
         `--batch auto: ${autoRounds.length} batches ${autoRounds.map((r) => `[${r.join(',')}]`).join(' ')} in ${(auto.wallMs / 1000).toFixed(1)} s (racks ${JSON.stringify(racks)}, controller ${controller})`,
-        `--batch 1:    ${oneRounds.length} batches in ${(one.wallMs / 1000).toFixed(1)} s`,
+        one
+          ? `--batch 1:    ${one.rounds.length} batches in ${(one.wallMs / 1000).toFixed(1)} s`
+          : '--batch 1:    not run (KAFKA_OPS_E2E_COMPARE_BATCH1=1 runs it: 6 batches in 284 s vs auto 193 s when measured)',
       );
       expect(autoRounds.length).toBeLessThanOrEqual(4);
       expect(autoRounds.flat().sort()).toEqual(sandbox.brokerIds);
       expect(autoRounds.at(-1)).toEqual([controller]);
-      expect(oneRounds.every((r) => r.length === 1)).toBe(true);
+      if (one) expect(one.rounds.every((r) => r.length === 1)).toBe(true);
 
       await new Promise((r) => setTimeout(r, 2000)); // traffic after the last broker is back
       await producer.stop();
@@ -151,6 +156,7 @@ describe('roll --batch auto on six real brokers over three racks', () => {
       await producer.stop();
       await consumer.stop();
     }
-    for (const id of sandbox.brokerIds) expect(parseProperties(sandbox.configOf(id))['log.retention.check.interval.ms']).toBe('180000');
+    for (const id of sandbox.brokerIds)
+      expect(parseProperties(sandbox.configOf(id))['log.retention.check.interval.ms']).toBe(COMPARE ? '180000' : '120000');
   });
 });
