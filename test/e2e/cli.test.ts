@@ -195,6 +195,36 @@ describe('bad input exits 2', () => {
     },
     { what: 'a plan file that is not one', args: ['plan', 'validate', badInventory], code: 'SCHEMA', says: 'Invalid plan' },
     {
+      what: 'roll --batch 0',
+      args: ['roll', '-i', example, '--set', 'num.io.threads=8', '--batch', '0'],
+      code: 'BAD_FLAG',
+      says: '--batch 0',
+    },
+    {
+      what: 'upgrade --batch many',
+      args: ['upgrade', '--to', '0.11', '-i', example, '--batch', 'many'],
+      code: 'BAD_FLAG',
+      says: 'expected auto or a positive whole number',
+    },
+    {
+      what: 'roll --pause-between 5x',
+      args: ['roll', '-i', example, '--set', 'num.io.threads=8', '--pause-between', '5x'],
+      code: 'BAD_FLAG',
+      says: '--pause-between 5x',
+    },
+    {
+      what: 'sandbox up --racks above --brokers',
+      args: ['sandbox', 'up', '--dir', 'no-sandbox', '--brokers', '3', '--racks', '4'],
+      code: 'SANDBOX_USAGE',
+      says: '--racks must be between 1 and --brokers 3',
+    },
+    {
+      what: 'sandbox up --mode kraft --racks',
+      args: ['sandbox', 'up', '--dir', 'no-sandbox', '--mode', 'kraft', '--from', '3.9.2', '--to', '4.4.0', '--racks', '3'],
+      code: 'SANDBOX_USAGE',
+      says: '--racks is for ZooKeeper-mode sandboxes',
+    },
+    {
       what: 'upgrade with both --plan and --to',
       args: ['upgrade', '--plan', 'x.yaml', '--to', '0.11', '--dry-run'],
       code: 'USAGE',
@@ -221,6 +251,12 @@ describe('bad input exits 2', () => {
     expect(error).toMatchObject({ code, exitCode: 2 });
     expect(error.message).toEqual(expect.stringContaining(says));
     expect(typeof error.action).toBe('string');
+  });
+
+  it('KAFKA_OPS_BATCH is read like --batch: a bad value is the same usage error', async () => {
+    const run = await cli(['roll', '-i', example, '--set', 'num.io.threads=8', '--json'], { KAFKA_OPS_BATCH: 'lots' });
+    expect(run.code).toBe(2);
+    expect(json(run).error).toMatchObject({ code: 'BAD_FLAG', exitCode: 2, message: expect.stringContaining('--batch lots') });
   });
 
   it('the inventory error is located at file:line:column in both forms', async () => {
