@@ -19,8 +19,10 @@ cleanup() {
 trap cleanup EXIT
 run sandbox up --dir "$dir" --from 0.10.2.2 --to 0.11.0.3
 
-home="$(node -e 'const s=require(process.argv[1]); console.log(s.installs.from.dir)' "$(pwd)/$dir/sandbox.json")"
-bootstrap="$(node -e 'const s=require(process.argv[1]); console.log(s.brokers.map(b=>"127.0.0.1:"+b.port).join(","))' "$(pwd)/$dir/sandbox.json")"
+# The sandbox dir may be relative (the default) or absolute (KAFKA_OPS_SANDBOX_DIR=/tmp/x).
+state() { node -e 'const s=require(require("path").resolve(process.argv[1])); console.log(eval(process.argv[2]))' "$dir/sandbox.json" "$1"; }
+home="$(state 's.installs.from.dir')"
+bootstrap="$(state 's.brokers.map((b) => "127.0.0.1:" + b.port).join(",")')"
 clients() { exec java -Xmx128m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -cp "$home/libs/*" "$@" 2>/dev/null; }
 echo; echo "Starting Kafka 0.10.2.2's VerifiableConsumer and VerifiableProducer (acks=all, 200 msg/s)"
 clients org.apache.kafka.tools.VerifiableConsumer --topic kafka-ops-sandbox --broker-list "$bootstrap" \

@@ -30,6 +30,9 @@ import {
 } from '../helpers/faults.js';
 import { SANDBOX_HOOK_TIMEOUT_MS, startSandbox, type TestSandbox } from '../helpers/sandbox.js';
 
+/** The modern line the faults run on (ZooKeeper mode): real brokers of both releases. */
+const FROM = '2.8.2';
+const TO = '3.9.2';
 let sandbox: TestSandbox;
 /** Processes this file started or froze itself, cleaned up whatever happens. */
 const startedPids = new Set<number>();
@@ -37,7 +40,7 @@ const frozenPids = new Set<number>();
 const children: Array<ReturnType<typeof spawnCli>> = [];
 
 beforeAll(async () => {
-  sandbox = await startSandbox('faults', 3);
+  sandbox = await startSandbox('faults', 3, { from: FROM, to: TO });
   await waitHealthy(sandbox.dir, 60_000);
 }, SANDBOX_HOOK_TIMEOUT_MS);
 
@@ -428,7 +431,7 @@ describe('faults during a roll, each halted and then resumed', () => {
   it('5. a target install missing on one host is caught before any restart', { timeout: 300_000 }, async () => {
     const t0 = Date.now();
     const target = sandbox.up.installs.to;
-    expect(target.release).toBe('0.9.0.1');
+    expect(target.release).toBe(TO);
     const missing = missingInstall();
     const inventory = inventoryCopy(sandbox.inventory, missingInventory(), (inv) => {
       brokerOf(inv, 3).installs = { [target.release]: missing };
@@ -438,7 +441,7 @@ describe('faults during a roll, each halted and then resumed', () => {
     const linksBefore = links();
     const before = snapshot();
     const tRun = Date.now();
-    const result = await cli(['upgrade', '--to', '0.9', '--inventory', inventory, ...runFlags()]);
+    const result = await cli(['upgrade', '--to', '3.9', '--inventory', inventory, ...runFlags()]);
     const haltMs = Date.now() - tRun;
     const error = expectHalted(result, ['TARGET_INSTALL_MISSING']);
     expect(brokerIn(error.message)).toBe(3);
@@ -460,16 +463,16 @@ describe('faults during a roll, each halted and then resumed', () => {
       ).toEqual([1, 2, 3]);
     }
     for (const id of sandbox.brokerIds) expect(readlinkSync(brokerOf(inv, id).installLink)).toBe(id === 3 ? missing : target.dir);
-    await expectRolledOut('inter.broker.protocol.version', () => '0.9.0');
+    await expectRolledOut('inter.broker.protocol.version', () => '3.9');
     console.log(
       `[faults] 5 ${error.code} (broker 3): halt after ${secs(haltMs)}, resume ${secs(resumeMs)}, scenario ${secs(Date.now() - t0)}`,
     );
   });
 
   it('5b. the same upgrade again (install dir given through a symlink) plans no restart', async () => {
-    // After scenario 5, broker 3's install of 0.9.0.1 is <dir>/missing-install, a symlink to the
+    // After scenario 5, broker 3's install of the target release is <dir>/missing-install, a symlink to the
     // real directory: the link points at it, so nothing is left to do.
-    const again = await cli(['upgrade', '--to', '0.9', '--dry-run', '--inventory', missingInventory(), '--json']);
+    const again = await cli(['upgrade', '--to', '3.9', '--dry-run', '--inventory', missingInventory(), '--json']);
     expect(again.code, again.stderr).toBe(0);
     const planned = again.json.plan.phases.flatMap((p: any) =>
       (p.steps ?? [])
