@@ -25,3 +25,21 @@ export function printRestarts(run) {
   );
   console.log(`  of the added time: held by the leadership gate ${sec(held)} s in all; the rest (overhead) median ${sec(overhead)} s`);
 }
+
+/**
+ * The whole upgrade against the brokers' own time: `wallMs` (the CLI's run, start-up and
+ * plan included) over the sum of every restart's stop + start + catch-up.
+ */
+export function printWhole(run, wallMs) {
+  const steps = run.steps.filter((s) => s.outcome === 'restarted');
+  const sum = (k) => steps.reduce((t, s) => t + (s[k] ?? 0), 0);
+  const own = sum('stopMs') + sum('startMs') + sum('catchUpMs');
+  const held = sum('heldMs');
+  const steps_ = sum('totalMs');
+  console.log(
+    `sums over ${steps.length} restarts: brokers' own ${sec(own)} s (stop ${sec(sum('stopMs'))}, start ${sec(sum('startMs'))}, catch-up ${sec(sum('catchUpMs'))}), added ${sec(sum('addedMs'))} s (held ${sec(held)})`,
+  );
+  console.log(
+    `whole upgrade wall time ${sec(wallMs)} s (steps ${sec(steps_)} s, outside the steps ${sec(wallMs - steps_)} s): ${(wallMs / own).toFixed(2)}× the brokers' own time (target <= 1.15×)`,
+  );
+}

@@ -126,6 +126,15 @@ describe('classifyShutdown', () => {
       evidence: ['WARN [Kafka Server 1], Proceeding to do an unclean shutdown as all the controlled shutdown attempts failed'],
     });
   });
+  // As a real 3.9.2 broker in ZooKeeper mode writes it on SIGINT (3.x no longer logs "Controlled shutdown succeeded").
+  it('ZooKeeper mode from 3.0: controlled when the request returned successfully', () => {
+    const line =
+      '[2026-12-02 21:58:00,312] INFO [KafkaServer id=1] Controlled shutdown request returned successfully after 78ms (kafka.server.KafkaServer)';
+    expect(classifyShutdown(`[KafkaServer id=1] Starting controlled shutdown\n${line}\n`)).toEqual({
+      shutdown: 'controlled',
+      evidence: [line],
+    });
+  });
   it('unknown when the log says nothing', () => {
     expect(classifyShutdown('INFO shutting down\n')).toEqual({ shutdown: 'unknown', evidence: [] });
   });
