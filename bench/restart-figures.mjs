@@ -43,3 +43,32 @@ export function printWhole(run, wallMs) {
     `whole upgrade wall time ${sec(wallMs)} s (steps ${sec(steps_)} s, outside the steps ${sec(wallMs - steps_)} s): ${(wallMs / own).toFixed(2)}× the brokers' own time (target <= 1.15×)`,
   );
 }
+
+/**
+ * Where the time outside the brokers' steps went, from the run's journal: the CLI's start-up,
+ * reading the cluster and planning (before run.start), the checks before the first restart
+ * (run.start → preflight.ok), each phase's start (→ its first step), and the end.
+ */
+export function printOutside(startedAt, wallMs, journalText) {
+  const entries = journalText
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l))
+    .map((e) => ({ ...e, t: Date.parse(e.at) }));
+  const first = (event) => entries.find((e) => e.event === event);
+  const start = first('run.start');
+  const ok = first('preflight.ok');
+  const done = first('run.done');
+  if (!start || !ok || !done) return;
+  const parts = [
+    ['start-up, cluster read, plan', start.t - startedAt],
+    ['checks before the first restart', ok.t - start.t],
+  ];
+  for (const phase of entries.filter((e) => e.event === 'phase.start')) {
+    const next = entries.find((e) => e.t >= phase.t && e !== phase && e.phase === phase.phase && e.broker !== undefined);
+    if (next) parts.push([`${phase.phase}: phase start → its first step`, next.t - phase.t]);
+  }
+  parts.push(['after the run (report, exit)', startedAt + wallMs - done.t]);
+  console.log('outside the steps:');
+  for (const [what, ms] of parts) console.log(`  ${sec(ms)} s  ${what}`);
+}

@@ -8,10 +8,10 @@
 // release (IBP/config only). The releases resolve from Maven Central once, then from the cache.
 // A benchmark, not a test: it prints figures and asserts nothing. Run after `npm run build`.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { printRestarts, printWhole } from './restart-figures.mjs';
+import { printOutside, printRestarts, printWhole } from './restart-figures.mjs';
 
 const [from = '2.8.2', to = '3.9.2'] = process.argv.slice(2);
 const target = to.split('.').slice(0, 2).join('.');
@@ -43,6 +43,7 @@ try {
   const wallMs = Date.now() - startedAt;
   printRestarts(result.run);
   printWhole(result.run, wallMs);
+  printOutside(startedAt, wallMs, readFileSync(join(dir, 'state', 'sandbox', 'journal.jsonl'), 'utf8'));
 } finally {
   try {
     execFileSync(process.execPath, [bin, 'sandbox', 'down', '--dir', dir, '--purge'], { stdio: 'ignore' });
