@@ -25,3 +25,50 @@ export function printRestarts(run) {
   );
   console.log(`  of the added time: held by the leadership gate ${sec(held)} s in all; the rest (overhead) median ${sec(overhead)} s`);
 }
+
+/**
+ * The whole upgrade against the brokers' own time: `wallMs` (the CLI's run, start-up and
+ * plan included) over the sum of every restart's stop + start + catch-up.
+ */
+export function printWhole(run, wallMs) {
+  const steps = run.steps.filter((s) => s.outcome === 'restarted');
+  const sum = (k) => steps.reduce((t, s) => t + (s[k] ?? 0), 0);
+  const own = sum('stopMs') + sum('startMs') + sum('catchUpMs');
+  const held = sum('heldMs');
+  const steps_ = sum('totalMs');
+  console.log(
+    `sums over ${steps.length} restarts: brokers' own ${sec(own)} s (stop ${sec(sum('stopMs'))}, start ${sec(sum('startMs'))}, catch-up ${sec(sum('catchUpMs'))}), added ${sec(sum('addedMs'))} s (held ${sec(held)})`,
+  );
+  console.log(
+    `whole upgrade wall time ${sec(wallMs)} s (steps ${sec(steps_)} s, outside the steps ${sec(wallMs - steps_)} s): ${(wallMs / own).toFixed(2)}× the brokers' own time (target <= 1.15×)`,
+  );
+}
+
+/**
+ * Where the time outside the brokers' steps went, from the run's journal: the CLI's start-up,
+ * reading the cluster and planning (before run.start), the checks before the first restart
+ * (run.start → preflight.ok), each phase's start (→ its first step), and the end.
+ */
+export function printOutside(startedAt, wallMs, journalText) {
+  const entries = journalText
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l))
+    .map((e) => ({ ...e, t: Date.parse(e.at) }));
+  const first = (event) => entries.find((e) => e.event === event);
+  const start = first('run.start');
+  const ok = first('preflight.ok');
+  const done = first('run.done');
+  if (!start || !ok || !done) return;
+  const parts = [
+    ['start-up, cluster read, plan', start.t - startedAt],
+    ['checks before the first restart', ok.t - start.t],
+  ];
+  for (const phase of entries.filter((e) => e.event === 'phase.start')) {
+    const next = entries.find((e) => e.t >= phase.t && e !== phase && e.phase === phase.phase && e.broker !== undefined);
+    if (next) parts.push([`${phase.phase}: phase start → its first step`, next.t - phase.t]);
+  }
+  parts.push(['after the run (report, exit)', startedAt + wallMs - done.t]);
+  console.log('outside the steps:');
+  for (const [what, ms] of parts) console.log(`  ${sec(ms)} s  ${what}`);
+}

@@ -21,6 +21,7 @@
  * Pure except for the state it keeps from one snapshot to the next.
  */
 import type { ClusterSnapshot } from '../cluster/port.js';
+import { ALL_LEADERSHIP_RULES, type LeadershipRules } from '../plan/leadership-rules.js';
 import { partitionIndex, partitionLabel, partitionsOf } from './gates.js';
 
 /** Kafka's ZooKeeper-mode controller runs its first leader-imbalance check this long after it takes over. */
@@ -108,7 +109,14 @@ export class LeadershipTracker {
   private controllerSeen?: number;
   private controllerSinceMs?: number;
 
+  private rules: LeadershipRules = ALL_LEADERSHIP_RULES;
+
   constructor(private readonly options: LeadershipSettleOptions = DEFAULT_LEADERSHIP_SETTLE) {}
+
+  /** The rules the cluster needs from now on (see leadershipRulesFor); every rule until told. */
+  useRules(rules: LeadershipRules): void {
+    this.rules = rules;
+  }
 
   /** While kafka-ops' own stop of a broker is under way, the moves seen are that stop's. */
   duringOwnStop(active: boolean): void {
@@ -146,6 +154,7 @@ export class LeadershipTracker {
   hold(snapshot: ClusterSnapshot, nowMs: number, autoRebalance: AutoRebalance, brokerId: number): LeadershipHold | undefined {
     const pending = snapshot.leadershipChangesPending ?? [];
     if (pending.length > 0) return { message: `a ${pending.join(' and a ')} is in progress.` };
+    if (!this.rules.settleAfterMoves) return undefined;
     const { quietMs, leadMs, slackMs } = this.options;
     const refetch = `followers get ${seconds(quietMs)} s to refetch what they truncated`;
     const recent = partitionsOf(partitionIndex(snapshot).byLeader, brokerId)

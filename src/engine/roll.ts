@@ -19,6 +19,8 @@ import { batchStopFindings, chooseBatches, describeBatches } from './batches.js'
 import { beforeStopFindings, caughtUpFindings, type GateFinding } from './gates.js';
 import { brokerPreflight, editsOf, finalConfig, releaseAfter, restartingSteps } from './preflight.js';
 import { autoRebalanceOf, DEFAULT_LEADERSHIP_SETTLE, LeadershipTracker, type AutoRebalance } from './leadership.js';
+import { leadershipRulesFor, lowestProtocol, type LeadershipRules } from '../plan/leadership-rules.js';
+import { IBP_KEY, releaseFamily } from '../plan/versions.js';
 import type { EngineClock, EngineDeps, EngineOptions, RunReport, StepReport } from './ports.js';
 
 export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
@@ -69,6 +71,7 @@ export async function applyPlan(plan: Plan, given: EngineDeps): Promise<RunRepor
     }
     deps.io.event({ code: 'phase.start', phase: phase.id, message: phase.title });
     deps.journal.append({ event: 'phase.start', phase: phase.id });
+    if (phase.gates.includes('leadership-settled')) await decideLeadershipRules(deps, phase);
     const pending = phase.steps.filter((s) => !s.skipped);
     for (const s of phase.steps.filter((s) => s.skipped)) {
       steps.push({ phase: phase.id, broker: s.broker, outcome: 'skipped' });
@@ -161,6 +164,40 @@ export async function applyPlan(plan: Plan, given: EngineDeps): Promise<RunRepor
   }
   deps.journal.append({ event: 'run.done' });
   return { status: 'completed', steps, warnings };
+}
+
+/**
+ * Which rules of the leadership-settled gate this phase needs (leadershipRulesFor), from the
+ * inter.broker.protocol.version every broker of the cluster runs now: its config's value, or
+ * its release's own when unset. A broker whose config changed after its process started may
+ * run another value than its config says: then it is not known, and every rule holds. The
+ * phase's own restarts only raise the IBP, so the value at its start holds for all of it.
+ */
+async function decideLeadershipRules(deps: StepDeps, phase: PlanPhase): Promise<void> {
+  const running = await Promise.all(
+    deps.inventory.brokers.map(async (spec) => {
+      const host = await deps.host(spec.id);
+      const [facts, configText] = await Promise.all([host.facts(), host.readConfig()]);
+      const configured = parseProperties(configText)[IBP_KEY];
+      const started = facts.process?.startedAtMs;
+      if (facts.process && (started === undefined || (facts.configModifiedAtMs ?? 0) > started)) return undefined;
+      if (configured !== undefined) return configured;
+      const release = linkedRelease(spec.installs, facts);
+      return release === undefined ? undefined : releaseFamily(release);
+    }),
+  );
+  const rules: LeadershipRules = leadershipRulesFor(lowestProtocol(running));
+  deps.leadership.useRules(rules);
+  deps.journal.append({
+    event: 'leadership.rules',
+    phase: phase.id,
+    detail: { settleAfterMoves: rules.settleAfterMoves, interBrokerProtocol: rules.interBrokerProtocol ?? null, reason: rules.reason },
+  });
+  deps.io.event({
+    code: 'gate.wait',
+    phase: phase.id,
+    message: `leadership-settled: ${rules.settleAfterMoves ? 'every rule holds' : 'time rules off'}: ${rules.reason}`,
+  });
 }
 
 /** --pause-between, after a broker or batch is caught up, when another one follows. */

@@ -1,4 +1,5 @@
 /** The human preview of a plan, as lines of text (pure; the UI prints them). */
+import { leadershipRulesFor } from './leadership-rules.js';
 import type { Plan, PlanPhase, PlanStep } from './model.js';
 
 export function formatDuration(seconds: number): string {
@@ -18,7 +19,7 @@ export function previewLines(plan: Plan): string[] {
     ...plan.notes.map((n) => `  Note: ${n}`),
   ];
   plan.phases.forEach((phase, index) => {
-    lines.push('', ...phaseLines(phase, index + 1, plan.phases.length));
+    lines.push('', ...phaseLines(phase, index + 1, plan.phases.length, leadershipLine(plan, index)));
   });
   const noReturn = plan.phases.filter((p) => !p.skipped && p.pointOfNoReturn);
   if (noReturn.length > 0) {
@@ -27,7 +28,7 @@ export function previewLines(plan: Plan): string[] {
   return lines;
 }
 
-function phaseLines(phase: PlanPhase, n: number, total: number): string[] {
+function phaseLines(phase: PlanPhase, n: number, total: number, leadership: string): string[] {
   const head = `Phase ${n}/${total}  ${phase.id}  [${phase.kind}${phase.kind === 'roll' ? `, ${phase.strategy}` : ''}]  ${phase.title}`;
   if (phase.skipped) return [`${head}`, `  skipped: ${phase.reason ?? ''}`];
   const lines = [head];
@@ -51,9 +52,21 @@ function phaseLines(phase: PlanPhase, n: number, total: number): string[] {
   lines.push(
     `  ${restarts} restart${restarts === 1 ? '' : 's'}; stop timeout ${phase.timeouts.stopSeconds} s, start timeout ${phase.timeouts.startSeconds} s; ${phase.consecutiveHealthyChecks} healthy checks in a row after each restart.`,
   );
+  if (phase.gates.includes('leadership-settled')) lines.push(leadership);
   if (phase.strategy === 'serial-canary') lines.push('  pauses for confirmation after the first broker (canary).');
   for (const step of phase.steps) lines.push(...stepLines(step));
   return lines;
+}
+
+/**
+ * What the leadership-settled gate is expected to hold for in this phase: the IBP is the plan's
+ * `from` until its bump-ibp phase has run, `to` after it (a KRaft node's is its release's own).
+ */
+function leadershipLine(plan: Plan, index: number): string {
+  const bumped = plan.phases.slice(0, index).some((p) => p.id === 'bump-ibp' && !p.skipped);
+  const ibp = bumped ? plan.to : plan.from;
+  const rules = leadershipRulesFor(ibp);
+  return `  leadership-settled: ${rules.settleAfterMoves ? 'every rule holds' : 'time rules off'} (expected; decided again from the IBP the brokers run when the phase starts): ${rules.reason}.`;
 }
 
 function stepLines(step: PlanStep): string[] {

@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ClusterSnapshot } from '../../src/cluster/port.js';
 import { autoRebalanceOf, CONTROLLER_FIRST_REBALANCE_CHECK_MS, LeadershipTracker, rebalanceMoves } from '../../src/engine/leadership.js';
+import { leadershipRulesFor, lowestProtocol } from '../../src/plan/leadership-rules.js';
 
 const T0 = 1_800_000_000_000;
 const QUIET = 2000;
@@ -225,5 +226,52 @@ describe('LeadershipTracker', () => {
     const noTime = snapshot(IMBALANCED);
     kafkajs.observe(noTime, T0);
     expect(kafkajs.hold(noTime, T0, DEFAULT_REBALANCE, STOPPING)).toBeUndefined();
+  });
+});
+
+describe('leadershipRulesFor (which rules the cluster needs, by the lowest IBP its brokers run)', () => {
+  it.each([
+    ['0.9.0', true, '0.9.0', 'no leader epochs'],
+    ['0.10.2', true, '0.10.2-IV0', 'no leader epochs'],
+    // 0.11.0-IV2 is where followers first ask for leader epochs (KIP-101).
+    ['0.11.0-IV1', true, '0.11.0-IV1', 'no leader epochs'],
+    ['0.11.0', true, '0.11.0-IV2', 'without KIP-279'],
+    ['1.1', true, '1.1-IV0', 'without KIP-279'],
+    ['2.0', false, '2.0-IV1', 'truncates by leader epoch'],
+    ['2.8', false, '2.8-IV1', 'truncates by leader epoch'],
+    ['3.9', false, '3.9-IV0', 'truncates by leader epoch'],
+  ])('IBP %s: time rules %s', (ibp, on, resolved, why) => {
+    const rules = leadershipRulesFor(ibp);
+    expect([rules.settleAfterMoves, rules.interBrokerProtocol]).toEqual([on, resolved]);
+    expect(rules.reason).toContain(why);
+  });
+  it('holds every rule when the IBP is not known or not a Kafka one', () => {
+    for (const ibp of [undefined, '9.9', 'latest']) {
+      expect(leadershipRulesFor(ibp)).toMatchObject({ settleAfterMoves: true, reason: expect.stringContaining('not known') });
+    }
+  });
+  it('takes the lowest of the brokers, and no answer when any broker cannot tell', () => {
+    expect(lowestProtocol(['3.9', '2.8', '3.0-IV1'])).toBe('2.8-IV1');
+    expect(lowestProtocol(['3.9', undefined])).toBeUndefined();
+    expect(lowestProtocol([])).toBeUndefined();
+  });
+});
+
+describe('LeadershipTracker with the time rules off (IBP 2.0 on)', () => {
+  it('holds no quiet period, no foreign election and no rebalance, but still a requested change in progress', () => {
+    const t = tracker();
+    t.useRules(leadershipRulesFor('2.8'));
+    t.observe(snapshot({ controllerSinceMs: T0 - 1_000_000 }), T0);
+    const moved = snapshot({ ...IMBALANCED, controller: 2, controllerSinceMs: T0 - 3_000_000 });
+    t.observe(moved, T0 + 1000);
+    for (const broker of [1, 2, 3]) expect(t.hold(moved, T0 + 1001, DEFAULT_REBALANCE, broker)).toBeUndefined();
+    const pending = snapshot({ leadershipChangesPending: ['partition reassignment'] });
+    expect(t.hold(pending, T0 + 1001, DEFAULT_REBALANCE, STOPPING)).toEqual({ message: 'a partition reassignment is in progress.' });
+    // The same reads under every rule: held.
+    const u = tracker();
+    u.useRules(leadershipRulesFor('0.10.2'));
+    u.observe(snapshot({ controllerSinceMs: T0 - 1_000_000 }), T0);
+    u.observe(moved, T0 + 1000);
+    expect(u.hold(moved, T0 + 1001, DEFAULT_REBALANCE, STOPPING)).toBeDefined();
   });
 });

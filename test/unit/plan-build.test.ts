@@ -12,6 +12,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Inventory } from '../../src/inventory/model.js';
 import { assumedState, brokerOrder, buildUpgradePlan } from '../../src/plan/build.js';
+import { previewLines } from '../../src/plan/preview.js';
 import { ASSUMED_RESTART_SECONDS } from '../../src/plan/steps.js';
 import type { Plan, PlanPhase } from '../../src/plan/model.js';
 import type { ObservedCluster } from '../../src/plan/observed.js';
@@ -459,5 +460,36 @@ describe('refusals', () => {
   it('a downgrade is refused before anything is planned', () => {
     const error = userErrorOf(() => buildUpgradePlan(c.inventory, assumedState(c.inventory, '0.11.0'), { to: '0.10.2' }, '0.11.0'));
     expect(error.code).toBe('DOWNGRADE');
+  });
+});
+
+describe('the preview says what the leadership-settled gate holds for in each phase', () => {
+  const leadershipOf = (name: string): Record<string, string> => {
+    const c = CASES.find((k) => k.name === name) as Case;
+    const plan = planFor(c);
+    const lines = previewLines(plan);
+    const out: Record<string, string> = {};
+    let current = '';
+    for (const line of lines) {
+      const head = /^Phase \d+\/\d+ {2}(\S+)/.exec(line);
+      if (head) current = head[1] as string;
+      else if (line.startsWith('  leadership-settled: ')) out[current] = line;
+    }
+    return out;
+  };
+  it('1.1 → 2.0: every rule until the IBP is 2.0, then the time rules are off (KIP-279 needs IBP 2.0-IV0)', () => {
+    const by = leadershipOf('1.1.1→2.0.1');
+    expect(by['swap-binaries']).toMatch(/every rule holds.*IBP 1\.1-IV0 .*without KIP-279/);
+    expect(by['bump-ibp']).toMatch(/every rule holds/);
+    expect(by['bump-lmfv']).toMatch(/time rules off.*IBP 2\.0-IV1 truncates by leader epoch/);
+  });
+  it('0.10.2 → 0.11: every rule in every phase (no leader epochs before IBP 0.11.0-IV2)', () => {
+    const by = leadershipOf('0.10.2.2→0.11.0.3');
+    expect(Object.keys(by).length).toBeGreaterThan(0);
+    for (const line of Object.values(by)) expect(line).toMatch(/every rule holds/);
+    expect(by['swap-binaries']).toContain('no leader epochs');
+  });
+  it('2.8 → 3.0: the time rules are off in every phase', () => {
+    for (const line of Object.values(leadershipOf('2.8.2→3.0.2'))) expect(line).toMatch(/time rules off/);
   });
 });
