@@ -194,7 +194,11 @@ describe(`a real KRaft ${FROM} → ${TO} upgrade (3 controllers, 3 brokers)`, ()
   it('after SIGCONT, resume rolls the active controller, then refuses the finalize: node 6 still supports 3.9-IV0 at most (its own ApiVersions answer)', async () => {
     const run = await runCli(['resume', '-i', up.inventoryPath, '--state-dir', stateDir, '--yes'], { env: ENV });
     expect(run.code, `${run.stdout}\n${run.stderr}`).toBe(4);
-    expect(journal().filter((e) => e.event === 'halt').at(-1)?.detail?.reason).toBe('feature-unsupported');
+    expect(
+      journal()
+        .filter((e) => e.event === 'halt')
+        .at(-1)?.detail?.reason,
+    ).toBe('feature-unsupported');
     expect(run.stderr).toMatch(/node 6 \(3\.0-IV1 … 3\.9-IV0, from ApiVersions of 127\.0\.0\.1:\d+\)/);
     expect(stoppedInOrder()).toEqual([...controllers(), 4, 5, leader]);
     expect(pidOf(6)).toBe(before[6]);
