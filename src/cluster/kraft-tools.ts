@@ -23,6 +23,8 @@ export class ShellKraftTools implements KraftQuorum, KraftFeatures {
     private readonly settings: KraftSettings,
     /** Where each node's supported range comes from (the tool only describes the node that answers it). */
     private readonly supportedBy: (nodes: readonly number[]) => Promise<NodeFeatureSupport[]>,
+    /** The replication state read in-process (DescribeQuorum); undefined: run the tool. */
+    private readonly replicationInProcess: () => Promise<QuorumReplica[] | undefined> = async () => undefined,
   ) {}
 
   private async tool(name: 'kafka-features.sh' | 'kafka-metadata-quorum.sh', args: readonly string[]): Promise<string> {
@@ -43,6 +45,8 @@ export class ShellKraftTools implements KraftQuorum, KraftFeatures {
   }
 
   async replication(): Promise<QuorumReplica[]> {
+    const rows = await this.replicationInProcess();
+    if (rows) return rows;
     return parseQuorumReplication(await this.tool('kafka-metadata-quorum.sh', ['describe', '--replication']));
   }
 

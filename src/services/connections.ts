@@ -94,11 +94,16 @@ async function connectKraftTools(inventory: Inventory, host: (id: number) => Pro
       location: { file: inventory.source },
     });
   }
-  const [{ connectSsh }, { ShellKraftTools, binaryFeatureSupport }] = await Promise.all([
-    import('../hosts/ssh/ssh.js'),
-    import('../cluster/kraft-tools.js'),
-  ]);
+  const [{ connectSsh }, { ShellKraftTools, binaryFeatureSupport }, { runningFeatureSupport, wireReplication, bootstrapEndpoints }] =
+    await Promise.all([import('../hosts/ssh/ssh.js'), import('../cluster/kraft-tools.js'), import('../cluster/kraft-wire.js')]);
   const runner = await connectSsh(spec, inventory.executor);
-  const tools = new ShellKraftTools(runner, spec, settings, (nodes) => binaryFeatureSupport(inventory, host, nodes));
+  const bootstrap = bootstrapEndpoints(inventory.state);
+  const tools = new ShellKraftTools(
+    runner,
+    spec,
+    settings,
+    (nodes) => runningFeatureSupport(inventory, host, nodes, (n) => binaryFeatureSupport(inventory, host, n)),
+    () => wireReplication(bootstrap),
+  );
   return Object.assign(tools, { close: () => runner.close() });
 }

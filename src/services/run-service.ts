@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { BatchSize } from '../engine/batches.js';
-import { applyKraftPlan } from '../engine/kraft.js';
+import { applyKraftPlan, DEFAULT_QUORUM_GATE } from '../engine/kraft.js';
 import type { EngineDeps } from '../engine/ports.js';
 import { applyPlan, DEFAULT_ENGINE_OPTIONS } from '../engine/roll.js';
 import { FileJournal, unfinishedRun } from '../store/journal.js';
@@ -26,6 +26,8 @@ export interface RunOptions extends PromptPolicy {
   /** --batch (engine/batches.ts); absent = one broker at a time. */
   batch?: BatchSize;
   pauseBetweenMs?: number;
+  /** --quorum-timeout: the KRaft quorum gate's wait before a controller stops (engine/kraft.ts). */
+  quorumTimeoutMs?: number;
 }
 
 export async function runPlan(
@@ -95,7 +97,13 @@ export async function runPlan(
     };
     // Every plan on a KRaft cluster (a config roll too) gets the quorum gate before a controller stops.
     const tools = inventory.mode === 'kraft' ? await connections.kraft() : undefined;
-    const run = tools ? await applyKraftPlan(plan, deps, { quorum: tools, features: tools }) : await applyPlan(plan, deps);
+    const run = tools
+      ? await applyKraftPlan(plan, deps, {
+          quorum: tools,
+          features: tools,
+          ...(options.quorumTimeoutMs !== undefined ? { gate: { ...DEFAULT_QUORUM_GATE, timeoutMs: options.quorumTimeoutMs } } : {}),
+        })
+      : await applyPlan(plan, deps);
     await io.close();
     return { plan, run, journal: journal.file };
   } catch (error) {

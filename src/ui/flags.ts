@@ -63,13 +63,18 @@ export const runFlags = {
     description: 'Pause this long after each broker or batch is caught up, before the next (e.g. 30s, 5m, 500ms).',
     env: 'KAFKA_OPS_PAUSE_BETWEEN',
   }),
+  'quorum-timeout': Flags.string({
+    description:
+      'KRaft: how long a controller waits for the other voters to form a caught-up majority before it is stopped; then the run halts (default 120s).',
+    env: 'KAFKA_OPS_QUORUM_TIMEOUT',
+  }),
 };
 
-/** `--pause-between`: a whole number with ms, s, m or h (seconds when bare). */
-export function durationMsOf(value: string): number {
+/** `--pause-between`, `--quorum-timeout`: a whole number with ms, s, m or h (seconds when bare). */
+export function durationMsOf(value: string, flag = '--pause-between'): number {
   const m = /^\s*(\d+)\s*(ms|s|m|h)?\s*$/.exec(value);
   if (!m)
-    throw new UserError(`--pause-between ${value}: expected a duration such as 30s, 5m or 500ms.`, {
+    throw new UserError(`${flag} ${value}: expected a duration such as 30s, 5m or 500ms.`, {
       code: 'BAD_FLAG',
       action: 'Pass a whole number followed by ms, s, m or h.',
     });
@@ -96,6 +101,7 @@ export function runOptionsOf(flags: {
   'stop-signal'?: string;
   batch?: string;
   'pause-between'?: string;
+  'quorum-timeout'?: string;
 }) {
   return {
     yes: flags.yes,
@@ -106,6 +112,7 @@ export function runOptionsOf(flags: {
     ...(flags['stop-signal'] ? { stopSignal: flags['stop-signal'] as 'SIGINT' | 'SIGTERM' } : {}),
     batch: batchOf(flags.batch ?? '1'),
     ...(flags['pause-between'] ? { pauseBetweenMs: durationMsOf(flags['pause-between']) } : {}),
+    ...(flags['quorum-timeout'] ? { quorumTimeoutMs: durationMsOf(flags['quorum-timeout'], '--quorum-timeout') } : {}),
   };
 }
 

@@ -7,11 +7,13 @@
  * upgrade, a second run), each reading what the one before left.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseFeaturesDescribe, parseQuorumStatus, finalizedFeaturesOf } from '../../src/cluster/kraft-output.js';
+import { parseFeaturesDescribe, parseQuorumReplication, parseQuorumStatus, finalizedFeaturesOf } from '../../src/cluster/kraft-output.js';
+import { describeQuorum } from '../../src/cluster/kafka-wire.js';
+import type { QuorumReplica } from '../../src/cluster/kraft-port.js';
 import { kraftSandboxDown, kraftSandboxUp, type KraftSandboxState, type KraftSandboxUpResult } from '../../src/sandbox/kraft-sandbox.js';
 import { isAlive, readPidFile } from '../../src/sandbox/processes.js';
 import { runCli } from '../helpers/cli.js';
@@ -128,12 +130,84 @@ describe(`a real KRaft ${FROM} → ${TO} upgrade (3 controllers, 3 brokers)`, ()
     expect(errors).toEqual([...nodeIds().map((id) => `running-release:${id}`), 'metadata-version:']);
   });
 
-  it('upgrade --yes: every node restarted once in order with a controlled shutdown, runs 4.4.0, metadata.version finalized, no acked message lost', async () => {
+  // One producer and one consumer live across the three runs below (a held roll, its resume, the last broker).
+  let producer: VerifiableProducer;
+  let consumer: VerifiableConsumer;
+  let before: Record<number, number | undefined>;
+  const controllers = () => [1, 2, 3].filter((id) => id !== leader);
+  const stoppedInOrder = () =>
+    journal()
+      .filter((e) => e.event === 'step.stop.begin')
+      .map((e) => e.broker);
+
+  it('a controller paused after its roll holds the roll before the active controller (read from the real quorum), restarts nothing else, halts at --quorum-timeout', async () => {
     const clients = { home: homes.from, bootstrapFlag: '--bootstrap-server' as const };
-    const producer = new VerifiableProducer(bootstrap(), up.topic.name, 100, clients);
-    const consumer = new VerifiableConsumer(bootstrap(), up.topic.name, 'kraft-real', clients);
+    producer = new VerifiableProducer(bootstrap(), up.topic.name, 100, clients);
+    consumer = new VerifiableConsumer(bootstrap(), up.topic.name, 'kraft-real', clients);
     await new Promise((r) => setTimeout(r, 5000));
-    const before = pids();
+    before = pids();
+    // The operator leaves broker 6 on 3.9: its step of the reviewed plan is marked skipped.
+    const dry = await runCli(['upgrade', '--dry-run', '--to', '4.4', '-i', up.inventoryPath, '--json'], { env: ENV });
+    const plan = dry.json.plan;
+    const step6 = plan.phases[0].steps.find((st: { broker: number }) => st.broker === 6);
+    Object.assign(step6, { skipped: true, reason: 'left on 3.9 by the operator' });
+    const planFile = join(dir, 'plan-without-6.yaml');
+    writeFileSync(planFile, JSON.stringify(plan));
+
+    const [first] = controllers() as [number];
+    let paused: number | undefined;
+    const run = runCli(
+      ['upgrade', '--plan', planFile, '-i', up.inventoryPath, '--state-dir', stateDir, '--yes', '--quorum-timeout', '15s', '--json'],
+      { env: ENV },
+    );
+    try {
+      // Once the brokers' roll has begun, the first controller (already on 4.4) is paused: the
+      // active controller, last, must then not stop (only it and one follower would be caught up).
+      for (let i = 0; i < 600 && paused === undefined; i++) {
+        if (
+          existsSync(join(stateDir, 'sandbox-kraft', 'journal.jsonl')) &&
+          journal().some((e) => e.event === 'step.done' && e.broker === 4)
+        ) {
+          paused = pidOf(first) as number;
+          process.kill(paused, 'SIGSTOP');
+        } else await new Promise((r) => setTimeout(r, 500));
+      }
+      const done = await run;
+      expect(paused, 'broker 4 was rolled').toBeDefined();
+      expect(done.code, `${done.stdout}\n${done.stderr}`).toBe(4);
+      expect(done.stderr + done.stdout).toMatch(/QUORUM_NOT_CAUGHT_UP/);
+      expect(done.stderr + done.stdout).toMatch(new RegExp(`Controller ${leader} is not safe to stop after 15 s`));
+      const halt = journal()
+        .filter((e) => e.event === 'halt')
+        .at(-1);
+      expect(halt?.broker).toBe(leader);
+      expect(String((halt?.detail?.findings as string[])[0])).toMatch(new RegExp(`behind: ${first} \\(lag`));
+      expect(stoppedInOrder()).toEqual([...controllers(), 4, 5]);
+      expect(pidOf(leader)).toBe(before[leader]);
+      expect(pidOf(6)).toBe(before[6]);
+    } finally {
+      if (paused !== undefined) process.kill(paused, 'SIGCONT');
+      await run;
+    }
+  }, 540_000);
+
+  it('after SIGCONT, resume rolls the active controller, then refuses the finalize: node 6 still supports 3.9-IV0 at most (its own ApiVersions answer)', async () => {
+    const run = await runCli(['resume', '-i', up.inventoryPath, '--state-dir', stateDir, '--yes'], { env: ENV });
+    expect(run.code, `${run.stdout}\n${run.stderr}`).toBe(4);
+    expect(
+      journal()
+        .filter((e) => e.event === 'halt')
+        .at(-1)?.detail?.reason,
+    ).toBe('feature-unsupported');
+    expect(run.stderr).toMatch(/node 6 \(3\.0-IV1 … 3\.9-IV0, from ApiVersions of 127\.0\.0\.1:\d+\)/);
+    expect(stoppedInOrder()).toEqual([...controllers(), 4, 5, leader]);
+    expect(pidOf(6)).toBe(before[6]);
+    expect(runningRelease(pidOf(6) as number)).toBe(FROM);
+    const features = finalizedFeaturesOf(parseFeaturesDescribe(tool(homes.to, 'kafka-features.sh', ['describe'])));
+    expect(features).toEqual({ metadataVersion: '3.9-IV0', kraftVersion: 0 });
+  }, 540_000);
+
+  it('upgrade --yes then restarts broker 6 only and finalizes: every node restarted once with a controlled shutdown, runs 4.4.0, no acked message lost', async () => {
     const run = await runCli(['upgrade', '--to', '4.4', '-i', up.inventoryPath, '--state-dir', stateDir, '--yes'], { env: ENV });
     expect(run.code, `${run.stdout}\n${run.stderr}`).toBe(0);
     await new Promise((r) => setTimeout(r, 3000));
@@ -142,10 +216,9 @@ describe(`a real KRaft ${FROM} → ${TO} upgrade (3 controllers, 3 brokers)`, ()
     await consumer.stop();
 
     const events = journal();
-    const stopped = events.filter((e) => e.event === 'step.stop.begin').map((e) => e.broker);
-    expect(stopped).toEqual([...[1, 2, 3].filter((id) => id !== leader), 4, 5, 6, leader]);
+    expect(stoppedInOrder()).toEqual([...controllers(), 4, 5, leader, 6]);
     const shutdowns = events.filter((e) => e.event === 'step.stop.done').map((e) => `${e.broker}:${String(e.detail?.shutdown)}`);
-    expect(shutdowns).toEqual(stopped.map((id) => `${id}:controlled`));
+    expect(shutdowns).toEqual(stoppedInOrder().map((id) => `${id}:controlled`));
 
     for (const n of state.nodes) {
       const pid = pidOf(n.id) as number;
@@ -161,6 +234,15 @@ describe(`a real KRaft ${FROM} → ${TO} upgrade (3 controllers, 3 brokers)`, ()
     const lost = [...producer.acked].filter((v) => !consumer.consumed.has(v));
     expect(describeLoss(lost, producer, consumer)).toEqual([]);
   }, 540_000);
+
+  it('the in-process DescribeQuorum reads the real quorum as kafka-metadata-quorum.sh describe --replication prints it', async () => {
+    const byTool = parseQuorumReplication(tool(homes.to, 'kafka-metadata-quorum.sh', ['describe', '--replication']));
+    const wire = await describeQuorum({ host: '127.0.0.1', port: up.brokers[0]?.port as number });
+    const shape = (rows: QuorumReplica[]) => rows.map((r) => `${r.nodeId}:${r.status}`).sort();
+    expect(shape(wire.replicas)).toEqual(shape(byTool));
+    expect(wire.leaderId).toBe(byTool.find((r) => r.status === 'Leader')?.nodeId);
+    for (const r of wire.replicas) expect(r.lastCaughtUpTimestamp, `node ${r.nodeId}`).toBeGreaterThan(0);
+  });
 
   it('verify --at 4.4 passes after the upgrade', async () => {
     const verify = await runCli(['verify', '--at', '4.4', '-i', up.inventoryPath, '--json'], { env: ENV });
