@@ -118,10 +118,13 @@ export async function resume(request: ResumeRequest, output: IoHost): Promise<Up
     });
   }
   if (last.event === 'run.done' || last.event === 'run.aborted') {
-    throw new UserError(`The last run of cluster ${inventory.cluster} completed; there is nothing to resume.`, {
-      code: 'NOTHING_TO_RESUME',
-      action: 'Check the cluster with `kafka-ops upgrade --dry-run`.',
-    });
+    throw new UserError(
+      `The last run of cluster ${inventory.cluster} ${last.event === 'run.done' ? 'completed' : 'was aborted'}; there is nothing to resume.`,
+      {
+        code: 'NOTHING_TO_RESUME',
+        action: 'Check the cluster with `kafka-ops upgrade --dry-run`.',
+      },
+    );
   }
   const plan = loadPlanFile(journal.planFile);
   const connections = openConnections(inventory);

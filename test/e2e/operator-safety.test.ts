@@ -158,6 +158,6 @@ describe('one lock per cluster, and runs that do not replace each other', () => 
     const result = await refusedRoll(['--set', 'num.io.threads=3', '--yes', '--state-dir', stateDir]);
     expect(result.code, result.stderr).toBe(2);
     expect(result.stderr).toContain('kafka-ops resume');
-    expect(result.stderr).toContain('move its state dir aside');
+    expect(result.stderr).toContain('kafka-ops abort');
   });
 });
