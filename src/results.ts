@@ -23,6 +23,8 @@ export interface UpgradeResult {
   journal?: string;
   /** KRaft dry runs read from the hosts: the quorum and feature checks as they stand now. */
   findings?: KraftFinding[];
+  /** `resume --dry-run`: the step the resume starts with (null: every step is done on its host). */
+  resumesAt?: { phase: string; broker: number } | null;
 }
 
 /** A lock on the cluster (the local one in the state dir, or the ZooKeeper znode) and whether its holder is provably gone. */

@@ -4,7 +4,7 @@ import { ExitCode } from '../errors.js';
 export function exitCodesHelp(findingsMeaning: string | undefined, options: { halts: boolean; infrastructure?: boolean }): string {
   return [
     'Exit codes:',
-    `  ${ExitCode.ok}    passed`,
+    `  ${ExitCode.ok}    ${findingsMeaning === undefined ? 'done' : 'passed'}`,
     ...(findingsMeaning === undefined ? [] : [`  ${ExitCode.findings}    ${findingsMeaning}`]),
     `  ${ExitCode.badInput}    bad input or usage (file, line and column named; nothing touched)`,
     ...(options.infrastructure === false ? [] : [`  ${ExitCode.infrastructure}    infrastructure unreachable (an SSH host, ZooKeeper)`]),

@@ -181,3 +181,19 @@ describe('abort: discard an unfinished run after confirmation', () => {
     expect(readFileSync(journal, 'utf8')).toBe(before);
   });
 });
+
+describe('--help of every run and run-control command lists its exit codes', () => {
+  it.each([
+    ['upgrade', ['0', '2', '3', '4', '130']],
+    ['roll', ['0', '2', '3', '4', '130']],
+    ['resume', ['0', '2', '3', '4', '130']],
+    ['status', ['0', '2', '130']],
+    ['abort', ['0', '2', '3', '130']],
+    ['unlock', ['0', '2', '3', '130']],
+  ])('%s --help', async (command, codes) => {
+    const help = await cli([command, '--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('Exit codes:');
+    for (const code of codes) expect(help.stdout).toMatch(new RegExp(`^\\s+${code}\\s+\\S`, 'm'));
+  });
+});
