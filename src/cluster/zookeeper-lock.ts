@@ -12,6 +12,7 @@ export const ZOOKEEPER_LOCK_PATH = '/kafka-ops/lock';
 const EPHEMERAL = 1;
 const NODE_EXISTS = -110;
 const NO_NODE = -101;
+const BAD_VERSION = -103;
 const REQUEST_TIMEOUT_MS = 15_000;
 
 interface LockClient extends ZkClient {
@@ -50,15 +51,51 @@ function call<T>(what: string, connect: string, run: (done: (err: ZkErr | null, 
   });
 }
 
-async function open(connect: string): Promise<LockClient> {
-  return (await openZooKeeperClient(connect, { timeoutMs: REQUEST_TIMEOUT_MS, sessionTimeoutMs: 10_000 })) as LockClient;
+async function open(connect: string, timeoutMs = REQUEST_TIMEOUT_MS): Promise<LockClient> {
+  return (await openZooKeeperClient(connect, { timeoutMs, sessionTimeoutMs: 10_000 })) as LockClient;
 }
 
-/** Who holds the cluster's ZooKeeper lock, if anyone. */
-export async function readZooKeeperLock(connect: string): Promise<LockHolder | undefined> {
-  const client = await open(connect);
+/** Who holds the cluster's ZooKeeper lock, if anyone (`timeoutMs`: how long to wait for a connection). */
+export async function readZooKeeperLock(connect: string, timeoutMs?: number): Promise<LockHolder | undefined> {
+  const client = await open(connect, timeoutMs);
   try {
     return await holderIn(client, connect);
+  } finally {
+    await closeZooKeeperClient(client);
+  }
+}
+
+/**
+ * Removes the lock if it is still held by `expected` (`kafka-ops unlock`): the znode is removed
+ * at the version read, so a lock taken by another run meanwhile is never the one removed.
+ * Returns whether it removed it.
+ */
+export async function breakZooKeeperLock(connect: string, expected: LockHolder): Promise<boolean> {
+  const client = await open(connect);
+  try {
+    let read: { data: Buffer | null; version: number } | undefined;
+    try {
+      read = await call<{ data: Buffer | null; version: number }>('read the lock', connect, (done) =>
+        client.getData(
+          ZOOKEEPER_LOCK_PATH,
+          () => undefined,
+          (e, d, stat) => done(e, { data: d ?? null, version: (stat as { version?: number } | undefined)?.version ?? -1 }),
+        ),
+      );
+    } catch (error) {
+      if (codeOf(error as ZkErr) === NO_NODE) return false;
+      throw error;
+    }
+    const holder = parseHolder(read?.data?.toString('utf8') ?? '');
+    if (!read || !holder || JSON.stringify(holder) !== JSON.stringify(parseHolder(JSON.stringify(expected)))) return false;
+    try {
+      await call('remove the lock', connect, (done) => client.remove(ZOOKEEPER_LOCK_PATH, read.version, (e) => done(e)));
+      return true;
+    } catch (error) {
+      const code = codeOf(error as ZkErr);
+      if (code === NO_NODE || code === BAD_VERSION) return false;
+      throw error;
+    }
   } finally {
     await closeZooKeeperClient(client);
   }
@@ -112,7 +149,7 @@ export async function acquireZooKeeperLock(connect: string, holder: LockHolder =
       }
       throw new UserError(`Another kafka-ops run holds cluster lock in ZooKeeper${current ? `: ${describeHolder(current)}` : ''}.`, {
         code: 'CLUSTER_LOCKED',
-        action: `Wait for it to finish. The lock (${connect} ${ZOOKEEPER_LOCK_PATH}) is ephemeral: it goes within seconds of its holder's exit (its ZooKeeper session's end).`,
+        action: `Wait for it to finish. The lock (${connect} ${ZOOKEEPER_LOCK_PATH}) is ephemeral: it goes within seconds of its holder's exit (its ZooKeeper session's end); \`kafka-ops status\` shows it, \`kafka-ops unlock --force\` breaks it once its holder is gone.`,
       });
     }
   } catch (error) {

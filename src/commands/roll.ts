@@ -1,13 +1,17 @@
 import { Flags } from '@oclif/core';
 import type { UpgradeResult } from '../results.js';
 import { KafkaOpsCommand } from '../ui/base-command.js';
+import { exitCodesHelp } from '../ui/help.js';
 import { canaryFlag, inventoryFlag, runFlags, runOptionsOf } from '../ui/flags.js';
 import type { Output } from '../ui/output.js';
 import { renderUpgradeResult } from '../ui/run-summary.js';
 
 export default class Roll extends KafkaOpsCommand<UpgradeResult> {
   static override summary = 'Roll a server.properties change through the cluster, one broker at a time.';
-  static override description = "The same engine as `upgrade`, for one configuration change. `{id}` in a value becomes each broker's id.";
+  static override description = [
+    "The same engine as `upgrade`, for one configuration change. `{id}` in a value becomes each broker's id.",
+    exitCodesHelp(undefined, { halts: true }),
+  ].join('\n\n');
   static override examples = [
     '<%= config.bin %> roll --inventory cluster.yaml --set num.io.threads=16',
     "<%= config.bin %> roll --inventory cluster.yaml --set 'log.dirs=/data/kafka-{id}' --unset log.dir --dry-run",

@@ -1,14 +1,17 @@
 import { Flags } from '@oclif/core';
 import type { UpgradeResult } from '../results.js';
 import { KafkaOpsCommand } from '../ui/base-command.js';
+import { exitCodesHelp } from '../ui/help.js';
 import { canaryFlag, fromFlag, inventoryFlag, runFlags, runOptionsOf, toFlag } from '../ui/flags.js';
 import type { Output } from '../ui/output.js';
 import { renderUpgradeResult } from '../ui/run-summary.js';
 
 export default class Upgrade extends KafkaOpsCommand<UpgradeResult> {
   static override summary = 'Upgrade the cluster, one broker at a time.';
-  static override description =
-    'Applies an upgrade plan (given with --plan, or built from --to and what the hosts run now) over SSH: per broker, health gates, config edit + lint, graceful stop, binary swap, start, and wait until caught up. With --dry-run it only shows the plan. Exit codes: 0 done, 2 bad input, 3 infrastructure unreachable, 4 halted, 130 interrupted.';
+  static override description = [
+    'Applies an upgrade plan (given with --plan, or built from --to and what the hosts run now) over SSH: per broker, health gates, config edit + lint, graceful stop, binary swap, start, and wait until caught up. With --dry-run it only shows the plan.',
+    exitCodesHelp(undefined, { halts: true }),
+  ].join('\n\n');
   static override examples = [
     '<%= config.bin %> upgrade --to 0.11 --inventory cluster.yaml',
     '<%= config.bin %> upgrade --plan upgrade.yaml --inventory cluster.yaml',

@@ -475,6 +475,23 @@ class BrokerDownFirst extends Error {
   }
 }
 
+/**
+ * What of a step its host already has: the config values, the install link, and a process
+ * started after the last change of either. All three = the step is done there (it is not restarted).
+ */
+export function stepOnHost(
+  step: PlanStep,
+  spec: BrokerSpec,
+  facts: HostFacts,
+  configText: string,
+): { configDone: boolean; installDone: boolean; runsCurrent: boolean } {
+  const configDone = configSatisfies(parseProperties(configText), editsOf(step));
+  const installDone = !step.install || linkedRelease(spec.installs, facts) === step.install.release;
+  const youngest = Math.max(facts.configModifiedAtMs ?? 0, step.install ? (facts.linkModifiedAtMs ?? 0) : 0);
+  const runsCurrent = facts.process !== undefined && (facts.process.startedAtMs ?? 0) >= youngest;
+  return { configDone, installDone, runsCurrent };
+}
+
 /** `downFirst`: a broker of the phase, other than this one, that must go first because it is down. */
 async function runStep(
   phase: PlanPhase,
@@ -502,10 +519,7 @@ async function runStep(
 
   const [facts, configText] = await Promise.all([host.facts(), host.readConfig()]);
   const edits = editsOf(step);
-  const configDone = configSatisfies(parseProperties(configText), edits);
-  const installDone = !step.install || linkedRelease(spec.installs, facts) === step.install.release;
-  const youngest = Math.max(facts.configModifiedAtMs ?? 0, step.install ? (facts.linkModifiedAtMs ?? 0) : 0);
-  const runsCurrent = facts.process !== undefined && (facts.process.startedAtMs ?? 0) >= youngest;
+  const { configDone, installDone, runsCurrent } = stepOnHost(step, spec, facts, configText);
   // Done = this broker is current, registered and in every ISR it belongs to; partitions
   // under-replicated because of ANOTHER broker are that broker's step, not a reason to restart this one.
   const ownFindings = (s: ClusterSnapshot) => caughtUpFindings(s, step.broker).filter((f) => f.gate !== 'no-under-replicated-partitions');

@@ -59,7 +59,7 @@ export async function runPlan(
       `An earlier run of cluster ${inventory.cluster} is unfinished (last: ${unfinished.event}${unfinished.broker === undefined ? '' : ` of broker ${unfinished.broker}`} at ${unfinished.at}); a new run of a different plan would replace it.`,
       {
         code: 'RUN_UNFINISHED',
-        action: `Finish it with \`kafka-ops resume -i ${inventory.source}\`, or, to discard it (brokers stay as they are), move its state dir aside: ${journal.dir}`,
+        action: `Finish it with \`kafka-ops resume -i ${inventory.source}\`, or discard it (brokers stay as they are) with \`kafka-ops abort -i ${inventory.source}\`; \`kafka-ops status -i ${inventory.source}\` shows where it stopped.`,
       },
     );
   }

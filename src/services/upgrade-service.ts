@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { kraftPreflight } from '../engine/kraft.js';
 import { observeCluster } from '../engine/observe.js';
 import { FileJournal } from '../store/journal.js';
-import { checkBeforeFirstRestart } from '../engine/roll.js';
+import { checkBeforeFirstRestart, stepOnHost } from '../engine/roll.js';
 import { nearestKey, OPEN_KEY_PREFIXES } from '../config/lint.js';
 import { linkedRelease } from '../hosts/port.js';
 import type { Inventory } from '../inventory/model.js';
@@ -105,6 +105,30 @@ async function assertKnownKeys(keys: string[], plan: Plan, inventory: Inventory,
 
 export interface ResumeRequest extends RunOptions {
   inventory?: string;
+  /** Show the plan, the broker the resume starts with and the checks before its first restart; touch nothing. */
+  dryRun?: boolean;
+}
+
+/**
+ * The step a resume really starts with: the first step of the plan (in its order) that its host
+ * does not have yet (config, install and a process started after both), by the engine's own rule.
+ */
+async function firstPendingStep(
+  plan: Plan,
+  inventory: Inventory,
+  connections: Connections,
+): Promise<{ phase: string; broker: number } | null> {
+  for (const phase of plan.phases.filter((p) => !p.skipped && p.kind === 'roll')) {
+    for (const step of phase.steps.filter((s) => !s.skipped)) {
+      const spec = inventory.brokers.find((b) => b.id === step.broker);
+      if (!spec) return { phase: phase.id, broker: step.broker };
+      const host = await connections.host(step.broker);
+      const [facts, configText] = await Promise.all([host.facts(), host.readConfig()]);
+      const on = stepOnHost(step, spec, facts, configText);
+      if (!(on.configDone && on.installDone && on.runsCurrent)) return { phase: phase.id, broker: step.broker };
+    }
+  }
+  return null;
 }
 
 export async function resume(request: ResumeRequest, output: IoHost): Promise<UpgradeResult> {
@@ -118,15 +142,26 @@ export async function resume(request: ResumeRequest, output: IoHost): Promise<Up
     });
   }
   if (last.event === 'run.done' || last.event === 'run.aborted') {
-    throw new UserError(`The last run of cluster ${inventory.cluster} completed; there is nothing to resume.`, {
-      code: 'NOTHING_TO_RESUME',
-      action: 'Check the cluster with `kafka-ops upgrade --dry-run`.',
-    });
+    throw new UserError(
+      `The last run of cluster ${inventory.cluster} ${last.event === 'run.done' ? 'completed' : 'was aborted'}; there is nothing to resume.`,
+      {
+        code: 'NOTHING_TO_RESUME',
+        action: 'Check the cluster with `kafka-ops upgrade --dry-run`.',
+      },
+    );
   }
   const plan = loadPlanFile(journal.planFile);
   const connections = openConnections(inventory);
   try {
-    output.info(`Resuming the ${plan.kind} of ${plan.cluster} (${plan.from} → ${plan.to}); every step is re-checked on its host first.`);
+    const at = await firstPendingStep(plan, inventory, connections);
+    const where = at ? `starts with broker ${at.broker} (phase ${at.phase})` : 'every step is already done on its host';
+    if (request.dryRun) {
+      const preview = inventory.mode === 'kraft' ? { dryRun: true, plan } : await dryRunOf(plan, inventory, connections, request);
+      return { ...preview, resumesAt: at };
+    }
+    output.info(
+      `Resuming the ${plan.kind} of ${plan.cluster} (${plan.from} → ${plan.to}): ${where}; every step is re-checked on its host first.`,
+    );
     return { dryRun: false, ...(await runPlan(plan, inventory, connections, request, output, 'resume', lastRunId(journal))) };
   } finally {
     await connections.close();

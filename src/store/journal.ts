@@ -180,7 +180,7 @@ export class FileJournal implements Journal {
   private lockedBy(holder: LockHolder | undefined): UserError {
     return new UserError(`Another kafka-ops run${holder ? ` (${describeHolder(holder)})` : ''} is working on this cluster.`, {
       code: 'CLUSTER_LOCKED',
-      action: `Wait for it to finish, or stop it (Ctrl-C) and use \`kafka-ops resume\`. A lock whose holder is provably gone (another host or container) is never taken over by itself: remove it by hand. Lock: ${this.lockFile}`,
+      action: `Wait for it to finish, or stop it (Ctrl-C) and use \`kafka-ops resume\`. \`kafka-ops status\` shows who holds it. A lock whose holder cannot be checked from here (another host or container) is never taken over by itself: once that run is gone, \`kafka-ops unlock --force\`. Lock: ${this.lockFile}`,
     });
   }
 

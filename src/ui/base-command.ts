@@ -6,6 +6,7 @@
 import { Command, Errors, Flags } from '@oclif/core';
 import { ExitCode, UserError, asKafkaOpsError } from '../errors.js';
 import type { IoHost } from '../io-host.js';
+import { RESULT_SCHEMA_VERSION } from '../results.js';
 import { ioHostOf } from './engine-io.js';
 import { Output } from './output.js';
 
@@ -35,9 +36,9 @@ export abstract class KafkaOpsCommand<T> extends Command {
 
   async run(): Promise<void> {
     const result = await this.execute();
-    if (this.output.options.json) this.output.document(result);
-    else this.render(result, this.output);
     const code = this.exitCodeOf(result);
+    if (this.output.options.json) this.output.document({ schemaVersion: RESULT_SCHEMA_VERSION, ...result, exitCode: code });
+    else this.render(result, this.output);
     if (code !== ExitCode.ok) process.exitCode = code;
   }
 

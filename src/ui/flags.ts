@@ -26,19 +26,26 @@ export const canaryFlag = Flags.boolean({
   default: false,
 });
 
+export const stateDirFlag = Flags.string({
+  description:
+    'Where the journal, the plan being applied and the local lock live (default: $XDG_STATE_HOME/kafka-ops, else ~/.local/state/kafka-ops; one folder per cluster).',
+  env: 'KAFKA_OPS_STATE_DIR',
+});
+
+/** `--state-dir`, or the default one. */
+export const stateDirOf = (flags: { 'state-dir'?: string }): string => flags['state-dir'] ?? defaultStateDir();
+
+export const yesFlag = Flags.boolean({
+  char: 'y',
+  description: 'Accept the default answer of every question (for CI).',
+  env: 'KAFKA_OPS_YES',
+  default: false,
+});
+
 /** Flags of every command that restarts brokers. */
 export const runFlags = {
-  yes: Flags.boolean({
-    char: 'y',
-    description: 'Accept the default answer of every question (for CI).',
-    env: 'KAFKA_OPS_YES',
-    default: false,
-  }),
-  'state-dir': Flags.string({
-    description:
-      'Where the journal, the plan being applied and the local lock live (default: $XDG_STATE_HOME/kafka-ops, else ~/.local/state/kafka-ops; one folder per cluster).',
-    env: 'KAFKA_OPS_STATE_DIR',
-  }),
+  yes: yesFlag,
+  'state-dir': stateDirFlag,
   'clients-upgraded': Flags.boolean({
     description: 'Confirm the client-upgrade gate up front (every producer and consumer already runs the new client).',
     env: 'KAFKA_OPS_CLIENTS_UPGRADED',
@@ -106,7 +113,7 @@ export function runOptionsOf(flags: {
   return {
     yes: flags.yes,
     interactive: Boolean(process.stdin.isTTY && process.stderr.isTTY),
-    stateDir: flags['state-dir'] ?? defaultStateDir(),
+    stateDir: stateDirOf(flags),
     killOnStopTimeout: flags['kill-on-stop-timeout'],
     clientsUpgraded: flags['clients-upgraded'],
     ...(flags['stop-signal'] ? { stopSignal: flags['stop-signal'] as 'SIGINT' | 'SIGTERM' } : {}),

@@ -4,6 +4,7 @@
  * else (progress, notices) goes to stderr.
  */
 import { KafkaOpsError } from '../errors.js';
+import { RESULT_SCHEMA_VERSION } from '../results.js';
 
 export interface OutputOptions {
   json: boolean;
@@ -42,7 +43,7 @@ export class Output {
 
   error(error: KafkaOpsError): void {
     if (this.options.json) {
-      this.document({ error: error.toJSON() });
+      this.document({ schemaVersion: RESULT_SCHEMA_VERSION, exitCode: error.exitCode, error: error.toJSON() });
       return;
     }
     const where = error.where ? `${error.where}: ` : '';

@@ -9,6 +9,12 @@ export function renderUpgradeResult(result: UpgradeResult, output: Output): void
   if (result.dryRun || !result.run) {
     for (const line of previewLines(result.plan)) output.line(line);
     for (const f of result.findings ?? []) output.line(`${f.blocking ? 'finding (would hold the roll now)' : 'warning'}: ${f.message}`);
+    if (result.resumesAt !== undefined)
+      output.line(
+        result.resumesAt
+          ? `\nResume starts with broker ${result.resumesAt.broker} (phase ${result.resumesAt.phase}): the first step its host does not have yet.`
+          : '\nResume: every step is already done on its host; it would restart nothing.',
+      );
     output.line('\nDry run: nothing was touched.');
     return;
   }

@@ -11,11 +11,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { acquireZooKeeperLock, readZooKeeperLock } from '../../src/cluster/zookeeper-lock.js';
 import { thisProcess } from '../../src/store/lock-holder.js';
-import { runCli, type CliResult } from '../helpers/cli.js';
-import { isAlive, waitForDist, waitHealthy } from '../helpers/faults.js';
+import { runCli, spawnCli, type CliResult } from '../helpers/cli.js';
+import { collect, isAlive, waitForDist, waitHealthy, waitJournal } from '../helpers/faults.js';
 import { SANDBOX_HOOK_TIMEOUT_MS, startSandbox, type TestSandbox } from '../helpers/sandbox.js';
 
 let sandbox: TestSandbox;
+const zookeeper = () => (parse(readFileSync(sandbox.inventory, 'utf8')) as { state: { zookeeper: string } }).state.zookeeper;
 
 beforeAll(async () => {
   sandbox = await startSandbox('operator-safety', 3);
@@ -84,7 +85,6 @@ describe('mistakes refused before any restart, in a real run and in --dry-run al
 });
 
 describe('one lock per cluster, and runs that do not replace each other', () => {
-  const zookeeper = () => (parse(readFileSync(sandbox.inventory, 'utf8')) as { state: { zookeeper: string } }).state.zookeeper;
   const clusterDir = (stateDir: string) => join(stateDir, 'sandbox');
 
   it(
@@ -158,6 +158,70 @@ describe('one lock per cluster, and runs that do not replace each other', () => 
     const result = await refusedRoll(['--set', 'num.io.threads=3', '--yes', '--state-dir', stateDir]);
     expect(result.code, result.stderr).toBe(2);
     expect(result.stderr).toContain('kafka-ops resume');
-    expect(result.stderr).toContain('move its state dir aside');
+    expect(result.stderr).toContain('kafka-ops abort');
   });
+});
+
+describe('mid-upgrade commands on a real interrupted roll: status, resume --dry-run, unlock, abort', () => {
+  it(
+    'after Ctrl-C past the first broker: status says interrupted, resume --dry-run names the broker it starts with and touches nothing, a ZooKeeper lock from another host needs unlock --force, abort discards the run',
+    { timeout: 400_000 },
+    async () => {
+      await waitForDist();
+      const stateDir = join(sandbox.dir, 'mid-upgrade');
+      const inv = ['-i', sandbox.inventory, '--state-dir', stateDir];
+      const child = spawnCli(['roll', ...inv, '--set', 'num.io.threads=9', '--yes']);
+      const exited = collect(child);
+      const journal = join(stateDir, 'sandbox', 'journal.jsonl');
+      const first = await waitJournal(journal, 0, 300_000, child, 'the first broker done', (lines) =>
+        lines.find((l) => l.event === 'step.done'),
+      );
+      child.kill('SIGINT');
+      expect((await exited).code).toBe(130);
+
+      const status = await runCli(['status', ...inv, '--json']);
+      expect(status.code, status.stderr).toBe(0);
+      expect(status.json.state).toBe('interrupted');
+      expect(status.json.run.brokersDone).toContain(first.broker);
+      expect(status.json.locks).toEqual({});
+
+      const plan = parse(readFileSync(join(stateDir, 'sandbox', 'plan.yaml'), 'utf8')) as {
+        phases: { id: string; steps: { broker: number; skipped: boolean }[] }[];
+      };
+      // A broker stopped when Ctrl-C came is started again with its new config (safety-start): done on its host too.
+      const mid = status.json.run.brokerMidStep as { broker: number; lastSubStep: string } | undefined;
+      const done = new Set<number>([...status.json.run.brokersDone, ...(mid?.lastSubStep === 'safety-start' ? [mid.broker] : [])]);
+      const expected = plan.phases[0]!.steps.find((s) => !s.skipped && !done.has(s.broker))!;
+      const [pids, configs] = [sandbox.pids(), sandbox.configs()];
+      const dry = await runCli(['resume', ...inv, '--dry-run', '--json']);
+      expect(dry.code, dry.stderr).toBe(0);
+      expect(dry.json.resumesAt).toEqual({ phase: plan.phases[0]!.id, broker: expected.broker });
+      expect(dry.json.resumesAt.broker).not.toBe(first.broker);
+      const human = await runCli(['resume', ...inv, '--dry-run']);
+      expect(human.stdout).toContain(`Resume starts with broker ${expected.broker}`);
+      expect([sandbox.pids(), sandbox.configs()]).toEqual([pids, configs]);
+
+      const other = await acquireZooKeeperLock(zookeeper(), { ...thisProcess(), host: 'operator-laptop', user: 'bob' });
+      try {
+        const shown = await runCli(['status', ...inv, '--json']);
+        expect(shown.json.state).toBe('running');
+        expect(shown.json.locks.zookeeper).toMatchObject({ liveness: 'unknown', holder: { host: 'operator-laptop', user: 'bob' } });
+        const refused = await runCli(['unlock', ...inv]);
+        expect(refused.code, refused.stderr).toBe(2);
+        expect(refused.stderr).toContain('--force');
+        const forced = await runCli(['unlock', ...inv, '--force', '--json']);
+        expect(forced.code, forced.stderr).toBe(0);
+        expect(forced.json.removed).toHaveLength(1);
+        expect(await readZooKeeperLock(zookeeper())).toBeUndefined();
+      } finally {
+        await other.release();
+      }
+
+      const aborted = await runCli(['abort', ...inv, '--yes', '--json']);
+      expect(aborted.code, aborted.stderr).toBe(0);
+      expect(aborted.json.aborted).toBe(true);
+      expect((await runCli(['status', ...inv, '--json'])).json.state).toBe('aborted');
+      expect([sandbox.pids(), sandbox.configs()]).toEqual([pids, configs]);
+    },
+  );
 });
