@@ -11,7 +11,7 @@
 import type { ClusterSnapshot, ClusterState } from '../cluster/port.js';
 import { lintConfig } from '../config/lint.js';
 import { editProperties, parseProperties, type PropertyEdits } from '../config/properties.js';
-import { HaltError, InterruptedError } from '../errors.js';
+import { HaltError, InterruptedError, KafkaOpsError } from '../errors.js';
 import { linkedRelease, type BrokerHost, type HostFacts } from '../hosts/port.js';
 import type { BrokerSpec, StopSignal } from '../inventory/model.js';
 import type { Plan, PlanPhase, PlanStep } from '../plan/model.js';
@@ -21,7 +21,7 @@ import { brokerPreflight, editsOf, finalConfig, releaseAfter, restartingSteps } 
 import { autoRebalanceOf, DEFAULT_LEADERSHIP_SETTLE, LeadershipTracker, type AutoRebalance } from './leadership.js';
 import { leadershipRulesFor, lowestProtocol, type LeadershipRules } from '../plan/leadership-rules.js';
 import { IBP_KEY, releaseFamily } from '../plan/versions.js';
-import type { EngineClock, EngineDeps, EngineOptions, RunReport, StepReport } from './ports.js';
+import type { EngineClock, EngineDeps, EngineOptions, Journal, RunReport, StepReport } from './ports.js';
 
 export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
   killOnStopTimeout: false,
@@ -496,13 +496,29 @@ export function stepOnHost(
 async function runStep(
   phase: PlanPhase,
   step: PlanStep,
-  deps: StepDeps,
+  given: StepDeps,
   warn: (m: string, p?: string, b?: number) => void,
   downFirst: (s: ClusterSnapshot) => number | undefined,
   /** In a batch: the batch's pre-stop gate over the set, passed once for all its members. */
   together?: () => Promise<void>,
 ): Promise<StepReport> {
-  const { clock, journal, io } = deps;
+  const { clock, io } = given;
+  // Once the broker is going down, a journal that cannot be written (a full or failing state dir)
+  // must not keep it down: the failure is kept, the broker started and caught up, and then the run halts.
+  let journalFailure: unknown;
+  let broughtDown = false;
+  const journal: Journal = {
+    append: (entry) => {
+      try {
+        given.journal.append(entry);
+      } catch (error) {
+        if (!broughtDown) throw error;
+        journalFailure ??= error;
+      }
+    },
+    entries: () => given.journal.entries(),
+  };
+  const deps: StepDeps = { ...given, journal };
   const spec = specOf(deps, step.broker);
   const host = await deps.host(step.broker);
   const signal = deps.options.stopSignal ?? spec.stop.signal;
@@ -610,8 +626,9 @@ async function runStep(
 
   let stopMs = 0;
   let shutdown: StepReport['shutdown'];
+  if (facts.process) sub('stop.begin', `sending ${signal} to pid ${facts.process.pid}`, { pid: facts.process.pid, signal });
+  broughtDown = true;
   if (facts.process) {
-    sub('stop.begin', `sending ${signal} to pid ${facts.process.pid}`, { pid: facts.process.pid, signal });
     const result = await watchingLeadership(deps, host.stop(signal, phase.timeouts.stopSeconds * 1000, facts.process.pid));
     stopMs = result.exitMs ?? result.elapsedMs;
     if (!result.exited) {
@@ -670,6 +687,7 @@ async function runStep(
   const caughtUpAt = await waitUntil(deps, host, phase, step, startAt, (s) => caughtUpFindings(s, step.broker));
   const catchUpMs = caughtUpAt - registeredAt;
   await holdHealthy(deps, host, phase, step, startAt);
+  if (journalFailure !== undefined) throw journalFailedWhileDown(step.broker, journalFailure);
   const totalMs = clock.now() - started;
   sub('done', `caught up after ${(catchUpMs / 1000).toFixed(1)} s`, { stopMs, startMs, catchUpMs, preStopMs, totalMs });
   io.event({
@@ -691,6 +709,19 @@ async function runStep(
     heldMs,
     totalMs,
   };
+}
+
+function journalFailedWhileDown(brokerId: number, failure: unknown): HaltError {
+  const what = failure instanceof KafkaOpsError ? failure.message : `The journal cannot be written (${String(failure)}).`;
+  return new HaltError(`${what} Broker ${brokerId} was down then: it was started and is caught up; the run halts here.`, {
+    code: 'JOURNAL_WRITE_FAILED',
+    action:
+      failure instanceof KafkaOpsError
+        ? failure.action
+        : 'Make the state dir writable and give it space, then `kafka-ops resume` (the hosts say what is done).',
+    brokerId,
+    cause: failure,
+  });
 }
 
 async function startForSafety(host: BrokerHost, sub: (name: string, message: string) => void): Promise<void> {

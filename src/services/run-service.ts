@@ -109,7 +109,11 @@ export async function runPlan(
   } catch (error) {
     // The tree marks the failing task before the error itself is printed.
     await io?.close(error);
-    journal.append({ event: 'run.stopped', detail: error instanceof KafkaOpsError ? error.toJSON() : { message: String(error) } });
+    try {
+      journal.append({ event: 'run.stopped', detail: error instanceof KafkaOpsError ? error.toJSON() : { message: String(error) } });
+    } catch {
+      // A journal that cannot be written is said by the error itself (or the next run); this one is what the operator must see.
+    }
     throw error;
   } finally {
     process.off('SIGINT', onSignal);

@@ -22,7 +22,7 @@ import {
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { describeHolder, livenessOf, parseHolder, thisProcess, type LockHolder } from './lock-holder.js';
-import { UserError } from '../errors.js';
+import { InfrastructureError, UserError } from '../errors.js';
 import type { EngineClock, Journal, JournalEntry } from '../engine/ports.js';
 
 /**
@@ -62,7 +62,21 @@ export class FileJournal implements Journal {
     private readonly clock: Pick<EngineClock, 'now'> = { now: () => Date.now() },
   ) {
     this.dir = join(resolve(stateDir), cluster);
-    mkdirSync(this.dir, { recursive: true });
+    try {
+      mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+    } catch (error) {
+      throw this.unwritable('The state dir', this.dir, error);
+    }
+  }
+
+  private unwritable(what: string, path: string, error: unknown): InfrastructureError {
+    const reason = (error as NodeJS.ErrnoException).code ?? (error instanceof Error ? error.message : String(error));
+    return new InfrastructureError(`${what} ${path} cannot be written (${reason}).`, {
+      code: 'STATE_DIR_UNWRITABLE',
+      action: `Make the state dir ${this.dir} a writable directory with free space (--state-dir or KAFKA_OPS_STATE_DIR picks another), then run again or \`kafka-ops resume\`.`,
+      retriable: false,
+      cause: error,
+    });
   }
 
   get planFile(): string {
@@ -75,14 +89,19 @@ export class FileJournal implements Journal {
     return join(this.dir, 'lock');
   }
 
+  /** Appends one entry, fsynced; a state dir that cannot take it (full, read-only, not a dir) is an InfrastructureError naming it. */
   append(entry: Omit<JournalEntry, 'at'>, now: Date = new Date(this.clock.now())): void {
-    const lead = existsSync(this.file) && /[^\n]$/.test(readFileSync(this.file, 'utf8')) ? '\n' : ''; // end a line torn by a crash
-    const fd = openSync(this.file, 'a');
     try {
-      writeSync(fd, `${lead}${JSON.stringify({ at: now.toISOString(), ...entry })}\n`);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
+      const lead = existsSync(this.file) && /[^\n]$/.test(readFileSync(this.file, 'utf8')) ? '\n' : ''; // end a line torn by a crash
+      const fd = openSync(this.file, 'a');
+      try {
+        writeSync(fd, `${lead}${JSON.stringify({ at: now.toISOString(), ...entry })}\n`);
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+    } catch (error) {
+      throw this.unwritable('The journal', this.file, error);
     }
   }
 
@@ -131,7 +150,11 @@ export class FileJournal implements Journal {
 
   private tryCreateLock(): boolean {
     const draft = `${this.lockFile}.${process.pid}`;
-    writeFileSync(draft, `${JSON.stringify(thisProcess())}\n`, { mode: 0o600 });
+    try {
+      writeFileSync(draft, `${JSON.stringify(thisProcess())}\n`, { mode: 0o600 });
+    } catch (error) {
+      throw this.unwritable('The lock', draft, error);
+    }
     try {
       linkSync(draft, this.lockFile);
       return true;

@@ -237,12 +237,14 @@ describe('ShellBrokerHost over SSH', () => {
     writeFileSync(configPath, original);
     chmodSync(configPath, 0o640);
     const host = new ShellBrokerHost(runner, broker('hostile', { configPath }));
-    expect(await host.readConfig()).toBe(original);
+    // The text is the file as Java reads it (ISO-8859-1: one char per byte), so the UTF-8 ü is two chars.
+    const asJava = (text: string) => Buffer.from(text, 'utf8').toString('latin1');
+    expect(await host.readConfig()).toBe(asJava(original));
     const next = `${original}inter.broker.protocol.version=0.9.0\nno trailing newline`;
-    const backup = await host.writeConfig(next, '20240101T000000Z');
+    const backup = await host.writeConfig(asJava(next), '20240101T000000Z');
     expect(backup).toBe(`${configPath}.20240101T000000Z.bak`);
     expect(readFileSync(configPath, 'utf8')).toBe(next);
-    expect(await host.readConfig()).toBe(next);
+    expect(await host.readConfig()).toBe(asJava(next));
     expect(readFileSync(backup, 'utf8')).toBe(original);
     expect(statSync(configPath).mode & 0o777).toBe(0o640);
     noMarkers();

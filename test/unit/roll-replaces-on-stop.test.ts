@@ -7,25 +7,23 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { ClusterState } from '../../src/cluster/port.js';
 import { FileJournal } from '../../src/store/journal.js';
-import { applyPlan, DEFAULT_ENGINE_OPTIONS } from '../../src/engine/roll.js';
+import { applyPlan } from '../../src/engine/roll.js';
 import type { BrokerHost, HostFacts } from '../../src/hosts/port.js';
 import type { Plan } from '../../src/plan/model.js';
-import { brokerSpec } from '../helpers/inventory-fixtures.js';
+import { brokerProcess, oneBrokerDeps } from '../helpers/engine-doubles.js';
 
 const FROM = '/opt/kafka_2.11-0.8.2.2';
 const TO = '/opt/kafka_2.11-0.9.0.1';
 
 function recordingHost(replacesOnStop: boolean | undefined, calls: string[]): BrokerHost {
   let link = FROM;
-  let startedAt = 1;
-  let running = true;
+  const broker = brokerProcess(calls);
   return {
     brokerId: 1,
     ...(replacesOnStop === undefined ? {} : { replacesOnStop }),
     facts: async (): Promise<HostFacts> => ({
-      ...(running ? { process: { pid: 42, ignoredSignals: [], startedAtMs: startedAt } } : {}),
+      ...broker.process(),
       linkTarget: link,
       installs: { '0.8.2.2': { present: true, release: '0.8.2.2' }, '0.9.0.1': { present: true, release: '0.9.0.1' } },
       configModifiedAtMs: 0,
@@ -37,26 +35,9 @@ function recordingHost(replacesOnStop: boolean | undefined, calls: string[]): Br
       calls.push('activate');
       link = TO;
     },
-    stop: async () => {
-      calls.push('stop');
-      running = false;
-      return { exited: true, shutdown: 'controlled', evidence: [], elapsedMs: 1 };
-    },
-    kill: async () => {},
-    start: async () => {
-      calls.push('start');
-      running = true;
-      startedAt = Date.now();
-    },
-    close: async () => {},
+    ...broker.methods,
   };
 }
-
-const cluster: ClusterState = {
-  snapshot: async () => ({ brokers: [1], controller: 1, partitions: [], topics: [] }),
-  changed: async () => {},
-  close: async () => {},
-};
 
 const plan: Plan = {
   schemaVersion: 1,
@@ -95,22 +76,7 @@ const plan: Plan = {
 async function run(replacesOnStop: boolean | undefined): Promise<string[]> {
   const calls: string[] = [];
   const host = recordingHost(replacesOnStop, calls);
-  await applyPlan(plan, {
-    inventory: {
-      source: 'inv.yaml',
-      cluster: 'test',
-      state: {},
-      executor: { kind: 'ssh', knownHosts: '', hostKeyPolicy: 'strict', connectTimeoutSeconds: 1 },
-      brokers: [brokerSpec(1)],
-    },
-    cluster,
-    host: async () => host,
-    io: { event: () => {}, confirm: async () => true },
-    journal: new FileJournal(mkdtempSync(join(tmpdir(), 'kafka-ops-order-')), 'test'),
-    clock: { now: () => Date.now(), sleep: async () => {} },
-    interrupted: new AbortController().signal,
-    options: { ...DEFAULT_ENGINE_OPTIONS, healthyCheckIntervalMs: 1 },
-  });
+  await applyPlan(plan, oneBrokerDeps(host, new FileJournal(mkdtempSync(join(tmpdir(), 'kafka-ops-order-')), 'test')));
   return calls;
 }
 

@@ -8,8 +8,8 @@ import { constants } from 'node:os';
 import { InfrastructureError } from '../../errors.js';
 
 export interface RunOptions {
-  /** Written to the command's stdin, which is then closed. Without it stdin is empty. */
-  stdin?: string;
+  /** Written to the command's stdin, which is then closed (a string as UTF-8). Without it stdin is empty. */
+  stdin?: string | Uint8Array;
   /** Give up after this long: the command is killed (as far as the transport allows) and the call rejects. */
   timeoutMs?: number;
 }

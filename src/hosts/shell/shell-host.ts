@@ -380,14 +380,21 @@ export class ShellBrokerHost implements BrokerHost {
     };
   }
 
-  readConfig(): Promise<string> {
-    return this.sh('Reading the broker config', 'cat -- "$1"', [this.spec.configPath]);
+  /**
+   * The file as Java reads it, ISO-8859-1: one char per byte, so bytes that are not UTF-8 (a latin-1
+   * comment) come back byte for byte when written. Sent base64-encoded, so no transport decodes it.
+   */
+  async readConfig(): Promise<string> {
+    const encoded = await this.sh('Reading the broker config', 'base64 <"$1"', [this.spec.configPath]);
+    return Buffer.from(encoded, 'base64').toString('latin1');
   }
 
   async writeConfig(content: string, backupSuffix: string): Promise<string> {
     if (backupSuffix.includes('/')) throw new TypeError(`backup suffix must not contain '/': ${backupSuffix}`);
     const backup = `${this.spec.configPath}.${backupSuffix}.bak`;
-    await this.sh('Writing the broker config', WRITE_CONFIG_SCRIPT, [this.spec.configPath, backup], { stdin: content });
+    await this.sh('Writing the broker config', WRITE_CONFIG_SCRIPT, [this.spec.configPath, backup], {
+      stdin: Buffer.from(content, 'latin1'),
+    });
     return backup;
   }
 
