@@ -370,3 +370,18 @@ function applyEdits(config: Record<string, string>, edits: Record<string, string
   }
   return out;
 }
+
+/**
+ * The inventory a migration runs on: the brokers and the controllers as nodes of one cluster
+ * (hosts are opened by id), and the KRaft tools pointed at the controllers' listeners.
+ */
+export function migrationInventory(inventory: Inventory): Inventory {
+  const controllers = inventory.migration?.controllers ?? [];
+  const first = controllers[0];
+  if (!first) return inventory;
+  return {
+    ...inventory,
+    brokers: [...inventory.brokers, ...controllers],
+    kraft: { bootstrapController: controllers.map((c) => c.listener).join(','), toolsNode: first.id },
+  };
+}
