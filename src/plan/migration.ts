@@ -239,10 +239,12 @@ export function buildMigrationPlan(inventory: Inventory, observed: MigrationObse
     };
   });
   const finalizeSteps: PlanStep[] = controllers.map((c) => {
-    const seen = seenController(c.id)?.config;
-    const base = seen ?? controllerMigrationConfig(c, controllers, first, zookeeperConnect);
+    const seen = seenController(c.id)?.config ?? undefined;
+    // A controller not provisioned yet (no file, or an empty one) is finalized from the config phase 1 gives it.
+    const provisioned = seen?.['process.roles'] === 'controller';
+    const base = provisioned ? seen : controllerMigrationConfig(c, controllers, first, zookeeperConnect);
     const changes = diff(base, CONTROLLER_FINAL_EDITS);
-    const done = seen !== undefined && Object.keys(changes).length === 0 && observed.source === 'hosts';
+    const done = provisioned && Object.keys(changes).length === 0 && observed.source === 'hosts';
     return {
       broker: c.id,
       host: c.host,

@@ -140,6 +140,13 @@ describe('buildMigrationPlan', () => {
     ]);
   });
 
+  it('finalizes a controller whose properties file exists but is empty (not provisioned yet) from its planned config', () => {
+    const controllers = [3000, 3001, 3002].map((id) => ({ id, config: {}, running: false }));
+    const plan = buildMigrationPlan(inventory(), observed({ controllers }));
+    expect(phase(plan, 'finalize-migration').skipped).toBe(false);
+    expect(phase(plan, 'finalize-migration').steps.every((s) => Object.keys(s.changes).length === 2)).toBe(true);
+  });
+
   it('keeps an existing listener.security.protocol.map and adds CONTROLLER to it once', () => {
     const brokers = [1, 2, 3].map((id) => zkBroker(id, { 'listener.security.protocol.map': 'INTERNAL:SSL,EXTERNAL:SASL_SSL' }));
     const plan = buildMigrationPlan(inventory(), observed({ brokers }));
