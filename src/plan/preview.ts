@@ -40,6 +40,8 @@ function phaseLines(phase: PlanPhase, n: number, total: number): string[] {
   const restartsOf = phase.kind === 'provision' ? 'start' : 'restart';
   if (phase.skipped) return [`${head}`, `  skipped: ${phase.reason ?? ''}`];
   const lines = [head];
+  // A phase that runs can still carry a reason: why it does what it does (e.g. what happens to log.message.format.version).
+  if (phase.reason) lines.push(`  why: ${phase.reason}`);
   if (phase.pointOfNoReturn) lines.push(`  ⚠ point of no return: ${phase.pointOfNoReturn}`);
   if (phase.kind === 'gate') {
     lines.push(`  confirm: ${phase.prompt ?? ''}`);
