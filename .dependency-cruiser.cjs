@@ -6,7 +6,7 @@
 const PORTS_AND_PURE = [
   '^src/engine/',
   '^src/errors[.]ts$',
-  '^src/plan/(model|versions|observed|leadership-rules)[.]ts$',
+  '^src/plan/(model|versions|observed|leadership-rules|migration)[.]ts$',
   '^src/inventory/model[.]ts$',
   '^src/config/(lint|properties)[.]ts$',
   '^src/cluster/(port|kraft-port)[.]ts$',

@@ -64,3 +64,14 @@ export interface KraftFeatures {
   /** Raise the finalized metadata.version (never kraft.version). */
   upgradeMetadataVersion(version: string): Promise<void>;
 }
+
+/** What a ZooKeeper → KRaft migration needs beyond the quorum: the ZooKeeper cluster's id, storage formatting, the controllers' logs. */
+export interface MigrationTools {
+  /** The ZooKeeper cluster's id, which the controllers are formatted with. */
+  clusterId(): Promise<string>;
+  /** Formats a controller's log dir with `clusterId`; a dir formatted before is left as it is. */
+  formatStorage(controllerId: number, clusterId: string): Promise<'formatted' | 'already-formatted'>;
+  /** Lines of a node's log (its `logFile`) that contain `text`, oldest first. */
+  logLines(nodeId: number, text: string): Promise<string[]>;
+  close(): Promise<void>;
+}

@@ -333,6 +333,14 @@ export class ZooKeeperClusterState implements ClusterState {
     this.pendingEvent = false;
   }
 
+  /** The cluster's id (`/cluster/id`, `{"version":"1","id":"…"}`); undefined before any broker created it. */
+  async clusterId(): Promise<string | undefined> {
+    const data = await this.data('/cluster/id');
+    if (data === undefined) return undefined;
+    const id = (JSON.parse(data) as { id?: unknown }).id;
+    return typeof id === 'string' ? id : undefined;
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     this.notify();

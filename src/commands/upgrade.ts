@@ -25,13 +25,23 @@ export default class Upgrade extends KafkaOpsCommand<UpgradeResult> {
     canary: canaryFlag,
     plan: Flags.string({ char: 'p', description: 'Plan file to apply (from `kafka-ops plan -o`).', env: 'KAFKA_OPS_PLAN' }),
     'dry-run': Flags.boolean({ description: 'Show the plan; touch nothing.', env: 'KAFKA_OPS_DRY_RUN', default: false }),
+    'migrate-to-kraft': Flags.boolean({
+      description: "Migrate a ZooKeeper-mode 3.9 cluster to KRaft onto the inventory's `migration.controllers` (README: Migration).",
+      env: 'KAFKA_OPS_MIGRATE_TO_KRAFT',
+      default: false,
+    }),
     ...runFlags,
   };
 
   protected async execute(): Promise<UpgradeResult> {
     // Loaded when the command runs: start-up loads only the commands' flags (one bundle holds them all).
-    const { upgrade } = await import('../services/upgrade-service.js');
     const { flags } = await this.parse(Upgrade);
+    if (flags['migrate-to-kraft'])
+      return (await import('../services/migration-service.js')).migrate(
+        { ...flags, dryRun: flags['dry-run'], ...runOptionsOf(flags) },
+        this.io,
+      );
+    const { upgrade } = await import('../services/upgrade-service.js');
     return upgrade({ ...flags, dryRun: flags['dry-run'], ...runOptionsOf(flags) }, this.io);
   }
 

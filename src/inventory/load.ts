@@ -9,11 +9,13 @@ import { assertMatchesSchema, readYamlFile, type LocatedDocument } from '../file
 import type {
   BrokerSpec,
   ClusterMode,
+  ControllerSpec,
   ExecutorSettings,
   Inventory,
   KraftSettings,
   KubernetesExecutorSettings,
   MarathonExecutorSettings,
+  MigrationSettings,
   NodeRole,
   RunSpec,
   StateSettings,
@@ -55,6 +57,7 @@ interface RawInventory {
   } & Record<string, unknown>;
   defaults?: RawBrokerFields;
   brokers: RawBroker[];
+  migration?: { controllers: Array<RawBroker & { listener: string; logDir: string }> };
 }
 
 export const DEFAULT_STOP_TIMEOUT_SECONDS = 300;
@@ -68,11 +71,13 @@ export function loadInventory(file: string): Inventory {
   assertUnique(doc, brokers);
   assertReaderSettings(doc, raw.state ?? {});
   const kraft = raw.mode === 'kraft' ? resolveKraft(doc, raw, brokers) : assertNoKraftKeys(doc, raw);
+  const migration = raw.migration ? resolveMigration(doc, raw, brokers, baseDir) : undefined;
   return {
     source: file,
     cluster: raw.cluster,
     ...(raw.mode ? { mode: raw.mode } : {}),
     ...(kraft ? { kraft } : {}),
+    ...(migration ? { migration } : {}),
     state: resolveState(raw.state ?? {}, baseDir),
     executor: resolveExecutor(raw.executor, baseDir),
     brokers,
@@ -123,12 +128,19 @@ function resolveExecutor(executor: RawInventory['executor'], baseDir: string): E
   };
 }
 
-function mergeBroker(doc: LocatedDocument, defaults: RawBrokerFields, broker: RawBroker, index: number, baseDir: string): BrokerSpec {
+function mergeBroker(
+  doc: LocatedDocument,
+  defaults: RawBrokerFields,
+  broker: RawBroker,
+  index: number,
+  baseDir: string,
+  at: Array<string | number> = ['brokers', index],
+): BrokerSpec {
   const missing = (key: string): never => {
     throw new UserError(`Broker ${broker.id} has no \`${key}\`, and \`defaults\` does not give one.`, {
       code: 'INVENTORY_MISSING',
       action: `Add \`${key}\` to this broker or to \`defaults\`.`,
-      location: doc.locate(['brokers', index]),
+      location: doc.locate(at),
     });
   };
   const ssh = { ...defaults.ssh, ...broker.ssh };
@@ -202,6 +214,40 @@ function resolveKraft(doc: LocatedDocument, raw: RawInventory, brokers: BrokerSp
     );
   }
   return { ...settings, toolsNode };
+}
+
+/**
+ * `migration.controllers`: the KRaft controllers a ZooKeeper-mode cluster migrates to. They take
+ * the brokers' `defaults` like any node, need ids no broker has (a controller's node.id shares the
+ * id space with the brokers' node.id = broker.id after the migration), and only make sense on a
+ * ZooKeeper-mode inventory.
+ */
+function resolveMigration(doc: LocatedDocument, raw: RawInventory, brokers: BrokerSpec[], baseDir: string): MigrationSettings {
+  const fail = (path: Array<string | number>, message: string, action: string): never => {
+    throw new UserError(message, { code: 'INVENTORY_MIGRATION', action, location: doc.locate(path) });
+  };
+  if (raw.mode === 'kraft')
+    fail(
+      ['migration'],
+      '`migration` is given but the cluster is already `mode: kraft`.',
+      'Remove `migration`: it describes the controllers a ZooKeeper-mode cluster migrates to.',
+    );
+  const rawControllers = raw.migration?.controllers ?? [];
+  const controllers: ControllerSpec[] = rawControllers.map((c, index) => {
+    const spec = mergeBroker(doc, raw.defaults ?? {}, c, index, baseDir, ['migration', 'controllers', index]);
+    return { ...spec, roles: ['controller'], listener: c.listener, logDir: c.logDir };
+  });
+  const ids = new Set(brokers.map((b) => b.id));
+  controllers.forEach((c, index) => {
+    if (ids.has(c.id))
+      fail(
+        ['migration', 'controllers', index, 'id'],
+        `Controller id ${c.id} is also a broker's (or another controller's) id: after the migration every node.id must be unique.`,
+        "Give the controllers ids no broker uses (Kafka's own example uses 3000, 3001, 3002).",
+      );
+    ids.add(c.id);
+  });
+  return { controllers };
 }
 
 /** `roles` and `kraft` mean nothing to a ZooKeeper-mode cluster: refuse them rather than ignore them. */

@@ -152,6 +152,23 @@ export interface BrokerSpec {
   roles?: NodeRole[];
 }
 
+/**
+ * A KRaft controller a ZooKeeper → KRaft migration provisions (issue 16): the broker-host model
+ * (install, run, config, log over the same executor) plus its CONTROLLER listener and the
+ * directory its metadata log is formatted in.
+ */
+export interface ControllerSpec extends BrokerSpec {
+  /** host:port of its CONTROLLER listener (the voters' address). */
+  listener: string;
+  /** Its metadata log dir (`log.dirs`), formatted with the ZooKeeper cluster's id. */
+  logDir: string;
+}
+
+/** `migration:` of a ZooKeeper-mode inventory: the controller quorum the migration provisions. */
+export interface MigrationSettings {
+  controllers: ControllerSpec[];
+}
+
 export interface Inventory {
   /** Path of the file it was read from (for messages). */
   source: string;
@@ -159,6 +176,8 @@ export interface Inventory {
   /** Absent means `zookeeper` (every inventory written before KRaft support). */
   mode?: ClusterMode;
   kraft?: KraftSettings;
+  /** ZooKeeper mode only: the controllers a `--migrate-to-kraft` run provisions. */
+  migration?: MigrationSettings;
   state: StateSettings;
   executor: ExecutorSettings;
   brokers: BrokerSpec[];

@@ -198,7 +198,7 @@ export function buildKraftUpgradePlan(inventory: Inventory, observed: ObservedCl
       ...(observed.source === 'assumed'
         ? [`State was assumed from --from ${current} (no host was contacted); the finalized metadata.version is read before finalizing.`]
         : []),
-      "Moving a ZooKeeper-mode cluster to KRaft is not something kafka-ops does; use Kafka's migration procedure.",
+      'A ZooKeeper-mode cluster is moved to KRaft first, on 3.9, with `kafka-ops upgrade --migrate-to-kraft`.',
     ],
     estimate: estimateFor(restarts),
   };

@@ -7,9 +7,25 @@
 export const PLAN_SCHEMA_VERSION = 1;
 
 export type PhaseId =
-  'pin-versions' | 'swap-binaries' | 'bump-ibp' | 'upgrade-clients' | 'bump-lmfv' | 'roll-config' | 'finalize-metadata-version';
-/** `finalize`: one command on one node that raises a cluster-wide feature (KRaft); no restart. */
-export type PhaseKind = 'roll' | 'gate' | 'finalize';
+  | 'pin-versions'
+  | 'swap-binaries'
+  | 'bump-ibp'
+  | 'upgrade-clients'
+  | 'bump-lmfv'
+  | 'roll-config'
+  | 'finalize-metadata-version'
+  // ZooKeeper → KRaft migration (plan/migration.ts), in this order:
+  | 'provision-controllers'
+  | 'migrate-brokers'
+  | 'await-migration'
+  | 'kraft-brokers'
+  | 'finalize-migration';
+/**
+ * `finalize`: one command on one node that raises a cluster-wide feature (KRaft); no restart.
+ * `provision`: new nodes configured, formatted and started (nothing running is restarted).
+ * `wait`: nothing is touched; the run waits until the cluster reports a state (`wait`).
+ */
+export type PhaseKind = 'roll' | 'gate' | 'finalize' | 'provision' | 'wait';
 export type Strategy = 'serial' | 'serial-canary';
 
 /** Checks the engine runs for each broker of a roll phase. */
@@ -25,7 +41,9 @@ export type GateId =
   | 'registered'
   | 'isr-caught-up'
   | 'quorum-majority-without-controller'
-  | 'metadata-version-supported-everywhere';
+  | 'metadata-version-supported-everywhere'
+  | 'quorum-has-leader'
+  | 'migration-complete';
 
 export interface ConfigChange {
   /** Value before the step; null when the key is not set. */
@@ -74,7 +92,33 @@ export interface PlanPhase {
   prompt?: string;
   /** For finalize phases: the one command that raises the feature. */
   finalize?: FinalizeAction;
+  /** For provision phases: the storage every new node is formatted with. */
+  provision?: ProvisionAction;
+  /** For wait phases: what the run waits for, and where it reads it. */
+  wait?: WaitAction;
+  /**
+   * Migration plans: how to go back to ZooKeeper mode if the run stops in or after this phase
+   * (Kafka's documented revert steps, in order). Absent after the point of no return.
+   */
+  revert?: string[];
   steps: PlanStep[];
+}
+
+/** Formatting new KRaft controllers' storage with the cluster's existing id. */
+export interface ProvisionAction {
+  /** The ZooKeeper cluster's id (`/cluster/id`); null when not read yet (an assumed plan). */
+  clusterId: string | null;
+  /** Per node: the log dir that is formatted. */
+  logDirs: Record<string, string>;
+}
+
+/** Waiting, without touching anything, until the cluster reports a state. */
+export interface WaitAction {
+  /** The evidence looked for, e.g. the controller log line. */
+  until: string;
+  /** Where it is read. */
+  source: string;
+  timeoutSeconds: number;
 }
 
 /** Raising a KRaft feature with kafka-features.sh on one node over SSH. */
@@ -92,7 +136,7 @@ export interface FinalizeAction {
 
 export interface Plan {
   schemaVersion: typeof PLAN_SCHEMA_VERSION;
-  kind: 'upgrade' | 'roll';
+  kind: 'upgrade' | 'roll' | 'migration';
   /** Present for KRaft plans only, so ZooKeeper-mode plans stay exactly as they were. */
   mode?: 'kraft';
   cluster: string;

@@ -13,7 +13,9 @@ export function previewLines(plan: Plan): string[] {
   const lines = [
     plan.kind === 'upgrade'
       ? `Upgrade plan for cluster ${plan.cluster}: ${plan.from} → ${plan.to}`
-      : `Rolling configuration change for cluster ${plan.cluster} (on ${plan.from})`,
+      : plan.kind === 'migration'
+        ? `ZooKeeper → KRaft migration plan for cluster ${plan.cluster} (Kafka ${plan.from})`
+        : `Rolling configuration change for cluster ${plan.cluster} (on ${plan.from})`,
     `  ${active.length} of ${plan.phases.length} phases to run, ${plan.estimate.restarts} broker restarts, about ${formatDuration(plan.estimate.seconds)} (${plan.estimate.assumption}).`,
     `  Broker order: ${plan.order.join(', ')}. ${plan.controller.note}`,
     ...plan.notes.map((n) => `  Note: ${n}`),
@@ -25,11 +27,18 @@ export function previewLines(plan: Plan): string[] {
   if (noReturn.length > 0) {
     lines.push('', `Points of no return: ${noReturn.map((p) => p.id).join(', ')} (marked ⚠ above).`);
   }
+  if (plan.kind === 'migration') {
+    const last = plan.phases.filter((p) => p.revert).at(-1);
+    lines.push(
+      `Revert: possible until ${plan.phases.find((p) => p.pointOfNoReturn)?.id ?? 'the last phase'} starts; each phase above lists the steps back to ZooKeeper mode${last ? ` (latest: ${last.id})` : ''}.`,
+    );
+  }
   return lines;
 }
 
 function phaseLines(phase: PlanPhase, n: number, total: number, leadership: string): string[] {
   const head = `Phase ${n}/${total}  ${phase.id}  [${phase.kind}${phase.kind === 'roll' ? `, ${phase.strategy}` : ''}]  ${phase.title}`;
+  const restartsOf = phase.kind === 'provision' ? 'start' : 'restart';
   if (phase.skipped) return [`${head}`, `  skipped: ${phase.reason ?? ''}`];
   const lines = [head];
   // A phase that runs can still carry a reason: why it does what it does (e.g. what happens to log.message.format.version).
@@ -38,6 +47,10 @@ function phaseLines(phase: PlanPhase, n: number, total: number, leadership: stri
   if (phase.kind === 'gate') {
     lines.push(`  confirm: ${phase.prompt ?? ''}`);
     return lines;
+  }
+  if (phase.kind === 'wait' && phase.wait) {
+    lines.push(`  no restart; waits up to ${phase.wait.timeoutSeconds} s for ${phase.wait.until}`, `  read from ${phase.wait.source}`);
+    return [...lines, ...revertLines(phase)];
   }
   if (phase.finalize) {
     const f = phase.finalize;
@@ -50,12 +63,17 @@ function phaseLines(phase: PlanPhase, n: number, total: number, leadership: stri
   }
   const restarts = phase.steps.filter((s) => !s.skipped).length;
   lines.push(
-    `  ${restarts} restart${restarts === 1 ? '' : 's'}; stop timeout ${phase.timeouts.stopSeconds} s, start timeout ${phase.timeouts.startSeconds} s; ${phase.consecutiveHealthyChecks} healthy checks in a row after each restart.`,
+    `  ${restarts} ${restartsOf}${restarts === 1 ? '' : 's'}; stop timeout ${phase.timeouts.stopSeconds} s, start timeout ${phase.timeouts.startSeconds} s; ${phase.consecutiveHealthyChecks} healthy checks in a row after each restart.`,
   );
   if (phase.gates.includes('leadership-settled')) lines.push(leadership);
+  if (phase.provision) {
+    lines.push(
+      `  new nodes: configured, storage formatted (cluster id ${phase.provision.clusterId ?? '(read from ZooKeeper at run time)'}), started; then a quorum leader is awaited.`,
+    );
+  }
   if (phase.strategy === 'serial-canary') lines.push('  pauses for confirmation after the first broker (canary).');
-  for (const step of phase.steps) lines.push(...stepLines(step));
-  return lines;
+  for (const step of phase.steps) lines.push(...stepLines(step, phase.kind === 'provision' ? 'start' : 'restart'));
+  return [...lines, ...revertLines(phase)];
 }
 
 /**
@@ -69,10 +87,15 @@ function leadershipLine(plan: Plan, index: number): string {
   return `  leadership-settled: ${rules.settleAfterMoves ? 'every rule holds' : 'time rules off'} (expected; decided again from the IBP the brokers run when the phase starts): ${rules.reason}.`;
 }
 
-function stepLines(step: PlanStep): string[] {
+function revertLines(phase: PlanPhase): string[] {
+  if (!phase.revert) return [];
+  return [`  revert (if the run stops here):`, ...phase.revert.map((r, i) => `    ${i + 1}. ${r}`)];
+}
+
+function stepLines(step: PlanStep, verb = 'restart'): string[] {
   const who = step.roles ? `  node ${step.broker} [${step.roles.join('+')}] (${step.host})` : `  broker ${step.broker} (${step.host})`;
   if (step.skipped) return [`${who}: no restart — ${step.reason ?? 'nothing to change'}`];
-  const lines = [`${who}: restart`];
+  const lines = [`${who}: ${verb}`];
   for (const [key, change] of Object.entries(step.changes)) {
     lines.push(`      server.properties  ${key}: ${change.from ?? '(unset)'} → ${change.to ?? '(removed)'}`);
   }

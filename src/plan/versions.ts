@@ -362,6 +362,6 @@ export function assertZooKeeperTarget(to: string): void {
   if (!isKraftOnlyRelease(to)) return;
   throw new UserError(`Kafka ${kraftReleaseFamily(to)} has no ZooKeeper mode: a ZooKeeper-mode cluster cannot be upgraded to it.`, {
     code: 'ZOOKEEPER_REMOVED',
-    action: `Upgrade to ${NEWEST_SUPPORTED} (the last release with ZooKeeper mode), migrate the cluster to KRaft by Kafka's own ZooKeeper-to-KRaft migration procedure (kafka-ops does not do this), then plan the KRaft upgrade with \`mode: kraft\` in the inventory.`,
+    action: `Upgrade to ${NEWEST_SUPPORTED} (the last release with ZooKeeper mode), migrate it to KRaft with \`kafka-ops upgrade --migrate-to-kraft\` (name the new controllers under \`migration.controllers\` in the inventory), then plan the KRaft upgrade with \`mode: kraft\` in the inventory.`,
   });
 }

@@ -62,9 +62,14 @@ export async function stopAll(layout: SandboxLayout, state: SandboxState, warnin
       .filter((pid) => ours(layout, pid))
       .map((pid) => ({ role: 'broker' as const, id: b.id, pid: pid as number })),
   );
+  // A migration's controllers outlive the brokers: KRaft brokers shut down through them.
+  const controllerPids = (state.controllers ?? []).flatMap((c) =>
+    [readPidFile(c.pidFile)].filter((pid) => ours(layout, pid)).map((pid) => ({ role: 'broker' as const, id: c.id, pid: pid as number })),
+  );
   const zkPid = [readPidFile(state.zookeeper.pidFile), state.zookeeper.pid].find((pid) => ours(layout, pid));
   const stopped = [
     ...(await stopGroup(brokerPids, BROKER_STOP_TIMEOUT_MS, warnings)),
+    ...(await stopGroup(controllerPids, BROKER_STOP_TIMEOUT_MS, warnings)),
     ...(await stopGroup(zkPid === undefined ? [] : [{ role: 'zookeeper', pid: zkPid }], ZOOKEEPER_STOP_TIMEOUT_MS, warnings)),
   ];
   const sshdPid = readSshdHandle(layout.sshdDir)?.pid;

@@ -5,6 +5,7 @@
  */
 import { Document, isMap, isScalar } from 'yaml';
 import { brokerCommand } from './brokers.js';
+import { kraftNodeCommand } from './kraft-sandbox.js';
 import type { SandboxLayout } from './layout.js';
 import type { SandboxState } from './state.js';
 
@@ -37,6 +38,25 @@ export function sandboxInventory(state: SandboxState, layout: SandboxLayout, ssh
         run: { command: brokerCommand(state.java, paths), pidFile: paths.pidFile, outputFile: paths.outputFile },
       };
     }),
+    ...(state.controllers
+      ? {
+          migration: {
+            controllers: state.controllers.map((c) => {
+              const paths = layout.controller(c.id);
+              return {
+                id: c.id,
+                host: '127.0.0.1',
+                listener: `127.0.0.1:${c.port}`,
+                logDir: paths.dataDir,
+                configPath: paths.configPath,
+                installLink: paths.installLink,
+                logFile: paths.logFile,
+                run: { command: kraftNodeCommand(state.java, paths, 'controller'), pidFile: paths.pidFile, outputFile: paths.outputFile },
+              };
+            }),
+          },
+        }
+      : {}),
   };
   const header = [`Written by \`kafka-ops sandbox up\` for the sandbox in ${layout.root}.`, ...notes]
     .flatMap((line) => wrap(line, 88))

@@ -40,6 +40,8 @@ export interface SandboxLayout {
   sshdDir: string;
   zookeeper: ZooKeeperPaths;
   broker(id: number): BrokerPaths;
+  /** A migration's KRaft controller (sandbox up --kraft-controllers): the same files as a broker's. */
+  controller(id: number): BrokerPaths;
 }
 
 export function sandboxLayout(dir: string): SandboxLayout {
@@ -61,20 +63,23 @@ export function sandboxLayout(dir: string): SandboxLayout {
       pidFile: path.join(zkDir, 'zookeeper.pid'),
       outputFile: path.join(zkDir, 'zookeeper.out'),
     },
-    broker(id: number): BrokerPaths {
-      const brokerDir = path.join(root, `broker-${id}`);
-      return {
-        id,
-        dir: brokerDir,
-        configPath: path.join(brokerDir, 'server.properties'),
-        log4jPath: path.join(brokerDir, 'log4j.properties'),
-        dataDir: path.join(brokerDir, 'data'),
-        logsDir: path.join(brokerDir, 'logs'),
-        logFile: path.join(brokerDir, 'logs', 'server.log'),
-        pidFile: path.join(brokerDir, 'kafka.pid'),
-        outputFile: path.join(brokerDir, 'kafka.out'),
-        installLink: path.join(brokerDir, 'kafka'),
-      };
-    },
+    broker: (id: number) => nodePaths(root, `broker-${id}`, id),
+    controller: (id: number) => nodePaths(root, `controller-${id}`, id),
+  };
+}
+
+function nodePaths(root: string, name: string, id: number): BrokerPaths {
+  const dir = path.join(root, name);
+  return {
+    id,
+    dir,
+    configPath: path.join(dir, 'server.properties'),
+    log4jPath: path.join(dir, 'log4j.properties'),
+    dataDir: path.join(dir, 'data'),
+    logsDir: path.join(dir, 'logs'),
+    logFile: path.join(dir, 'logs', 'server.log'),
+    pidFile: path.join(dir, 'kafka.pid'),
+    outputFile: path.join(dir, 'kafka.out'),
+    installLink: path.join(dir, 'kafka'),
   };
 }

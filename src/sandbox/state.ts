@@ -45,6 +45,8 @@ export interface SandboxState {
   logMessageFormatVersion?: string;
   zookeeper: { port: number; connect: string; pid?: number; pidFile: string; outputFile: string; logFile: string };
   brokers: SandboxBrokerState[];
+  /** --kraft-controllers: a migration's controllers (started by the migration, stopped by `down`). */
+  controllers?: SandboxBrokerState[];
   sshd?: { port: number; pid: number; dir: string };
   topic: { name: string; partitions: number; replicationFactor: number; minInsyncReplicas: number };
   inventoryPath: string;

@@ -16,13 +16,14 @@ import { InfrastructureError, UserError } from '../errors.js';
 import { prepareBroker, sandboxRackOf, startBroker } from './brokers.js';
 import { sandboxInventory } from './inventory-file.js';
 import { embeddedKafkaHome, findJava, javaCommand, readDistribution, shortProtocolVersion } from './java.js';
-import { SANDBOX_TOPIC, sandboxLayout, type SandboxLayout } from './layout.js';
+import { SANDBOX_TOPIC, sandboxLayout, type BrokerPaths, type SandboxLayout } from './layout.js';
+import { fileLog4j2, log4j2Path } from './kraft-sandbox.js';
 import { freePorts, isAlive, tail } from './processes.js';
 import { compareReleases, parseRelease } from './releases/catalog.js';
 import { resolveRelease, type ResolvedRelease } from './releases/resolve.js';
 import { startSshd, type SshdHandle } from './sshd.js';
 import { brokerStateOf, readState, writeState, type SandboxInstall, type SandboxState } from './state.js';
-import { startZooKeeper, waitZooKeeperReady } from './zookeeper-server.js';
+import { fileLog4j, startZooKeeper, waitZooKeeperReady } from './zookeeper-server.js';
 import { stopAll } from './down.js';
 import { describe, processStatuses } from './status.js';
 
@@ -45,6 +46,12 @@ export interface SandboxUpOptions {
   cacheDir?: string;
   /** Progress lines (the command routes them to the output host). */
   onProgress?: (message: string) => void;
+  /**
+   * The starting point of a ZooKeeper → KRaft migration: this many KRaft controllers (ids 3000…)
+   * installed (3.9 install link, log4j, empty dir) and named in the inventory's
+   * `migration.controllers`, not configured, formatted or started. Needs a 3.9 --from.
+   */
+  kraftControllers?: number;
 }
 
 export interface SandboxUpResult {
@@ -56,6 +63,8 @@ export interface SandboxUpResult {
   sshd: { port: number; pid: number; user: string };
   topic: SandboxState['topic'];
   installs: { from: SandboxInstall; to: SandboxInstall };
+  /** --kraft-controllers: installed, not started. */
+  controllers?: Array<{ id: number; port: number; logFile: string }>;
   interBrokerProtocolVersion: string;
   logMessageFormatVersion?: string;
   /** True when both installs hold the same jars (the embedded distribution). */
@@ -84,7 +93,20 @@ function validate(opts: SandboxUpOptions): void {
   }
   if (opts.releases) {
     const { from, to } = opts.releases;
-    if (compareReleases(parseRelease(from), parseRelease(to)) >= 0) {
+    const migration = opts.kraftControllers !== undefined;
+    if (migration && !/^3\.9\./.test(from)) {
+      throw usage(
+        `--kraft-controllers needs a 3.9 cluster (--from ${from})`,
+        'A ZooKeeper → KRaft migration starts from 3.9: pass --from 3.9.2.',
+      );
+    }
+    if (
+      migration &&
+      (!Number.isInteger(opts.kraftControllers) || (opts.kraftControllers as number) % 2 === 0 || (opts.kraftControllers as number) > 5)
+    ) {
+      throw usage(`--kraft-controllers must be 1, 3 or 5 (got ${opts.kraftControllers})`, 'Pass --kraft-controllers 3.');
+    }
+    if (compareReleases(parseRelease(from), parseRelease(to)) > 0 || (!migration && from === to)) {
       throw usage(
         `--from ${from} must be an older release than --to ${to}`,
         'Pass the release to upgrade from, then a newer one to upgrade to.',
@@ -258,6 +280,19 @@ function topicReady(snapshot: ClusterSnapshot, topic: SandboxState['topic']): bo
   );
 }
 
+/** A controller-to-be of a migration: its directory, log configs and 3.9 install link; no properties file (the migration writes it). */
+async function prepareMigrationController(paths: BrokerPaths, installDir: string): Promise<void> {
+  await mkdir(paths.logsDir, { recursive: true });
+  await writeFile(paths.log4jPath, fileLog4j(paths.logFile));
+  await writeFile(log4j2Path(paths), fileLog4j2(paths.logFile));
+  // Present and empty, as an operator prepares it: the migration writes its keys in (with a backup).
+  await writeFile(
+    paths.configPath,
+    `# KRaft controller ${paths.id} of a kafka-ops sandbox: configured by \`upgrade --migrate-to-kraft\`.\n`,
+  );
+  await symlink(installDir, paths.installLink);
+}
+
 export async function sandboxUp(opts: SandboxUpOptions): Promise<SandboxUpResult> {
   const started = Date.now();
   const progress = opts.onProgress ?? (() => {});
@@ -282,7 +317,10 @@ export async function sandboxUp(opts: SandboxUpOptions): Promise<SandboxUpResult
     });
   }
   const logMessageFormatVersion = compareReleases(parseRelease(release), [0, 10]) >= 0 ? shortProtocolVersion(release) : undefined;
-  const [zkPort, ...brokerPorts] = (await freePorts(opts.brokers + 1)) as [number, ...number[]];
+  const controllerCount = opts.kraftControllers ?? 0;
+  const [zkPort, ...nodePorts] = (await freePorts(opts.brokers + 1 + controllerCount)) as [number, ...number[]];
+  const brokerPorts = nodePorts.slice(0, opts.brokers);
+  const controllerPorts = nodePorts.slice(opts.brokers);
   const connect = `127.0.0.1:${zkPort}`;
   const state: SandboxState = {
     version: 1,
@@ -303,6 +341,7 @@ export async function sandboxUp(opts: SandboxUpOptions): Promise<SandboxUpResult
       ...brokerStateOf(layout.broker(i + 1), port),
       ...(opts.racks ? { rack: sandboxRackOf(i + 1, opts.racks) } : {}),
     })),
+    ...(controllerCount > 0 ? { controllers: controllerPorts.map((port, i) => brokerStateOf(layout.controller(3000 + i), port)) } : {}),
     topic: {
       name: SANDBOX_TOPIC,
       partitions: opts.partitions,
@@ -355,6 +394,7 @@ export async function sandboxUp(opts: SandboxUpOptions): Promise<SandboxUpResult
     await waitUntil(cluster, state, `every partition of ${state.topic.name} led with a full ISR`, deadline, (s) =>
       topicReady(s, state.topic),
     );
+    for (const c of state.controllers ?? []) await prepareMigrationController(layout.controller(c.id), installs.from.dir);
     const { handle, error } = await sshd;
     if (!handle) throw error;
     state.sshd = { port: handle.port, pid: handle.pid, dir: handle.dir };
@@ -378,6 +418,7 @@ export async function sandboxUp(opts: SandboxUpOptions): Promise<SandboxUpResult
       sshd: { port: handle.port, pid: handle.pid, user: handle.user },
       topic: state.topic,
       installs: state.installs,
+      ...(state.controllers ? { controllers: state.controllers.map((c) => ({ id: c.id, port: c.port, logFile: c.logFile })) } : {}),
       interBrokerProtocolVersion: state.interBrokerProtocolVersion,
       ...(logMessageFormatVersion ? { logMessageFormatVersion } : {}),
       sameJarsInBothInstalls: !opts.releases && (opts.kafkaHomes ?? []).length === 0,

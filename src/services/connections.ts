@@ -1,5 +1,5 @@
 /** Opening the adapters an inventory names: broker hosts and the cluster-state reader. */
-import type { KraftFeatures, KraftQuorum } from '../cluster/kraft-port.js';
+import type { KraftFeatures, KraftQuorum, MigrationTools } from '../cluster/kraft-port.js';
 import type { ClusterState } from '../cluster/port.js';
 import { UserError } from '../errors.js';
 import type { BrokerHost } from '../hosts/port.js';
@@ -9,6 +9,8 @@ import type { ClusterSources } from '../engine/ports.js';
 
 /** The adapters an inventory names, opened on first use; `kraft()` is a connection of its own. */
 export interface Connections extends ClusterSources {
+  /** ZooKeeper → KRaft migration: its tools on the controllers of `migration.controllers` (a connection of its own). */
+  migration(): Promise<MigrationTools>;
   close(): Promise<void>;
 }
 
@@ -17,6 +19,7 @@ export function openConnections(inventory: Inventory): Connections {
   const releaseKeys = new ReleaseConfigKeys();
   let cluster: Promise<ClusterState> | undefined;
   let kraft: Promise<KraftQuorum & KraftFeatures & { close(): Promise<void> }> | undefined;
+  let migration: Promise<MigrationTools> | undefined;
   return {
     host(brokerId) {
       let host = hosts.get(brokerId);
@@ -34,8 +37,13 @@ export function openConnections(inventory: Inventory): Connections {
       kraft ??= connectKraftTools(inventory, (id) => this.host(id));
       return kraft;
     },
+    migration() {
+      migration ??= connectMigrationTools(inventory);
+      return migration;
+    },
     async close() {
       const all = [...hosts.values()].map((h) => h.then((x) => x.close()).catch(() => undefined));
+      if (migration) all.push(migration.then((m) => m.close()).catch(() => undefined));
       if (kraft) all.push(kraft.then((k) => k.close()).catch(() => undefined));
       if (cluster) all.push(cluster.then((c) => c.close()).catch(() => undefined));
       await Promise.all(all);
@@ -106,4 +114,39 @@ async function connectKraftTools(inventory: Inventory, host: (id: number) => Pro
     () => wireReplication(bootstrap),
   );
   return Object.assign(tools, { close: () => runner.close() });
+}
+
+async function connectMigrationTools(inventory: Inventory): Promise<MigrationTools> {
+  const controllers = inventory.migration?.controllers ?? [];
+  const connect = inventory.state.zookeeper;
+  if (controllers.length === 0 || inventory.executor.kind !== 'ssh' || !connect) {
+    throw new UserError(
+      'A migration runs its tools over SSH on the controllers of `migration.controllers` and reads the cluster id from ZooKeeper.',
+      {
+        code: 'NO_MIGRATION_TOOLS',
+        action: 'Give the inventory `migration.controllers`, `executor.kind: ssh` and `state.zookeeper`.',
+        location: { file: inventory.source },
+      },
+    );
+  }
+  const executor = inventory.executor;
+  const [{ connectSsh }, { ShellMigrationTools }, { ZooKeeperClusterState }] = await Promise.all([
+    import('../hosts/ssh/ssh.js'),
+    import('../cluster/migration-tools.js'),
+    import('../cluster/zookeeper.js'),
+  ]);
+  const nodes = new Map(
+    await Promise.all(controllers.map(async (spec) => [spec.id, { spec, runner: await connectSsh(spec, executor) }] as const)),
+  );
+  let zookeeper: ReturnType<typeof ZooKeeperClusterState.connect> | undefined;
+  return new ShellMigrationTools(
+    nodes,
+    async () => {
+      zookeeper ??= ZooKeeperClusterState.connect(connect, { timeoutMs: 15_000 });
+      return (await zookeeper).clusterId();
+    },
+    async () => {
+      if (zookeeper) await (await zookeeper).close();
+    },
+  );
 }

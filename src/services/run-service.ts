@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { BatchSize } from '../engine/batches.js';
 import { applyKraftPlan, DEFAULT_QUORUM_GATE } from '../engine/kraft.js';
+import { applyMigrationPlan } from '../engine/migration.js';
 import type { EngineDeps } from '../engine/ports.js';
 import { applyPlan, DEFAULT_ENGINE_OPTIONS } from '../engine/roll.js';
 import { FileJournal, unfinishedRun } from '../store/journal.js';
@@ -96,14 +97,17 @@ export async function runPlan(
       },
     };
     // Every plan on a KRaft cluster (a config roll too) gets the quorum gate before a controller stops.
-    const tools = inventory.mode === 'kraft' ? await connections.kraft() : undefined;
-    const run = tools
-      ? await applyKraftPlan(plan, deps, {
-          quorum: tools,
-          features: tools,
-          ...(options.quorumTimeoutMs !== undefined ? { gate: { ...DEFAULT_QUORUM_GATE, timeoutMs: options.quorumTimeoutMs } } : {}),
-        })
-      : await applyPlan(plan, deps);
+    const tools = inventory.mode === 'kraft' || plan.kind === 'migration' ? await connections.kraft() : undefined;
+    const run =
+      plan.kind === 'migration' && tools
+        ? await applyMigrationPlan(plan, deps, { quorum: tools, tools: await connections.migration() })
+        : tools
+          ? await applyKraftPlan(plan, deps, {
+              quorum: tools,
+              features: tools,
+              ...(options.quorumTimeoutMs !== undefined ? { gate: { ...DEFAULT_QUORUM_GATE, timeoutMs: options.quorumTimeoutMs } } : {}),
+            })
+          : await applyPlan(plan, deps);
     await io.close();
     return { plan, run, journal: journal.file };
   } catch (error) {

@@ -16,6 +16,7 @@ import {
   resolveMetadataVersion,
   resolveProtocolVersion,
 } from '../plan/versions.js';
+import { MIGRATION_PHASES } from '../plan/migration.js';
 
 const UPGRADE_PHASES: PhaseId[] = ['pin-versions', 'swap-binaries', 'bump-ibp', 'upgrade-clients', 'bump-lmfv'];
 /** From 3.0 the message format changes with the IBP bump (LMFV is ignored), so the client gate comes before it. */
@@ -48,6 +49,22 @@ export function assertPlanRules(doc: LocatedDocument, plan: Plan): void {
       fail([key], `\`${key}\` "${plan[key]}" is not a KRaft release kafka-ops knows.`, 'Use a release between 3.3 and 4.1.');
     if (!kraft && !releaseFamily(plan[key]))
       fail([key], `\`${key}\` "${plan[key]}" is not a Kafka release kafka-ops knows.`, 'Use a release between 0.8.2 and 3.9.');
+  }
+  if (plan.kind === 'migration') {
+    const ids = plan.phases.map((p) => p.id);
+    if (ids.join() !== MIGRATION_PHASES.join())
+      fail(
+        ['phases'],
+        `a migration has the phases ${MIGRATION_PHASES.join(', ')} in this order; this plan has ${ids.join(', ')}.`,
+        'Regenerate the plan with `kafka-ops plan --migrate-to-kraft`; mark phases `skipped` instead of removing them.',
+      );
+    const noReturn = plan.phases.findIndex((p) => p.pointOfNoReturn);
+    if (noReturn !== plan.phases.length - 1)
+      fail(
+        ['phases'],
+        'only the last phase of a migration (finalize-migration) is its point of no return.',
+        'Regenerate the plan with `kafka-ops plan --migrate-to-kraft`.',
+      );
   }
   if (plan.kind === 'upgrade') {
     if ((kraft ? compareKraftRelease : compareRelease)(plan.to, plan.from) <= 0)

@@ -105,7 +105,7 @@ describe('KRaft plan files and refusals through the CLI', () => {
     const run = await runCli(['plan', '--from', '3.9', '--to', '4.0', '--inventory', zkInventory, '--json'], { env: ENV });
     expect(run.code).toBe(2);
     expect(run.json.error.code).toBe('ZOOKEEPER_REMOVED');
-    expect(run.json.error.action).toMatch(/kafka-ops does not do this/);
+    expect(run.json.error.action).toMatch(/--migrate-to-kraft/);
   });
 
   it('a KRaft cluster below 3.3 exits 2', async () => {

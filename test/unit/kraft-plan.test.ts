@@ -206,12 +206,12 @@ brokers:
   );
   const kraft = templateKraftInventory('3.9.1', '4.0.0');
 
-  it('a ZooKeeper cluster cannot be planned to 4.0: it says why and points at the migration (out of scope)', () => {
+  it('a ZooKeeper cluster cannot be planned to 4.0: it says why and points at the migration (--migrate-to-kraft)', () => {
     const error = userErrorOf(() => assumedPlan(zk, '3.9', '4.0'));
     expect(error.code).toBe('ZOOKEEPER_REMOVED');
     expect(error.message).toMatch(/no ZooKeeper mode/);
     expect(error.action).toMatch(/migrat/);
-    expect(error.action).toMatch(/kafka-ops does not do this/);
+    expect(error.action).toMatch(/--migrate-to-kraft/);
   });
 
   it.each([

@@ -12,6 +12,7 @@ export default class PlanCommand extends KafkaOpsCommand<PlanResult> {
   static override examples = [
     '<%= config.bin %> plan --from 0.10.2 --to 0.11 --inventory cluster.yaml',
     '<%= config.bin %> plan --from 0.10.2 --to 0.11 --inventory cluster.yaml -o upgrade.yaml',
+    '<%= config.bin %> plan --migrate-to-kraft --inventory cluster.yaml -o migrate.yaml',
     'KAFKA_OPS_INVENTORY=cluster.yaml <%= config.bin %> plan --from 2.8 --to 3.0 --json',
   ];
   static override flags = {
@@ -20,12 +21,19 @@ export default class PlanCommand extends KafkaOpsCommand<PlanResult> {
     to: toFlag,
     canary: canaryFlag,
     output: Flags.string({ char: 'o', description: 'Write the plan to this YAML file.', env: 'KAFKA_OPS_PLAN_OUT' }),
+    'migrate-to-kraft': Flags.boolean({
+      description:
+        "Plan the ZooKeeper → KRaft migration of a 3.9 cluster onto the inventory's `migration.controllers` (reads the hosts; touches nothing).",
+      env: 'KAFKA_OPS_MIGRATE_TO_KRAFT',
+      default: false,
+    }),
   };
 
   protected async execute(): Promise<PlanResult> {
     // Loaded when the command runs: start-up loads only the commands' flags (one bundle holds them all).
-    const { makePlan } = await import('../../services/plan-service.js');
     const { flags } = await this.parse(PlanCommand);
+    if (flags['migrate-to-kraft']) return (await import('../../services/migration-service.js')).planMigration(flags);
+    const { makePlan } = await import('../../services/plan-service.js');
     return makePlan(flags);
   }
 

@@ -25,6 +25,7 @@ export default class SandboxUp extends KafkaOpsCommand<SandboxUpResult | KraftSa
     '<%= config.bin %> sandbox up --from 2.8.2 --to 3.9.2 --brokers 6 --racks 3',
     '<%= config.bin %> sandbox up --kafka-home /opt/kafka_2.10-0.8.2.2 --kafka-home /opt/kafka_2.11-0.9.0.1',
     '<%= config.bin %> sandbox up --mode kraft --from 3.9.2 --to 4.4.0 --controllers 3 --brokers 3',
+    '<%= config.bin %> sandbox up --from 3.9.2 --kraft-controllers 3',
     '<%= config.bin %> sandbox up --mode kraft --kafka-home /opt/kafka_2.13-3.9.2 --kafka-home /opt/kafka_2.13-4.4.0',
   ];
   static override flags = {
@@ -54,6 +55,12 @@ export default class SandboxUp extends KafkaOpsCommand<SandboxUpResult | KraftSa
       description: `Real Kafka release installed beside it, to upgrade to. ZooKeeper mode: default ${DEFAULT_ZOOKEEPER_TO}; --mode kraft: required, e.g. 4.4.0.`,
     }),
     controllers: Flags.integer({ description: 'KRaft only: number of dedicated controllers (1, 3 or 5).', default: 3, min: 1, max: 5 }),
+    'kraft-controllers': Flags.integer({
+      description:
+        'ZooKeeper mode on 3.9: also install this many KRaft controllers (ids 3000…, not started) and name them in the inventory, the starting point of `upgrade --migrate-to-kraft`.',
+      min: 1,
+      max: 5,
+    }),
   };
 
   protected async execute(): Promise<SandboxUpResult | KraftSandboxUpResult> {
@@ -105,7 +112,8 @@ export default class SandboxUp extends KafkaOpsCommand<SandboxUpResult | KraftSa
       partitions: flags.partitions,
       ...(flags.racks !== undefined ? { racks: flags.racks } : {}),
       kafkaHomes: flags['kafka-home'] ?? [],
-      ...(flags['kafka-home'] ? {} : { releases: { from: flags.from ?? DEFAULT_ZOOKEEPER_FROM, to: flags.to ?? DEFAULT_ZOOKEEPER_TO } }),
+      ...(flags['kafka-home'] ? {} : { releases: zookeeperReleases(flags.from, flags.to, flags['kraft-controllers']) }),
+      ...(flags['kraft-controllers'] === undefined ? {} : { kraftControllers: flags['kraft-controllers'] }),
       onProgress: (message) => this.output.info(message),
     });
   }
@@ -135,4 +143,14 @@ export default class SandboxUp extends KafkaOpsCommand<SandboxUpResult | KraftSa
     for (const note of r.notes) output.line(`  note: ${note}`);
     output.line(`Inventory: ${r.inventoryPath}`);
   }
+}
+
+/** ZooKeeper mode's releases: the defaults, or for a migration's starting point the --from release on both sides. */
+function zookeeperReleases(
+  from: string | undefined,
+  to: string | undefined,
+  kraftControllers: number | undefined,
+): { from: string; to: string } {
+  if (kraftControllers !== undefined && from) return { from, to: to ?? from };
+  return { from: from ?? DEFAULT_ZOOKEEPER_FROM, to: to ?? DEFAULT_ZOOKEEPER_TO };
 }

@@ -1,0 +1,81 @@
+/** `kafka-ops plan|upgrade --migrate-to-kraft`: read the brokers and controllers, plan the migration, preview or apply it. */
+import { parseProperties } from '../config/properties.js';
+import { UserError } from '../errors.js';
+import { linkedRelease } from '../hosts/port.js';
+import type { Inventory } from '../inventory/model.js';
+import { loadInventory } from '../inventory/load.js';
+import { buildMigrationPlan, migrationInventory, type MigrationObservation } from '../plan/migration.js';
+import { writePlanFile } from '../store/plan-file.js';
+import type { IoHost } from '../io-host.js';
+import type { UpgradeResult } from '../results.js';
+import { openConnections, type Connections } from './connections.js';
+import { requireFlag, type PlanResult } from './plan-service.js';
+import { runPlan, type RunOptions } from './run-service.js';
+
+export interface MigrationPlanRequest {
+  inventory?: string;
+  canary?: boolean;
+  output?: string;
+}
+
+/** Every broker's release and config, every controller's config (if any) and process, and the cluster id. */
+export async function observeMigration(inventory: Inventory, connections: Connections): Promise<MigrationObservation> {
+  const brokers: MigrationObservation['brokers'] = [];
+  for (const spec of inventory.brokers) {
+    const host = await connections.host(spec.id);
+    const [facts, text] = await Promise.all([host.facts(), host.readConfig()]);
+    const label = linkedRelease(spec.installs, facts);
+    const release = (label && facts.installs[label]?.release) ?? label;
+    if (!release)
+      throw new UserError(
+        `Cannot tell which Kafka release broker ${spec.id} runs: ${spec.installLink} points at ${facts.linkTarget ?? 'nothing'}.`,
+        {
+          code: 'UNKNOWN_INSTALLED_RELEASE',
+          action: 'Add that directory under `installs` with its release.',
+          location: { file: inventory.source },
+        },
+      );
+    brokers.push({ id: spec.id, release, config: parseProperties(text) });
+  }
+  const controllers: MigrationObservation['controllers'] = [];
+  for (const spec of inventory.migration?.controllers ?? []) {
+    const host = await connections.host(spec.id);
+    const facts = await host.facts();
+    // A controller not provisioned yet has no properties file.
+    const text = await host.readConfig().catch(() => undefined);
+    controllers.push({ id: spec.id, config: text === undefined ? null : parseProperties(text), running: facts.process !== undefined });
+  }
+  const clusterId = await (await connections.migration()).clusterId();
+  return { source: 'hosts', brokers, controllers, clusterId };
+}
+
+export async function planMigration(request: MigrationPlanRequest): Promise<PlanResult> {
+  const inventory = loadInventory(requireFlag(request.inventory, 'inventory', 'KAFKA_OPS_INVENTORY'));
+  const connections = openConnections(migrationInventory(inventory));
+  try {
+    const plan = buildMigrationPlan(inventory, await observeMigration(inventory, connections), { canary: request.canary ?? false });
+    if (request.output) writePlanFile(plan, request.output);
+    return request.output ? { ...plan, file: request.output } : plan;
+  } finally {
+    await connections.close();
+  }
+}
+
+export interface MigrateRequest extends RunOptions {
+  inventory?: string;
+  canary?: boolean;
+  dryRun: boolean;
+}
+
+export async function migrate(request: MigrateRequest, output: IoHost): Promise<UpgradeResult> {
+  const inventory = loadInventory(requireFlag(request.inventory, 'inventory', 'KAFKA_OPS_INVENTORY'));
+  const nodes = migrationInventory(inventory);
+  const connections = openConnections(nodes);
+  try {
+    const plan = buildMigrationPlan(inventory, await observeMigration(inventory, connections), { canary: request.canary ?? false });
+    if (request.dryRun) return { dryRun: true, plan };
+    return { dryRun: false, ...(await runPlan(plan, nodes, connections, request, output)) };
+  } finally {
+    await connections.close();
+  }
+}
