@@ -79,27 +79,41 @@ export function buildUpgradePlan(inventory: Inventory, observed: ObservedCluster
   const lmfvIgnored = compareRelease(to, LMFV_IGNORED_FROM) >= 0;
   const timeouts = phaseTimeouts(inventory);
   const strategy: Strategy = target.canary ? 'serial-canary' : 'serial';
+  // A skipped phase's reason says why it is skipped; a running phase's (`extra.reason`) why it does what it does.
   const roll = (id: PlanPhase['id'], title: string, steps: PlanStep[], skipReason: string, extra: Partial<PlanPhase> = {}): PlanPhase => {
-    const skipped = steps.every((s) => s.skipped);
+    const { skipped: forced, reason: why, ...rest } = extra;
+    const skipped = forced ?? steps.every((s) => s.skipped);
+    const reason = skipped ? (forced ? why : skipReason) : why;
     return {
       id,
       title,
       kind: 'roll',
       strategy,
       skipped,
-      ...(skipped ? { reason: skipReason } : {}),
+      ...(reason ? { reason } : {}),
       gates: id === 'swap-binaries' ? [...ROLL_GATES, 'target-install-present'] : ROLL_GATES,
       consecutiveHealthyChecks: 3,
       timeouts,
       steps,
-      ...extra,
+      ...rest,
     };
   };
 
-  const pinKeys: Record<string, string> = { [IBP_KEY]: fromValue, ...(withLmfv ? { [LMFV_KEY]: fromValue } : {}) };
+  // From IBP 3.0 the message format follows the protocol version and log.message.format.version
+  // is ignored (KIP-724): Kafka's 3.x notes pin it only to hold a pre-0.11 format (v0/v1) through
+  // the swap, and advise clearing it in the same restart as the IBP bump.
+  const fromFormat = formatOf(fromValue);
+  const pinsLmfv = withLmfv && (!lmfvIgnored || fromFormat < 2);
+  const pinKeys: Record<string, string> = { [IBP_KEY]: fromValue, ...(pinsLmfv ? { [LMFV_KEY]: fromValue } : {}) };
+  const lmfvSetBefore = brokers.some(([, seen]) => seen.config[LMFV_KEY] !== undefined);
+  const pinWhy = !lmfvIgnored
+    ? undefined
+    : pinsLmfv
+      ? `${LMFV_KEY} is pinned to ${fromValue} (the message format v${fromFormat} the cluster writes now) so the ${to} binaries keep that format through the swap; from ${IBP_KEY} ${LMFV_IGNORED_FROM} on it is ignored and the format becomes v2 at bump-ibp.`
+      : `${LMFV_KEY} is not pinned: ${withLmfv ? `the cluster writes message format v2 already (every release from 0.11 does), and ` : ''}from ${IBP_KEY} ${LMFV_IGNORED_FROM} on the message format follows the protocol version (KIP-724), so Kafka's upgrade notes pin only ${IBP_KEY}.${lmfvSetBefore ? ` The ${LMFV_KEY} already set is kept until bump-ibp removes it.` : ''}`;
   const pin = roll(
     'pin-versions',
-    `Pin ${withLmfv ? 'inter.broker.protocol.version and log.message.format.version' : 'inter.broker.protocol.version'} to the current ${current}`,
+    `Pin ${pinsLmfv ? 'inter.broker.protocol.version and log.message.format.version' : 'inter.broker.protocol.version'} to the current ${current}`,
     // An LMFV the operator already set (even lower than the current release) is kept, as
     // Kafka's upgrade notes say; only an unset one is pinned.
     brokers.map(([spec, seen]) =>
@@ -107,9 +121,13 @@ export function buildUpgradePlan(inventory: Inventory, observed: ObservedCluster
         ? { broker: spec.id, host: spec.host, changes: {}, skipped: true, reason: `Already on ${to}.` }
         : applied(configStep(spec, seen, seen.config[LMFV_KEY] === undefined ? pinKeys : { [IBP_KEY]: fromValue }), seen),
     ),
-    rerun
-      ? `The cluster already runs ${to}.`
-      : `Already pinned: every broker has inter.broker.protocol.version >= ${fromValue}${withLmfv ? ' and log.message.format.version set' : ''}.`,
+    [
+      rerun
+        ? `The cluster already runs ${to}.`
+        : `Already pinned: every broker has inter.broker.protocol.version >= ${fromValue}${pinsLmfv ? ' and log.message.format.version set' : ''}.`,
+      ...(pinWhy && !rerun ? [pinWhy] : []),
+    ].join(' '),
+    pinWhy && !rerun ? { reason: pinWhy } : {},
   );
 
   const swap = roll(
@@ -121,26 +139,40 @@ export function buildUpgradePlan(inventory: Inventory, observed: ObservedCluster
   );
 
   const crossesNoDowngrade = compareRelease(current, IBP_NO_DOWNGRADE_FROM) < 0 && compareRelease(to, IBP_NO_DOWNGRADE_FROM) >= 0;
-  const lowestFormat = Math.min(
-    ...brokers.map(([, seen]) => {
-      const lmfv = resolveProtocolVersion(seen.config[LMFV_KEY] ?? fromValue);
-      return lmfv ? messageFormatOf(lmfv) : 0;
-    }),
-  );
+  // The message format each broker writes when bump-ibp starts (after the pin and the swap).
+  const lowestFormat = Math.min(...brokers.map(([, seen]) => formatOf(seen.config[LMFV_KEY] ?? fromValue)));
+  const formatChangesAtIbp = lmfvIgnored && withLmfv && lowestFormat < 2;
   const ibpNoReturn = [
+    lmfvIgnored
+      ? `Kafka's ${to} upgrade notes: once the brokers use inter.broker.protocol.version ${toValue}, the cluster can no longer be downgraded to an older release.`
+      : undefined,
     crossesNoDowngrade
       ? `Once inter.broker.protocol.version is ${IBP_NO_DOWNGRADE_FROM} or higher, a downgrade below ${IBP_NO_DOWNGRADE_FROM} is impossible (new consumer-offsets schema).`
       : undefined,
-    lmfvIgnored && lowestFormat < 2
-      ? `From inter.broker.protocol.version ${LMFV_IGNORED_FROM}, log.message.format.version is ignored: the message format becomes v2 now, so older clients pay for down-conversion and a binary downgrade is no longer safe.`
+    formatChangesAtIbp
+      ? `From inter.broker.protocol.version ${LMFV_IGNORED_FROM}, log.message.format.version is ignored: the message format becomes v2 now (from v${lowestFormat}), so older clients pay for down-conversion and a binary downgrade is no longer safe.`
       : undefined,
   ].filter((s): s is string => s !== undefined);
+  // From 3.0 the IBP bump also clears log.message.format.version where it is set (Kafka's 3.0 notes).
+  const ibpWanted = (seen: ObservedBroker): Record<string, string | null> => ({
+    [IBP_KEY]: toValue,
+    ...(lmfvIgnored && seen.config[LMFV_KEY] !== undefined ? { [LMFV_KEY]: null } : {}),
+  });
+  const ibpSteps = brokers.map(([spec, seen]) => applied(configStep(spec, seen, ibpWanted(seen)), seen));
+  const removesLmfv = ibpSteps.some((s) => s.changes[LMFV_KEY]?.to === null);
   const bumpIbp = roll(
     'bump-ibp',
-    `Bump inter.broker.protocol.version to ${toValue}`,
-    brokers.map(([spec, seen]) => applied(configStep(spec, seen, { [IBP_KEY]: toValue }), seen)),
-    `Every broker already has inter.broker.protocol.version >= ${toValue}.`,
-    ibpNoReturn.length > 0 ? { pointOfNoReturn: ibpNoReturn.join(' ') } : {},
+    `Bump inter.broker.protocol.version to ${toValue}${removesLmfv ? ' and remove log.message.format.version' : ''}`,
+    ibpSteps,
+    `Every broker already has inter.broker.protocol.version >= ${toValue}${lmfvIgnored ? ` and no ${LMFV_KEY}` : ''}.`,
+    {
+      ...(ibpNoReturn.length > 0 ? { pointOfNoReturn: ibpNoReturn.join(' ') } : {}),
+      ...(removesLmfv
+        ? {
+            reason: `${LMFV_KEY} is removed in the same restart: it is deprecated and ignored from ${IBP_KEY} ${LMFV_IGNORED_FROM} (KIP-724), and Kafka's 3.0 notes advise clearing it with the IBP bump (a stale value would count again if ${IBP_KEY} were ever lowered).`,
+          }
+        : {}),
+    },
   );
 
   const lmfvBump = withLmfv && !lmfvIgnored;
@@ -152,7 +184,7 @@ export function buildUpgradePlan(inventory: Inventory, observed: ObservedCluster
   const lmfvNotApplicable = !withLmfv
     ? `log.message.format.version does not exist before ${LMFV_INTRODUCED}: there is no message format to bump.`
     : lmfvIgnored
-      ? `log.message.format.version is ignored from inter.broker.protocol.version ${LMFV_IGNORED_FROM}: the message format follows the protocol version, so this phase is dropped.`
+      ? `log.message.format.version is deprecated and ignored from inter.broker.protocol.version ${LMFV_IGNORED_FROM} (KIP-724): the message format follows the protocol version, so there is nothing to bump${removesLmfv ? ' (bump-ibp removes the key)' : ''}.`
       : undefined;
   const bumpLmfv = roll(
     'bump-lmfv',
@@ -167,16 +199,23 @@ export function buildUpgradePlan(inventory: Inventory, observed: ObservedCluster
       : { skipped: true, reason: lmfvNotApplicable },
   );
 
-  const clientsSkipped = bumpLmfv.skipped;
+  // The client gate stands where the message format changes: before bump-lmfv, or from 3.0
+  // (where bump-lmfv is a no-op) before bump-ibp, which moves a v0/v1 cluster to v2.
+  const clientsSkipped = lmfvIgnored ? !formatChangesAtIbp : bumpLmfv.skipped;
+  const clientsReason = lmfvIgnored
+    ? formatChangesAtIbp
+      ? `From inter.broker.protocol.version ${LMFV_IGNORED_FROM} the message format follows the protocol version: bump-ibp, next, moves the brokers from message format v${lowestFormat} to v2, so clients older than 0.11 must be upgraded before it.`
+      : `The message format is v2 already and stays v2 (from inter.broker.protocol.version ${LMFV_IGNORED_FROM} it follows the protocol version), so nothing waits on the clients; upgrade them at your own pace.`
+    : clientsSkipped
+      ? 'No message format bump follows, so nothing waits on the clients; upgrade them at your own pace.'
+      : undefined;
   const clients: PlanPhase = {
     id: 'upgrade-clients',
     title: `Upgrade the clients to ${to}`,
     kind: 'gate',
     strategy: 'serial',
     skipped: clientsSkipped,
-    ...(clientsSkipped
-      ? { reason: 'No message format bump follows, so nothing waits on the clients; upgrade them at your own pace.' }
-      : {}),
+    ...(clientsReason ? { reason: clientsReason } : {}),
     gates: [],
     consecutiveHealthyChecks: 0,
     timeouts,
@@ -184,7 +223,7 @@ export function buildUpgradePlan(inventory: Inventory, observed: ObservedCluster
     steps: [],
   };
 
-  const phases = [pin, swap, bumpIbp, clients, bumpLmfv];
+  const phases = lmfvIgnored ? [pin, swap, clients, bumpIbp, bumpLmfv] : [pin, swap, bumpIbp, clients, bumpLmfv];
   const restarts = phases.reduce((n, p) => n + (p.skipped ? 0 : p.steps.filter((s) => !s.skipped).length), 0);
   return {
     schemaVersion: PLAN_SCHEMA_VERSION,
@@ -226,11 +265,15 @@ function pair(inventory: Inventory, observed: ObservedCluster, id: number): [Bro
   return [spec, { ...seen, config: { ...seen.config } }];
 }
 
-/** A step setting `wanted` keys, skipping keys whose current value already reaches the wanted one. */
-function configStep(spec: BrokerSpec, seen: ObservedBroker, wanted: Record<string, string>): PlanStep {
+/** A step setting `wanted` keys (null: removing them), skipping keys whose current value already reaches the wanted one. */
+function configStep(spec: BrokerSpec, seen: ObservedBroker, wanted: Record<string, string | null>): PlanStep {
   const changes: Record<string, ConfigChange> = {};
   for (const [key, value] of Object.entries(wanted)) {
     const current = seen.config[key];
+    if (value === null) {
+      if (current !== undefined) changes[key] = { from: current, to: null };
+      continue;
+    }
     const resolved = current === undefined ? undefined : resolveProtocolVersion(current);
     if (resolved !== undefined && compareProtocol(resolved, value) >= 0) continue;
     changes[key] = { from: current ?? null, to: value };
@@ -244,11 +287,17 @@ function configStep(spec: BrokerSpec, seen: ObservedBroker, wanted: Record<strin
     ...(skipped
       ? {
           reason: `Already set: ${Object.keys(wanted)
-            .map((k) => `${k}=${seen.config[k]}`)
+            .map((k) => `${k}=${seen.config[k] ?? '(unset)'}`)
             .join(', ')}.`,
         }
       : {}),
   };
+}
+
+/** The message format a protocol version (or release) writes: v0, v1 or v2; 0 when it does not resolve. */
+function formatOf(version: string): 0 | 1 | 2 {
+  const id = resolveProtocolVersion(version);
+  return id ? messageFormatOf(id) : 0;
 }
 
 /**

@@ -32,6 +32,8 @@ function phaseLines(phase: PlanPhase, n: number, total: number, leadership: stri
   const head = `Phase ${n}/${total}  ${phase.id}  [${phase.kind}${phase.kind === 'roll' ? `, ${phase.strategy}` : ''}]  ${phase.title}`;
   if (phase.skipped) return [`${head}`, `  skipped: ${phase.reason ?? ''}`];
   const lines = [head];
+  // A phase that runs can still carry a reason: why it does what it does (e.g. what happens to log.message.format.version).
+  if (phase.reason) lines.push(`  why: ${phase.reason}`);
   if (phase.pointOfNoReturn) lines.push(`  ⚠ point of no return: ${phase.pointOfNoReturn}`);
   if (phase.kind === 'gate') {
     lines.push(`  confirm: ${phase.prompt ?? ''}`);

@@ -19,6 +19,13 @@ export interface BrokerConfigInput {
   /** Release the brokers start on; 0.9 and older get advertised.host.name (gone from 3.0 on). */
   release?: string;
   partitions: number;
+  /** broker.rack (`sandbox up --racks`; releases from 0.10.0 on, KIP-36). */
+  rack?: string;
+}
+
+/** The rack of broker `id` (1-based) when the sandbox spreads its brokers over `racks` racks: round robin, r1, r2, … */
+export function sandboxRackOf(id: number, racks: number): string {
+  return `r${((id - 1) % racks) + 1}`;
 }
 
 export function serverProperties({
@@ -29,6 +36,7 @@ export function serverProperties({
   logMessageFormatVersion,
   release,
   partitions,
+  rack,
 }: BrokerConfigInput): string {
   const legacy = release === undefined || /^0\.[0-9]\./.test(release);
   const settings: Array<[string, string | number | boolean]> = [
@@ -36,6 +44,8 @@ export function serverProperties({
     ['listeners', `PLAINTEXT://127.0.0.1:${port}`],
     ['advertised.listeners', `PLAINTEXT://127.0.0.1:${port}`],
     ...(legacy ? [['advertised.host.name', '127.0.0.1'] as [string, string]] : []),
+    // With every broker in a rack, topics are created with rack-aware placement (replicas on distinct racks).
+    ...(rack ? [['broker.rack', rack] as [string, string]] : []),
     ['log.dirs', paths.dataDir],
     ['zookeeper.connect', zookeeperConnect],
     ['zookeeper.session.timeout.ms', 6000],

@@ -23,6 +23,8 @@ export interface SandboxBrokerState {
   pidFile: string;
   outputFile: string;
   installLink: string;
+  /** broker.rack, when the sandbox was started with racks. */
+  rack?: string;
 }
 
 /** What the state file records of one node: its port and the paths of `BrokerPaths` that status and down read. */

@@ -13,7 +13,7 @@ import { execa } from 'execa';
 import type { ClusterSnapshot } from '../cluster/port.js';
 import { ZooKeeperClusterState } from '../cluster/zookeeper.js';
 import { InfrastructureError, UserError } from '../errors.js';
-import { prepareBroker, startBroker } from './brokers.js';
+import { prepareBroker, sandboxRackOf, startBroker } from './brokers.js';
 import { sandboxInventory } from './inventory-file.js';
 import { embeddedKafkaHome, findJava, javaCommand, readDistribution, shortProtocolVersion } from './java.js';
 import { SANDBOX_TOPIC, sandboxLayout, type SandboxLayout } from './layout.js';
@@ -35,6 +35,8 @@ export interface SandboxUpOptions {
   dir: string;
   brokers: number;
   partitions: number;
+  /** Spread the brokers over this many racks (broker.rack r1, r2, … round robin); the topic then gets rack-aware placement. */
+  racks?: number;
   /** No entry: the embedded 0.9.0.1 for both installs; exactly two: FROM and TO distributions. */
   kafkaHomes?: readonly string[];
   /** Real releases from Maven Central (resolved and cached before anything starts); excludes kafkaHomes. */
@@ -50,7 +52,7 @@ export interface SandboxUpResult {
   inventoryPath: string;
   statePath: string;
   zookeeper: { connect: string; pid: number };
-  brokers: Array<{ id: number; port: number; pid: number; logFile: string }>;
+  brokers: Array<{ id: number; port: number; pid: number; logFile: string; rack?: string }>;
   sshd: { port: number; pid: number; user: string };
   topic: SandboxState['topic'];
   installs: { from: SandboxInstall; to: SandboxInstall };
@@ -72,6 +74,9 @@ function validate(opts: SandboxUpOptions): void {
   }
   if (!Number.isInteger(opts.partitions) || opts.partitions < 1 || opts.partitions > 200) {
     throw usage(`--partitions must be between 1 and 200 (got ${opts.partitions})`, 'Pass a smaller --partitions.');
+  }
+  if (opts.racks !== undefined && (!Number.isInteger(opts.racks) || opts.racks < 1 || opts.racks > opts.brokers)) {
+    throw usage(`--racks must be between 1 and --brokers ${opts.brokers} (got ${opts.racks})`, 'Pass e.g. --brokers 6 --racks 3.');
   }
   const homes = opts.kafkaHomes ?? [];
   if (opts.releases && homes.length > 0) {
@@ -270,6 +275,12 @@ export async function sandboxUp(opts: SandboxUpOptions): Promise<SandboxUpResult
   await mkdir(layout.root, { recursive: true });
   const installs = await prepareInstalls(layout, opts.kafkaHomes ?? [], resolved);
   const release = installs.from.release;
+  if (opts.racks !== undefined && compareReleases(parseRelease(release), [0, 10]) < 0) {
+    throw new UserError(`--racks: Kafka ${release} has no broker.rack (rack awareness came with 0.10.0, KIP-36)`, {
+      code: 'SANDBOX_USAGE',
+      action: 'Pass --from 0.10.0 or later (e.g. --from 2.8.2 --to 3.9.2), or leave out --racks.',
+    });
+  }
   const logMessageFormatVersion = compareReleases(parseRelease(release), [0, 10]) >= 0 ? shortProtocolVersion(release) : undefined;
   const [zkPort, ...brokerPorts] = (await freePorts(opts.brokers + 1)) as [number, ...number[]];
   const connect = `127.0.0.1:${zkPort}`;
@@ -288,7 +299,10 @@ export async function sandboxUp(opts: SandboxUpOptions): Promise<SandboxUpResult
       outputFile: layout.zookeeper.outputFile,
       logFile: layout.zookeeper.logFile,
     },
-    brokers: brokerPorts.map((port, i) => brokerStateOf(layout.broker(i + 1), port)),
+    brokers: brokerPorts.map((port, i) => ({
+      ...brokerStateOf(layout.broker(i + 1), port),
+      ...(opts.racks ? { rack: sandboxRackOf(i + 1, opts.racks) } : {}),
+    })),
     topic: {
       name: SANDBOX_TOPIC,
       partitions: opts.partitions,
@@ -322,6 +336,7 @@ export async function sandboxUp(opts: SandboxUpOptions): Promise<SandboxUpResult
           logMessageFormatVersion,
           release,
           partitions: opts.partitions,
+          ...(broker.rack ? { rack: broker.rack } : {}),
         },
         installs.from.dir,
       );
@@ -334,7 +349,7 @@ export async function sandboxUp(opts: SandboxUpOptions): Promise<SandboxUpResult
     const ids = state.brokers.map((b) => b.id);
     await waitUntil(cluster, state, 'brokers registering', deadline, (s) => ids.every((id) => s.brokers.includes(id)));
     progress(
-      `Brokers ${ids.join(', ')} registered; creating topic ${state.topic.name} (${opts.partitions} partitions, replication factor ${REPLICATION_FACTOR})`,
+      `Brokers ${ids.join(', ')} registered; creating topic ${state.topic.name} (${opts.partitions} partitions, replication factor ${REPLICATION_FACTOR}${opts.racks ? `, rack-aware over ${opts.racks} racks` : ''})`,
     );
     await createTopic(state);
     await waitUntil(cluster, state, `every partition of ${state.topic.name} led with a full ISR`, deadline, (s) =>
@@ -353,7 +368,13 @@ export async function sandboxUp(opts: SandboxUpOptions): Promise<SandboxUpResult
       inventoryPath: layout.inventoryFile,
       statePath: layout.stateFile,
       zookeeper: { connect, pid: state.zookeeper.pid },
-      brokers: state.brokers.map((b) => ({ id: b.id, port: b.port, pid: b.pid as number, logFile: b.logFile })),
+      brokers: state.brokers.map((b) => ({
+        id: b.id,
+        port: b.port,
+        pid: b.pid as number,
+        logFile: b.logFile,
+        ...(b.rack ? { rack: b.rack } : {}),
+      })),
       sshd: { port: handle.port, pid: handle.pid, user: handle.user },
       topic: state.topic,
       installs: state.installs,

@@ -6,6 +6,7 @@ import { assertMatchesSchema, readYamlFile, type LocatedDocument } from '../file
 import type { Plan, PhaseId } from '../plan/model.js';
 import {
   IBP_KEY,
+  LMFV_IGNORED_FROM,
   LMFV_KEY,
   compareKraftRelease,
   compareProtocol,
@@ -17,6 +18,8 @@ import {
 } from '../plan/versions.js';
 
 const UPGRADE_PHASES: PhaseId[] = ['pin-versions', 'swap-binaries', 'bump-ibp', 'upgrade-clients', 'bump-lmfv'];
+/** From 3.0 the message format changes with the IBP bump (LMFV is ignored), so the client gate comes before it. */
+const UPGRADE_PHASES_FROM_LMFV_IGNORED: PhaseId[] = ['pin-versions', 'swap-binaries', 'upgrade-clients', 'bump-ibp', 'bump-lmfv'];
 const KRAFT_UPGRADE_PHASES: PhaseId[] = ['swap-binaries', 'finalize-metadata-version'];
 
 export function planToYaml(plan: Plan, schemaRef = 'https://kafka-ops.dev/schemas/plan.schema.json'): string {
@@ -54,7 +57,11 @@ export function assertPlanRules(doc: LocatedDocument, plan: Plan): void {
         'kafka-ops does not plan downgrades; regenerate the plan with `kafka-ops plan`.',
       );
     const ids = plan.phases.map((p) => p.id);
-    const expected = kraft ? KRAFT_UPGRADE_PHASES : UPGRADE_PHASES;
+    const expected = kraft
+      ? KRAFT_UPGRADE_PHASES
+      : compareRelease(plan.to, LMFV_IGNORED_FROM) >= 0
+        ? UPGRADE_PHASES_FROM_LMFV_IGNORED
+        : UPGRADE_PHASES;
     if (ids.join() !== expected.join()) {
       fail(
         ['phases'],
@@ -126,6 +133,7 @@ export function assertPlanRules(doc: LocatedDocument, plan: Plan): void {
       const nextLmfv = step.changes[LMFV_KEY]?.to ?? lmfv.get(step.broker);
       if (nextIbp) ibp.set(step.broker, nextIbp);
       if (nextLmfv) lmfv.set(step.broker, nextLmfv);
+      if (step.changes[LMFV_KEY]?.to === null) lmfv.delete(step.broker);
       if (
         nextIbp &&
         nextLmfv &&

@@ -111,18 +111,21 @@ describe('plan', () => {
       }>;
     };
     expect([plan.cluster, plan.from, plan.to]).toEqual(['test', '2.8', '3.0']);
+    // From 3.0 the client gate stands before bump-ibp (where the message format would change).
     expect(plan.phases.map((p) => [p.id, p.kind, p.skipped])).toEqual([
       ['pin-versions', 'roll', false],
       ['swap-binaries', 'roll', false],
-      ['bump-ibp', 'roll', false],
       ['upgrade-clients', 'gate', true],
+      ['bump-ibp', 'roll', false],
       ['bump-lmfv', 'roll', true],
     ]);
     for (const phase of plan.phases) {
       if (phase.skipped) expect(typeof phase.reason).toBe('string');
+      // A running phase carries a reason only where it explains log.message.format.version: not pinned from 2.8 to 3.x.
+      else if (phase.id === 'pin-versions') expect(phase.reason).toContain('log.message.format.version is not pinned');
       else expect(phase.reason).toBeUndefined();
     }
-    const bumpIbp = plan.phases[2];
+    const bumpIbp = plan.phases.find((p) => p.id === 'bump-ibp');
     expect(bumpIbp?.steps.map((s) => s.broker)).toEqual([1, 2]);
     for (const step of bumpIbp?.steps ?? []) expect(step.changes).toEqual({ 'inter.broker.protocol.version': { from: '2.8', to: '3.0' } });
   });
@@ -192,6 +195,36 @@ describe('bad input exits 2', () => {
     },
     { what: 'a plan file that is not one', args: ['plan', 'validate', badInventory], code: 'SCHEMA', says: 'Invalid plan' },
     {
+      what: 'roll --batch 0',
+      args: ['roll', '-i', example, '--set', 'num.io.threads=8', '--batch', '0'],
+      code: 'BAD_FLAG',
+      says: '--batch 0',
+    },
+    {
+      what: 'upgrade --batch many',
+      args: ['upgrade', '--to', '0.11', '-i', example, '--batch', 'many'],
+      code: 'BAD_FLAG',
+      says: 'expected auto or a positive whole number',
+    },
+    {
+      what: 'roll --pause-between 5x',
+      args: ['roll', '-i', example, '--set', 'num.io.threads=8', '--pause-between', '5x'],
+      code: 'BAD_FLAG',
+      says: '--pause-between 5x',
+    },
+    {
+      what: 'sandbox up --racks above --brokers',
+      args: ['sandbox', 'up', '--dir', 'no-sandbox', '--brokers', '3', '--racks', '4'],
+      code: 'SANDBOX_USAGE',
+      says: '--racks must be between 1 and --brokers 3',
+    },
+    {
+      what: 'sandbox up --mode kraft --racks',
+      args: ['sandbox', 'up', '--dir', 'no-sandbox', '--mode', 'kraft', '--from', '3.9.2', '--to', '4.4.0', '--racks', '3'],
+      code: 'SANDBOX_USAGE',
+      says: '--racks is for ZooKeeper-mode sandboxes',
+    },
+    {
       what: 'upgrade with both --plan and --to',
       args: ['upgrade', '--plan', 'x.yaml', '--to', '0.11', '--dry-run'],
       code: 'USAGE',
@@ -218,6 +251,12 @@ describe('bad input exits 2', () => {
     expect(error).toMatchObject({ code, exitCode: 2 });
     expect(error.message).toEqual(expect.stringContaining(says));
     expect(typeof error.action).toBe('string');
+  });
+
+  it('KAFKA_OPS_BATCH is read like --batch: a bad value is the same usage error', async () => {
+    const run = await cli(['roll', '-i', example, '--set', 'num.io.threads=8', '--json'], { KAFKA_OPS_BATCH: 'lots' });
+    expect(run.code).toBe(2);
+    expect(json(run).error).toMatchObject({ code: 'BAD_FLAG', exitCode: 2, message: expect.stringContaining('--batch lots') });
   });
 
   it('the inventory error is located at file:line:column in both forms', async () => {

@@ -16,7 +16,7 @@ import { isAlive } from '../../src/sandbox/processes.js';
 import { sandboxStatus } from '../../src/sandbox/status.js';
 import { runCli } from '../helpers/cli.js';
 import { SANDBOX_HOOK_TIMEOUT_MS, startSandbox, type TestSandbox } from '../helpers/sandbox.js';
-import { describeLoss, stopAllClients, VerifiableConsumer, VerifiableProducer } from '../helpers/verifiable.js';
+import { stopAllClients, underLiveTraffic } from '../helpers/verifiable.js';
 
 const FROM = '0.10.2.2';
 const TO = '0.11.0.3';
@@ -60,20 +60,12 @@ describe(`real Kafka ${FROM} → ${TO} through the ${READER} reader`, () => {
   });
 
   it('upgrades every broker with zero loss, all phases, then a second run restarts nothing', { timeout: 300_000 }, async () => {
-    const home = sandbox.up.installs.from.dir;
-    const consumer = new VerifiableConsumer(sandbox.bootstrap(), SANDBOX_TOPIC, 'kafka-ops-real', { home, bootstrapFlag: '--broker-list' });
-    const producer = new VerifiableProducer(sandbox.bootstrap(), SANDBOX_TOPIC, 200, { home, bootstrapFlag: '--broker-list' });
-    await new Promise((r) => setTimeout(r, 3000)); // traffic flowing before the first stop
+    const release = { home: sandbox.up.installs.from.dir, bootstrapFlag: '--broker-list' as const };
     const inventory = READER === 'admin' ? adminInventory : sandbox.inventory;
-    const result = await upgrade(inventory);
+    const { result, producer, lost } = await underLiveTraffic(sandbox.bootstrap(), SANDBOX_TOPIC, 'kafka-ops-real', release, () =>
+      upgrade(inventory),
+    );
     expect(result.code, `${result.stderr}\n${result.stdout}`).toBe(0);
-    await new Promise((r) => setTimeout(r, 2000));
-    await producer.stop();
-    await consumer.waitFor(producer.acked, 60_000);
-    await consumer.stop();
-    const lost = [...producer.acked].filter((v) => !consumer.consumed.has(v));
-    console.log(`sent ${producer.sent} / acked ${producer.acked.size} / consumed ${consumer.consumed.size} / lost ${lost.length}`);
-    for (const line of describeLoss(lost, producer, consumer)) console.log(line);
     expect(producer.acked.size).toBeGreaterThan(1000);
     expect(lost).toEqual([]);
 

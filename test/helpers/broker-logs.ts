@@ -46,3 +46,31 @@ export function leadershipEvents(serverLogs: readonly string[]): { shutdowns: Co
   }
   return { shutdowns: shutdowns.sort((a, b) => a.startedAt - b.startedAt), elections: elections.sort((a, b) => a.at - b.at) };
 }
+
+/**
+ * The configuration a broker really started with: the last "KafkaConfig values:" dump of its
+ * server.log (Kafka logs every resolved value at each start, defaults included), key → value.
+ */
+export function lastKafkaConfig(serverLog: string): Record<string, string> {
+  const lines = readFileSync(serverLog, 'utf8').split('\n');
+  const start = lastDump(lines);
+  if (start < 0) throw new Error(`${serverLog} has no "KafkaConfig values:" dump`);
+  const out: Record<string, string> = {};
+  for (const line of lines.slice(start + 1)) {
+    const m = /^\t([\w.-]+) = (.*)$/.exec(line);
+    if (!m) break;
+    out[m[1]!] = m[2]!.trim();
+  }
+  return out;
+}
+
+/** The lines of a server.log from its last "KafkaConfig values:" dump on: what the broker logged since its last start. */
+export function sinceLastStart(serverLog: string): string[] {
+  const lines = readFileSync(serverLog, 'utf8').split('\n');
+  return lines.slice(Math.max(0, lastDump(lines)));
+}
+
+function lastDump(lines: readonly string[]): number {
+  for (let i = lines.length - 1; i >= 0; i--) if (lines[i]!.includes('KafkaConfig values:')) return i;
+  return -1;
+}

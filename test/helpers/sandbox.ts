@@ -46,13 +46,28 @@ export interface TestSandbox {
   down(): Promise<void>;
 }
 
-/** `releases`: real releases from Maven Central (cached by scripts/warm-releases.mjs); default: the embedded 0.9.0.1. */
-export async function startSandbox(name: string, partitions = 6, releases?: { from: string; to: string }): Promise<TestSandbox> {
+/**
+ * `releases`: real releases from Maven Central (cached by scripts/warm-releases.mjs); default: the embedded 0.9.0.1.
+ * `shape`: brokers (default 3) and racks (`sandbox up --racks`).
+ */
+export async function startSandbox(
+  name: string,
+  partitions = 6,
+  releases?: { from: string; to: string },
+  shape: { brokers?: number; racks?: number } = {},
+): Promise<TestSandbox> {
   const dir = mkdtempSync(join(tmpdir(), `kafka-ops-${name}-`));
   const releaseSlot = await takeSandboxSlot();
   let up: SandboxUpResult;
   try {
-    up = await sandboxUp({ dir, brokers: 3, partitions, kafkaHomes: [], ...(releases ? { releases } : {}) });
+    up = await sandboxUp({
+      dir,
+      brokers: shape.brokers ?? 3,
+      partitions,
+      kafkaHomes: [],
+      ...(shape.racks ? { racks: shape.racks } : {}),
+      ...(releases ? { releases } : {}),
+    });
   } catch (error) {
     releaseSlot();
     throw error;

@@ -141,3 +141,31 @@ export function describeLoss(lost: readonly string[], producer: VerifiableProduc
     return `value ${value} acked at partition ${at.replace('@', ' offset ')}: ${found === undefined ? 'that offset was never read' : `the consumer read value ${found} there`}`;
   });
 }
+
+/**
+ * `during` (an upgrade, a roll) under Kafka's own clients: an acks=all producer at `messagesPerSecond`
+ * and a consumer, traffic flowing for 3 s before it starts and 2 s after it ends, then every
+ * acknowledged value read back (up to 60 s). Prints sent / acked / consumed / lost, and where each
+ * lost value was written; `lost` is what the caller asserts empty.
+ */
+export async function underLiveTraffic<T>(
+  bootstrap: string,
+  topic: string,
+  group: string,
+  release: ClientRelease,
+  during: () => Promise<T>,
+  messagesPerSecond = 200,
+): Promise<{ result: T; producer: VerifiableProducer; consumer: VerifiableConsumer; lost: string[] }> {
+  const consumer = new VerifiableConsumer(bootstrap, topic, group, release);
+  const producer = new VerifiableProducer(bootstrap, topic, messagesPerSecond, release);
+  await new Promise((r) => setTimeout(r, 3000)); // traffic flowing before the first stop
+  const result = await during();
+  await new Promise((r) => setTimeout(r, 2000));
+  await producer.stop();
+  await consumer.waitFor(producer.acked, 60_000);
+  await consumer.stop();
+  const lost = [...producer.acked].filter((v) => !consumer.consumed.has(v));
+  console.log(`sent ${producer.sent} / acked ${producer.acked.size} / consumed ${consumer.consumed.size} / lost ${lost.length}`);
+  for (const line of describeLoss(lost, producer, consumer)) console.log(line);
+  return { result, producer, consumer, lost };
+}

@@ -4,20 +4,25 @@
  * log.message.format.version (LMFV) to the current release, swap the binaries broker by
  * broker, bump IBP once every broker runs the new binaries, wait for the clients, then
  * bump LMFV. LMFV exists from 0.10.0 and is ignored once IBP >= 3.0 (KIP-724); an IBP
- * of 2.1 or higher cannot be downgraded below 2.1 (new consumer-offsets schema).
+ * of 2.1 or higher cannot be downgraded below 2.1 (new consumer-offsets schema). From 3.0
+ * (Kafka's 3.x notes) LMFV is pinned only to hold a v0/v1 format through the swap, it is
+ * cleared in the IBP bump's restart, the client gate stands before that bump (where the
+ * format changes), and the bump itself is a point of no return.
  */
 import { describe, expect, it } from 'vitest';
 import type { Inventory } from '../../src/inventory/model.js';
 import { assumedState, brokerOrder, buildUpgradePlan } from '../../src/plan/build.js';
-import { previewLines } from '../../src/plan/preview.js';
 import { ASSUMED_RESTART_SECONDS } from '../../src/plan/steps.js';
 import type { Plan, PlanPhase } from '../../src/plan/model.js';
 import type { ObservedCluster } from '../../src/plan/observed.js';
 import { TEMPLATE_UPGRADES, templateInventory } from '../helpers/plan-templates.js';
-import { compareProtocol, protocolVersionsAcceptedBy, resolveProtocolVersion } from '../../src/plan/versions.js';
+import { compareProtocol, messageFormatOf, protocolVersionsAcceptedBy, resolveProtocolVersion } from '../../src/plan/versions.js';
+import { previewLines } from '../../src/plan/preview.js';
 import { IBP, LMFV, observedState, userErrorOf } from '../helpers/inventory-fixtures.js';
 
 const PHASES = ['pin-versions', 'swap-binaries', 'bump-ibp', 'upgrade-clients', 'bump-lmfv'];
+/** From 3.0 the format changes at the IBP bump, so the client gate comes before it. */
+const PHASES_3X = ['pin-versions', 'swap-binaries', 'upgrade-clients', 'bump-ibp', 'bump-lmfv'];
 
 /**
  * What Kafka's rules say about each shipped template upgrade, written out by hand:
@@ -92,7 +97,13 @@ function simulate(plan: Plan, observed: ObservedCluster): Map<number, BrokerStat
       if (!knowsLmfv(s.release) || compareProtocol(ibp, '3.0') >= 0) continue;
       const lmfv = resolveProtocolVersion(s.config[LMFV] ?? s.release) as string;
       expect(protocolVersionsAcceptedBy(s.release), `${where}: broker ${id} accepts LMFV ${lmfv}`).toContain(lmfv);
-      expect(compareProtocol(lmfv, ibp), `${where}: broker ${id} LMFV ${lmfv} <= IBP ${ibp}`).toBeLessThanOrEqual(0);
+      if (s.config[LMFV] !== undefined)
+        expect(compareProtocol(lmfv, ibp), `${where}: broker ${id} LMFV ${lmfv} <= IBP ${ibp}`).toBeLessThanOrEqual(0);
+      // Unset, LMFV is the binaries' default; Kafka's KafkaConfig then only needs the IBP to support its message format.
+      else
+        expect(messageFormatOf(lmfv), `${where}: broker ${id} default LMFV ${lmfv}'s format <= IBP ${ibp}'s`).toBeLessThanOrEqual(
+          messageFormatOf(ibp),
+        );
     }
   };
   check('before the plan');
@@ -117,13 +128,17 @@ describe.each(CASES)('template upgrade $name', (c) => {
   const { expected } = c;
 
   it("has the five phases in Kafka's order", () => {
-    expect(plan.phases.map((p) => p.id)).toEqual(PHASES);
-    expect(plan.phases.map((p) => p.kind)).toEqual(['roll', 'roll', 'roll', 'gate', 'roll']);
+    const ignored = expected.lmfv === 'ignored';
+    expect(plan.phases.map((p) => p.id)).toEqual(ignored ? PHASES_3X : PHASES);
+    expect(plan.phases.map((p) => p.kind)).toEqual(
+      ignored ? ['roll', 'roll', 'gate', 'roll', 'roll'] : ['roll', 'roll', 'roll', 'gate', 'roll'],
+    );
     expect([plan.from, plan.to]).toEqual([expected.from, expected.to]);
   });
 
   it('pins, swaps and bumps IBP on every broker', () => {
-    expect(changedKeys(phase(plan, 'pin-versions'))).toEqual(expected.lmfv === 'absent' ? [IBP] : [IBP, LMFV].sort());
+    // From 2.8 the format is v2 already: Kafka's 3.x notes pin only IBP (LMFV ignored from IBP 3.0).
+    expect(changedKeys(phase(plan, 'pin-versions'))).toEqual(expected.lmfv === 'bumped' ? [IBP, LMFV].sort() : [IBP]);
     for (const step of phase(plan, 'pin-versions').steps) expect(step.changes[IBP]).toEqual({ from: null, to: expected.from });
     for (const step of phase(plan, 'swap-binaries').steps) {
       expect(step.install).toEqual({
@@ -165,8 +180,16 @@ describe.each(CASES)('template upgrade $name', (c) => {
     expect(/2\.1/.test(noReturn)).toBe(expected.crosses21);
   });
 
-  it('the upgrade-clients gate is skipped exactly when bump-lmfv is', () => {
+  it(`marks bump-ibp a point of no return ${expected.lmfv === 'ignored' ? "(Kafka's 3.x notes: no downgrade once the brokers use it)" : 'only when it crosses 2.1'}`, () => {
+    const noReturn = phase(plan, 'bump-ibp').pointOfNoReturn;
+    expect(noReturn !== undefined).toBe(expected.crosses21 || expected.lmfv === 'ignored');
+    if (expected.lmfv === 'ignored')
+      expect(noReturn).toContain(`inter.broker.protocol.version ${expected.to}, the cluster can no longer be downgraded`);
+  });
+
+  it('the upgrade-clients gate is skipped exactly when the message format does not change', () => {
     const gate = phase(plan, 'upgrade-clients');
+    expect(gate.skipped).toBe(expected.lmfv !== 'bumped');
     expect(gate.skipped).toBe(phase(plan, 'bump-lmfv').skipped);
     expect(gate.steps).toEqual([]);
     expect(gate.prompt).toContain(expected.to);
@@ -179,7 +202,7 @@ describe.each(CASES)('template upgrade $name', (c) => {
     for (const s of end.values()) {
       expect(s.release).toBe(c.toRelease);
       expect(resolveProtocolVersion(s.config[IBP] as string)).toBe(resolveProtocolVersion(expected.to));
-      expect(s.config[LMFV]).toBe({ bumped: expected.to, ignored: expected.from, absent: undefined }[expected.lmfv]);
+      expect(s.config[LMFV]).toBe({ bumped: expected.to, ignored: undefined, absent: undefined }[expected.lmfv]);
     }
   });
 
@@ -192,6 +215,89 @@ describe.each(CASES)('template upgrade $name', (c) => {
   });
 });
 
+describe("Kafka's 3.x rules for log.message.format.version (KIP-724: ignored from IBP 3.0)", () => {
+  const inv2839 = templateInventory('2.8.2', '3.9.2');
+  const inv1039 = templateInventory('0.10.2.2', '3.9.2');
+  const text = (plan: Plan) => previewLines(plan).join('\n');
+
+  it('2.8 with LMFV pinned (as the sandbox and many clusters have it) → 3.9: bump-ibp clears LMFV, bump-lmfv is a no-op saying why', () => {
+    const observed = observedState(inv2839, '2.8.2', { config: { [IBP]: '2.8', [LMFV]: '2.8' } });
+    const plan = buildUpgradePlan(inv2839, observed, { to: '3.9' });
+    expect(plan.phases.map((p) => p.id)).toEqual(PHASES_3X);
+    const pin = phase(plan, 'pin-versions');
+    expect(pin.skipped).toBe(true);
+    expect(pin.reason).toContain(`${LMFV} is not pinned`);
+    const bump = phase(plan, 'bump-ibp');
+    for (const step of bump.steps) expect(step.changes).toEqual({ [IBP]: { from: '2.8', to: '3.9' }, [LMFV]: { from: '2.8', to: null } });
+    expect(bump.reason).toMatch(/removed in the same restart.*ignored from inter.broker.protocol.version 3.0/);
+    expect(bump.pointOfNoReturn).toContain('can no longer be downgraded');
+    expect(bump.pointOfNoReturn).not.toMatch(/v2|2\.1/);
+    const lmfv = phase(plan, 'bump-lmfv');
+    expect(lmfv.skipped).toBe(true);
+    expect(lmfv.reason).toMatch(/deprecated and ignored from inter.broker.protocol.version 3.0.*bump-ibp removes the key/);
+    expect(phase(plan, 'upgrade-clients').skipped).toBe(true);
+    expect(plan.estimate.restarts).toBe(6);
+    for (const s of simulate(plan, observed).values())
+      expect([s.config[IBP], s.config[LMFV], s.release]).toEqual(['3.9', undefined, '3.9.2']);
+    // The preview says why, for the phases that run as for those skipped.
+    const preview = text(plan);
+    expect(preview).toContain(`  why: ${bump.reason}`);
+    expect(preview).toContain(`  skipped: ${lmfv.reason}`);
+    expect(preview).toContain(`${LMFV}: 2.8 → (removed)`);
+    expect(preview).toContain('Points of no return: bump-ibp');
+  });
+
+  it('2.8 without LMFV → 3.9: LMFV is never written by any phase, and the pin phase says why', () => {
+    const observed = observedState(inv2839, '2.8.2');
+    const plan = buildUpgradePlan(inv2839, observed, { to: '3.9' });
+    expect(plan.phases.flatMap((p) => p.steps).some((s) => LMFV in s.changes)).toBe(false);
+    const pin = phase(plan, 'pin-versions');
+    expect(pin.title).toBe('Pin inter.broker.protocol.version to the current 2.8');
+    expect(pin.reason).toMatch(/is not pinned: the cluster writes message format v2 already/);
+    expect(text(plan)).toContain(`  why: ${pin.reason}`);
+    expect(phase(plan, 'bump-ibp').title).toBe('Bump inter.broker.protocol.version to 3.9');
+  });
+
+  it('0.10.2 → 3.9: LMFV pinned to the IBP (format v1), the client gate before bump-ibp, where v1 becomes v2', () => {
+    const observed = observedState(inv1039, '0.10.2.2');
+    const plan = buildUpgradePlan(inv1039, observed, { to: '3.9' });
+    expect(plan.phases.map((p) => p.id)).toEqual(PHASES_3X);
+    for (const step of phase(plan, 'pin-versions').steps)
+      expect(step.changes).toEqual({ [IBP]: { from: null, to: '0.10.2' }, [LMFV]: { from: null, to: '0.10.2' } });
+    const gate = phase(plan, 'upgrade-clients');
+    expect(gate.skipped).toBe(false);
+    expect(gate.reason).toMatch(/bump-ibp, next, moves the brokers from message format v1 to v2/);
+    const bump = phase(plan, 'bump-ibp');
+    expect(bump.pointOfNoReturn).toMatch(/can no longer be downgraded.*2\.1.*becomes v2 now \(from v1\)/);
+    for (const step of bump.steps) expect(step.changes[LMFV]).toEqual({ from: '0.10.2', to: null });
+    expect(phase(plan, 'bump-lmfv').skipped).toBe(true);
+    const preview = text(plan);
+    expect(preview.indexOf('upgrade-clients  [gate]')).toBeLessThan(preview.indexOf('bump-ibp  [roll'));
+    expect(preview).toContain(`  why: ${gate.reason}`);
+    for (const s of simulate(plan, observed).values()) expect([s.config[IBP], s.config[LMFV]]).toEqual(['3.9', undefined]);
+  });
+
+  it('an operator-kept LMFV 0.10.2 on a 2.8 cluster → 3.9: the gate runs, since bump-ibp changes the format', () => {
+    const observed = observedState(inv2839, '2.8.2', { config: { [IBP]: '2.8', [LMFV]: '0.10.2' } });
+    const plan = buildUpgradePlan(inv2839, observed, { to: '3.9' });
+    expect(phase(plan, 'upgrade-clients').skipped).toBe(false);
+    expect(phase(plan, 'bump-ibp').pointOfNoReturn).toContain('from v1');
+  });
+
+  it('re-run on a finished 3.9 cluster restarts nothing; a leftover LMFV on one broker restarts only that broker', () => {
+    const done = observedState(inv2839, '3.9.2', { config: { [IBP]: '3.9' } });
+    const rerun = buildUpgradePlan(inv2839, { ...done, source: 'hosts' }, { to: '3.9' });
+    expect(rerun.phases.every((p) => p.skipped)).toBe(true);
+    const leftover = observedState(inv2839, '3.9.2', {
+      config: { [IBP]: '3.9' },
+      overrides: { 2: { config: { [IBP]: '3.9', [LMFV]: '2.8' } } },
+    });
+    const plan = buildUpgradePlan(inv2839, { ...leftover, source: 'hosts' }, { to: '3.9' });
+    expect(restartedBrokers(phase(plan, 'bump-ibp'))).toEqual([2]);
+    expect(plan.estimate.restarts).toBe(1);
+  });
+});
+
 describe('points of no return that depend on the observed state', () => {
   const c = CASES.find((x) => x.name === '2.8.2→3.0.2') as Case;
 
@@ -200,9 +306,10 @@ describe('points of no return that depend on the observed state', () => {
     expect(phase(plan, 'bump-ibp').pointOfNoReturn).toMatch(/v2/);
   });
 
-  it("over a v2 format already (LMFV 0.11.0-IV0, Kafka's first v2 id) it is not", () => {
+  it("over a v2 format already (LMFV 0.11.0-IV0, Kafka's first v2 id) only the IBP itself is (Kafka's 3.x notes: no downgrade after it)", () => {
     const plan = planFor(c, observedState(c.inventory, c.fromRelease, { config: { [IBP]: '2.8', [LMFV]: '0.11.0-IV0' } }));
-    expect(phase(plan, 'bump-ibp').pointOfNoReturn).toBeUndefined();
+    expect(phase(plan, 'bump-ibp').pointOfNoReturn).not.toMatch(/v2/);
+    expect(phase(plan, 'bump-ibp').pointOfNoReturn).toContain('can no longer be downgraded');
   });
 });
 

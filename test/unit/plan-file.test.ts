@@ -118,6 +118,13 @@ const BAD: BadInputRow[] = [
     ['pin-versions, swap-binaries, bump-ibp, upgrade-clients, bump-lmfv in this order', 'swap-binaries, pin-versions'],
   ],
   [
+    'a 3.x plan with the client gate after bump-ibp (from IBP 3.0 the format changes at the bump itself)',
+    swapPhases(planText('2.8-to-3.0.yaml'), 'upgrade-clients', 'bump-ibp'),
+    '- id: ',
+    'PLAN_RULE',
+    ['pin-versions, swap-binaries, upgrade-clients, bump-ibp, bump-lmfv in this order', 'bump-ibp, upgrade-clients'],
+  ],
+  [
     'a phase left out',
     BASE.replace(phaseBlock(BASE, 'upgrade-clients'), ''),
     '- id: ',

@@ -5,140 +5,31 @@
  * leaderships go to the next running replica. Every snapshot the engine reads is checked: no
  * partition below min ISR, ever.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import type { ClusterState, PartitionState } from '../../src/cluster/port.js';
+import { describe, expect, it } from 'vitest';
 import type { BatchSize } from '../../src/engine/batches.js';
-import type { EngineDeps } from '../../src/engine/ports.js';
-import { applyPlan, DEFAULT_ENGINE_OPTIONS } from '../../src/engine/roll.js';
-import type { BrokerHost, HostFacts } from '../../src/hosts/port.js';
-import type { BrokerSpec } from '../../src/inventory/model.js';
-import { buildRollPlan } from '../../src/plan/roll.js';
-import { FileJournal } from '../../src/store/journal.js';
-import { templateInventory } from '../helpers/plan-templates.js';
-
-const root = mkdtempSync(join(tmpdir(), 'kafka-ops-roll-batches-'));
-afterAll(() => rmSync(root, { recursive: true, force: true }));
+import { applyPlan } from '../../src/engine/roll.js';
+import { memoryCluster } from '../helpers/memory-engine.js';
 
 const IDS = [1, 2, 3, 4, 5, 6];
-const base = templateInventory('0.10.2.1', '0.11.0.3');
-const inventory = {
-  ...base,
-  brokers: IDS.map((id): BrokerSpec => ({ ...(base.brokers[0] as BrokerSpec), id, host: `kafka${id}.example.com` })),
-};
 /** Rack of broker id: r0 = 1,2; r1 = 3,4; r2 = 5,6. */
 const rackOf = (id: number) => `r${Math.floor((id - 1) / 2)}`;
 
 function simulate(opts: { controller: number; racks: boolean; placement?: (p: number) => number[] }) {
-  let now = 1_000_000;
-  let controller = opts.controller;
-  const log: string[] = [];
-  const belowMinIsr: string[] = [];
-  const nodes = new Map(
-    IDS.map((id) => [
-      id,
-      {
-        running: true,
-        startedAt: 0,
-        configAt: 0,
-        config: `broker.id=${id}\nzookeeper.connect=zk:2181\nlog.dirs=/data\nmin.insync.replicas=2\n${opts.racks ? `broker.rack=${rackOf(id)}\n` : ''}`,
-      },
-    ]),
-  );
-  const node = (id: number) => nodes.get(id)!;
-  const running = () => IDS.filter((id) => node(id).running);
-  const replicasOf = opts.placement ?? ((p: number) => [1 + (p % 2), 3 + ((p + 1) % 2), 5 + (Math.floor(p / 2) % 2)]);
-  const leaders = Array.from({ length: 12 }, (_, p) => replicasOf(p)[0]!);
-
-  const host = (id: number): BrokerHost => ({
-    brokerId: id,
-    facts: async (): Promise<HostFacts> => ({
-      ...(node(id).running ? { process: { pid: 100 + id, ignoredSignals: [], startedAtMs: node(id).startedAt } } : {}),
-      linkTarget: inventory.brokers[0]!.installs['0.10.2.1'] as string,
-      installs: {},
-      configModifiedAtMs: node(id).configAt,
-    }),
-    readConfig: async () => node(id).config,
-    async writeConfig(content) {
-      Object.assign(node(id), { config: content, configAt: ++now });
-      return '/backup';
-    },
-    activateRelease: async () => undefined,
-    async stop() {
-      node(id).running = false;
-      for (let p = 0; p < 12; p++) if (leaders[p] === id) leaders[p] = replicasOf(p).find((r) => node(r).running) ?? -1;
-      if (controller === id) controller = Math.min(...running());
-      log.push(`stop ${id}`);
-      return { exited: true, shutdown: 'controlled', evidence: [], elapsedMs: 5, exitMs: 5 };
-    },
-    kill: async () => undefined,
-    async start() {
-      Object.assign(node(id), { running: true, startedAt: ++now });
-      log.push(`start ${id}`);
-    },
-    close: async () => undefined,
+  const sim = memoryCluster({
+    ids: IDS,
+    controller: opts.controller,
+    partitions: 12,
+    replicasOf: opts.placement ?? ((p: number) => [1 + (p % 2), 3 + ((p + 1) % 2), 5 + (Math.floor(p / 2) % 2)]),
+    configOf: (id) => `min.insync.replicas=2\n${opts.racks ? `broker.rack=${rackOf(id)}\n` : ''}`,
+    watchMinIsr: 2,
   });
-
-  const cluster: ClusterState = {
-    snapshot: async () => {
-      const partitions: PartitionState[] = Array.from({ length: 12 }, (_, partition) => ({
-        topic: 't',
-        partition,
-        leader: leaders[partition]!,
-        replicas: replicasOf(partition),
-        isr: replicasOf(partition).filter((r) => node(r).running),
-      }));
-      for (const p of partitions) if (p.isr.length < 2) belowMinIsr.push(`t-${p.partition} isr ${p.isr.join(',')}`);
-      return { brokers: running(), controller, partitions, topics: [{ name: 't', config: {} }] };
-    },
-    changed: async () => {
-      now += 50;
-    },
-    close: async () => undefined,
-  };
-  const journal = new FileJournal(join(root, `state-${Math.random()}`), inventory.cluster);
-  const deps = (batch: BatchSize): EngineDeps => ({
-    inventory,
-    cluster,
-    host: async (id) => host(id),
-    io: { event: () => undefined, confirm: async () => true },
-    journal,
-    clock: { now: () => now, sleep: async (ms) => void (now += ms) },
-    interrupted: new AbortController().signal,
-    options: { ...DEFAULT_ENGINE_OPTIONS, healthyCheckIntervalMs: 10, maxPollMs: 100, batch },
-  });
-  /** The stops grouped as they happened: brokers stopped with no start between them. */
-  const stopGroups = () => {
-    const groups: number[][] = [];
-    let open = false;
-    for (const l of log) {
-      const [what, id] = l.split(' ') as [string, string];
-      if (what === 'stop') {
-        if (!open) groups.push([]);
-        open = true;
-        groups.at(-1)!.push(Number(id));
-      } else open = false;
-    }
-    return groups.map((g) => g.sort((a, b) => a - b));
-  };
-  return { deps, log, belowMinIsr, stopGroups, journal };
-}
-
-function rollPlan(controller: number) {
-  const observed = {
-    source: 'hosts' as const,
-    controller,
-    brokers: IDS.map((id) => ({ id, release: '0.10.2.1', installDir: null, config: {} })),
-  };
-  return buildRollPlan(inventory, observed, { set: { 'num.io.threads': '9' }, unset: [] }, Object.fromEntries(IDS.map((id) => [id, {}])));
+  return { ...sim, deps: (batch: BatchSize) => sim.deps({ batch }) };
 }
 
 describe('a roll in batches', () => {
   it('--batch auto with racks: one batch per rack, the controller alone last, never below min ISR', async () => {
     const sim = simulate({ controller: 6, racks: true });
-    const report = await applyPlan(rollPlan(6), sim.deps('auto'));
+    const report = await applyPlan(sim.rollPlan(6), sim.deps('auto'));
     expect(sim.stopGroups()).toEqual([[1, 2], [3, 4], [5], [6]]);
     expect(
       report.steps
@@ -156,7 +47,7 @@ describe('a roll in batches', () => {
 
   it('without racks the placement alone still finds safe batches', async () => {
     const sim = simulate({ controller: 6, racks: false });
-    await applyPlan(rollPlan(6), sim.deps('auto'));
+    await applyPlan(sim.rollPlan(6), sim.deps('auto'));
     expect(sim.belowMinIsr).toEqual([]);
     expect(sim.stopGroups().length).toBeLessThanOrEqual(4);
     expect(sim.stopGroups().at(-1)).toEqual([6]);
@@ -165,13 +56,13 @@ describe('a roll in batches', () => {
   it('--pause-between pauses after each batch caught up, not after the last', async () => {
     const sim = simulate({ controller: 6, racks: true });
     const deps = sim.deps('auto');
-    await applyPlan(rollPlan(6), { ...deps, options: { ...deps.options, pauseBetweenMs: 30_000 } });
+    await applyPlan(sim.rollPlan(6), { ...deps, options: { ...deps.options, pauseBetweenMs: 30_000 } });
     expect(sim.journal.entries().filter((e) => e.event === 'pause')).toHaveLength(3);
   });
 
   it('--batch 1 is one at a time, as before', async () => {
     const sim = simulate({ controller: 6, racks: true });
-    await applyPlan(rollPlan(6), sim.deps(1));
+    await applyPlan(sim.rollPlan(6), sim.deps(1));
     expect(sim.stopGroups()).toEqual([[1], [2], [3], [4], [5], [6]]);
   });
 
@@ -181,7 +72,7 @@ describe('a roll in batches', () => {
     for (let a = 1; a <= 6; a++) for (let b = a + 1; b <= 6; b++) for (let c = b + 1; c <= 6; c++) triples.push([a, b, c]);
     const pairs = triples.slice(0, 12);
     const sim = simulate({ controller: 6, racks: true, placement: (p) => pairs[p]! });
-    await applyPlan(rollPlan(6), sim.deps('auto'));
+    await applyPlan(sim.rollPlan(6), sim.deps('auto'));
     expect(sim.belowMinIsr).toEqual([]);
     expect(sim.stopGroups().every((g) => g.length === 1)).toBe(true);
     const chosen = sim.journal.entries().find((e) => e.event === 'batch.chosen');

@@ -12,25 +12,12 @@
  * broker is back (a ZooKeeper session expiry, say). A new controller gives every partition
  * back to its preferred leader 6 s after it took over (Kafka's 5 s, plus its start-up).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import type { ClusterState } from '../../src/cluster/port.js';
-import { FileJournal } from '../../src/store/journal.js';
+import { describe, expect, it } from 'vitest';
 import { CONTROLLER_FIRST_REBALANCE_CHECK_MS } from '../../src/engine/leadership.js';
-import type { EngineDeps } from '../../src/engine/ports.js';
 import { applyPlan, DEFAULT_ENGINE_OPTIONS } from '../../src/engine/roll.js';
-import type { BrokerHost, HostFacts } from '../../src/hosts/port.js';
-import { buildRollPlan } from '../../src/plan/roll.js';
-import { templateInventory } from '../helpers/plan-templates.js';
+import { memoryCluster, memoryRollPlan } from '../helpers/memory-engine.js';
 
-const root = mkdtempSync(join(tmpdir(), 'kafka-ops-roll-order-'));
-afterAll(() => rmSync(root, { recursive: true, force: true }));
-
-const inventory = templateInventory('0.10.2.1', '0.11.0.3');
 const IDS = [1, 2, 3];
-const BASE_CONFIG = 'zookeeper.connect=zk:2181\nlog.dirs=/data\n';
 
 interface Simulation {
   controller: number;
@@ -41,127 +28,19 @@ interface Simulation {
 }
 
 function simulate(sim: Simulation) {
-  let now = 1_000_000;
-  let controller = sim.controller;
-  // When the controller took over, as ZooKeeper tells it (long before the run, to begin with,
-  // and clear of its periodic rebalance checks, every 300 s from 5 s after it took over).
-  let controllerSince = now - 1_000_000;
-  let rebalanceDueAt: number | undefined;
-  const controllerMoves: number[] = [];
-  const leaderMoves: Array<{ at: number; to: number }> = [];
-  const rebalances: number[] = [];
-  const setController = (id: number) => {
-    if (id !== controller) {
-      controllerMoves.push((controllerSince = now));
-      rebalanceDueAt = now + 6000;
-    }
-    controller = id;
-  };
-  const log: string[] = [];
-  const stoppedAt: Record<number, number> = {};
-  const nodes = new Map(
-    IDS.map((id) => [id, { running: id !== sim.down, startedAt: 0, configAt: 0, config: `broker.id=${id}\n${BASE_CONFIG}` }]),
-  );
-  const node = (id: number) => nodes.get(id) as NonNullable<ReturnType<typeof nodes.get>>;
-  const running = () => IDS.filter((id) => node(id).running);
-  const replicasOf = (p: number) => [0, 1, 2].map((i) => IDS[(p + i) % 3]!);
-  const leaders = sim.leaders ? [...sim.leaders] : [0, 1, 2].map((p) => replicasOf(p).find((id) => node(id).running) ?? -1);
-  const moveLeader = (p: number, to: number) => {
-    if (leaders[p] === to) return;
-    leaders[p] = to;
-    leaderMoves.push({ at: now, to });
-  };
-  const rebalanceIfDue = () => {
-    if (rebalanceDueAt === undefined || now < rebalanceDueAt) return;
-    rebalanceDueAt = undefined;
-    rebalances.push(now);
-    for (const p of [0, 1, 2]) if (node(replicasOf(p)[0]!).running) moveLeader(p, replicasOf(p)[0]!);
-  };
-
-  const host = (id: number): BrokerHost => ({
-    brokerId: id,
-    facts: async (): Promise<HostFacts> => ({
-      ...(node(id).running ? { process: { pid: 100 + id, ignoredSignals: [], startedAtMs: node(id).startedAt } } : {}),
-      linkTarget: inventory.brokers[0]!.installs['0.10.2.1'] as string,
-      installs: {},
-      configModifiedAtMs: node(id).configAt,
-    }),
-    readConfig: async () => node(id).config,
-    async writeConfig(content) {
-      Object.assign(node(id), { config: content, configAt: ++now });
-      return '/backup';
-    },
-    activateRelease: async () => undefined,
-    async stop() {
-      stoppedAt[id] = now;
-      node(id).running = false;
-      for (const p of [0, 1, 2]) if (leaders[p] === id) moveLeader(p, replicasOf(p).find((r) => node(r).running) ?? -1);
-      if (controller === id) setController(Math.min(...running()));
-      log.push(`stop ${id}`);
-      return { exited: true, shutdown: 'controlled', evidence: [], elapsedMs: 5, exitMs: 5 };
-    },
-    kill: async () => undefined,
-    async start() {
-      Object.assign(node(id), { running: true, startedAt: ++now });
-      log.push(`start ${id}`);
-      if (sim.moveControllerAfter?.broker === id) setController(sim.moveControllerAfter.to);
-    },
-    close: async () => undefined,
+  const cluster = memoryCluster({
+    ids: IDS,
+    partitions: 3,
+    replicasOf: (p) => [0, 1, 2].map((i) => IDS[(p + i) % 3]!),
+    topicConfig: { 'min.insync.replicas': '2' },
+    rebalanceAfterControllerMoveMs: 6000,
+    ...sim,
   });
-
-  const cluster: ClusterState = {
-    snapshot: async () => {
-      rebalanceIfDue();
-      return {
-        brokers: running(),
-        controller,
-        controllerSinceMs: controllerSince,
-        partitions: [0, 1, 2].map((partition) => ({
-          topic: 't',
-          partition,
-          leader: leaders[partition]!,
-          replicas: replicasOf(partition),
-          isr: running(),
-        })),
-        topics: [{ name: 't', config: { 'min.insync.replicas': '2' } }],
-      };
-    },
-    changed: async () => {
-      now += 50;
-    },
-    close: async () => undefined,
-  };
-
-  const deps: EngineDeps = {
-    inventory,
-    cluster,
-    host: async (id) => host(id),
-    io: { event: () => undefined, confirm: async () => true },
-    journal: new FileJournal(join(root, `state-${Math.random()}`), inventory.cluster),
-    clock: { now: () => now, sleep: async (ms) => void (now += ms) },
-    interrupted: new AbortController().signal,
-    options: { ...DEFAULT_ENGINE_OPTIONS, healthyCheckIntervalMs: 10, maxPollMs: 100 },
-  };
-  return {
-    deps,
-    log,
-    stoppedAt,
-    controllerMoves,
-    leaderMoves,
-    rebalances,
-    restarted: () => log.filter((l) => l.startsWith('start')).map((l) => Number(l.split(' ')[1])),
-  };
+  return { ...cluster, deps: cluster.deps() };
 }
 
 /** A roll planned while `plannedController` was the controller: the plan's order puts it last. */
-function rollPlan(plannedController: number) {
-  const observed = {
-    source: 'hosts' as const,
-    controller: plannedController,
-    brokers: IDS.map((id) => ({ id, release: '0.10.2.1', installDir: null, config: {} })),
-  };
-  return buildRollPlan(inventory, observed, { set: { 'num.io.threads': '9' }, unset: [] }, Object.fromEntries(IDS.map((id) => [id, {}])));
-}
+const rollPlan = (plannedController: number) => memoryRollPlan(IDS, plannedController);
 
 describe('the order of a roll, decided again before every broker', () => {
   it('keeps the controller last, as planned, while it stays where it is', async () => {

@@ -126,13 +126,21 @@ describe('classifyShutdown', () => {
       evidence: ['WARN [Kafka Server 1], Proceeding to do an unclean shutdown as all the controlled shutdown attempts failed'],
     });
   });
-  // As a real 3.9.2 broker in ZooKeeper mode writes it on SIGINT (3.x no longer logs "Controlled shutdown succeeded").
-  it('ZooKeeper mode from 3.0: controlled when the request returned successfully', () => {
-    const line =
-      '[2026-12-02 21:58:00,312] INFO [KafkaServer id=1] Controlled shutdown request returned successfully after 78ms (kafka.server.KafkaServer)';
-    expect(classifyShutdown(`[KafkaServer id=1] Starting controlled shutdown\n${line}\n`)).toEqual({
-      shutdown: 'controlled',
-      evidence: [line],
+  // Lines as a real ZooKeeper-mode 3.9.2 broker writes them on SIGINT (2.8 and older say "Controlled shutdown succeeded").
+  const zk3Starting = '[2026-12-02 22:34:35,541] INFO [KafkaServer id=2] Starting controlled shutdown (kafka.server.KafkaServer)';
+  const zk3Done =
+    '[2026-12-02 22:34:36,064] INFO [KafkaServer id=2] Controlled shutdown request returned successfully after 487ms (kafka.server.KafkaServer)';
+  const zk3Remaining =
+    '[2026-12-02 22:32:06,047] INFO [KafkaServer id=2] Controlled shutdown request returned after 354ms with 12 partitions remaining to move (kafka.server.KafkaServer)';
+  const zk3GaveUp =
+    '[2026-12-02 22:32:08,090] WARN [KafkaServer id=2] Proceeding to do an unclean shutdown as all the controlled shutdown attempts failed (kafka.server.KafkaServer)';
+  it('ZooKeeper-mode 3.x: controlled when the request returned successfully', () => {
+    expect(classifyShutdown([zk3Starting, zk3Done].join('\n'))).toEqual({ shutdown: 'controlled', evidence: [zk3Done] });
+  });
+  it('ZooKeeper-mode 3.x: partitions left to move, then the broker gave up, is unclean', () => {
+    expect(classifyShutdown([zk3Starting, zk3Remaining, zk3Remaining, zk3GaveUp].join('\n'))).toEqual({
+      shutdown: 'unclean',
+      evidence: [zk3Remaining, zk3Remaining, zk3GaveUp],
     });
   });
   it('unknown when the log says nothing', () => {

@@ -22,6 +22,7 @@ export default class SandboxUp extends KafkaOpsCommand<SandboxUpResult | KraftSa
     '<%= config.bin %> sandbox up',
     '<%= config.bin %> sandbox up --from 2.8.2 --to 3.9.2 --brokers 3',
     '<%= config.bin %> sandbox up --brokers 5 --partitions 12 --dir /tmp/sbx --json',
+    '<%= config.bin %> sandbox up --from 2.8.2 --to 3.9.2 --brokers 6 --racks 3',
     '<%= config.bin %> sandbox up --kafka-home /opt/kafka_2.10-0.8.2.2 --kafka-home /opt/kafka_2.11-0.9.0.1',
     '<%= config.bin %> sandbox up --mode kraft --from 3.9.2 --to 4.4.0 --controllers 3 --brokers 3',
     '<%= config.bin %> sandbox up --mode kraft --kafka-home /opt/kafka_2.13-3.9.2 --kafka-home /opt/kafka_2.13-4.4.0',
@@ -34,6 +35,12 @@ export default class SandboxUp extends KafkaOpsCommand<SandboxUpResult | KraftSa
       multiple: true,
     }),
     partitions: Flags.integer({ description: 'Partitions of the kafka-ops-sandbox topic.', default: 6, min: 1, max: 200 }),
+    racks: Flags.integer({
+      description:
+        'ZooKeeper mode: spread the brokers over N racks (broker.rack r1, r2, … round robin; releases 0.10+): the topic gets rack-aware placement.',
+      min: 1,
+      max: 9,
+    }),
     mode: Flags.string({
       description:
         "zookeeper (default) or kraft: dedicated controllers (a static quorum) and brokers of real 3.x/4.x releases, storage formatted with the FROM release's own tool.",
@@ -53,6 +60,14 @@ export default class SandboxUp extends KafkaOpsCommand<SandboxUpResult | KraftSa
     // Loaded when the command runs: start-up loads only the commands' flags (one bundle holds them all).
     const { flags } = await this.parse(SandboxUp);
     if (flags.mode === 'kraft') {
+      if (flags.racks !== undefined) {
+        const { UserError } = await import('../../errors.js');
+        throw new UserError('--racks is for ZooKeeper-mode sandboxes', {
+          code: 'SANDBOX_USAGE',
+          action:
+            'Leave out --racks with --mode kraft, or start a ZooKeeper-mode sandbox (e.g. --from 2.8.2 --to 3.9.2 --brokers 6 --racks 3).',
+        });
+      }
       let homes = flags['kafka-home'] ?? [];
       if (flags.from || flags.to) {
         const { UserError } = await import('../../errors.js');
@@ -88,6 +103,7 @@ export default class SandboxUp extends KafkaOpsCommand<SandboxUpResult | KraftSa
       dir: flags.dir,
       brokers: flags.brokers,
       partitions: flags.partitions,
+      ...(flags.racks !== undefined ? { racks: flags.racks } : {}),
       kafkaHomes: flags['kafka-home'] ?? [],
       ...(flags['kafka-home'] ? {} : { releases: { from: flags.from ?? DEFAULT_ZOOKEEPER_FROM, to: flags.to ?? DEFAULT_ZOOKEEPER_TO } }),
       onProgress: (message) => this.output.info(message),
@@ -107,7 +123,8 @@ export default class SandboxUp extends KafkaOpsCommand<SandboxUpResult | KraftSa
     const r = result;
     output.line(`Sandbox up in ${(r.elapsedMs / 1000).toFixed(1)} s: ${r.dir}`);
     output.line(`  ZooKeeper  ${r.zookeeper.connect} (pid ${r.zookeeper.pid})`);
-    for (const b of r.brokers) output.line(`  broker ${b.id}   127.0.0.1:${b.port} (pid ${b.pid})  ${b.logFile}`);
+    for (const b of r.brokers)
+      output.line(`  broker ${b.id}   127.0.0.1:${b.port} (pid ${b.pid})${b.rack ? `  rack ${b.rack}` : ''}  ${b.logFile}`);
     output.line(`  sshd       127.0.0.1:${r.sshd.port} (pid ${r.sshd.pid}, user ${r.sshd.user})`);
     output.line(
       `  topic      ${r.topic.name}: ${r.topic.partitions} partitions, RF ${r.topic.replicationFactor}, min.insync.replicas=${r.topic.minInsyncReplicas}`,

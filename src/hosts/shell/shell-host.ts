@@ -204,11 +204,13 @@ export function releaseFromJars(names: readonly string[]): string | undefined {
   return releases.size === 1 ? [...releases][0] : undefined;
 }
 
-// ZooKeeper mode up to 2.8 ("succeeded"), ZooKeeper mode from 3.0 (its KafkaServer logs "request returned
-// successfully after N ms" instead), and a KRaft broker (3.x/4.x) whose controlled shutdown the controller granted.
+// ZooKeeper mode up to 2.8 ("succeeded") and from 3.0 ("request returned successfully after N ms", as a
+// real 3.9.2 broker writes it), and a KRaft broker (3.x/4.x) whose controlled shutdown the controller granted.
 const CONTROLLED =
   /Controlled shutdown succeeded|Controlled shutdown request returned successfully|The controller has asked us to exit controlled shutdown/;
-const UNCLEAN = /Proceeding to do an unclean shutdown|Retrying controlled shutdown|Controlled shutdown failed/i;
+// A 3.x ZooKeeper-mode attempt the controller could not finish says "returned after N ms with M partitions remaining to move".
+const UNCLEAN =
+  /Proceeding to do an unclean shutdown|Retrying controlled shutdown|Controlled shutdown failed|partitions remaining to move/i;
 /** A KRaft broker asking the controller for a controlled shutdown: without the grant after it, the shutdown was not controlled. */
 const KRAFT_BROKER_BEGINS = /\[BrokerLifecycleManager id=\d+\] Beginning controlled shutdown/;
 /** A KRaft node leaving the quorum cleanly: for a controller (no controlled-shutdown request) this is its clean stop. */
