@@ -12,7 +12,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Inventory } from '../../src/inventory/model.js';
 import { assumedState, brokerOrder, buildUpgradePlan } from '../../src/plan/build.js';
-import { previewLines } from '../../src/plan/preview.js';
 import { ASSUMED_RESTART_SECONDS } from '../../src/plan/steps.js';
 import type { Plan, PlanPhase } from '../../src/plan/model.js';
 import type { ObservedCluster } from '../../src/plan/observed.js';
