@@ -191,7 +191,7 @@ describe('a KRaft 3.9 → 4.0 plan applied through the rolling engine', () => {
       features: sim.features,
       gate: { thresholds: { maxLagOffsets: 1000, maxCaughtUpAgeMs: 2000 }, timeoutMs: 60_000, pollMs: 1000 },
     });
-    const wait = sim.events.find((e) => e.code === 'gate.wait');
+    const wait = sim.events.find((e) => e.code === 'gate.wait' && e.broker !== undefined);
     expect(wait?.broker).toBe(1);
     expect(wait?.message).toMatch(/3 \(lag 5000/);
     expect(sim.log.filter((l) => l.startsWith('stop'))).toHaveLength(6);
