@@ -67,6 +67,7 @@ describe('start-up paths', () => {
     const manifest = JSON.parse(readFileSync(join(root, 'oclif.manifest.json'), 'utf8')) as { commands: Record<string, unknown> };
     const ids = Object.keys(manifest.commands).sort();
     expect(ids).toEqual([
+      'abort',
       'check',
       'plan',
       'plan:validate',
@@ -75,6 +76,8 @@ describe('start-up paths', () => {
       'sandbox:down',
       'sandbox:status',
       'sandbox:up',
+      'status',
+      'unlock',
       'upgrade',
       'verify',
     ]);
@@ -246,7 +249,8 @@ describe('bad input exits 2', () => {
     expect(run.code).toBe(2);
     expect(run.stderr).toBe('');
     const doc = json(run);
-    expect(Object.keys(doc)).toEqual(['error']);
+    expect(Object.keys(doc)).toEqual(['schemaVersion', 'exitCode', 'error']);
+    expect(doc.exitCode).toBe(2);
     const error = doc.error as Record<string, unknown>;
     expect(error).toMatchObject({ code, exitCode: 2 });
     expect(error.message).toEqual(expect.stringContaining(says));
