@@ -8,35 +8,22 @@
 // A benchmark, not a test: it prints figures and asserts nothing. Run after `npm run build`,
 // under the machine-wide lock if other heavy things share the machine:
 //   flock -o /tmp/kafka-ops-heavy.lock node bench/kraft.mjs
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { cliJson, tearDownSandbox } from './sandbox-cli.mjs';
 import { printRestarts } from './restart-figures.mjs';
 
 const FROM = process.env.KAFKA_OPS_BENCH_FROM ?? '3.9.2';
 const TO = process.env.KAFKA_OPS_BENCH_TO ?? '4.4.0';
-const bin = new URL('../bin/run.js', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'kafka-ops-bench-kraft-'));
-const cli = (...args) =>
-  JSON.parse(
-    execFileSync(process.execPath, [bin, ...args, '--json'], {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'inherit'],
-      maxBuffer: 1 << 26,
-    }),
-  );
 try {
-  const up = cli('sandbox', 'up', '--mode', 'kraft', '--from', FROM, '--to', TO, '--controllers', '3', '--dir', dir);
+  const up = cliJson('sandbox', 'up', '--mode', 'kraft', '--from', FROM, '--to', TO, '--controllers', '3', '--dir', dir);
   const started = Date.now();
   const target = TO.split('.').slice(0, 2).join('.');
-  const result = cli('upgrade', '--to', target, '--inventory', up.inventoryPath, '--state-dir', join(dir, 'state'), '--yes');
+  const result = cliJson('upgrade', '--to', target, '--inventory', up.inventoryPath, '--state-dir', join(dir, 'state'), '--yes');
   console.log(`Kafka ${FROM} → ${TO}, 3 controllers + 3 brokers: upgrade wall time ${((Date.now() - started) / 1000).toFixed(1)} s`);
   printRestarts(result.run);
 } finally {
-  try {
-    execFileSync(process.execPath, [bin, 'sandbox', 'down', '--dir', dir, '--purge'], { stdio: 'ignore' });
-  } catch {
-    console.error(`could not tear down ${dir}; run: kafka-ops sandbox down --dir ${dir}`);
-  }
+  tearDownSandbox(dir);
 }

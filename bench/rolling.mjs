@@ -7,29 +7,20 @@
 // the sum of the brokers' own times (target <= 1.15). `FROM` alone (e.g. 3.9.2) rolls one
 // release (IBP/config only). The releases resolve from Maven Central once, then from the cache.
 // A benchmark, not a test: it prints figures and asserts nothing. Run after `npm run build`.
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { cliJson, tearDownSandbox } from './sandbox-cli.mjs';
 import { printOutside, printRestarts, printWhole } from './restart-figures.mjs';
 
 const [from = '2.8.2', to = '3.9.2'] = process.argv.slice(2);
 const target = to.split('.').slice(0, 2).join('.');
-const bin = new URL('../bin/run.js', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'kafka-ops-bench-rolling-'));
-const cli = (...args) =>
-  JSON.parse(
-    execFileSync(process.execPath, [bin, ...args, '--json'], {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'inherit'],
-      maxBuffer: 1 << 26,
-    }),
-  );
 try {
-  const up = cli('sandbox', 'up', '--dir', dir, '--from', from, '--to', to);
+  const up = cliJson('sandbox', 'up', '--dir', dir, '--from', from, '--to', to);
   console.log(`real Kafka ${from} → ${to} (ZooKeeper mode, 3 brokers): kafka-ops upgrade --to ${target}`);
   const startedAt = Date.now();
-  const result = cli(
+  const result = cliJson(
     'upgrade',
     '--to',
     target,
@@ -45,9 +36,5 @@ try {
   printWhole(result.run, wallMs);
   printOutside(startedAt, wallMs, readFileSync(join(dir, 'state', 'sandbox', 'journal.jsonl'), 'utf8'));
 } finally {
-  try {
-    execFileSync(process.execPath, [bin, 'sandbox', 'down', '--dir', dir, '--purge'], { stdio: 'ignore' });
-  } catch {
-    console.error(`could not tear down ${dir}; run: kafka-ops sandbox down --dir ${dir}`);
-  }
+  tearDownSandbox(dir);
 }
