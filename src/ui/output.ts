@@ -42,10 +42,9 @@ export class Output {
   }
 
   error(error: KafkaOpsError): void {
-    if (this.options.json) {
-      this.document({ schemaVersion: RESULT_SCHEMA_VERSION, exitCode: error.exitCode, error: error.toJSON() });
-      return;
-    }
+    // With --json the document is for the pipeline and stderr for the person reading its log, who
+    // has seen the progress lines there and must see why they stopped.
+    if (this.options.json) this.document({ schemaVersion: RESULT_SCHEMA_VERSION, exitCode: error.exitCode, error: error.toJSON() });
     const where = error.where ? `${error.where}: ` : '';
     this.stderr.write(`Error: ${where}${error.message}\n  What to do: ${error.action}\n`);
   }

@@ -244,18 +244,22 @@ describe('bad input exits 2', () => {
     expect(run.stderr).toContain('What to do: ');
   });
 
-  it.each(cases)('$what --json: only the error document, on stdout', async ({ args, code, says }) => {
-    const run = await cli([...args, '--json']);
-    expect(run.code).toBe(2);
-    expect(run.stderr).toBe('');
-    const doc = json(run);
-    expect(Object.keys(doc)).toEqual(['schemaVersion', 'exitCode', 'error']);
-    expect(doc.exitCode).toBe(2);
-    const error = doc.error as Record<string, unknown>;
-    expect(error).toMatchObject({ code, exitCode: 2 });
-    expect(error.message).toEqual(expect.stringContaining(says));
-    expect(typeof error.action).toBe('string');
-  });
+  it.each(cases)(
+    '$what --json: only the error document on stdout, the same error for the reader on stderr',
+    async ({ args, code, says }) => {
+      const run = await cli([...args, '--json']);
+      expect(run.code).toBe(2);
+      expect(run.stderr).toMatch(/^Error: /);
+      expect(run.stderr).toContain(says);
+      const doc = json(run);
+      expect(Object.keys(doc)).toEqual(['schemaVersion', 'exitCode', 'error']);
+      expect(doc.exitCode).toBe(2);
+      const error = doc.error as Record<string, unknown>;
+      expect(error).toMatchObject({ code, exitCode: 2 });
+      expect(error.message).toEqual(expect.stringContaining(says));
+      expect(typeof error.action).toBe('string');
+    },
+  );
 
   it('KAFKA_OPS_BATCH is read like --batch: a bad value is the same usage error', async () => {
     const run = await cli(['roll', '-i', example, '--set', 'num.io.threads=8', '--json'], { KAFKA_OPS_BATCH: 'lots' });

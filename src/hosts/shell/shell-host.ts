@@ -237,6 +237,13 @@ function records(output: string): Array<[string, string]> {
 }
 
 /** The launcher's own stages (forked shell, nohup, the signal reset) still carry the inherited SigIgn. */
+/**
+ * How long nohup/env may take to exec the JVM: milliseconds on an idle host, but on a loaded
+ * 2-core machine each probe over SSH alone takes seconds, and halting a roll (the broker is down)
+ * for a slow exec is worse than waiting.
+ */
+const LAUNCH_TIMEOUT_MS = 30_000;
+
 function stillLaunching(cmdline: readonly string[]): boolean {
   return (
     cmdline.some((a) => a.startsWith('pidfile=$1') || a === '--default-signal=INT' || a.startsWith('$SIG{INT}')) || cmdline[0] === 'nohup'
@@ -528,7 +535,7 @@ export class ShellBrokerHost implements BrokerHost {
         });
       }
     }
-    const started = await this.launched(Date.now() + 5_000);
+    const started = await this.launched(Date.now() + LAUNCH_TIMEOUT_MS);
     if (started.ignoredSignals.includes('SIGINT')) throw this.signalIgnored(started, 'SIGINT');
   }
 
@@ -541,7 +548,7 @@ export class ShellBrokerHost implements BrokerHost {
         const output = this.spec.run.kind === 'command' ? this.spec.run.outputFile : `journalctl -u ${this.spec.run.unit}`;
         throw new HaltError(
           process
-            ? `${this.where} is still being launched (pid ${process.pid}) after 5 s.`
+            ? `${this.where} is still being launched (pid ${process.pid}) after ${LAUNCH_TIMEOUT_MS / 1000} s.`
             : `${this.where} exited right after it was started.`,
           { code: 'BROKER_START_FAILED', brokerId: this.spec.id, action: `Look at ${output} on ${this.spec.host}.` },
         );
