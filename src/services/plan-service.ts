@@ -6,6 +6,7 @@ import type { Plan } from '../plan/model.js';
 import { loadPlanFile, writePlanFile } from '../store/plan-file.js';
 import { parseRelease } from '../plan/versions.js';
 import type { BatchPreview } from '../plan/preview.js';
+import { restrictPlan } from '../plan/subset.js';
 import type { BatchSize } from '../engine/batches.js';
 
 export interface PlanRequest {
@@ -16,6 +17,8 @@ export interface PlanRequest {
   output?: string;
   /** --batch: the preview says how the run will batch (plan reads no cluster, so no placement). */
   batch?: BatchSize;
+  /** --brokers: the plan restarts only these (plan/subset.ts). */
+  brokers?: number[] | undefined;
 }
 
 export type PlanResult = Plan & { file?: string; batches?: BatchPreview };
@@ -35,7 +38,8 @@ export function planFromFlags(request: PlanRequest): Plan {
 }
 
 export function makePlan(request: PlanRequest): PlanResult {
-  const plan = planFromFlags(request);
+  const built = planFromFlags(request);
+  const plan = request.brokers ? restrictPlan(built, request.brokers) : built;
   if (request.output) writePlanFile(plan, request.output);
   const batches = request.batch ? batchesAtRunTime(plan, request.batch) : undefined;
   return { ...plan, ...(request.output ? { file: request.output } : {}), ...(batches ? { batches } : {}) };

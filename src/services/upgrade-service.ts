@@ -14,6 +14,7 @@ import { assumedPlan, buildUpgradePlan } from '../plan/build.js';
 import { loadPlanFile } from '../store/plan-file.js';
 import { buildRollPlan, parseAssignments } from '../plan/roll.js';
 import { parseRelease } from '../plan/versions.js';
+import { restrictPlan } from '../plan/subset.js';
 import type { IoHost } from '../io-host.js';
 import type { ClusterSources } from '../engine/ports.js';
 import { batchesFromPlacement, type BatchSize } from '../engine/batches.js';
@@ -36,7 +37,7 @@ export async function upgrade(request: UpgradeRequest, output: IoHost): Promise<
       action: 'Give either a plan file (--plan) or a target (--to), not both.',
     });
   }
-  const filePlan = request.plan ? loadPlanFile(request.plan) : undefined;
+  const filePlan = request.plan ? subsetOf(loadPlanFile(request.plan), request) : undefined;
   const to = filePlan ? undefined : parseRelease(requireFlag(request.to, 'to', 'KAFKA_OPS_TO'), '--to');
   const from = request.from ? parseRelease(request.from, '--from') : undefined;
   if (filePlan && request.dryRun && !request.inventory) return withBatches({ dryRun: true, plan: filePlan }, request.batch);
@@ -49,7 +50,7 @@ export async function upgrade(request: UpgradeRequest, output: IoHost): Promise<
   }
   if (request.dryRun && (filePlan || from)) {
     return withBatches(
-      { dryRun: true, plan: filePlan ?? assumedPlan(inventory, from as string, to as string, request.canary) },
+      { dryRun: true, plan: filePlan ?? subsetOf(assumedPlan(inventory, from as string, to as string, request.canary), request) },
       request.batch,
     );
   }
@@ -57,11 +58,14 @@ export async function upgrade(request: UpgradeRequest, output: IoHost): Promise<
   try {
     const plan =
       filePlan ??
-      buildUpgradePlan(
-        inventory,
-        (await observeCluster(inventory, connections)).observed,
-        { to: to as string, canary: request.canary },
-        from,
+      subsetOf(
+        buildUpgradePlan(
+          inventory,
+          (await observeCluster(inventory, connections)).observed,
+          { to: to as string, canary: request.canary },
+          from,
+        ),
+        request,
       );
     if (request.dryRun && inventory.mode === 'kraft')
       return withBatches(
@@ -74,6 +78,11 @@ export async function upgrade(request: UpgradeRequest, output: IoHost): Promise<
   } finally {
     await connections.close();
   }
+}
+
+/** The plan restricted to --brokers, when given. */
+function subsetOf(plan: Plan, request: { brokers?: number[] | undefined }): Plan {
+  return request.brokers ? restrictPlan(plan, request.brokers) : plan;
 }
 
 /** A dry run that read no replica placement (or a KRaft one) still says what --batch will do. */
@@ -200,7 +209,7 @@ export async function resume(request: ResumeRequest, output: IoHost): Promise<Up
       },
     );
   }
-  const plan = loadPlanFile(journal.planFile);
+  const plan = subsetOf(loadPlanFile(journal.planFile), request);
   const connections = openConnections(inventory);
   try {
     const at = await firstPendingStep(plan, inventory, connections);
@@ -249,11 +258,14 @@ export async function roll(request: RollServiceRequest, output: IoHost): Promise
   const connections = openConnections(inventory);
   try {
     const { observed, configs } = await observeCluster(inventory, connections);
-    const plan = buildRollPlan(
-      inventory,
-      observed,
-      { set, unset: request.unset, canary: request.canary, allowSameValue: request.allowSameValue ?? false },
-      configs,
+    const plan = subsetOf(
+      buildRollPlan(
+        inventory,
+        observed,
+        { set, unset: request.unset, canary: request.canary, allowSameValue: request.allowSameValue ?? false },
+        configs,
+      ),
+      request,
     );
     if (!request.allowUnknownKey) await assertKnownKeys(Object.keys(set), plan, inventory, connections);
     if (request.dryRun && inventory.mode === 'kraft')

@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core';
 import type { PlanResult } from '../../services/plan-service.js';
 import { KafkaOpsCommand } from '../../ui/base-command.js';
-import { batchOf, canaryFlag, fromFlag, inventoryFlag, toFlag } from '../../ui/flags.js';
+import { batchOf, canaryFlag, fromFlag, inventoryFlag, parseBrokerList, runFlags, toFlag } from '../../ui/flags.js';
 import type { Output } from '../../ui/output.js';
 import { previewLines } from '../../plan/preview.js';
 
@@ -25,6 +25,7 @@ export default class PlanCommand extends KafkaOpsCommand<PlanResult> {
         'Show how a run with --batch 1|N|auto groups brokers (batches are chosen at run time from the live replica placement; `upgrade --dry-run --batch auto` shows them from the cluster now).',
       env: 'KAFKA_OPS_BATCH',
     }),
+    brokers: runFlags.brokers,
     output: Flags.string({ char: 'o', description: 'Write the plan to this YAML file.', env: 'KAFKA_OPS_PLAN_OUT' }),
     'migrate-to-kraft': Flags.boolean({
       description:
@@ -39,8 +40,8 @@ export default class PlanCommand extends KafkaOpsCommand<PlanResult> {
     const { flags } = await this.parse(PlanCommand);
     if (flags['migrate-to-kraft']) return (await import('../../services/migration-service.js')).planMigration(flags);
     const { makePlan } = await import('../../services/plan-service.js');
-    const { batch, ...rest } = flags;
-    return makePlan({ ...rest, ...(batch ? { batch: batchOf(batch) } : {}) });
+    const { batch, brokers, ...rest } = flags;
+    return makePlan({ ...rest, ...(batch ? { batch: batchOf(batch) } : {}), ...(brokers ? { brokers: parseBrokerList(brokers) } : {}) });
   }
 
   protected render(result: PlanResult, output: Output): void {
