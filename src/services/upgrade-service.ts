@@ -13,6 +13,7 @@ import { loadInventory } from '../inventory/load.js';
 import { assumedPlan, buildUpgradePlan } from '../plan/build.js';
 import { loadPlanFile } from '../store/plan-file.js';
 import { buildRollPlan, parseAssignments } from '../plan/roll.js';
+import { assertNoLiteralSecrets, resolvePlanSecrets, resolveReference } from '../config/secrets.js';
 import { parseRelease } from '../plan/versions.js';
 import type { IoHost } from '../io-host.js';
 import type { UpgradeResult } from '../results.js';
@@ -153,7 +154,7 @@ export async function resume(request: ResumeRequest, output: IoHost): Promise<Up
   const plan = loadPlanFile(journal.planFile);
   const connections = openConnections(inventory);
   try {
-    const at = await firstPendingStep(plan, inventory, connections);
+    const at = await firstPendingStep(resolvePlanSecrets(plan), inventory, connections);
     const where = at ? `starts with broker ${at.broker} (phase ${at.phase})` : 'every step is already done on its host';
     if (request.dryRun) {
       const preview = inventory.mode === 'kraft' ? { dryRun: true, plan } : await dryRunOf(plan, inventory, connections, request);
@@ -192,6 +193,7 @@ export interface RollServiceRequest extends RunOptions {
 
 export async function roll(request: RollServiceRequest, output: IoHost): Promise<UpgradeResult> {
   const set = parseAssignments(request.set);
+  assertNoLiteralSecrets(set);
   const inventory = loadInventory(requireFlag(request.inventory, 'inventory', 'KAFKA_OPS_INVENTORY'));
   const connections = openConnections(inventory);
   try {
@@ -201,6 +203,7 @@ export async function roll(request: RollServiceRequest, output: IoHost): Promise
       observed,
       { set, unset: request.unset, canary: request.canary, allowSameValue: request.allowSameValue ?? false },
       configs,
+      (key, value) => resolveReference(key, value),
     );
     if (!request.allowUnknownKey) await assertKnownKeys(Object.keys(set), plan, inventory, connections);
     if (request.dryRun && inventory.mode === 'kraft')
