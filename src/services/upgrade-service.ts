@@ -13,6 +13,7 @@ import { loadInventory } from '../inventory/load.js';
 import { assumedPlan, buildUpgradePlan } from '../plan/build.js';
 import { loadPlanFile } from '../store/plan-file.js';
 import { buildRollPlan, parseAssignments } from '../plan/roll.js';
+import { assertNoLiteralSecrets, resolvePlanSecrets, resolveReference } from '../config/secrets.js';
 import { parseRelease } from '../plan/versions.js';
 import { restrictPlan } from '../plan/subset.js';
 import type { IoHost } from '../io-host.js';
@@ -212,7 +213,7 @@ export async function resume(request: ResumeRequest, output: IoHost): Promise<Up
   const plan = subsetOf(loadPlanFile(journal.planFile), request);
   const connections = openConnections(inventory);
   try {
-    const at = await firstPendingStep(plan, inventory, connections);
+    const at = await firstPendingStep(resolvePlanSecrets(plan), inventory, connections);
     const where = at ? `starts with broker ${at.broker} (phase ${at.phase})` : 'every step is already done on its host';
     if (request.dryRun) {
       const preview =
@@ -254,6 +255,7 @@ export interface RollServiceRequest extends RunOptions {
 
 export async function roll(request: RollServiceRequest, output: IoHost): Promise<UpgradeResult> {
   const set = parseAssignments(request.set);
+  assertNoLiteralSecrets(set);
   const inventory = loadInventory(requireFlag(request.inventory, 'inventory', 'KAFKA_OPS_INVENTORY'));
   const connections = openConnections(inventory);
   try {
@@ -264,6 +266,7 @@ export async function roll(request: RollServiceRequest, output: IoHost): Promise
         observed,
         { set, unset: request.unset, canary: request.canary, allowSameValue: request.allowSameValue ?? false },
         configs,
+        (key, value) => resolveReference(key, value),
       ),
       request,
     );
