@@ -151,4 +151,6 @@ export interface Plan {
   phases: PlanPhase[];
   notes: string[];
   estimate: { restarts: number; seconds: number; assumption: string };
+  /** `--brokers`: the run restarts only these; the others stay as they are. */
+  subset?: { brokers: number[]; others: number[] };
 }

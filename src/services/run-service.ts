@@ -15,6 +15,7 @@ import { KafkaOpsError, UserError } from '../errors.js';
 import type { Inventory, StopSignal } from '../inventory/model.js';
 import type { Plan } from '../plan/model.js';
 import { writePlanFile } from '../store/plan-file.js';
+import { redactSecrets, resolvePlanSecrets } from '../config/secrets.js';
 import type { EngineIOSession, IoHost, PromptPolicy } from '../io-host.js';
 import type { RunResult } from '../results.js';
 import type { Connections } from './connections.js';
@@ -29,6 +30,8 @@ export interface RunOptions extends PromptPolicy {
   pauseBetweenMs?: number;
   /** --quorum-timeout: the KRaft quorum gate's wait before a controller stops (engine/kraft.ts). */
   quorumTimeoutMs?: number;
+  /** --brokers: only these brokers are restarted (plan/subset.ts); the others stay as they are. */
+  brokers?: number[] | undefined;
 }
 
 export async function runPlan(
@@ -41,6 +44,8 @@ export async function runPlan(
   /** The run a resume continues; a new run gets a new id, so no confirmation of an earlier run counts for it. */
   runId: string = randomUUID(),
 ): Promise<RunResult> {
+  // References to secret values (`@env:NAME`) are resolved for the engine alone: what is shown and stored keeps them.
+  const applied = resolvePlanSecrets(plan);
   const clock = { now: () => Date.now(), sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, ms)) };
   const journal = new FileJournal(options.stateDir, inventory.cluster, clock);
   journal.lock();
@@ -100,16 +105,16 @@ export async function runPlan(
     const tools = inventory.mode === 'kraft' || plan.kind === 'migration' ? await connections.kraft() : undefined;
     const run =
       plan.kind === 'migration' && tools
-        ? await applyMigrationPlan(plan, deps, { quorum: tools, tools: await connections.migration() })
+        ? await applyMigrationPlan(applied, deps, { quorum: tools, tools: await connections.migration() })
         : tools
-          ? await applyKraftPlan(plan, deps, {
+          ? await applyKraftPlan(applied, deps, {
               quorum: tools,
               features: tools,
               ...(options.quorumTimeoutMs !== undefined ? { gate: { ...DEFAULT_QUORUM_GATE, timeoutMs: options.quorumTimeoutMs } } : {}),
             })
-          : await applyPlan(plan, deps);
+          : await applyPlan(applied, deps);
     await io.close();
-    return { plan, run, journal: journal.file };
+    return { plan, run: redactSecrets(run), journal: journal.file };
   } catch (error) {
     // The tree marks the failing task before the error itself is printed.
     await io?.close(error);

@@ -23,6 +23,7 @@ import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { describeHolder, livenessOf, parseHolder, thisProcess, type LockHolder } from './lock-holder.js';
 import { InfrastructureError, UserError } from '../errors.js';
+import { redactSecrets } from '../config/secrets.js';
 import type { EngineClock, Journal, JournalEntry } from '../engine/ports.js';
 
 /**
@@ -95,7 +96,8 @@ export class FileJournal implements Journal {
       const lead = existsSync(this.file) && /[^\n]$/.test(readFileSync(this.file, 'utf8')) ? '\n' : ''; // end a line torn by a crash
       const fd = openSync(this.file, 'a');
       try {
-        writeSync(fd, `${lead}${JSON.stringify({ at: now.toISOString(), ...entry })}\n`);
+        // A secret's value never reaches the journal (a change's from/to, any detail under a secret key).
+        writeSync(fd, `${lead}${JSON.stringify(redactSecrets({ at: now.toISOString(), ...entry }))}\n`);
         fsyncSync(fd);
       } finally {
         closeSync(fd);

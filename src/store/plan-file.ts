@@ -17,6 +17,7 @@ import {
   resolveProtocolVersion,
 } from '../plan/versions.js';
 import { MIGRATION_PHASES } from '../plan/migration.js';
+import { isSecretKey, REDACTED, secretReference } from '../config/secrets.js';
 
 const UPGRADE_PHASES: PhaseId[] = ['pin-versions', 'swap-binaries', 'bump-ibp', 'upgrade-clients', 'bump-lmfv'];
 /** From 3.0 the message format changes with the IBP bump (LMFV is ignored), so the client gate comes before it. */
@@ -137,6 +138,18 @@ export function assertPlanRules(doc: LocatedDocument, plan: Plan): void {
         fail([...at, 'broker'], `broker ${step.broker} has two steps in phase \`${phase.id}\`.`, 'Keep one step per broker per phase.');
       seen.add(step.broker);
       for (const [key, change] of Object.entries(step.changes)) {
+        if (isSecretKey(key) && change.to !== null && !secretReference(change.to))
+          fail(
+            [...at, 'changes', key, 'to'],
+            `${key} is a secret: a plan holds a reference to its value, never the value.`,
+            `Write it as @env:NAME (an environment variable of the run) or @file:PATH (a file on the machine running kafka-ops).`,
+          );
+        if (isSecretKey(key) && change.from !== null && change.from !== REDACTED)
+          fail(
+            [...at, 'changes', key, 'from'],
+            `${key} is a secret: a plan does not hold its value before the step.`,
+            `Write it as '${REDACTED}' (or null when the key is not set).`,
+          );
         if ((key === IBP_KEY || key === LMFV_KEY) && change.to !== null && !resolveProtocolVersion(change.to)) {
           fail(
             [...at, 'changes', key, 'to'],
