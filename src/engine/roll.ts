@@ -15,6 +15,7 @@ import { HaltError, InterruptedError, KafkaOpsError } from '../errors.js';
 import { linkedRelease, type BrokerHost, type HostFacts } from '../hosts/port.js';
 import type { BrokerSpec, StopSignal } from '../inventory/model.js';
 import type { Plan, PlanPhase, PlanStep } from '../plan/model.js';
+import { eachOf, settleEach } from './concurrently.js';
 import { batchesFromPlacement, batchStopFindings, describeBatches } from './batches.js';
 import { beforeStopFindings, caughtUpFindings, type GateFinding } from './gates.js';
 import { brokerPreflight, editsOf, finalConfig, releaseAfter, restartingSteps } from './preflight.js';
@@ -174,18 +175,16 @@ export async function applyPlan(plan: Plan, given: EngineDeps): Promise<RunRepor
  * phase's own restarts only raise the IBP, so the value at its start holds for all of it.
  */
 async function decideLeadershipRules(deps: StepDeps, phase: PlanPhase): Promise<void> {
-  const running = await Promise.all(
-    deps.inventory.brokers.map(async (spec) => {
-      const host = await deps.host(spec.id);
-      const [facts, configText] = await Promise.all([host.facts(), host.readConfig()]);
-      const configured = parseProperties(configText)[IBP_KEY];
-      const started = facts.process?.startedAtMs;
-      if (facts.process && (started === undefined || (facts.configModifiedAtMs ?? 0) > started)) return undefined;
-      if (configured !== undefined) return configured;
-      const release = linkedRelease(spec.installs, facts);
-      return release === undefined ? undefined : releaseFamily(release);
-    }),
-  );
+  const running = await eachOf(deps.inventory.brokers, async (spec) => {
+    const host = await deps.host(spec.id);
+    const [facts, configText] = await Promise.all([host.facts(), host.readConfig()]);
+    const configured = parseProperties(configText)[IBP_KEY];
+    const started = facts.process?.startedAtMs;
+    if (facts.process && (started === undefined || (facts.configModifiedAtMs ?? 0) > started)) return undefined;
+    if (configured !== undefined) return configured;
+    const release = linkedRelease(spec.installs, facts);
+    return release === undefined ? undefined : releaseFamily(release);
+  });
   const rules: LeadershipRules = leadershipRulesFor(lowestProtocol(running));
   deps.leadership.useRules(rules);
   deps.journal.append({
@@ -403,7 +402,7 @@ export async function checkBeforeFirstRestart(plan: Plan, deps: PreflightDeps): 
   ].sort((a, b) => a - b);
   // Read every host at once (reading a release's config keys starts a JVM there), then judge
   // the brokers in order, so the first problem reported is always the same one.
-  const reads = await Promise.allSettled(brokers.map((id) => preflightRead(plan, deps, id)));
+  const reads = await settleEach(brokers, (id) => preflightRead(plan, deps, id));
   brokers.forEach((id, i) => {
     const read = reads[i] as PromiseSettledResult<PreflightRead>;
     if (read.status === 'rejected') throw read.reason;

@@ -14,7 +14,8 @@ import { assumedPlan, buildUpgradePlan } from '../plan/build.js';
 import { loadPlanFile } from '../store/plan-file.js';
 import { buildRollPlan, parseAssignments } from '../plan/roll.js';
 import { assertNoLiteralSecrets, resolvePlanSecrets, resolveReference } from '../config/secrets.js';
-import { parseRelease } from '../plan/versions.js';
+import { kraftReleaseFamily, parseRelease, releaseFamily } from '../plan/versions.js';
+import { targetInstallOf } from '../plan/steps.js';
 import { restrictPlan } from '../plan/subset.js';
 import type { IoHost } from '../io-host.js';
 import type { ClusterSources } from '../engine/ports.js';
@@ -57,6 +58,7 @@ export async function upgrade(request: UpgradeRequest, output: IoHost): Promise<
   }
   const connections = openConnections(inventory);
   try {
+    if (to) prefetchTargetKeys(inventory, connections, to);
     const plan =
       filePlan ??
       subsetOf(
@@ -122,6 +124,22 @@ export async function previewBatches(
     ...(choice.degraded ? { degraded: choice.degraded } : {}),
     notes,
   };
+}
+
+/**
+ * Starts reading the config keys of the release the first broker is upgraded to (a JVM on its
+ * host, about 1 s) while the cluster is read and the plan made: the checks before the first
+ * restart lint every broker's final config against them and would otherwise wait for it. Only a
+ * read, shared by the hosts of the run (ReleaseConfigKeys); when it cannot tell, the checks ask again.
+ */
+function prefetchTargetKeys(inventory: Inventory, connections: Connections, to: string): void {
+  const spec = inventory.brokers[0];
+  const release = spec && targetInstallOf(spec, to, inventory.mode === 'kraft' ? kraftReleaseFamily : releaseFamily);
+  if (!spec || !release) return;
+  connections
+    .host(spec.id)
+    .then((host) => host.configKeys?.(release))
+    .catch(() => undefined); // a host that cannot be reached is reported by the cluster read
 }
 
 /**
