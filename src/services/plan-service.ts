@@ -32,7 +32,17 @@ export function planFromFlags(request: PlanRequest): Plan {
 
 export function makePlan(request: PlanRequest): PlanResult {
   const plan = planFromFlags(request);
-  if (request.output) writePlanFile(plan, request.output);
+  if (request.output) {
+    try {
+      writePlanFile(plan, request.output);
+    } catch (error) {
+      if (error instanceof UserError) throw error;
+      throw new UserError(`The plan cannot be written to ${request.output} (${(error as NodeJS.ErrnoException).code ?? String(error)}).`, {
+        code: 'PLAN_OUTPUT_UNWRITABLE',
+        action: 'Give -o a path in a directory you can write to.',
+      });
+    }
+  }
   return request.output ? { ...plan, file: request.output } : plan;
 }
 

@@ -19,7 +19,7 @@ import type { IoHost } from '../io-host.js';
 import type { UpgradeResult } from '../results.js';
 import { openConnections, type Connections } from './connections.js';
 import { requireFlag, type PlanRequest } from './plan-service.js';
-import { runPlan, type RunOptions } from './run-service.js';
+import { assertPlanNamesCluster, bindToCluster, runPlan, type RunOptions } from './run-service.js';
 
 export interface UpgradeRequest extends PlanRequest, RunOptions {
   plan?: string;
@@ -38,12 +38,7 @@ export async function upgrade(request: UpgradeRequest, output: IoHost): Promise<
   const from = request.from ? parseRelease(request.from, '--from') : undefined;
   if (filePlan && request.dryRun && !request.inventory) return { dryRun: true, plan: filePlan };
   const inventory = loadInventory(requireFlag(request.inventory, 'inventory', 'KAFKA_OPS_INVENTORY'));
-  if (filePlan && filePlan.cluster !== inventory.cluster) {
-    throw new UserError(`The plan is for cluster ${filePlan.cluster}, the inventory for ${inventory.cluster}.`, {
-      code: 'PLAN_INVENTORY_MISMATCH',
-      action: 'Use the inventory the plan was made for.',
-    });
-  }
+  if (filePlan) assertPlanNamesCluster(filePlan, inventory);
   if (request.dryRun && (filePlan || from)) {
     return { dryRun: true, plan: filePlan ?? assumedPlan(inventory, from as string, to as string, request.canary) };
   }
@@ -151,9 +146,10 @@ export async function resume(request: ResumeRequest, output: IoHost): Promise<Up
       },
     );
   }
-  const plan = loadPlanFile(journal.planFile);
   const connections = openConnections(inventory);
   try {
+    // A plan.yaml edited since its run wrote it, or one of another cluster, is refused before anything is read or touched.
+    const plan = await bindToCluster(loadPlanFile(journal.planFile), inventory, connections, output);
     const at = await firstPendingStep(resolvePlanSecrets(plan), inventory, connections);
     const where = at ? `starts with broker ${at.broker} (phase ${at.phase})` : 'every step is already done on its host';
     if (request.dryRun) {
