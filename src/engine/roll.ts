@@ -15,7 +15,7 @@ import { HaltError, InterruptedError, KafkaOpsError } from '../errors.js';
 import { linkedRelease, type BrokerHost, type HostFacts } from '../hosts/port.js';
 import type { BrokerSpec, StopSignal } from '../inventory/model.js';
 import type { Plan, PlanPhase, PlanStep } from '../plan/model.js';
-import { batchStopFindings, chooseBatches, describeBatches } from './batches.js';
+import { batchesFromPlacement, batchStopFindings, describeBatches } from './batches.js';
 import { beforeStopFindings, caughtUpFindings, type GateFinding } from './gates.js';
 import { brokerPreflight, editsOf, finalConfig, releaseAfter, restartingSteps, staleValue, type StaleValue } from './preflight.js';
 import { autoRebalanceOf, DEFAULT_LEADERSHIP_SETTLE, LeadershipTracker, type AutoRebalance } from './leadership.js';
@@ -230,13 +230,12 @@ interface ChosenBatch {
  */
 async function nextBatch(deps: StepDeps, phase: PlanPhase, pending: PlanStep[], snapshot: ClusterSnapshot): Promise<ChosenBatch> {
   const configs = await Promise.all(pending.map(async (s) => parseProperties(await (await deps.host(s.broker)).readConfig())));
-  const brokerMinIsr = Math.max(1, ...configs.map((c) => Number(c['min.insync.replicas'] ?? '1') || 1));
-  const racks = new Map<number, string>();
-  configs.forEach((c, i) => {
-    const rack = c['broker.rack'];
-    if (rack) racks.set((pending[i] as PlanStep).broker, rack);
-  });
-  const choice = chooseBatches({ snapshot, brokers: pending.map((s) => s.broker), brokerMinIsr, size: deps.options.batch ?? 1, racks });
+  const choice = batchesFromPlacement(
+    snapshot,
+    pending.map((s) => s.broker),
+    configs,
+    deps.options.batch ?? 1,
+  );
   const first = choice.batches[0]?.brokers ?? [];
   const members = pending.filter((s) => first.includes(s.broker));
   deps.journal.append({
@@ -255,7 +254,7 @@ async function nextBatch(deps: StepDeps, phase: PlanPhase, pending: PlanStep[], 
       phase: phase.id,
       message: `batches: ${describeBatches(choice)}`,
     });
-  return { members, brokerMinIsr, autoRebalance: autoRebalanceOf(configs[0] ?? {}) };
+  return { members, brokerMinIsr: choice.brokerMinIsr, autoRebalance: autoRebalanceOf(configs[0] ?? {}) };
 }
 
 /**

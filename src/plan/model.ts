@@ -158,4 +158,6 @@ export interface Plan {
   estimate: { restarts: number; seconds: number; assumption: string };
   /** The digest (`store/plan-digest.ts`) of the plan as written by `plan -o` or a run: a plan altered since is refused. */
   reviewed?: string;
+  /** `--brokers`: the run restarts only these; the others stay as they are. */
+  subset?: { brokers: number[]; others: number[] };
 }

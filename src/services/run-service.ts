@@ -30,6 +30,8 @@ export interface RunOptions extends PromptPolicy {
   pauseBetweenMs?: number;
   /** --quorum-timeout: the KRaft quorum gate's wait before a controller stops (engine/kraft.ts). */
   quorumTimeoutMs?: number;
+  /** --brokers: only these brokers are restarted (plan/subset.ts); the others stay as they are. */
+  brokers?: number[] | undefined;
 }
 
 /** A plan names the cluster it is for; an inventory of another is refused. */
