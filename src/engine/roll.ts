@@ -18,7 +18,7 @@ import type { Plan, PlanPhase, PlanStep } from '../plan/model.js';
 import { eachOf, settleEach } from './concurrently.js';
 import { batchesFromPlacement, batchStopFindings, describeBatches } from './batches.js';
 import { beforeStopFindings, caughtUpFindings, type GateFinding } from './gates.js';
-import { brokerPreflight, editsOf, finalConfig, releaseAfter, restartingSteps } from './preflight.js';
+import { brokerPreflight, editsOf, finalConfig, releaseAfter, restartingSteps, staleValue, type StaleValue } from './preflight.js';
 import { autoRebalanceOf, DEFAULT_LEADERSHIP_SETTLE, LeadershipTracker, type AutoRebalance } from './leadership.js';
 import { leadershipRulesFor, lowestProtocol, type LeadershipRules } from '../plan/leadership-rules.js';
 import { IBP_KEY, releaseFamily } from '../plan/versions.js';
@@ -34,7 +34,12 @@ export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
 
 export async function applyPlan(plan: Plan, given: EngineDeps): Promise<RunReport> {
   const leadership = new LeadershipTracker(given.options.leadershipSettle);
-  const deps: StepDeps = { ...given, cluster: observedBy(given.cluster, leadership, given.clock), leadership };
+  const deps: StepDeps = {
+    ...given,
+    cluster: observedBy(given.cluster, leadership, given.clock),
+    leadership,
+    checkFrom: plan.observed === 'hosts',
+  };
   const steps: StepReport[] = [];
   const warnings: string[] = [];
   const warn = (message: string, phase?: string, broker?: number) => {
@@ -325,6 +330,8 @@ async function confirmOrHalt(deps: EngineDeps, phase: PlanPhase, question: strin
 /** The engine's deps inside a run: every snapshot read also feeds the leadership tracker. */
 interface StepDeps extends EngineDeps {
   leadership: LeadershipTracker;
+  /** The plan was read from the hosts: each step's `from` is what its host must still have (an assumed plan's is a guess). */
+  checkFrom?: boolean;
 }
 
 function observedBy(cluster: ClusterState, tracker: LeadershipTracker, clock: EngineClock): ClusterState {
@@ -408,6 +415,8 @@ export async function checkBeforeFirstRestart(plan: Plan, deps: PreflightDeps): 
     if (read.status === 'rejected') throw read.reason;
     const { spec, facts, configText, knownKeys } = read.value;
     const signal = deps.options.stopSignal ?? spec.stop.signal;
+    const stale = plan.observed === 'hosts' ? staleValue(restartingSteps(plan, id), configText) : undefined;
+    if (stale) throw staleHalt(spec, stale, 'No broker was restarted.');
     const [problem] = brokerPreflight(spec, facts, configText, restartingSteps(plan, id), signal, knownKeys);
     if (problem?.gate === 'stop-signal-honoured') throw signalIgnored(spec, facts, signal);
     if (problem?.gate === 'target-install-present') {
@@ -441,6 +450,19 @@ async function preflightRead(plan: Plan, deps: PreflightDeps, id: number): Promi
   const { release } = finalConfig(spec, facts, configText, restartingSteps(plan, id));
   const knownKeys = release && host.configKeys ? await host.configKeys(release) : undefined;
   return { spec, facts, configText, ...(knownKeys ? { knownKeys } : {}) };
+}
+
+/** The host's config is not where the plan says it is: the plan is stale (or was edited), and applying it would undo someone's change. */
+function staleHalt(spec: BrokerSpec, stale: StaleValue, touched: string): HaltError {
+  const show = (v: string | null) => (v === null ? '(unset)' : v);
+  return new HaltError(
+    `Broker ${spec.id}: ${stale.key} is ${show(stale.found)} in ${spec.configPath} on ${spec.host}, but the plan expects ${stale.expected.map(show).join(' or ')} there: the host changed since the plan was made, or the plan was edited.`,
+    {
+      code: 'PLAN_STALE',
+      action: `Make a new plan from the hosts as they are now (\`kafka-ops upgrade --dry-run\` or \`kafka-ops roll --dry-run\`), review it and apply that one. ${touched}`,
+      brokerId: spec.id,
+    },
+  );
 }
 
 function signalIgnored(spec: BrokerSpec, facts: HostFacts, signal: StopSignal): HaltError {
@@ -559,6 +581,8 @@ async function runStep(
     return { phase: phase.id, broker: step.broker, outcome: 'already-done' };
   }
   checkInterrupt();
+  const stale = given.checkFrom && !configDone ? staleValue([step], configText) : undefined;
+  if (stale) throw staleHalt(spec, stale, `Broker ${step.broker} was not touched.`);
 
   if (facts.process?.ignoredSignals.includes(signal)) throw signalIgnored(spec, facts, signal);
   const newText = configDone ? configText : editProperties(configText, edits);

@@ -7,7 +7,7 @@ import { currentKraftRelease, kraftNodeOrder, kraftRollGates } from './kraft.js'
 import type { ConfigChange, Plan, PlanStep } from './model.js';
 import { PLAN_SCHEMA_VERSION } from './model.js';
 import type { ObservedCluster } from './observed.js';
-import { isSecretKey, REDACTED } from '../config/secrets.js';
+import { isSecretKey, REDACTED } from '../config/secret-keys.js';
 
 export interface RollRequest {
   /** key → value; `{id}` in a value becomes the broker's id (e.g. log.dirs=/data/kafka-{id}). */

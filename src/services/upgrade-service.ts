@@ -25,7 +25,7 @@ import type { BatchPreview } from '../plan/preview.js';
 import type { UpgradeResult } from '../results.js';
 import { openConnections, type Connections } from './connections.js';
 import { batchesAtRunTime, firstRoll, requireFlag, type PlanRequest } from './plan-service.js';
-import { runPlan, type RunOptions } from './run-service.js';
+import { assertPlanNamesCluster, bindToCluster, runPlan, type RunOptions } from './run-service.js';
 
 export interface UpgradeRequest extends PlanRequest, RunOptions {
   plan?: string;
@@ -44,12 +44,7 @@ export async function upgrade(request: UpgradeRequest, output: IoHost): Promise<
   const from = request.from ? parseRelease(request.from, '--from') : undefined;
   if (filePlan && request.dryRun && !request.inventory) return withBatches({ dryRun: true, plan: filePlan }, request.batch);
   const inventory = loadInventory(requireFlag(request.inventory, 'inventory', 'KAFKA_OPS_INVENTORY'));
-  if (filePlan && filePlan.cluster !== inventory.cluster) {
-    throw new UserError(`The plan is for cluster ${filePlan.cluster}, the inventory for ${inventory.cluster}.`, {
-      code: 'PLAN_INVENTORY_MISMATCH',
-      action: 'Use the inventory the plan was made for.',
-    });
-  }
+  if (filePlan) assertPlanNamesCluster(filePlan, inventory);
   if (request.dryRun && (filePlan || from)) {
     return withBatches(
       { dryRun: true, plan: filePlan ?? subsetOf(assumedPlan(inventory, from as string, to as string, request.canary), request) },
@@ -228,9 +223,10 @@ export async function resume(request: ResumeRequest, output: IoHost): Promise<Up
       },
     );
   }
-  const plan = subsetOf(loadPlanFile(journal.planFile), request);
   const connections = openConnections(inventory);
   try {
+    // A plan.yaml edited since its run wrote it, or one of another cluster, is refused before anything is read or touched.
+    const plan = subsetOf(await bindToCluster(loadPlanFile(journal.planFile), inventory, connections, output), request);
     const at = await firstPendingStep(resolvePlanSecrets(plan), inventory, connections);
     const where = at ? `starts with broker ${at.broker} (phase ${at.phase})` : 'every step is already done on its host';
     if (request.dryRun) {

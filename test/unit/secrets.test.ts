@@ -8,14 +8,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import {
-  assertNoLiteralSecrets,
-  isSecretKey,
-  REDACTED,
-  redactSecrets,
-  resolvePlanSecrets,
-  resolveReference,
-} from '../../src/config/secrets.js';
+import { assertNoLiteralSecrets, resolvePlanSecrets, resolveReference } from '../../src/config/secrets.js';
+import { isSecretKey, REDACTED, redactSecrets } from '../../src/config/secret-keys.js';
 import { previewLines } from '../../src/plan/preview.js';
 import { buildRollPlan } from '../../src/plan/roll.js';
 import { runPlan } from '../../src/services/run-service.js';
