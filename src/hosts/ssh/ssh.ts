@@ -7,7 +7,7 @@
  * only written to known_hosts once the session is fully up.
  */
 import { createHash, createHmac } from 'node:crypto';
-import { appendFile, mkdir, readFile } from 'node:fs/promises';
+import { appendFile, mkdir, readFile, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Client, ClientChannel, ConnectConfig } from 'ssh2';
@@ -218,9 +218,21 @@ export class SshRunner implements CommandRunner {
     const candidates = identityFile ? [identityFile] : agent ? [] : DEFAULT_IDENTITIES.map((n) => join(homedir(), '.ssh', n));
     for (const file of candidates) {
       try {
+        const info = await stat(file);
+        // As OpenSSH: a private key of ours that others may read or write is not used ("UNPROTECTED PRIVATE KEY FILE").
+        if (info.isFile() && info.uid === process.getuid?.() && (info.mode & 0o077) !== 0) {
+          throw new UserError(
+            `The SSH identity file ${file} for ${this.where} is accessible by others (mode ${(info.mode & 0o777).toString(8).padStart(4, '0')}): a private key must be readable by its owner only.`,
+            {
+              code: 'SSH_IDENTITY_PERMISSIONS',
+              action: `chmod 600 ${file} (and consider the key leaked if others could read it), then run again.`,
+            },
+          );
+        }
         credentials.privateKey = await readFile(file);
         break;
       } catch (error) {
+        if (error instanceof UserError) throw error;
         if (identityFile) {
           throw new UserError(`Cannot read the SSH identity file ${file} for ${this.where}: ${(error as Error).message}`, {
             code: 'SSH_IDENTITY_UNREADABLE',
