@@ -65,14 +65,7 @@ export async function upgrade(request: UpgradeRequest, output: IoHost): Promise<
         ),
         request,
       );
-    if (request.dryRun && inventory.mode === 'kraft')
-      return withBatches(
-        { dryRun: true, plan, findings: await kraftPreflight(inventory, plan, await connections.kraft()) },
-        request.batch,
-        true,
-      );
-    if (request.dryRun) return await dryRunOf(plan, inventory, connections, request);
-    return { dryRun: false, ...(await runPlan(plan, inventory, connections, request, output)) };
+    return await previewOrRun(plan, inventory, connections, request, output);
   } finally {
     await connections.close();
   }
@@ -135,6 +128,24 @@ function prefetchTargetKeys(inventory: Inventory, connections: Connections, to: 
     .host(spec.id)
     .then((host) => host.configKeys?.(release))
     .catch(() => undefined); // a host that cannot be reached is reported by the cluster read
+}
+
+/** What a planned upgrade or roll does with its plan: a KRaft or ZooKeeper preview for a dry run, else the run. */
+async function previewOrRun(
+  plan: Plan,
+  inventory: Inventory,
+  connections: Connections,
+  request: RunOptions & { dryRun?: boolean | undefined; batch?: BatchSize | undefined },
+  output: IoHost,
+): Promise<UpgradeResult> {
+  if (request.dryRun && inventory.mode === 'kraft')
+    return withBatches(
+      { dryRun: true, plan, findings: await kraftPreflight(inventory, plan, await connections.kraft()) },
+      request.batch,
+      true,
+    );
+  if (request.dryRun) return await dryRunOf(plan, inventory, connections, request);
+  return { dryRun: false, ...(await runPlan(plan, inventory, connections, request, output)) };
 }
 
 /**
@@ -285,14 +296,7 @@ export async function roll(request: RollServiceRequest, output: IoHost): Promise
       request,
     );
     if (!request.allowUnknownKey) await assertKnownKeys(Object.keys(set), plan, inventory, connections);
-    if (request.dryRun && inventory.mode === 'kraft')
-      return withBatches(
-        { dryRun: true, plan, findings: await kraftPreflight(inventory, plan, await connections.kraft()) },
-        request.batch,
-        true,
-      );
-    if (request.dryRun) return await dryRunOf(plan, inventory, connections, request);
-    return { dryRun: false, ...(await runPlan(plan, inventory, connections, request, output)) };
+    return await previewOrRun(plan, inventory, connections, request, output);
   } finally {
     await connections.close();
   }
