@@ -2,6 +2,7 @@
 import type { KraftFinding } from './engine/kraft-gates.js';
 import type { JournalEntry, RunReport } from './engine/ports.js';
 import type { Plan } from './plan/model.js';
+import type { BatchPreview } from './plan/preview.js';
 import type { LockHolder, Liveness } from './store/lock-holder.js';
 
 /**
@@ -25,6 +26,8 @@ export interface UpgradeResult {
   findings?: KraftFinding[];
   /** `resume --dry-run`: the step the resume starts with (null: every step is done on its host). */
   resumesAt?: { phase: string; broker: number } | null;
+  /** A dry run with --batch other than 1: the batches from the placement now (engine/batches.ts), or why none are shown. */
+  batches?: BatchPreview;
 }
 
 /**

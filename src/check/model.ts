@@ -39,6 +39,7 @@ export const CHECK_TITLES = {
   'running-current': 'Each broker process started after its last config or install change',
   'inter-broker-protocol': 'inter.broker.protocol.version at its final value',
   'message-format': 'log.message.format.version at its final value',
+  'release-mix': 'The release, inter.broker.protocol.version and log.message.format.version of each broker, when they differ',
   'quorum-caught-up': 'KRaft: every controller (voter) caught up with the quorum leader, by offsets and by time',
   'metadata-version': 'KRaft: metadata.version finalized at the release',
 } as const;
@@ -74,6 +75,7 @@ export const VERIFY_IDS: CheckId[] = [
   'running-current',
   'inter-broker-protocol',
   'message-format',
+  'release-mix',
   'brokers-registered',
   'no-offline-partitions',
   'no-under-replicated-partitions',
@@ -86,7 +88,7 @@ export const KRAFT_CHECK_IDS: CheckId[] = [
   ...CHECK_IDS.slice(CHECK_IDS.indexOf('brokers-registered') + 1),
 ];
 export const KRAFT_VERIFY_IDS: CheckId[] = [
-  ...VERIFY_IDS.filter((id) => id !== 'inter-broker-protocol' && id !== 'message-format'),
+  ...VERIFY_IDS.filter((id) => id !== 'inter-broker-protocol' && id !== 'message-format' && id !== 'release-mix'),
   'quorum-caught-up',
   'metadata-version',
 ];

@@ -25,6 +25,7 @@ const START_TIME_SLACK_MS = 1000;
 
 export function verifyFindings(observations: Observations, at: string): Finding[] {
   const out: Finding[] = [];
+  const seen: { broker: number; state: string }[] = [];
   const final = configValueFor(at);
   const lmfvCounts = hasMessageFormatConfig(at) && compareRelease(at, LMFV_IGNORED_FROM) < 0;
   for (const b of hostFindings(observations.brokers, out)) {
@@ -63,6 +64,10 @@ export function verifyFindings(observations: Observations, at: string): Finding[
     }
     const config = parseProperties(b.configText);
     const ibp = config[IBP_KEY];
+    seen.push({
+      broker,
+      state: `${label ?? 'unknown release'}, ${IBP_KEY} ${config[IBP_KEY] ?? '(unset)'}${lmfvCounts ? `, ${LMFV_KEY} ${config[LMFV_KEY] ?? '(unset)'}` : ''}`,
+    });
     // Unset means the binaries' own latest version: right once they are at `at` (checked above).
     if (ibp !== undefined && releaseFamily(ibp) !== at) {
       out.push({
@@ -84,12 +89,35 @@ export function verifyFindings(observations: Observations, at: string): Finding[
       });
     }
   }
+  mixFinding(seen, out, at);
   clusterFindings(
     observations.cluster,
     observations.inventory.brokers.map((b) => b.id),
     out,
   );
   return out;
+}
+
+/**
+ * Brokers that differ (a run restricted with --brokers, or one that stopped half way): the mix,
+ * per broker, and the run that finishes the brokers not at `at` yet.
+ */
+function mixFinding(seen: { broker: number; state: string }[], out: Finding[], at: string): void {
+  const groups = new Map<string, number[]>();
+  for (const s of seen) groups.set(s.state, [...(groups.get(s.state) ?? []), s.broker]);
+  if (groups.size < 2) return;
+  const behind = [...new Set(out.filter((f) => f.broker !== undefined && f.severity === 'error').map((f) => f.broker as number))].sort(
+    (a, b) => a - b,
+  );
+  out.push({
+    id: 'release-mix',
+    severity: 'info',
+    message: `The brokers run a mix: ${[...groups].map(([state, ids]) => `${state} on broker(s) ${ids.join(',')}`).join('; ')}.`,
+    fix:
+      behind.length > 0
+        ? `Finish the brokers not at ${at} yet: \`kafka-ops upgrade --to ${at} --brokers ${behind.join(',')}\` (or \`resume\`).`
+        : 'Nothing to finish: every broker is at its final values.',
+  });
 }
 
 /** KRaft node ids that the admin API's Metadata lists: brokers and combined nodes (pure controllers never appear there). */

@@ -56,5 +56,7 @@ export interface ClusterState {
   changed(timeoutMs: number): Promise<void>;
   /** Per broker id, its IBP/LMFV where the source can tell (admin API, brokers 0.11.0+). */
   brokerVersions?(): Promise<Record<number, BrokerVersions>>;
+  /** The cluster's id (ZooKeeper's `/cluster/id`, the brokers' Metadata); undefined where it cannot be told. */
+  clusterId?(): Promise<string | undefined>;
   close(): Promise<void>;
 }

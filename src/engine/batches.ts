@@ -184,6 +184,35 @@ export function batchStopFindings(
   return findings;
 }
 
+/** What batching needs from the brokers' server.properties: min.insync.replicas (the highest counts) and broker.rack (a hint). */
+export function placementHints(
+  brokers: readonly number[],
+  configs: readonly Record<string, string | undefined>[],
+): { brokerMinIsr: number; racks: Map<number, string> } {
+  const brokerMinIsr = Math.max(1, ...configs.map((c) => Number(c['min.insync.replicas'] ?? '1') || 1));
+  const racks = new Map<number, string>();
+  configs.forEach((c, i) => {
+    const rack = c['broker.rack'];
+    const id = brokers[i];
+    if (rack && id !== undefined) racks.set(id, rack);
+  });
+  return { brokerMinIsr, racks };
+}
+
+/**
+ * The batches for `brokers` (in plan order) from the observed placement and their server.properties
+ * (`configs[i]` is broker `brokers[i]`'s): what the engine chooses before a batch, and what a dry run shows.
+ */
+export function batchesFromPlacement(
+  snapshot: ClusterSnapshot,
+  brokers: readonly number[],
+  configs: readonly Record<string, string | undefined>[],
+  size: BatchSize,
+): BatchChoice & { brokerMinIsr: number } {
+  const { brokerMinIsr, racks } = placementHints(brokers, configs);
+  return { ...chooseBatches({ snapshot, brokers, brokerMinIsr, size, racks }), brokerMinIsr };
+}
+
 /** One line: the batches in order, then why brokers are apart (the first reason per broker). */
 export function describeBatches(choice: BatchChoice): string {
   const batches = choice.batches.map((b) => `[${b.brokers.join(',')}]${b.controller ? ' (controller, last)' : ''}`).join(' ');

@@ -8,7 +8,37 @@ export function formatDuration(seconds: number): string {
   return minutes < 60 ? `${minutes} min` : `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
 }
 
-export function previewLines(plan: Plan): string[] {
+/**
+ * The batches a dry run shows (`--batch`), as plain data: computed by the engine's own function
+ * (engine/batches.ts) from the replica placement read at preview time, or absent with a note.
+ */
+export interface BatchPreview {
+  size: number | 'auto';
+  /** The roll phase the batches are for: the first one that restarts brokers. */
+  phase?: string;
+  batches?: { brokers: number[]; controller?: boolean }[];
+  /** Why brokers are apart: per broker, the first batch it could not join and the partition that says no. */
+  apart?: { broker: number; with: number[]; partition: string; message: string }[];
+  degraded?: string;
+  /** Why there are no batches to show, or what changes them at run time. */
+  notes?: string[];
+}
+
+export function batchPreviewLines(preview: BatchPreview): string[] {
+  const head = `  Batches (--batch ${preview.size})`;
+  if (!preview.batches) return [`${head}: ${(preview.notes ?? []).join(' ')}`];
+  const lines = [
+    `${head}, phase ${preview.phase ?? '?'}, from the replica placement now: ${preview.batches
+      .map((b) => `[${b.brokers.join(',')}]${b.controller ? ' (controller, last)' : ''}`)
+      .join(' ')}`,
+  ];
+  if (preview.degraded) lines.push(`    ${preview.degraded}`);
+  for (const c of preview.apart ?? []) lines.push(`    broker ${c.broker} apart from ${c.with.join(',')}: ${c.message}`);
+  for (const n of preview.notes ?? []) lines.push(`    ${n}`);
+  return lines;
+}
+
+export function previewLines(plan: Plan, batching?: BatchPreview): string[] {
   const active = plan.phases.filter((p) => !p.skipped);
   const lines = [
     plan.kind === 'upgrade'
@@ -18,6 +48,7 @@ export function previewLines(plan: Plan): string[] {
         : `Rolling configuration change for cluster ${plan.cluster} (on ${plan.from})`,
     `  ${active.length} of ${plan.phases.length} phases to run, ${plan.estimate.restarts} broker restarts, about ${formatDuration(plan.estimate.seconds)} (${plan.estimate.assumption}).`,
     `  Broker order: ${plan.order.join(', ')}. ${plan.controller.note}`,
+    ...(batching ? batchPreviewLines(batching) : []),
     ...plan.notes.map((n) => `  Note: ${n}`),
   ];
   plan.phases.forEach((phase, index) => {

@@ -1,4 +1,5 @@
 /** `kafka-ops plan|upgrade --migrate-to-kraft`: read the brokers and controllers, plan the migration, preview or apply it. */
+import { restrictPlan } from '../plan/subset.js';
 import { parseProperties } from '../config/properties.js';
 import { UserError } from '../errors.js';
 import { linkedRelease } from '../hosts/port.js';
@@ -72,7 +73,8 @@ export async function migrate(request: MigrateRequest, output: IoHost): Promise<
   const nodes = migrationInventory(inventory);
   const connections = openConnections(nodes);
   try {
-    const plan = buildMigrationPlan(inventory, await observeMigration(inventory, connections), { canary: request.canary ?? false });
+    const built = buildMigrationPlan(inventory, await observeMigration(inventory, connections), { canary: request.canary ?? false });
+    const plan = request.brokers ? restrictPlan(built, request.brokers) : built;
     if (request.dryRun) return { dryRun: true, plan };
     return { dryRun: false, ...(await runPlan(plan, nodes, connections, request, output)) };
   } finally {

@@ -13,12 +13,19 @@ import { loadInventory } from '../inventory/load.js';
 import { assumedPlan, buildUpgradePlan } from '../plan/build.js';
 import { loadPlanFile } from '../store/plan-file.js';
 import { buildRollPlan, parseAssignments } from '../plan/roll.js';
-import { parseRelease } from '../plan/versions.js';
+import { assertNoLiteralSecrets, resolvePlanSecrets, resolveReference } from '../config/secrets.js';
+import { kraftReleaseFamily, parseRelease, releaseFamily } from '../plan/versions.js';
+import { targetInstallOf } from '../plan/steps.js';
+import { restrictPlan } from '../plan/subset.js';
 import type { IoHost } from '../io-host.js';
+import type { ClusterSources } from '../engine/ports.js';
+import { batchesFromPlacement, type BatchSize } from '../engine/batches.js';
+import { parseProperties } from '../config/properties.js';
+import type { BatchPreview } from '../plan/preview.js';
 import type { UpgradeResult } from '../results.js';
 import { openConnections, type Connections } from './connections.js';
-import { requireFlag, type PlanRequest } from './plan-service.js';
-import { runPlan, type RunOptions } from './run-service.js';
+import { batchesAtRunTime, firstRoll, requireFlag, type PlanRequest } from './plan-service.js';
+import { assertPlanNamesCluster, bindToCluster, runPlan, type RunOptions } from './run-service.js';
 
 export interface UpgradeRequest extends PlanRequest, RunOptions {
   plan?: string;
@@ -32,37 +39,113 @@ export async function upgrade(request: UpgradeRequest, output: IoHost): Promise<
       action: 'Give either a plan file (--plan) or a target (--to), not both.',
     });
   }
-  const filePlan = request.plan ? loadPlanFile(request.plan) : undefined;
+  const filePlan = request.plan ? subsetOf(loadPlanFile(request.plan), request) : undefined;
   const to = filePlan ? undefined : parseRelease(requireFlag(request.to, 'to', 'KAFKA_OPS_TO'), '--to');
   const from = request.from ? parseRelease(request.from, '--from') : undefined;
-  if (filePlan && request.dryRun && !request.inventory) return { dryRun: true, plan: filePlan };
+  if (filePlan && request.dryRun && !request.inventory) return withBatches({ dryRun: true, plan: filePlan }, request.batch);
   const inventory = loadInventory(requireFlag(request.inventory, 'inventory', 'KAFKA_OPS_INVENTORY'));
-  if (filePlan && filePlan.cluster !== inventory.cluster) {
-    throw new UserError(`The plan is for cluster ${filePlan.cluster}, the inventory for ${inventory.cluster}.`, {
-      code: 'PLAN_INVENTORY_MISMATCH',
-      action: 'Use the inventory the plan was made for.',
-    });
-  }
+  if (filePlan) assertPlanNamesCluster(filePlan, inventory);
   if (request.dryRun && (filePlan || from)) {
-    return { dryRun: true, plan: filePlan ?? assumedPlan(inventory, from as string, to as string, request.canary) };
+    return withBatches(
+      { dryRun: true, plan: filePlan ?? subsetOf(assumedPlan(inventory, from as string, to as string, request.canary), request) },
+      request.batch,
+    );
   }
   const connections = openConnections(inventory);
   try {
+    if (to) prefetchTargetKeys(inventory, connections, to);
     const plan =
       filePlan ??
-      buildUpgradePlan(
-        inventory,
-        (await observeCluster(inventory, connections)).observed,
-        { to: to as string, canary: request.canary },
-        from,
+      subsetOf(
+        buildUpgradePlan(
+          inventory,
+          (await observeCluster(inventory, connections)).observed,
+          { to: to as string, canary: request.canary },
+          from,
+        ),
+        request,
       );
-    if (request.dryRun && inventory.mode === 'kraft')
-      return { dryRun: true, plan, findings: await kraftPreflight(inventory, plan, await connections.kraft()) };
-    if (request.dryRun) return await dryRunOf(plan, inventory, connections, request);
-    return { dryRun: false, ...(await runPlan(plan, inventory, connections, request, output)) };
+    return await previewOrRun(plan, inventory, connections, request, output);
   } finally {
     await connections.close();
   }
+}
+
+/** The plan restricted to --brokers, when given. */
+function subsetOf(plan: Plan, request: { brokers?: number[] | undefined }): Plan {
+  return request.brokers ? restrictPlan(plan, request.brokers) : plan;
+}
+
+/** A dry run that read no replica placement (or a KRaft one) still says what --batch will do. */
+function withBatches(result: UpgradeResult, size: BatchSize | undefined, kraft = false): UpgradeResult {
+  const batches = batchesAtRunTime(result.plan, size ?? 1, kraft);
+  return batches ? { ...result, batches } : result;
+}
+
+/**
+ * The batches of the first roll phase from the replica placement now, by the function the engine
+ * chooses them with (batchesFromPlacement over the brokers' own server.properties).
+ */
+export async function previewBatches(
+  plan: Plan,
+  connections: Pick<ClusterSources, 'cluster' | 'host'>,
+  size: BatchSize,
+): Promise<BatchPreview | undefined> {
+  if (size === 1) return undefined;
+  const roll = firstRoll(plan);
+  if (!roll) return { size, notes: ['no phase restarts brokers.'] };
+  const snapshot = await (await connections.cluster()).snapshot();
+  const configs = await Promise.all(roll.brokers.map(async (b) => parseProperties(await (await connections.host(b)).readConfig())));
+  const choice = batchesFromPlacement(snapshot, roll.brokers, configs, size);
+  const notes: string[] = [];
+  const down = roll.brokers.filter((b) => !snapshot.brokers.includes(b));
+  if (down.length > 0) notes.push(`Broker(s) ${down.join(',')} are not registered now: the run restarts them first, alone.`);
+  if (roll.strategy === 'serial-canary') notes.push('The first broker (canary) restarts alone before the batches.');
+  notes.push(
+    'The run chooses again from the live placement before each batch and in each later roll phase, and stops a batch only when the gate over the whole set passes then.',
+  );
+  return {
+    size,
+    phase: roll.phase,
+    batches: choice.batches,
+    apart: choice.apart,
+    ...(choice.degraded ? { degraded: choice.degraded } : {}),
+    notes,
+  };
+}
+
+/**
+ * Starts reading the config keys of the release the first broker is upgraded to (a JVM on its
+ * host, about 1 s) while the cluster is read and the plan made: the checks before the first
+ * restart lint every broker's final config against them and would otherwise wait for it. Only a
+ * read, shared by the hosts of the run (ReleaseConfigKeys); when it cannot tell, the checks ask again.
+ */
+function prefetchTargetKeys(inventory: Inventory, connections: Connections, to: string): void {
+  const spec = inventory.brokers[0];
+  const release = spec && targetInstallOf(spec, to, inventory.mode === 'kraft' ? kraftReleaseFamily : releaseFamily);
+  if (!spec || !release) return;
+  connections
+    .host(spec.id)
+    .then((host) => host.configKeys?.(release))
+    .catch(() => undefined); // a host that cannot be reached is reported by the cluster read
+}
+
+/** What a planned upgrade or roll does with its plan: a KRaft or ZooKeeper preview for a dry run, else the run. */
+async function previewOrRun(
+  plan: Plan,
+  inventory: Inventory,
+  connections: Connections,
+  request: RunOptions & { dryRun?: boolean | undefined; batch?: BatchSize | undefined },
+  output: IoHost,
+): Promise<UpgradeResult> {
+  if (request.dryRun && inventory.mode === 'kraft')
+    return withBatches(
+      { dryRun: true, plan, findings: await kraftPreflight(inventory, plan, await connections.kraft()) },
+      request.batch,
+      true,
+    );
+  if (request.dryRun) return await dryRunOf(plan, inventory, connections, request);
+  return { dryRun: false, ...(await runPlan(plan, inventory, connections, request, output)) };
 }
 
 /**
@@ -76,7 +159,8 @@ async function dryRunOf(plan: Plan, inventory: Inventory, connections: Connectio
     host: (id) => connections.host(id),
     options: request.stopSignal ? { stopSignal: request.stopSignal } : {},
   });
-  return { dryRun: true, plan };
+  const batches = inventory.mode === 'kraft' ? undefined : await previewBatches(plan, connections, request.batch ?? 1);
+  return { dryRun: true, plan, ...(batches ? { batches } : {}) };
 }
 
 /**
@@ -150,13 +234,17 @@ export async function resume(request: ResumeRequest, output: IoHost): Promise<Up
       },
     );
   }
-  const plan = loadPlanFile(journal.planFile);
   const connections = openConnections(inventory);
   try {
-    const at = await firstPendingStep(plan, inventory, connections);
+    // A plan.yaml edited since its run wrote it, or one of another cluster, is refused before anything is read or touched.
+    const plan = subsetOf(await bindToCluster(loadPlanFile(journal.planFile), inventory, connections, output), request);
+    const at = await firstPendingStep(resolvePlanSecrets(plan), inventory, connections);
     const where = at ? `starts with broker ${at.broker} (phase ${at.phase})` : 'every step is already done on its host';
     if (request.dryRun) {
-      const preview = inventory.mode === 'kraft' ? { dryRun: true, plan } : await dryRunOf(plan, inventory, connections, request);
+      const preview =
+        inventory.mode === 'kraft'
+          ? withBatches({ dryRun: true, plan }, request.batch, true)
+          : await dryRunOf(plan, inventory, connections, request);
       return { ...preview, resumesAt: at };
     }
     output.info(
@@ -192,21 +280,23 @@ export interface RollServiceRequest extends RunOptions {
 
 export async function roll(request: RollServiceRequest, output: IoHost): Promise<UpgradeResult> {
   const set = parseAssignments(request.set);
+  assertNoLiteralSecrets(set);
   const inventory = loadInventory(requireFlag(request.inventory, 'inventory', 'KAFKA_OPS_INVENTORY'));
   const connections = openConnections(inventory);
   try {
     const { observed, configs } = await observeCluster(inventory, connections);
-    const plan = buildRollPlan(
-      inventory,
-      observed,
-      { set, unset: request.unset, canary: request.canary, allowSameValue: request.allowSameValue ?? false },
-      configs,
+    const plan = subsetOf(
+      buildRollPlan(
+        inventory,
+        observed,
+        { set, unset: request.unset, canary: request.canary, allowSameValue: request.allowSameValue ?? false },
+        configs,
+        (key, value) => resolveReference(key, value),
+      ),
+      request,
     );
     if (!request.allowUnknownKey) await assertKnownKeys(Object.keys(set), plan, inventory, connections);
-    if (request.dryRun && inventory.mode === 'kraft')
-      return { dryRun: true, plan, findings: await kraftPreflight(inventory, plan, await connections.kraft()) };
-    if (request.dryRun) return await dryRunOf(plan, inventory, connections, request);
-    return { dryRun: false, ...(await runPlan(plan, inventory, connections, request, output)) };
+    return await previewOrRun(plan, inventory, connections, request, output);
   } finally {
     await connections.close();
   }

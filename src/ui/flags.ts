@@ -66,6 +66,11 @@ export const runFlags = {
     env: 'KAFKA_OPS_BATCH',
     default: '1',
   }),
+  brokers: Flags.string({
+    description:
+      'Restart only these brokers (ids, e.g. 1,3); the others stay as they are. A phase that needs every broker done first (IBP or message-format bump, client gate) waits for a run that includes the rest.',
+    env: 'KAFKA_OPS_BROKERS',
+  }),
   'pause-between': Flags.string({
     description: 'Pause this long after each broker or batch is caught up, before the next (e.g. 30s, 5m, 500ms).',
     env: 'KAFKA_OPS_PAUSE_BETWEEN',
@@ -100,6 +105,18 @@ export function batchOf(value: string): BatchSize {
   });
 }
 
+/** `--brokers 1,3` → [1, 3] (each a whole number, at least one). */
+export function parseBrokerList(value: string): number[] {
+  const parts = value.split(',').map((p) => p.trim());
+  if (parts.length === 0 || parts.some((p) => !/^\d+$/.test(p))) {
+    throw new UserError(`--brokers ${value}: expected broker ids separated by commas, e.g. 1,3.`, {
+      code: 'BAD_FLAG',
+      action: 'Pass the ids of the brokers to restart, as in the inventory: --brokers 1,3.',
+    });
+  }
+  return [...new Set(parts.map(Number))].sort((a, b) => a - b);
+}
+
 export function runOptionsOf(flags: {
   yes: boolean;
   'state-dir'?: string;
@@ -107,6 +124,7 @@ export function runOptionsOf(flags: {
   'clients-upgraded': boolean;
   'stop-signal'?: string;
   batch?: string;
+  brokers?: string;
   'pause-between'?: string;
   'quorum-timeout'?: string;
 }) {
@@ -118,6 +136,7 @@ export function runOptionsOf(flags: {
     clientsUpgraded: flags['clients-upgraded'],
     ...(flags['stop-signal'] ? { stopSignal: flags['stop-signal'] as 'SIGINT' | 'SIGTERM' } : {}),
     batch: batchOf(flags.batch ?? '1'),
+    brokers: flags.brokers ? parseBrokerList(flags.brokers) : undefined,
     ...(flags['pause-between'] ? { pauseBetweenMs: durationMsOf(flags['pause-between']) } : {}),
     ...(flags['quorum-timeout'] ? { quorumTimeoutMs: durationMsOf(flags['quorum-timeout'], '--quorum-timeout') } : {}),
   };

@@ -7,7 +7,7 @@ const seconds = (ms?: number) => (ms === undefined ? '-' : (ms / 1000).toFixed(1
 
 export function renderUpgradeResult(result: UpgradeResult, output: Output): void {
   if (result.dryRun || !result.run) {
-    for (const line of previewLines(result.plan)) output.line(line);
+    for (const line of previewLines(result.plan, result.batches)) output.line(line);
     for (const f of result.findings ?? []) output.line(`${f.blocking ? 'finding (would hold the roll now)' : 'warning'}: ${f.message}`);
     if (result.resumesAt !== undefined)
       output.line(

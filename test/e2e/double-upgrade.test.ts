@@ -152,6 +152,16 @@ describe('0.10.2 → 0.11.0 on kafka-double brokers over real SSH, read with kaf
     expect(phases['bump-lmfv'].skipped).toBe(false);
     expect(phases['bump-lmfv'].pointOfNoReturn).toMatch(/\S/);
     expect(phases['bump-ibp'].pointOfNoReturn).toBeUndefined(); // IBP 0.11.0 < 2.1: still downgradable
+
+    // --batch auto: the batches from the placement read now over kafkajs, by the engine's own function.
+    // Every pair of the three brokers shares an `orders` partition (RF 3, min ISR 2): batches of one, and why.
+    const batched = await upgrade('--dry-run', '--batch', 'auto');
+    expect(batched.code, batched.stderr).toBe(0);
+    expect(batched.json.batches).toMatchObject({ size: 'auto', phase: 'bump-lmfv' });
+    expect(batched.json.batches.batches.map((b: any) => b.brokers.length)).toEqual([1, 1, 1]);
+    expect(batched.json.batches.batches.at(-1).controller).toBe(true);
+    expect(batched.json.batches.degraded).toMatch(/No two brokers may stop together: (orders|audit)-\d/);
+    expect(batched.json.batches.apart).toHaveLength(1);
   });
 
   it(

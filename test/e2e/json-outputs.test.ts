@@ -31,6 +31,42 @@ describe('plan and upgrade --json', () => {
     expect(schemaErrors('plan-result.v1.schema.json', { ...written.json, phases: 'none' })).not.toEqual([]);
   });
 
+  it('plan and a dry run without a cluster --batch auto say the batches are chosen at run time from the placement', async () => {
+    const plan = await cli(['plan', '--from', '0.10.2', '--to', '0.11', '--inventory', inventory, '--batch', 'auto', '--json']);
+    expect(plan.code, plan.stderr).toBe(0);
+    expect(schemaErrors('plan-result.v1.schema.json', plan.json)).toEqual([]);
+    expect(plan.json.batches).toMatchObject({ size: 'auto', phase: 'pin-versions' });
+    expect(plan.json.batches.notes.join(' ')).toMatch(/chosen at run time from the live replica placement/);
+    const dry = await cli(['upgrade', '--from', '0.10.2', '--to', '0.11', '--inventory', inventory, '--dry-run', '--batch', '3', '--json']);
+    expect(schemaErrors('upgrade-result.v1.schema.json', dry.json)).toEqual([]);
+    expect(dry.json.batches).toMatchObject({ size: 3, phase: 'pin-versions' });
+    const human = await cli(['plan', '--from', '0.10.2', '--to', '0.11', '--inventory', inventory, '--batch', 'auto']);
+    expect(human.stdout).toMatch(/^ {2}Batches \(--batch auto\): chosen at run time from the live replica placement/m);
+    const none = await cli(['plan', '--from', '0.10.2', '--to', '0.11', '--inventory', inventory, '--json']);
+    expect(none.json.batches).toBeUndefined();
+  });
+
+  it('--brokers: the plan and the dry run restart only those and say the others stay as they are; a bad list is exit 2', async () => {
+    const plan = await cli(['plan', '--from', '0.10.2', '--to', '0.11', '--inventory', inventory, '--brokers', '2', '--json']);
+    expect(plan.code, plan.stderr).toBe(0);
+    expect(schemaErrors('plan-result.v1.schema.json', plan.json)).toEqual([]);
+    expect(plan.json.subset.brokers).toEqual([2]);
+    const pin = plan.json.phases.find((p: any) => p.id === 'pin-versions');
+    expect(pin.steps.filter((s: any) => !s.skipped).map((s: any) => s.broker)).toEqual([2]);
+    expect(plan.json.phases.find((p: any) => p.id === 'bump-ibp').skipped).toBe(true);
+    const file = join(scratch.dir, 'plan-subset.yaml');
+    await cli(['plan', '--from', '0.10.2', '--to', '0.11', '--inventory', inventory, '-o', file]);
+    const dry = await cli(['upgrade', '--plan', file, '--dry-run', '--brokers', '2']);
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.stdout).toMatch(/Note: Restricted to brokers 2 \(--brokers\): broker\(s\) [\d,]+ stay as they are\./);
+    const bad = await cli(['upgrade', '--plan', file, '--dry-run', '--brokers', '2,x', '--json']);
+    expect(bad.code).toBe(2);
+    expect(bad.json.error.code).toBe('BAD_FLAG');
+    const unknown = await cli(['upgrade', '--plan', file, '--dry-run', '--brokers', '99', '--json']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.json.error.message).toMatch(/--brokers names 99, not in cluster/);
+  });
+
   it('upgrade --dry-run --json (from a plan file and from --from/--to) matches upgrade-result.v1', async () => {
     const file = join(scratch.dir, 'plan-for-upgrade.yaml');
     await cli(['plan', '--from', '0.10.2', '--to', '0.11', '--inventory', inventory, '-o', file]);

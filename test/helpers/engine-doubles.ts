@@ -6,6 +6,7 @@ import type { ClusterState } from '../../src/cluster/port.js';
 import { DEFAULT_ENGINE_OPTIONS } from '../../src/engine/roll.js';
 import type { EngineDeps, Journal } from '../../src/engine/ports.js';
 import type { BrokerHost } from '../../src/hosts/port.js';
+import type { Plan, PlanStep } from '../../src/plan/model.js';
 import { brokerSpec } from './inventory-fixtures.js';
 
 export const oneBrokerCluster: ClusterState = {
@@ -53,4 +54,37 @@ export function oneBrokerDeps(host: BrokerHost, journal: Journal): EngineDeps {
     interrupted: new AbortController().signal,
     options: { ...DEFAULT_ENGINE_OPTIONS, healthyCheckIntervalMs: 1 },
   };
+}
+
+/** A plan of one serial phase whose one step is broker 1's `step` (host, skipped filled in). */
+export function oneBrokerPlan(
+  kind: Plan['kind'],
+  versions: { from: string; to: string },
+  phaseId: string,
+  step: Pick<PlanStep, 'changes'> & Partial<PlanStep>,
+): Plan {
+  return {
+    schemaVersion: 1,
+    kind,
+    cluster: 'test',
+    ...versions,
+    observed: 'hosts',
+    order: [1],
+    controller: { broker: 1, note: '' },
+    notes: [],
+    estimate: { restarts: 1, seconds: 1, assumption: '' },
+    phases: [
+      {
+        id: phaseId,
+        title: phaseId,
+        kind: 'roll',
+        strategy: 'serial',
+        skipped: false,
+        gates: [],
+        consecutiveHealthyChecks: 1,
+        timeouts: { stopSeconds: 30, startSeconds: 30 },
+        steps: [{ broker: 1, host: 'broker-1', skipped: false, ...step }],
+      },
+    ],
+  } as Plan;
 }

@@ -365,7 +365,7 @@ describe('verify rules (--at 0.11)', () => {
     {
       what: 'a broker still on the 0.10.2 install',
       obs: () => withBroker(done(), 2, (b) => ({ ...b, facts: { ...facts(b), linkTarget: OLD } })),
-      expected: ['running-release:error:b2'],
+      expected: ['running-release:error:b2', 'release-mix:info'],
     },
     {
       what: 'a process older than its config',
@@ -379,7 +379,7 @@ describe('verify rules (--at 0.11)', () => {
           ...b,
           configText: configText(['inter.broker.protocol.version=0.10.2', 'log.message.format.version=0.10.2'], 3),
         })),
-      expected: ['inter-broker-protocol:error:b3', 'message-format:error:b3'],
+      expected: ['inter-broker-protocol:error:b3', 'message-format:error:b3', 'release-mix:info'],
     },
     {
       what: 'LMFV not bumped yet',
@@ -388,7 +388,7 @@ describe('verify rules (--at 0.11)', () => {
           ...b,
           configText: configText(['inter.broker.protocol.version=0.11.0', 'log.message.format.version=0.10.2'], 3),
         })),
-      expected: ['message-format:error:b3'],
+      expected: ['message-format:error:b3', 'release-mix:info'],
     },
     {
       what: 'a broker not registered',
@@ -400,6 +400,30 @@ describe('verify rules (--at 0.11)', () => {
     const findings = verifyFindings(obs(), '0.11.0');
     expect(summary(findings)).toEqual(expected.sort());
     expect(reportOf('verify', VERIFY_IDS, obs(), '0.11.0', findings, false).exitCode).toBe(expected.length === 0 ? 0 : 1);
+  });
+
+  it('after a --brokers run: the mix of releases and IBP per broker, and the run that finishes the others', () => {
+    const obs = withBroker(
+      withBroker(done(), 2, (b) => ({
+        ...b,
+        facts: { ...facts(b), linkTarget: OLD },
+        configText: configText(['inter.broker.protocol.version=0.10.2', 'log.message.format.version=0.10.2'], 2),
+      })),
+      3,
+      (b) => ({
+        ...b,
+        facts: { ...facts(b), linkTarget: OLD },
+        configText: configText(['inter.broker.protocol.version=0.10.2', 'log.message.format.version=0.10.2'], 3),
+      }),
+    );
+    const mix = verifyFindings(obs, '0.11.0').find((f) => f.id === 'release-mix');
+    expect(mix?.message).toBe(
+      'The brokers run a mix: 0.11.0.3, inter.broker.protocol.version 0.11.0, log.message.format.version 0.11.0 on broker(s) 1; ' +
+        '0.10.2.1, inter.broker.protocol.version 0.10.2, log.message.format.version 0.10.2 on broker(s) 2,3.',
+    );
+    expect(mix?.fix).toBe('Finish the brokers not at 0.11.0 yet: `kafka-ops upgrade --to 0.11.0 --brokers 2,3` (or `resume`).');
+    const report = reportOf('verify', VERIFY_IDS, obs, '0.11.0', verifyFindings(obs, '0.11.0'), false);
+    expect(report.checks.find((c) => c.id === 'release-mix')?.status).not.toBe('passed');
   });
 
   it('ignores log.message.format.version from 3.0, where Kafka ignores it', () => {

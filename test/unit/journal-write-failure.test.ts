@@ -12,9 +12,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { applyPlan } from '../../src/engine/roll.js';
 import { HaltError, InfrastructureError, KafkaOpsError } from '../../src/errors.js';
 import type { BrokerHost, HostFacts } from '../../src/hosts/port.js';
-import type { Plan } from '../../src/plan/model.js';
 import { FileJournal } from '../../src/store/journal.js';
-import { brokerProcess, oneBrokerDeps } from '../helpers/engine-doubles.js';
+import { brokerProcess, oneBrokerDeps, oneBrokerPlan } from '../helpers/engine-doubles.js';
 
 /** A 64 KiB tmpfs, or undefined where this process may not mount one. */
 function smallTmpfs(): string | undefined {
@@ -62,31 +61,9 @@ function brokerHost(calls: string[], onStop: () => void): BrokerHost {
   };
 }
 
-const plan = {
-  schemaVersion: 1,
-  kind: 'roll',
-  cluster: 'test',
-  from: '0.10.2',
-  to: '0.10.2',
-  observed: 'hosts',
-  order: [1],
-  controller: { broker: 1, note: '' },
-  notes: [],
-  estimate: { restarts: 1, seconds: 1, assumption: '' },
-  phases: [
-    {
-      id: 'roll-config',
-      title: 'roll',
-      kind: 'roll',
-      strategy: 'serial',
-      skipped: false,
-      gates: [],
-      consecutiveHealthyChecks: 1,
-      timeouts: { stopSeconds: 30, startSeconds: 30 },
-      steps: [{ broker: 1, host: 'broker-1', changes: { 'num.io.threads': { from: null, to: '9' } }, skipped: false }],
-    },
-  ],
-} as Plan;
+const plan = oneBrokerPlan('roll', { from: '0.10.2', to: '0.10.2' }, 'roll-config', {
+  changes: { 'num.io.threads': { from: null, to: '9' } },
+});
 
 async function rollBreaking(stateDir: string, breakIt: (journal: FileJournal) => void): Promise<{ calls: string[]; error: unknown }> {
   const calls: string[] = [];

@@ -9,6 +9,8 @@ import { describe, expect, it } from 'vitest';
 import type { BatchSize } from '../../src/engine/batches.js';
 import { applyPlan } from '../../src/engine/roll.js';
 import { memoryCluster } from '../helpers/memory-engine.js';
+import { previewLines } from '../../src/plan/preview.js';
+import { previewBatches } from '../../src/services/upgrade-service.js';
 
 const IDS = [1, 2, 3, 4, 5, 6];
 /** Rack of broker id: r0 = 1,2; r1 = 3,4; r2 = 5,6. */
@@ -77,5 +79,45 @@ describe('a roll in batches', () => {
     expect(sim.stopGroups().every((g) => g.length === 1)).toBe(true);
     const chosen = sim.journal.entries().find((e) => e.event === 'batch.chosen');
     expect(chosen?.detail?.degraded).toMatch(/No two brokers may stop together/);
+  });
+});
+
+describe('the dry run shows the batches the engine chooses', () => {
+  const previewOf = async (sim: ReturnType<typeof simulate>, size: BatchSize) => {
+    const deps = sim.deps(size);
+    const plan = sim.rollPlan(6);
+    return { plan, deps, preview: await previewBatches(plan, { cluster: async () => deps.cluster, host: deps.host }, size) };
+  };
+
+  it('from the placement now, by the same function: the preview equals the run’s first choice', async () => {
+    const sim = simulate({ controller: 6, racks: true });
+    const { plan, deps, preview } = await previewOf(sim, 'auto');
+    expect(sim.log).toEqual([]); // the preview touched nothing
+    await applyPlan(plan, deps);
+    const first = sim.journal.entries().find((e) => e.event === 'batch.chosen');
+    expect(preview?.batches?.map((b) => b.brokers)).toEqual(first?.detail?.batches);
+    expect(preview?.batches?.map((b) => b.brokers)).toEqual([[1, 2], [3, 4], [5], [6]]);
+    const lines = previewLines(plan, preview).join('\n');
+    expect(lines).toContain(
+      `Batches (--batch auto), phase ${plan.phases[0]!.id}, from the replica placement now: [1,2] [3,4] [5] [6] (controller, last)`,
+    );
+    expect(lines).toMatch(/broker 5 apart from 1,2: t-\d+ would keep 1 in-sync replica\(s\) \(ISR [\d,]+\), below min.insync.replicas 2/);
+  });
+
+  it('a placement where no two brokers may stop together: batches of one, and why', async () => {
+    const triples: number[][] = [];
+    for (let a = 1; a <= 6; a++) for (let b = a + 1; b <= 6; b++) for (let c = b + 1; c <= 6; c++) triples.push([a, b, c]);
+    const sim = simulate({ controller: 6, racks: true, placement: (p) => triples[p]! });
+    const { plan, preview } = await previewOf(sim, 'auto');
+    expect(preview?.batches?.every((b) => b.brokers.length === 1)).toBe(true);
+    const lines = previewLines(plan, preview);
+    expect(lines.join('\n')).toMatch(/No two brokers may stop together: t-\d+ would keep 1 in-sync replica/);
+    expect(lines.filter((l) => /^ {4}broker \d apart from/.test(l))).toHaveLength(4);
+  });
+
+  it('--batch 1 adds nothing to the preview', async () => {
+    const { plan, preview } = await previewOf(simulate({ controller: 6, racks: true }), 1);
+    expect(preview).toBeUndefined();
+    expect(previewLines(plan, preview)).toEqual(previewLines(plan));
   });
 });

@@ -10,8 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { FileJournal } from '../../src/store/journal.js';
 import { applyPlan } from '../../src/engine/roll.js';
 import type { BrokerHost, HostFacts } from '../../src/hosts/port.js';
-import type { Plan } from '../../src/plan/model.js';
-import { brokerProcess, oneBrokerDeps } from '../helpers/engine-doubles.js';
+import { brokerProcess, oneBrokerDeps, oneBrokerPlan } from '../helpers/engine-doubles.js';
 
 const FROM = '/opt/kafka_2.11-0.8.2.2';
 const TO = '/opt/kafka_2.11-0.9.0.1';
@@ -39,39 +38,10 @@ function recordingHost(replacesOnStop: boolean | undefined, calls: string[]): Br
   };
 }
 
-const plan: Plan = {
-  schemaVersion: 1,
-  kind: 'upgrade',
-  cluster: 'test',
-  from: '0.8.2',
-  to: '0.9.0',
-  observed: 'assumed',
-  order: [1],
-  controller: { broker: 1, note: '' },
-  notes: [],
-  estimate: { restarts: 1, seconds: 1, assumption: '' },
-  phases: [
-    {
-      id: 'swap-binaries',
-      title: 'swap',
-      kind: 'roll',
-      strategy: 'serial',
-      skipped: false,
-      gates: [],
-      consecutiveHealthyChecks: 1,
-      timeouts: { stopSeconds: 30, startSeconds: 30 },
-      steps: [
-        {
-          broker: 1,
-          host: 'broker-1',
-          changes: {},
-          install: { link: '/opt/kafka', from: FROM, to: TO, release: '0.9.0.1' },
-          skipped: false,
-        },
-      ],
-    },
-  ],
-} as Plan;
+const plan = oneBrokerPlan('upgrade', { from: '0.8.2', to: '0.9.0' }, 'swap-binaries', {
+  changes: {},
+  install: { link: '/opt/kafka', from: FROM, to: TO, release: '0.9.0.1' },
+});
 
 async function run(replacesOnStop: boolean | undefined): Promise<string[]> {
   const calls: string[] = [];

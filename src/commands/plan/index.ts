@@ -1,7 +1,7 @@
 import { Flags } from '@oclif/core';
 import type { PlanResult } from '../../services/plan-service.js';
 import { KafkaOpsCommand } from '../../ui/base-command.js';
-import { canaryFlag, fromFlag, inventoryFlag, toFlag } from '../../ui/flags.js';
+import { batchOf, canaryFlag, fromFlag, inventoryFlag, parseBrokerList, runFlags, toFlag } from '../../ui/flags.js';
 import type { Output } from '../../ui/output.js';
 import { previewLines } from '../../plan/preview.js';
 
@@ -20,6 +20,12 @@ export default class PlanCommand extends KafkaOpsCommand<PlanResult> {
     from: fromFlag,
     to: toFlag,
     canary: canaryFlag,
+    batch: Flags.string({
+      description:
+        'Show how a run with --batch 1|N|auto groups brokers (batches are chosen at run time from the live replica placement; `upgrade --dry-run --batch auto` shows them from the cluster now).',
+      env: 'KAFKA_OPS_BATCH',
+    }),
+    brokers: runFlags.brokers,
     output: Flags.string({ char: 'o', description: 'Write the plan to this YAML file.', env: 'KAFKA_OPS_PLAN_OUT' }),
     'migrate-to-kraft': Flags.boolean({
       description:
@@ -34,11 +40,12 @@ export default class PlanCommand extends KafkaOpsCommand<PlanResult> {
     const { flags } = await this.parse(PlanCommand);
     if (flags['migrate-to-kraft']) return (await import('../../services/migration-service.js')).planMigration(flags);
     const { makePlan } = await import('../../services/plan-service.js');
-    return makePlan(flags);
+    const { batch, brokers, ...rest } = flags;
+    return makePlan({ ...rest, ...(batch ? { batch: batchOf(batch) } : {}), ...(brokers ? { brokers: parseBrokerList(brokers) } : {}) });
   }
 
   protected render(result: PlanResult, output: Output): void {
-    for (const line of previewLines(result)) output.line(line);
+    for (const line of previewLines(result, result.batches)) output.line(line);
     if (result.file) output.line(`\nPlan written to ${result.file}. Apply it with: kafka-ops upgrade --plan ${result.file}`);
   }
 }
