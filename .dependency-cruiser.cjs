@@ -8,7 +8,7 @@ const PORTS_AND_PURE = [
   '^src/errors[.]ts$',
   '^src/plan/(model|versions|observed|leadership-rules|migration)[.]ts$',
   '^src/inventory/model[.]ts$',
-  '^src/config/(lint|properties)[.]ts$',
+  '^src/config/(lint|properties|secret-keys)[.]ts$',
   '^src/cluster/(port|kraft-port)[.]ts$',
   '^src/hosts/port[.]ts$',
 ];

@@ -208,6 +208,16 @@ export class KafkaJsClusterState implements ClusterState {
     return out;
   }
 
+  /** The cluster's id as the brokers report it (Metadata v2+); undefined when they do not tell. */
+  async clusterId(): Promise<string | undefined> {
+    try {
+      const { clusterId } = await this.admin.describeCluster();
+      return clusterId || undefined;
+    } catch (error) {
+      throw this.failure(error);
+    }
+  }
+
   async close(): Promise<void> {
     await this.admin.disconnect();
   }

@@ -62,5 +62,7 @@ export interface ClusterState {
    * not when it is done (the snapshot shows that). Absent where the source cannot ask.
    */
   electPreferredLeaders?(partitions: ReadonlyArray<{ topic: string; partition: number }>): Promise<void>;
+  /** The cluster's id (ZooKeeper's `/cluster/id`, the brokers' Metadata); undefined where it cannot be told. */
+  clusterId?(): Promise<string | undefined>;
   close(): Promise<void>;
 }

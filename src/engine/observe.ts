@@ -5,6 +5,7 @@ import type { BrokerSpec, Inventory } from '../inventory/model.js';
 import type { ObservedBroker, ObservedCluster } from '../plan/observed.js';
 import { IBP_KEY, LMFV_KEY } from '../plan/versions.js';
 import type { ClusterSources } from './ports.js';
+import { settleEach } from './concurrently.js';
 import { linkedRelease, type HostFacts } from '../hosts/port.js';
 
 export interface Observation {
@@ -27,11 +28,21 @@ export function observedBroker(spec: BrokerSpec, facts: HostFacts, config: Recor
 }
 
 export async function observeCluster(inventory: Inventory, connections: ClusterSources): Promise<Observation> {
-  const brokers = [];
-  const configs: Record<number, Record<string, string>> = {};
-  for (const spec of inventory.brokers) {
+  // ZooKeeper mode: the cluster is read while the hosts are (it needs nothing from them).
+  const zkSnapshot = inventory.mode === 'kraft' ? undefined : connections.cluster().then((c) => c.snapshot());
+  zkSnapshot?.catch(() => undefined); // awaited below, once the hosts' problems (reported first) are known
+  // Every host at once (capped), judged in inventory order: the first problem reported is always the same one.
+  const reads = await settleEach(inventory.brokers, async (spec) => {
     const host = await connections.host(spec.id);
     const [facts, text] = await Promise.all([host.facts(), host.readConfig()]);
+    return { facts, text };
+  });
+  const brokers: ObservedBroker[] = [];
+  const configs: Record<number, Record<string, string>> = {};
+  inventory.brokers.forEach((spec, i) => {
+    const read = reads[i] as PromiseSettledResult<{ facts: HostFacts; text: string }>;
+    if (read.status === 'rejected') throw read.reason;
+    const { facts, text } = read.value;
     const config = parseProperties(text);
     configs[spec.id] = config;
     const broker = observedBroker(spec, facts, config);
@@ -46,8 +57,8 @@ export async function observeCluster(inventory: Inventory, connections: ClusterS
       );
     }
     brokers.push(broker);
-  }
-  if (inventory.mode === 'kraft') {
+  });
+  if (!zkSnapshot) {
     // KRaft: the active controller is the quorum leader, and metadata.version is read from the cluster.
     const tools = await connections.kraft();
     const [status, finalized] = await Promise.all([tools.status(), tools.finalized()]);
@@ -57,7 +68,7 @@ export async function observeCluster(inventory: Inventory, connections: ClusterS
     };
     return { observed: { source: 'hosts', brokers, ...kraft }, configs };
   }
-  const snapshot = await (await connections.cluster()).snapshot();
+  const snapshot = await zkSnapshot;
   return {
     observed: { source: 'hosts', brokers, ...(snapshot.controller === undefined ? {} : { controller: snapshot.controller }) },
     configs,

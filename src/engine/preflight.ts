@@ -9,6 +9,7 @@ import { parseProperties, type PropertyEdits } from '../config/properties.js';
 import { linkedRelease, type HostFacts } from '../hosts/port.js';
 import type { BrokerSpec, StopSignal } from '../inventory/model.js';
 import type { Plan, PlanStep } from '../plan/model.js';
+import { isSecretKey } from '../config/secret-keys.js';
 
 export type PreflightProblem =
   | { gate: 'stop-signal-honoured'; brokerId: number; signal: StopSignal; pid: number }
@@ -91,4 +92,31 @@ export function brokerPreflight(
   const errors = release ? lintConfig(config, release, knownKeys).filter((f) => f.severity === 'error') : [];
   if (release && errors.length > 0) problems.push({ gate: 'config-lint', brokerId: spec.id, release, findings: errors });
   return problems;
+}
+
+/** A key whose value on the host is none the plan's steps go through: the host changed since the plan was made. */
+export interface StaleValue {
+  key: string;
+  found: string | null;
+  expected: Array<string | null>;
+}
+
+/**
+ * The first key of `steps` (one broker's, in plan order) whose value on the host is neither the
+ * first step's `from` nor any step's `to`. Secret keys are not compared: a plan never holds their value.
+ */
+export function staleValue(steps: readonly PlanStep[], configText: string): StaleValue | undefined {
+  const config = parseProperties(configText);
+  const allowed = new Map<string, Array<string | null>>();
+  for (const step of steps)
+    for (const [key, change] of Object.entries(step.changes)) {
+      if (isSecretKey(key)) continue;
+      const values = allowed.get(key) ?? [change.from];
+      allowed.set(key, [...values, change.to]);
+    }
+  for (const [key, expected] of allowed) {
+    const found = config[key] ?? null;
+    if (!expected.includes(found)) return { key, found, expected: [...new Set(expected)] };
+  }
+  return undefined;
 }

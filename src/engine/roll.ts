@@ -15,10 +15,11 @@ import { HaltError, InterruptedError, KafkaOpsError } from '../errors.js';
 import { linkedRelease, type BrokerHost, type HostFacts } from '../hosts/port.js';
 import type { BrokerSpec, StopSignal } from '../inventory/model.js';
 import type { Plan, PlanPhase, PlanStep } from '../plan/model.js';
+import { eachOf, settleEach } from './concurrently.js';
 import { batchesFromPlacement, batchStopFindings, describeBatches } from './batches.js';
 import { beforeStopFindings, caughtUpFindings, type GateFinding } from './gates.js';
 import { Elections } from './elect.js';
-import { brokerPreflight, editsOf, finalConfig, releaseAfter, restartingSteps } from './preflight.js';
+import { brokerPreflight, editsOf, finalConfig, releaseAfter, restartingSteps, staleValue, type StaleValue } from './preflight.js';
 import { autoRebalanceOf, DEFAULT_LEADERSHIP_SETTLE, LeadershipTracker, type AutoRebalance } from './leadership.js';
 import { leadershipRulesFor, lowestProtocol, type LeadershipRules } from '../plan/leadership-rules.js';
 import { IBP_KEY, releaseFamily } from '../plan/versions.js';
@@ -34,7 +35,12 @@ export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
 
 export async function applyPlan(plan: Plan, given: EngineDeps): Promise<RunReport> {
   const leadership = new LeadershipTracker(given.options.leadershipSettle);
-  const deps: StepDeps = { ...given, cluster: observedBy(given.cluster, leadership, given.clock), leadership };
+  const deps: StepDeps = {
+    ...given,
+    cluster: observedBy(given.cluster, leadership, given.clock),
+    leadership,
+    checkFrom: plan.observed === 'hosts',
+  };
   const steps: StepReport[] = [];
   const warnings: string[] = [];
   const warn = (message: string, phase?: string, broker?: number) => {
@@ -186,18 +192,16 @@ export async function applyPlan(plan: Plan, given: EngineDeps): Promise<RunRepor
  * phase's own restarts only raise the IBP, so the value at its start holds for all of it.
  */
 async function decideLeadershipRules(deps: StepDeps, phase: PlanPhase): Promise<void> {
-  const running = await Promise.all(
-    deps.inventory.brokers.map(async (spec) => {
-      const host = await deps.host(spec.id);
-      const [facts, configText] = await Promise.all([host.facts(), host.readConfig()]);
-      const configured = parseProperties(configText)[IBP_KEY];
-      const started = facts.process?.startedAtMs;
-      if (facts.process && (started === undefined || (facts.configModifiedAtMs ?? 0) > started)) return undefined;
-      if (configured !== undefined) return configured;
-      const release = linkedRelease(spec.installs, facts);
-      return release === undefined ? undefined : releaseFamily(release);
-    }),
-  );
+  const running = await eachOf(deps.inventory.brokers, async (spec) => {
+    const host = await deps.host(spec.id);
+    const [facts, configText] = await Promise.all([host.facts(), host.readConfig()]);
+    const configured = parseProperties(configText)[IBP_KEY];
+    const started = facts.process?.startedAtMs;
+    if (facts.process && (started === undefined || (facts.configModifiedAtMs ?? 0) > started)) return undefined;
+    if (configured !== undefined) return configured;
+    const release = linkedRelease(spec.installs, facts);
+    return release === undefined ? undefined : releaseFamily(release);
+  });
   const rules: LeadershipRules = leadershipRulesFor(lowestProtocol(running));
   deps.leadership.useRules(rules);
   deps.journal.append({
@@ -338,6 +342,8 @@ async function confirmOrHalt(deps: EngineDeps, phase: PlanPhase, question: strin
 /** The engine's deps inside a run: every snapshot read also feeds the leadership tracker. */
 interface StepDeps extends EngineDeps {
   leadership: LeadershipTracker;
+  /** The plan was read from the hosts: each step's `from` is what its host must still have (an assumed plan's is a guess). */
+  checkFrom?: boolean;
 }
 
 function observedBy(cluster: ClusterState, tracker: LeadershipTracker, clock: EngineClock): ClusterState {
@@ -416,12 +422,14 @@ export async function checkBeforeFirstRestart(plan: Plan, deps: PreflightDeps): 
   ].sort((a, b) => a - b);
   // Read every host at once (reading a release's config keys starts a JVM there), then judge
   // the brokers in order, so the first problem reported is always the same one.
-  const reads = await Promise.allSettled(brokers.map((id) => preflightRead(plan, deps, id)));
+  const reads = await settleEach(brokers, (id) => preflightRead(plan, deps, id));
   brokers.forEach((id, i) => {
     const read = reads[i] as PromiseSettledResult<PreflightRead>;
     if (read.status === 'rejected') throw read.reason;
     const { spec, facts, configText, knownKeys } = read.value;
     const signal = deps.options.stopSignal ?? spec.stop.signal;
+    const stale = plan.observed === 'hosts' ? staleValue(restartingSteps(plan, id), configText) : undefined;
+    if (stale) throw staleHalt(spec, stale, 'No broker was restarted.');
     const [problem] = brokerPreflight(spec, facts, configText, restartingSteps(plan, id), signal, knownKeys);
     if (problem?.gate === 'stop-signal-honoured') throw signalIgnored(spec, facts, signal);
     if (problem?.gate === 'target-install-present') {
@@ -455,6 +463,19 @@ async function preflightRead(plan: Plan, deps: PreflightDeps, id: number): Promi
   const { release } = finalConfig(spec, facts, configText, restartingSteps(plan, id));
   const knownKeys = release && host.configKeys ? await host.configKeys(release) : undefined;
   return { spec, facts, configText, ...(knownKeys ? { knownKeys } : {}) };
+}
+
+/** The host's config is not where the plan says it is: the plan is stale (or was edited), and applying it would undo someone's change. */
+function staleHalt(spec: BrokerSpec, stale: StaleValue, touched: string): HaltError {
+  const show = (v: string | null) => (v === null ? '(unset)' : v);
+  return new HaltError(
+    `Broker ${spec.id}: ${stale.key} is ${show(stale.found)} in ${spec.configPath} on ${spec.host}, but the plan expects ${stale.expected.map(show).join(' or ')} there: the host changed since the plan was made, or the plan was edited.`,
+    {
+      code: 'PLAN_STALE',
+      action: `Make a new plan from the hosts as they are now (\`kafka-ops upgrade --dry-run\` or \`kafka-ops roll --dry-run\`), review it and apply that one. ${touched}`,
+      brokerId: spec.id,
+    },
+  );
 }
 
 function signalIgnored(spec: BrokerSpec, facts: HostFacts, signal: StopSignal): HaltError {
@@ -573,6 +594,8 @@ async function runStep(
     return { phase: phase.id, broker: step.broker, outcome: 'already-done' };
   }
   checkInterrupt();
+  const stale = given.checkFrom && !configDone ? staleValue([step], configText) : undefined;
+  if (stale) throw staleHalt(spec, stale, `Broker ${step.broker} was not touched.`);
 
   if (facts.process?.ignoredSignals.includes(signal)) throw signalIgnored(spec, facts, signal);
   const newText = configDone ? configText : editProperties(configText, edits);

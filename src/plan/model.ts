@@ -140,6 +140,11 @@ export interface Plan {
   /** Present for KRaft plans only, so ZooKeeper-mode plans stay exactly as they were. */
   mode?: 'kraft';
   cluster: string;
+  /**
+   * The cluster's id (ZooKeeper's `/cluster/id`) the plan is bound to: written by the run that first
+   * applies it (and so in the state dir's plan.yaml); a plan carrying one is refused on another cluster.
+   */
+  clusterId?: string;
   /** Release family the cluster is upgraded from ("0.10.2"); for a roll, the running one. */
   from: string;
   to: string;
@@ -151,6 +156,8 @@ export interface Plan {
   phases: PlanPhase[];
   notes: string[];
   estimate: { restarts: number; seconds: number; assumption: string };
+  /** The digest (`store/plan-digest.ts`) of the plan as written by `plan -o` or a run: a plan altered since is refused. */
+  reviewed?: string;
   /** `--brokers`: the run restarts only these; the others stay as they are. */
   subset?: { brokers: number[]; others: number[] };
 }

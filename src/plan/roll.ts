@@ -7,6 +7,7 @@ import { currentKraftRelease, kraftNodeOrder, kraftRollGates } from './kraft.js'
 import type { ConfigChange, Plan, PlanStep } from './model.js';
 import { PLAN_SCHEMA_VERSION } from './model.js';
 import type { ObservedCluster } from './observed.js';
+import { isSecretKey, REDACTED } from '../config/secret-keys.js';
 
 export interface RollRequest {
   /** key → value; `{id}` in a value becomes the broker's id (e.g. log.dirs=/data/kafka-{id}). */
@@ -75,6 +76,8 @@ export function buildRollPlan(
   observed: ObservedCluster,
   request: RollRequest,
   full: Record<number, Record<string, string>>,
+  /** The value a `--set` value stands for (a secret's `@env:NAME` reference resolved); the plan keeps the reference. */
+  valueOf: (key: string, value: string) => string = (_key, value) => value,
 ): Plan {
   if (Object.keys(request.set).length === 0 && request.unset.length === 0) {
     throw new UserError('Nothing to change.', { code: 'USAGE', action: 'Give at least one --set KEY=VALUE or --unset KEY.' });
@@ -93,9 +96,9 @@ export function buildRollPlan(
     const changes: Record<string, ConfigChange> = {};
     for (const [key, template] of Object.entries(request.set)) {
       const value = template.replaceAll('{id}', String(id));
-      if (config[key] !== value) changes[key] = { from: config[key] ?? null, to: value };
+      if (config[key] !== valueOf(key, value)) changes[key] = { from: shown(key, config[key]), to: value };
     }
-    for (const key of request.unset) if (config[key] !== undefined) changes[key] = { from: config[key], to: null };
+    for (const key of request.unset) if (config[key] !== undefined) changes[key] = { from: shown(key, config[key]), to: null };
     const skipped = Object.keys(changes).length === 0;
     return { broker: id, host: spec?.host ?? '', changes, skipped, ...(skipped ? { reason: 'Already has these values.' } : {}) };
   });
@@ -128,4 +131,10 @@ export function buildRollPlan(
     notes: [],
     estimate: estimateFor(restarts),
   };
+}
+
+/** A value read from a host as the plan stores it: a secret's is REDACTED. */
+function shown(key: string, value: string | undefined): string | null {
+  if (value === undefined) return null;
+  return isSecretKey(key) ? REDACTED : value;
 }

@@ -75,22 +75,55 @@ export function signal(pid: number, sig: NodeJS.Signals): void {
   }
 }
 
-/** `count` distinct free TCP ports on 127.0.0.1 (all held open together, so no duplicates). */
+/**
+ * Where the kernel takes the local ports of outgoing connections (Linux's
+ * ip_local_port_range; 32768 where it cannot be read).
+ */
+export function ephemeralPortStart(): number {
+  try {
+    const start = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+    return Number.isInteger(start) && start > 1024 ? start : 32_768;
+  } catch {
+    return 32_768;
+  }
+}
+
+const LOWEST_SANDBOX_PORT = 20_000;
+
+function listenOn(port: number): Promise<net.Server | undefined> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once('error', () => resolve(undefined));
+    server.listen(port, '127.0.0.1', () => resolve(server));
+  });
+}
+
+/**
+ * `count` distinct free TCP ports on 127.0.0.1, all held open together (no duplicates), taken
+ * below the ephemeral range: a broker's port there is free while the broker restarts, and any
+ * outgoing connection on the machine may take it as its local port meanwhile, so the broker
+ * then fails to bind. Random picks keep two sandboxes started at once apart.
+ */
 export async function freePorts(count: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from(
-      { length: count },
-      () =>
-        new Promise<net.Server>((resolve, reject) => {
-          const server = net.createServer();
-          server.once('error', reject);
-          server.listen(0, '127.0.0.1', () => resolve(server));
-        }),
-    ),
-  );
-  const ports = servers.map((s) => (s.address() as net.AddressInfo).port);
-  await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
-  return ports;
+  const high = Math.max(ephemeralPortStart(), LOWEST_SANDBOX_PORT + 1_000);
+  const servers: net.Server[] = [];
+  try {
+    for (let attempt = 0; servers.length < count; attempt++) {
+      if (attempt > count * 50)
+        throw new InfrastructureError(`No ${count} free TCP ports on 127.0.0.1 between ${LOWEST_SANDBOX_PORT} and ${high}.`, {
+          code: 'SANDBOX_NO_FREE_PORTS',
+          retriable: true,
+          action: 'Stop what listens there (ss -ltn), or old sandboxes (kafka-ops sandbox down), and try again.',
+        });
+      const port = LOWEST_SANDBOX_PORT + Math.floor(Math.random() * (high - LOWEST_SANDBOX_PORT));
+      if (servers.some((s) => (s.address() as net.AddressInfo).port === port)) continue;
+      const server = await listenOn(port);
+      if (server) servers.push(server);
+    }
+    return servers.map((s) => (s.address() as net.AddressInfo).port);
+  } finally {
+    await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
+  }
 }
 
 /** Last `lines` lines of a text file, '' when it cannot be read. */

@@ -8,12 +8,12 @@
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
-import { createConnection, createServer } from 'node:net';
+import { createConnection } from 'node:net';
 import { userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { InfrastructureError, UserError } from '../errors.js';
-import { isAlive } from './processes.js';
+import { freePorts, isAlive } from './processes.js';
 
 const SSHD = '/usr/sbin/sshd';
 const run = promisify(execFile);
@@ -33,19 +33,6 @@ const STATE_FILE = 'sshd.json';
 const PID_FILE = 'sshd.pid';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** A port that was free a moment ago on 127.0.0.1. */
-async function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolvePort(port));
-    });
-  });
-}
 
 function accepts(port: number): Promise<boolean> {
   return new Promise((resolveAccepts) => {
@@ -158,7 +145,7 @@ export async function startSshd(dirArg: string): Promise<SshdHandle> {
   let lastError = '';
   // The port was free when picked, but someone may take it before sshd binds: retry with another.
   for (let attempt = 1; attempt <= 3; attempt++) {
-    const port = await freePort();
+    const [port] = (await freePorts(1)) as [number];
     await writeFile(configFile, sshdConfig(dir, port));
     await rm(join(dir, PID_FILE), { force: true });
     await rm(logFile, { force: true });

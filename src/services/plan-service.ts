@@ -40,7 +40,7 @@ export function planFromFlags(request: PlanRequest): Plan {
 export function makePlan(request: PlanRequest): PlanResult {
   const built = planFromFlags(request);
   const plan = request.brokers ? restrictPlan(built, request.brokers) : built;
-  if (request.output) writePlanFile(plan, request.output);
+  if (request.output) writeOutput(plan, request.output);
   const batches = request.batch ? batchesAtRunTime(plan, request.batch) : undefined;
   return { ...plan, ...(request.output ? { file: request.output } : {}), ...(batches ? { batches } : {}) };
 }
@@ -63,6 +63,19 @@ export function batchesAtRunTime(plan: Plan, size: BatchSize, kraft = false): Ba
           'chosen at run time from the live replica placement; this preview read no cluster (run `upgrade --dry-run --batch ...` with the inventory, without --plan or --from, to see them).',
         ];
   return { size, ...(roll ? { phase: roll.phase } : {}), notes };
+}
+
+/** `plan -o`: the plan written sealed; a path that cannot be written is bad input naming it, not a crash. */
+function writeOutput(plan: Plan, file: string): void {
+  try {
+    writePlanFile(plan, file);
+  } catch (error) {
+    if (error instanceof UserError) throw error;
+    throw new UserError(`The plan cannot be written to ${file} (${(error as NodeJS.ErrnoException).code ?? String(error)}).`, {
+      code: 'PLAN_OUTPUT_UNWRITABLE',
+      action: 'Give -o a path in a directory you can write to.',
+    });
+  }
 }
 
 export interface ValidateResult {

@@ -14,7 +14,8 @@ import { acquireZooKeeperLock, type ZooKeeperLock } from '../cluster/zookeeper-l
 import { KafkaOpsError, UserError } from '../errors.js';
 import type { Inventory, StopSignal } from '../inventory/model.js';
 import type { Plan } from '../plan/model.js';
-import { writePlanFile } from '../store/plan-file.js';
+import { resolvePlanSecrets } from '../config/secrets.js';
+import { redactSecrets } from '../config/secret-keys.js';
 import type { EngineIOSession, IoHost, PromptPolicy } from '../io-host.js';
 import type { RunResult } from '../results.js';
 import type { Connections } from './connections.js';
@@ -35,8 +36,39 @@ export interface RunOptions extends PromptPolicy {
   brokers?: number[] | undefined;
 }
 
+/** A plan names the cluster it is for; an inventory of another is refused. */
+export function assertPlanNamesCluster(plan: Plan, inventory: Inventory): void {
+  if (plan.cluster !== inventory.cluster)
+    throw new UserError(`The plan is for cluster ${plan.cluster}, the inventory for ${inventory.cluster}.`, {
+      code: 'PLAN_INVENTORY_MISMATCH',
+      action: 'Use the inventory the plan was made for, or make a plan for this cluster. Nothing was touched.',
+    });
+}
+
+/**
+ * The plan bound to the cluster it runs on: refused when it names another cluster, or carries the
+ * id of another (ZooKeeper's `/cluster/id`, the brokers' Metadata); a plan without an id gets this
+ * cluster's, so the state dir's plan.yaml (what `resume` applies) is bound from the first run on.
+ */
+export async function bindToCluster(plan: Plan, inventory: Inventory, connections: Connections, output: IoHost): Promise<Plan> {
+  assertPlanNamesCluster(plan, inventory);
+  const cluster = await connections.cluster();
+  const id = cluster.clusterId ? await cluster.clusterId() : undefined;
+  if (plan.clusterId !== undefined && id !== undefined && plan.clusterId !== id)
+    throw new UserError(
+      `The plan is bound to the cluster with id ${plan.clusterId}, but ${inventory.source} reaches the cluster with id ${id}: another cluster of the same name.`,
+      {
+        code: 'PLAN_CLUSTER_MISMATCH',
+        action: 'Apply the plan to the cluster it was made for, or make a plan for this one. Nothing was touched.',
+      },
+    );
+  if (plan.clusterId !== undefined && id === undefined)
+    output.info(`The plan is bound to cluster id ${plan.clusterId}; this cluster's reader cannot tell its id, so that is not checked.`);
+  return plan.clusterId === undefined && id !== undefined ? { ...plan, clusterId: id } : plan;
+}
+
 export async function runPlan(
-  plan: Plan,
+  given: Plan,
   inventory: Inventory,
   connections: Connections,
   options: RunOptions,
@@ -45,6 +77,9 @@ export async function runPlan(
   /** The run a resume continues; a new run gets a new id, so no confirmation of an earlier run counts for it. */
   runId: string = randomUUID(),
 ): Promise<RunResult> {
+  const plan = await bindToCluster(given, inventory, connections, output);
+  // References to secret values (`@env:NAME`) are resolved for the engine alone: what is shown and stored keeps them.
+  const applied = resolvePlanSecrets(plan);
   const clock = { now: () => Date.now(), sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, ms)) };
   const journal = new FileJournal(options.stateDir, inventory.cluster, clock);
   journal.lock();
@@ -81,7 +116,7 @@ export async function runPlan(
   process.on('SIGTERM', onSignal);
   try {
     io = await output.openEngineIO(options);
-    writePlanFile(plan, journal.planFile);
+    journal.writePlan(plan);
     const deps: EngineDeps = {
       inventory,
       cluster: await connections.cluster(),
@@ -105,16 +140,16 @@ export async function runPlan(
     const tools = inventory.mode === 'kraft' || plan.kind === 'migration' ? await connections.kraft() : undefined;
     const run =
       plan.kind === 'migration' && tools
-        ? await applyMigrationPlan(plan, deps, { quorum: tools, tools: await connections.migration() })
+        ? await applyMigrationPlan(applied, deps, { quorum: tools, tools: await connections.migration() })
         : tools
-          ? await applyKraftPlan(plan, deps, {
+          ? await applyKraftPlan(applied, deps, {
               quorum: tools,
               features: tools,
               ...(options.quorumTimeoutMs !== undefined ? { gate: { ...DEFAULT_QUORUM_GATE, timeoutMs: options.quorumTimeoutMs } } : {}),
             })
-          : await applyPlan(plan, deps);
+          : await applyPlan(applied, deps);
     await io.close();
-    return { plan, run, journal: journal.file };
+    return { plan, run: redactSecrets(run), journal: journal.file };
   } catch (error) {
     // The tree marks the failing task before the error itself is printed.
     await io?.close(error);

@@ -13,7 +13,9 @@ import { loadInventory } from '../inventory/load.js';
 import { assumedPlan, buildUpgradePlan } from '../plan/build.js';
 import { loadPlanFile } from '../store/plan-file.js';
 import { buildRollPlan, parseAssignments } from '../plan/roll.js';
-import { parseRelease } from '../plan/versions.js';
+import { assertNoLiteralSecrets, resolvePlanSecrets, resolveReference } from '../config/secrets.js';
+import { kraftReleaseFamily, parseRelease, releaseFamily } from '../plan/versions.js';
+import { targetInstallOf } from '../plan/steps.js';
 import { restrictPlan } from '../plan/subset.js';
 import type { IoHost } from '../io-host.js';
 import type { ClusterSources } from '../engine/ports.js';
@@ -24,7 +26,7 @@ import type { BatchPreview } from '../plan/preview.js';
 import type { UpgradeResult } from '../results.js';
 import { openConnections, type Connections } from './connections.js';
 import { batchesAtRunTime, firstRoll, requireFlag, type PlanRequest } from './plan-service.js';
-import { runPlan, type RunOptions } from './run-service.js';
+import { assertPlanNamesCluster, bindToCluster, runPlan, type RunOptions } from './run-service.js';
 
 export interface UpgradeRequest extends PlanRequest, RunOptions {
   plan?: string;
@@ -43,12 +45,7 @@ export async function upgrade(request: UpgradeRequest, output: IoHost): Promise<
   const from = request.from ? parseRelease(request.from, '--from') : undefined;
   if (filePlan && request.dryRun && !request.inventory) return withBatches({ dryRun: true, plan: filePlan }, request.batch);
   const inventory = loadInventory(requireFlag(request.inventory, 'inventory', 'KAFKA_OPS_INVENTORY'));
-  if (filePlan && filePlan.cluster !== inventory.cluster) {
-    throw new UserError(`The plan is for cluster ${filePlan.cluster}, the inventory for ${inventory.cluster}.`, {
-      code: 'PLAN_INVENTORY_MISMATCH',
-      action: 'Use the inventory the plan was made for.',
-    });
-  }
+  if (filePlan) assertPlanNamesCluster(filePlan, inventory);
   if (request.dryRun && (filePlan || from)) {
     return withBatches(
       { dryRun: true, plan: filePlan ?? subsetOf(assumedPlan(inventory, from as string, to as string, request.canary), request) },
@@ -57,6 +54,7 @@ export async function upgrade(request: UpgradeRequest, output: IoHost): Promise<
   }
   const connections = openConnections(inventory);
   try {
+    if (to) prefetchTargetKeys(inventory, connections, to);
     const plan =
       filePlan ??
       subsetOf(
@@ -68,14 +66,7 @@ export async function upgrade(request: UpgradeRequest, output: IoHost): Promise<
         ),
         request,
       );
-    if (request.dryRun && inventory.mode === 'kraft')
-      return withBatches(
-        { dryRun: true, plan, findings: await kraftPreflight(inventory, plan, await connections.kraft()) },
-        request.batch,
-        true,
-      );
-    if (request.dryRun) return await dryRunOf(plan, inventory, connections, request);
-    return { dryRun: false, ...(await runPlan(plan, inventory, connections, request, output)) };
+    return await previewOrRun(plan, inventory, connections, request, output);
   } finally {
     await connections.close();
   }
@@ -122,6 +113,40 @@ export async function previewBatches(
     ...(choice.degraded ? { degraded: choice.degraded } : {}),
     notes,
   };
+}
+
+/**
+ * Starts reading the config keys of the release the first broker is upgraded to (a JVM on its
+ * host, about 1 s) while the cluster is read and the plan made: the checks before the first
+ * restart lint every broker's final config against them and would otherwise wait for it. Only a
+ * read, shared by the hosts of the run (ReleaseConfigKeys); when it cannot tell, the checks ask again.
+ */
+function prefetchTargetKeys(inventory: Inventory, connections: Connections, to: string): void {
+  const spec = inventory.brokers[0];
+  const release = spec && targetInstallOf(spec, to, inventory.mode === 'kraft' ? kraftReleaseFamily : releaseFamily);
+  if (!spec || !release) return;
+  connections
+    .host(spec.id)
+    .then((host) => host.configKeys?.(release))
+    .catch(() => undefined); // a host that cannot be reached is reported by the cluster read
+}
+
+/** What a planned upgrade or roll does with its plan: a KRaft or ZooKeeper preview for a dry run, else the run. */
+async function previewOrRun(
+  plan: Plan,
+  inventory: Inventory,
+  connections: Connections,
+  request: RunOptions & { dryRun?: boolean | undefined; batch?: BatchSize | undefined },
+  output: IoHost,
+): Promise<UpgradeResult> {
+  if (request.dryRun && inventory.mode === 'kraft')
+    return withBatches(
+      { dryRun: true, plan, findings: await kraftPreflight(inventory, plan, await connections.kraft()) },
+      request.batch,
+      true,
+    );
+  if (request.dryRun) return await dryRunOf(plan, inventory, connections, request);
+  return { dryRun: false, ...(await runPlan(plan, inventory, connections, request, output)) };
 }
 
 /**
@@ -211,10 +236,11 @@ export async function resume(request: ResumeRequest, output: IoHost): Promise<Up
       },
     );
   }
-  const plan = subsetOf(loadPlanFile(journal.planFile), request);
   const connections = openConnections(inventory);
   try {
-    const at = await firstPendingStep(plan, inventory, connections);
+    // A plan.yaml edited since its run wrote it, or one of another cluster, is refused before anything is read or touched.
+    const plan = subsetOf(await bindToCluster(loadPlanFile(journal.planFile), inventory, connections, output), request);
+    const at = await firstPendingStep(resolvePlanSecrets(plan), inventory, connections);
     const where = at ? `starts with broker ${at.broker} (phase ${at.phase})` : 'every step is already done on its host';
     if (request.dryRun) {
       const preview =
@@ -256,6 +282,7 @@ export interface RollServiceRequest extends RunOptions {
 
 export async function roll(request: RollServiceRequest, output: IoHost): Promise<UpgradeResult> {
   const set = parseAssignments(request.set);
+  assertNoLiteralSecrets(set);
   const inventory = loadInventory(requireFlag(request.inventory, 'inventory', 'KAFKA_OPS_INVENTORY'));
   const connections = openConnections(inventory);
   try {
@@ -266,18 +293,12 @@ export async function roll(request: RollServiceRequest, output: IoHost): Promise
         observed,
         { set, unset: request.unset, canary: request.canary, allowSameValue: request.allowSameValue ?? false },
         configs,
+        (key, value) => resolveReference(key, value),
       ),
       request,
     );
     if (!request.allowUnknownKey) await assertKnownKeys(Object.keys(set), plan, inventory, connections);
-    if (request.dryRun && inventory.mode === 'kraft')
-      return withBatches(
-        { dryRun: true, plan, findings: await kraftPreflight(inventory, plan, await connections.kraft()) },
-        request.batch,
-        true,
-      );
-    if (request.dryRun) return await dryRunOf(plan, inventory, connections, request);
-    return { dryRun: false, ...(await runPlan(plan, inventory, connections, request, output)) };
+    return await previewOrRun(plan, inventory, connections, request, output);
   } finally {
     await connections.close();
   }

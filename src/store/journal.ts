@@ -7,22 +7,28 @@
  * says where a run stopped and why, and which gates were confirmed.
  */
 import {
+  chmodSync,
   closeSync,
+  constants,
   existsSync,
   fsyncSync,
   linkSync,
+  lstatSync,
   mkdirSync,
   openSync,
   readFileSync,
   rmSync,
   statSync,
-  writeFileSync,
   writeSync,
 } from 'node:fs';
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { describeHolder, livenessOf, parseHolder, thisProcess, type LockHolder } from './lock-holder.js';
 import { InfrastructureError, UserError } from '../errors.js';
+import { redactSecrets } from '../config/secret-keys.js';
+import type { Plan } from '../plan/model.js';
+import { writePlanFile } from './plan-file.js';
+import { assertNotLink, openForAppend } from './safe-write.js';
 import type { EngineClock, Journal, JournalEntry } from '../engine/ports.js';
 
 /**
@@ -67,6 +73,27 @@ export class FileJournal implements Journal {
     } catch (error) {
       throw this.unwritable('The state dir', this.dir, error);
     }
+    // The cluster's folder is kafka-ops' own: not a link to somewhere else, and readable by its owner only.
+    const stat = lstatSync(this.dir);
+    if (stat.isSymbolicLink())
+      throw new UserError(
+        `The state dir ${this.dir} is a symbolic link; kafka-ops keeps a cluster's plan, journal and lock only in a directory it owns.`,
+        {
+          code: 'STATE_FILE_LINK',
+          action: `Remove the link ${this.dir} (look at where it points first), or pass another --state-dir. Nothing was written.`,
+        },
+      );
+    if ((stat.mode & 0o077) !== 0 && stat.uid === process.getuid?.()) chmodSync(this.dir, 0o700);
+  }
+
+  /** Writes the plan being applied (sealed, 0600, never through a link); a state dir that cannot take it is STATE_DIR_UNWRITABLE. */
+  writePlan(plan: Plan): void {
+    try {
+      writePlanFile(plan, this.planFile);
+    } catch (error) {
+      if (error instanceof UserError) throw error;
+      throw this.unwritable('The plan', this.planFile, error);
+    }
   }
 
   private unwritable(what: string, path: string, error: unknown): InfrastructureError {
@@ -93,14 +120,16 @@ export class FileJournal implements Journal {
   append(entry: Omit<JournalEntry, 'at'>, now: Date = new Date(this.clock.now())): void {
     try {
       const lead = existsSync(this.file) && /[^\n]$/.test(readFileSync(this.file, 'utf8')) ? '\n' : ''; // end a line torn by a crash
-      const fd = openSync(this.file, 'a');
+      const fd = openForAppend(this.file);
       try {
-        writeSync(fd, `${lead}${JSON.stringify({ at: now.toISOString(), ...entry })}\n`);
+        // A secret's value never reaches the journal (a change's from/to, any detail under a secret key).
+        writeSync(fd, `${lead}${JSON.stringify(redactSecrets({ at: now.toISOString(), ...entry }))}\n`);
         fsyncSync(fd);
       } finally {
         closeSync(fd);
       }
     } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ELOOP') assertNotLink(this.file);
       throw this.unwritable('The journal', this.file, error);
     }
   }
@@ -151,7 +180,13 @@ export class FileJournal implements Journal {
   private tryCreateLock(): boolean {
     const draft = `${this.lockFile}.${process.pid}`;
     try {
-      writeFileSync(draft, `${JSON.stringify(thisProcess())}\n`, { mode: 0o600 });
+      rmSync(draft, { force: true }); // one left by a crashed run of this pid, or a link planted there
+      const fd = openSync(draft, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+      try {
+        writeSync(fd, `${JSON.stringify(thisProcess())}\n`);
+      } finally {
+        closeSync(fd);
+      }
     } catch (error) {
       throw this.unwritable('The lock', draft, error);
     }

@@ -1,5 +1,4 @@
 /** Plan files: YAML with a schema pointer, validated by schema and by Kafka's rules. */
-import { writeFileSync } from 'node:fs';
 import { stringify } from 'yaml';
 import { UserError } from '../errors.js';
 import { assertMatchesSchema, readYamlFile, type LocatedDocument } from '../files/yaml-document.js';
@@ -17,6 +16,9 @@ import {
   resolveProtocolVersion,
 } from '../plan/versions.js';
 import { MIGRATION_PHASES } from '../plan/migration.js';
+import { planDigest } from './plan-digest.js';
+import { writeStateFile } from './safe-write.js';
+import { isSecretKey, REDACTED, secretReference } from '../config/secret-keys.js';
 
 const UPGRADE_PHASES: PhaseId[] = ['pin-versions', 'swap-binaries', 'bump-ibp', 'upgrade-clients', 'bump-lmfv'];
 /** From 3.0 the message format changes with the IBP bump (LMFV is ignored), so the client gate comes before it. */
@@ -27,13 +29,30 @@ export function planToYaml(plan: Plan, schemaRef = 'https://kafka-ops.dev/schema
   return `# yaml-language-server: $schema=${schemaRef}\n# kafka-ops plan: review it, then apply it with \`kafka-ops upgrade --plan <this file>\`.\n${stringify(plan, { lineWidth: 0, aliasDuplicateObjects: false })}`;
 }
 
+/** The plan with `reviewed` set to the digest of its content: what was reviewed, so an edit after it is noticed. */
+export function sealPlan(plan: Plan): Plan {
+  const { reviewed: _old, ...content } = plan;
+  return { ...content, reviewed: planDigest(content) };
+}
+
+/** Writes the plan sealed (`reviewed`), so an edit after this write is refused when it is applied. */
 export function writePlanFile(plan: Plan, file: string): void {
-  writeFileSync(file, planToYaml(plan));
+  writeStateFile(file, planToYaml(sealPlan(plan)));
 }
 
 export function loadPlanFile(file: string): Plan {
   const doc = readYamlFile(file, 'plan');
   const plan = assertMatchesSchema<Plan & { $schema?: string }>(doc, 'schemas/plan.schema.json', 'plan');
+  if (plan.reviewed !== undefined && planDigest(plan) !== plan.reviewed)
+    throw new UserError(
+      `Invalid plan: ${file} was changed after it was written and reviewed (its content no longer has the digest in \`reviewed\`).`,
+      {
+        code: 'PLAN_ALTERED',
+        action:
+          'Regenerate it (`kafka-ops plan -o`) and review it again; if the edit is yours and reviewed, delete the `reviewed:` line and run `kafka-ops plan validate` on it. Nothing was touched.',
+        location: doc.locate(['reviewed']),
+      },
+    );
   assertPlanRules(doc, plan);
   return plan;
 }
@@ -137,6 +156,18 @@ export function assertPlanRules(doc: LocatedDocument, plan: Plan): void {
         fail([...at, 'broker'], `broker ${step.broker} has two steps in phase \`${phase.id}\`.`, 'Keep one step per broker per phase.');
       seen.add(step.broker);
       for (const [key, change] of Object.entries(step.changes)) {
+        if (isSecretKey(key) && change.to !== null && !secretReference(change.to))
+          fail(
+            [...at, 'changes', key, 'to'],
+            `${key} is a secret: a plan holds a reference to its value, never the value.`,
+            `Write it as @env:NAME (an environment variable of the run) or @file:PATH (a file on the machine running kafka-ops).`,
+          );
+        if (isSecretKey(key) && change.from !== null && change.from !== REDACTED)
+          fail(
+            [...at, 'changes', key, 'from'],
+            `${key} is a secret: a plan does not hold its value before the step.`,
+            `Write it as '${REDACTED}' (or null when the key is not set).`,
+          );
         if ((key === IBP_KEY || key === LMFV_KEY) && change.to !== null && !resolveProtocolVersion(change.to)) {
           fail(
             [...at, 'changes', key, 'to'],

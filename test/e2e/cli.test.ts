@@ -228,6 +228,12 @@ describe('bad input exits 2', () => {
       says: '--racks is for ZooKeeper-mode sandboxes',
     },
     {
+      what: 'roll --set of a literal secret (issue 14: it was printed and stored)',
+      args: ['roll', '-i', example, '--set', 'ssl.keystore.password=Hunter2-literal'],
+      code: 'SECRET_LITERAL',
+      says: 'the value of a secret key is not given on the command line',
+    },
+    {
       what: 'upgrade with both --plan and --to',
       args: ['upgrade', '--plan', 'x.yaml', '--to', '0.11', '--dry-run'],
       code: 'USAGE',
@@ -242,6 +248,7 @@ describe('bad input exits 2', () => {
     expect(run.stderr).toMatch(/^Error: /);
     expect(run.stderr).toContain(says);
     expect(run.stderr).toContain('What to do: ');
+    expect(run.stderr).not.toContain('Hunter2-literal');
   });
 
   it.each(cases)(

@@ -78,12 +78,17 @@ describe('on a real pseudo-terminal', () => {
     expect(plain(run.screen)).toMatch(/^ {2}✔ Start the rolling restart of cluster demo .*\? yes \(--yes\)/m);
   }, 60_000);
 
-  it('a terminal to draw on but none to answer from (stdin redirected), no --yes: exit 2 at once, the tree closed', async () => {
+  it('a terminal to draw on but none to answer from (stdin redirected), no --yes: exit 2 at once, the tree closed, the error under it on the terminal', async () => {
     const out = join(scratch, 'needs-answer.json');
     const run = await onPty(`node ${quote(driver)} --json < /dev/null > ${quote(out)}`);
     expect(run.code).toBe(2);
     expect(JSON.parse(readFileSync(out, 'utf8')).error).toMatchObject({ code: 'NEEDS_ANSWER', exitCode: 2 });
-    expect(lastFrame(run.screen)).toEqual(['↓ pin-versions: already pinned', '✖ bump-ibp: Bump inter.broker.protocol.version to 0.10.2']);
+    expect(lastFrame(run.screen)).toEqual([
+      '↓ pin-versions: already pinned',
+      '✖ bump-ibp: Bump inter.broker.protocol.version to 0.10.2',
+      'Error: An answer is needed and there is no terminal to ask: Start the rolling restart of cluster demo (phase bump-ibp, broker 1 first)?',
+      '  What to do: Run in a terminal to answer, or pass --yes (KAFKA_OPS_YES=1) to accept the default answers, as CI should.',
+    ]);
   }, 60_000);
 
   it('KAFKA_OPS_PROGRESS=plain keeps plain lines even on a terminal', async () => {

@@ -8,6 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { ExitCode } from '../../src/errors.js';
 import type { Plan, PlanPhase } from '../../src/plan/model.js';
+import { planDigest } from '../../src/store/plan-digest.js';
 import { loadPlanFile, writePlanFile } from '../../src/store/plan-file.js';
 import { buildRollPlan, parseAssignments, type RollRequest } from '../../src/plan/roll.js';
 import { templateInventory } from '../helpers/plan-templates.js';
@@ -147,6 +148,6 @@ describe('buildRollPlan', () => {
     });
     const file = `${scratch.dir}/plan.yaml`;
     writePlanFile(plan, file);
-    expect(loadPlanFile(file)).toEqual(plan);
+    expect(loadPlanFile(file)).toEqual({ ...plan, reviewed: planDigest(plan) });
   });
 });

@@ -266,9 +266,25 @@ export class ShellBrokerHost implements BrokerHost {
     return `broker ${this.spec.id} on ${this.spec.host}`;
   }
 
-  /** Runs a fixed script with positional args; a non-zero exit is an InfrastructureError. */
-  private async sh(what: string, script: string, args: readonly string[], options: RunOptions = {}): Promise<string> {
-    const result = await this.runner.run(shScript(script, args), { timeoutMs: COMMAND_TIMEOUT_MS, ...options });
+  /**
+   * The short commands of this host run one after the other. Over SSH a command runs in the
+   * connection's one shell session when it is idle and on an exec channel of its own otherwise,
+   * which starts a login shell (300+ ms on a loaded host, against 40 ms for facts + config in the
+   * session): facts() and readConfig() asked together would pay that every time. A stop (minutes,
+   * maybe) does not take a turn, so nothing short waits behind it.
+   */
+  private turn: Promise<unknown> = Promise.resolve();
+
+  private inTurn<T>(work: () => Promise<T>): Promise<T> {
+    const mine = this.turn.then(work, work);
+    this.turn = mine.catch(() => undefined);
+    return mine;
+  }
+
+  /** Runs a fixed script with positional args; a non-zero exit is an InfrastructureError. `long`: it does not wait its turn. */
+  private async sh(what: string, script: string, args: readonly string[], options: RunOptions = {}, long = false): Promise<string> {
+    const run = () => this.runner.run(shScript(script, args), { timeoutMs: COMMAND_TIMEOUT_MS, ...options });
+    const result = await (long ? run() : this.inTurn(run));
     if (result.code !== 0) {
       throw new InfrastructureError(
         `${what} failed for ${this.where} (exit ${result.code}): ${result.stderr.trim() || '(no error output)'}`,
@@ -470,6 +486,7 @@ export class ShellBrokerHost implements BrokerHost {
         ...this.signalCommand(process.pid, signal),
       ],
       { timeoutMs: timeoutMs + COMMAND_TIMEOUT_MS },
+      true,
     );
     if (output.trim() === 'suspended') {
       // SIGSTOPped (or held by a debugger): the signal would only be queued, and the stop wait its whole timeout.
