@@ -18,6 +18,7 @@ import type { Plan, PlanPhase, PlanStep } from '../plan/model.js';
 import { eachOf, settleEach } from './concurrently.js';
 import { batchesFromPlacement, batchStopFindings, describeBatches } from './batches.js';
 import { beforeStopFindings, caughtUpFindings, type GateFinding } from './gates.js';
+import { Elections } from './elect.js';
 import { brokerPreflight, editsOf, finalConfig, releaseAfter, restartingSteps, staleValue, type StaleValue } from './preflight.js';
 import { autoRebalanceOf, DEFAULT_LEADERSHIP_SETTLE, LeadershipTracker, type AutoRebalance } from './leadership.js';
 import { leadershipRulesFor, lowestProtocol, type LeadershipRules } from '../plan/leadership-rules.js';
@@ -59,6 +60,8 @@ export async function applyPlan(plan: Plan, given: EngineDeps): Promise<RunRepor
           .map((e) => e.phase),
   );
   deps.journal.append({ event: 'run.start', detail: { kind: plan.kind, from: plan.from, to: plan.to, ...binding } });
+  // Decided (and refused when the reader cannot ask) before anything is restarted.
+  const elections = await Elections.start(plan, deps, warn);
   await preflight(plan, deps);
   let askedFirstRestart = false;
   for (const phase of plan.phases) {
@@ -108,10 +111,15 @@ export async function applyPlan(plan: Plan, given: EngineDeps): Promise<RunRepor
           }
           for (const m of batch.members) pending.splice(pending.indexOf(m), 1);
           try {
-            for (const report of await runBatch(phase, batch, deps, warn, pending)) {
+            const reports = await runBatch(phase, batch, deps, warn, pending);
+            for (const report of reports) {
               steps.push(report);
               if (report.outcome === 'restarted') restartedInPhase++;
             }
+            await elections.after(
+              phase.id,
+              reports.filter((r) => r.outcome === 'restarted').map((r) => r.broker),
+            );
             await pauseBetween(deps, phase, pending.length);
           } catch (error) {
             if (!(error instanceof BrokerDownFirst)) throw error;
@@ -155,7 +163,10 @@ export async function applyPlan(plan: Plan, given: EngineDeps): Promise<RunRepor
       }
       steps.push(report);
       if (report.outcome === 'restarted') restartedInPhase++;
-      if (report.outcome === 'restarted') await pauseBetween(deps, phase, pending.length);
+      if (report.outcome === 'restarted') {
+        await elections.after(phase.id, [step.broker]);
+        await pauseBetween(deps, phase, pending.length);
+      }
       if (phase.strategy === 'serial-canary' && restartedInPhase === 1 && report.outcome === 'restarted' && pending.length > 0) {
         await confirmOrHalt(
           deps,
@@ -168,8 +179,9 @@ export async function applyPlan(plan: Plan, given: EngineDeps): Promise<RunRepor
     deps.journal.append({ event: 'phase.done', phase: phase.id });
     deps.io.event({ code: 'phase.done', phase: phase.id, message: phase.title });
   }
+  const leaderElection = elections.on ? await elections.report() : undefined;
   deps.journal.append({ event: 'run.done' });
-  return { status: 'completed', steps, warnings };
+  return { status: 'completed', steps, warnings, ...(leaderElection ? { leaderElection } : {}) };
 }
 
 /**
@@ -344,6 +356,7 @@ function observedBy(cluster: ClusterState, tracker: LeadershipTracker, clock: En
     changed: (timeoutMs) => cluster.changed(timeoutMs),
     ...(cluster.brokerVersions ? { brokerVersions: () => cluster.brokerVersions!() } : {}),
     ...(cluster.answersAsRegistered ? { answersAsRegistered: (id: number) => cluster.answersAsRegistered!(id) } : {}),
+    ...(cluster.electPreferredLeaders ? { electPreferredLeaders: (p) => cluster.electPreferredLeaders!(p) } : {}),
     close: () => cluster.close(),
   };
 }
