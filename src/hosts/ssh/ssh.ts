@@ -141,11 +141,27 @@ async function readKnownHosts(file: string): Promise<KnownHostsEntry[]> {
   }
 }
 
-async function appendKnownHost(file: string, name: string, key: HostKey): Promise<void> {
+/** Appends to each known_hosts file one at a time, so that parallel connections learning a host add it once. */
+const knownHostsAppends = new Map<string, Promise<void>>();
+
+/**
+ * Adds `name`'s key to `file` (accept-new), unless the file already holds that key for it: parallel
+ * connections to one host each learn the key, and the file must get one line, not one per connection.
+ */
+export function appendKnownHost(file: string, name: string, key: HostKey): Promise<void> {
+  const previous = knownHostsAppends.get(file) ?? Promise.resolve();
+  const next = previous.catch(() => undefined).then(() => appendOnce(file, name, key));
+  knownHostsAppends.set(file, next);
+  void next.finally(() => knownHostsAppends.get(file) === next && knownHostsAppends.delete(file)).catch(() => undefined);
+  return next;
+}
+
+async function appendOnce(file: string, name: string, key: HostKey): Promise<void> {
   await mkdir(dirname(file), { recursive: true });
   let prefix = '';
   try {
     const current = await readFile(file, 'utf8');
+    if (checkHostKey(parseKnownHosts(current), name, key).status === 'known') return;
     if (current.length > 0 && !current.endsWith('\n')) prefix = '\n';
   } catch {
     // Missing file: appendFile creates it.
