@@ -189,7 +189,7 @@ export function placementHints(
   brokers: readonly number[],
   configs: readonly Record<string, string | undefined>[],
 ): { brokerMinIsr: number; racks: Map<number, string> } {
-  const brokerMinIsr = Math.max(1, ...configs.map((c) => Number(c['min.insync.replicas'] ?? '1') || 1));
+  const brokerMinIsr = configs.reduce((m, c) => Math.max(m, Number(c['min.insync.replicas'] ?? '1') || 1), 1);
   const racks = new Map<number, string>();
   configs.forEach((c, i) => {
     const rack = c['broker.rack'];

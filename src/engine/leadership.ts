@@ -161,7 +161,7 @@ export class LeadershipTracker {
       .map((p) => ({ label: partitionLabel(p), movedAtMs: this.seen.get(p.topic)?.get(p.partition)?.movedAtMs }))
       .filter((p): p is { label: string; movedAtMs: number } => p.movedAtMs !== undefined && nowMs < p.movedAtMs + quietMs);
     if (recent.length > 0) {
-      const last = Math.max(...recent.map((p) => p.movedAtMs));
+      const last = recent.reduce((m, p) => Math.max(m, p.movedAtMs), -Infinity);
       return {
         message: `the leadership of ${recent.map((p) => p.label).join(', ')} (now on broker ${brokerId}) changed ${seconds(nowMs - last)} s ago and this stop moves it again; ${refetch}.`,
         untilMs: last + quietMs,

@@ -815,7 +815,7 @@ async function waitForGate(
       deps.io.event({ code: 'gate.wait', phase: phase.id, broker: brokerId, message: `waiting until ${what}: ${blocking[0]?.message}` });
     }
     // A hold with an end time is checked again right when it ends, if no watch fires first.
-    const recheckAt = Math.min(deadline, ...blocking.map((f) => f.recheckAtMs ?? deadline));
+    const recheckAt = blocking.reduce((m, f) => Math.min(m, f.recheckAtMs ?? deadline), deadline);
     await deps.cluster.changed(Math.min(deps.options.maxPollMs, Math.max(1, recheckAt - deps.clock.now())));
   }
 }

@@ -140,7 +140,7 @@ export function buildUpgradePlan(inventory: Inventory, observed: ObservedCluster
 
   const crossesNoDowngrade = compareRelease(current, IBP_NO_DOWNGRADE_FROM) < 0 && compareRelease(to, IBP_NO_DOWNGRADE_FROM) >= 0;
   // The message format each broker writes when bump-ibp starts (after the pin and the swap).
-  const lowestFormat = Math.min(...brokers.map(([, seen]) => formatOf(seen.config[LMFV_KEY] ?? fromValue)));
+  const lowestFormat = brokers.reduce((m, [, seen]) => Math.min(m, formatOf(seen.config[LMFV_KEY] ?? fromValue)), Infinity);
   const formatChangesAtIbp = lmfvIgnored && withLmfv && lowestFormat < 2;
   const ibpNoReturn = [
     lmfvIgnored

@@ -29,8 +29,9 @@ export const ROLL_GATES: GateId[] = [
 /** A phase's timeouts: the longest any of its brokers is allowed. */
 export function phaseTimeouts(inventory: Inventory): PlanPhase['timeouts'] {
   return {
-    stopSeconds: Math.max(...inventory.brokers.map((b) => b.stop.timeoutSeconds)),
-    startSeconds: Math.max(...inventory.brokers.map((b) => b.startTimeoutSeconds)),
+    // reduce, not Math.max(...spread): one argument per broker overflows the stack past ~100k brokers (issue 14)
+    stopSeconds: inventory.brokers.reduce((m, b) => Math.max(m, b.stop.timeoutSeconds), -Infinity),
+    startSeconds: inventory.brokers.reduce((m, b) => Math.max(m, b.startTimeoutSeconds), -Infinity),
   };
 }
 
