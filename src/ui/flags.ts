@@ -75,6 +75,11 @@ export const runFlags = {
     description: 'Pause this long after each broker or batch is caught up, before the next (e.g. 30s, 5m, 500ms).',
     env: 'KAFKA_OPS_PAUSE_BETWEEN',
   }),
+  'log-file': Flags.string({
+    description:
+      'Also write every event of the run (engine events, questions and answers, start, end or error) to this file as JSON lines with timestamps; appended, created 0600, secret values redacted.',
+    env: 'KAFKA_OPS_LOG_FILE',
+  }),
   'quorum-timeout': Flags.string({
     description:
       'KRaft: how long a controller waits for the other voters to form a caught-up majority before it is stopped; then the run halts (default 120s).',
@@ -127,6 +132,7 @@ export function runOptionsOf(flags: {
   brokers?: string;
   'pause-between'?: string;
   'quorum-timeout'?: string;
+  'log-file'?: string;
 }) {
   return {
     yes: flags.yes,
@@ -138,6 +144,7 @@ export function runOptionsOf(flags: {
     batch: batchOf(flags.batch ?? '1'),
     brokers: flags.brokers ? parseBrokerList(flags.brokers) : undefined,
     ...(flags['pause-between'] ? { pauseBetweenMs: durationMsOf(flags['pause-between']) } : {}),
+    ...(flags['log-file'] ? { logFile: flags['log-file'] } : {}),
     ...(flags['quorum-timeout'] ? { quorumTimeoutMs: durationMsOf(flags['quorum-timeout'], '--quorum-timeout') } : {}),
   };
 }
