@@ -14,6 +14,7 @@ import { acquireZooKeeperLock, type ZooKeeperLock } from '../cluster/zookeeper-l
 import { KafkaOpsError, UserError } from '../errors.js';
 import type { Inventory, StopSignal } from '../inventory/model.js';
 import type { Plan } from '../plan/model.js';
+import { planSummaryLines } from '../plan/preview.js';
 import { resolvePlanSecrets } from '../config/secrets.js';
 import { redactSecrets } from '../config/secret-keys.js';
 import type { EngineIOSession, IoHost, PromptPolicy } from '../io-host.js';
@@ -167,6 +168,11 @@ async function runLocked(
       by: describeHolder(thisProcess()),
       journal: journal.file,
     });
+    // The plan at a glance before the first question, so the operator answers knowing what it will do and how long it takes.
+    for (const line of planSummaryLines(plan, mode)) {
+      output.info(line);
+      log?.write('notice', { message: line });
+    }
     const opened = await output.openEngineIO(options);
     io = log ? loggedIO(opened, log) : opened;
     journal.writePlan(plan);
