@@ -23,6 +23,7 @@ import { lastRun } from '../store/run-view.js';
 import { EventLog, loggedIO, loggedJournal } from '../store/event-log.js';
 import { describeHolder, thisProcess } from '../store/lock-holder.js';
 import type { Connections } from './connections.js';
+import { etaIO } from './run-eta.js';
 
 export interface RunOptions extends PromptPolicy {
   stateDir: string;
@@ -174,7 +175,9 @@ async function runLocked(
       log?.write('notice', { message: line });
     }
     const opened = await output.openEngineIO(options);
-    io = log ? loggedIO(opened, log) : opened;
+    const logged = log ? loggedIO(opened, log) : opened;
+    // One broker at a time, the time left is learnt from each restart; a batch's members overlap, so its ETA stays the plan's.
+    io = (options.batch ?? 1) === 1 ? etaIO(logged, plan, clock, options.pauseBetweenMs) : logged;
     journal.writePlan(plan);
     const deps: EngineDeps = {
       inventory,

@@ -1,8 +1,9 @@
 /**
  * Issue 13: a real run asked "Start the rolling restart?" with nothing said of what it would do.
  * Before its first question a run prints the plan in one paragraph: phases, restarts, points of
- * no return and the ETA (a real run of the engine over an in-memory cluster; the preview's text
- * is pure and tested on a planned upgrade too).
+ * no return and the ETA; once a broker is done, the time left is learnt from the measured restarts
+ * (a real run of the engine over an in-memory cluster; the summary's text is pure and tested on a
+ * planned upgrade too).
  */
 import { join } from 'node:path';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -19,7 +20,7 @@ const root = mkdtempSync(join(tmpdir(), 'kafka-ops-plan-summary-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 describe('the plan summary before the first question', () => {
-  it('comes before "Start the rolling restart?": phases, restarts, points of no return, ETA; and is in the log file', async () => {
+  it('comes before "Start the rolling restart?": phases, restarts, points of no return, ETA, in the log file too; then the time left is learnt', async () => {
     const memory = memoryCluster({ ids: [1, 2, 3], controller: 3, partitions: 3, replicasOf: () => [1, 2, 3] });
     const deps = memory.deps();
     const connections = {
@@ -28,10 +29,11 @@ describe('the plan summary before the first question', () => {
       close: async () => undefined,
     } as unknown as Connections;
     const said: string[] = [];
+    const events: Array<{ code: string; broker?: number; message: string }> = [];
     const io = {
       info: (m: string) => said.push(`info: ${m}`),
       openEngineIO: async () => ({
-        event: () => undefined,
+        event: (e: { code: string; broker?: number; message: string }) => events.push(e),
         confirm: async (q: string) => (said.push(`question: ${q}`), true),
         notice: (m: string) => said.push(`info: ${m}`),
         close: async () => undefined,
@@ -53,6 +55,14 @@ describe('the plan summary before the first question', () => {
     expect(said[summary]).toMatch(/1 of 1 phases to run \(roll-config\), 3 broker restart\(s\), ETA about \d+ (s|min) \(/);
     expect(said[summary + 1]).toBe('info:   Points of no return: none.');
     expect(readFileSync(logFile, 'utf8')).toContain('ETA about');
+
+    // Once a broker is done, the time left is learnt from the measured restarts: said before each step.done but the last.
+    const lefts = events.filter((e) => e.code === 'step.substep' && / left: /.test(e.message));
+    expect(lefts.map((e) => e.message.match(/left: (\d+) restart/)?.[1])).toEqual(['2', '1']);
+    expect(lefts[0]?.message).toMatch(/^about \d+ (s|min) left: 2 restart\(s\) at the \d+\.\d s measured per restart$/);
+    const done = events.filter((e) => e.code === 'step.done').map((e) => e.broker);
+    expect(done).toHaveLength(3);
+    expect(events.indexOf(lefts[0]!)).toBe(events.findIndex((e) => e.code === 'step.done') - 1);
   });
 
   it('of an upgrade names its points of no return and the time of all its restarts', () => {
