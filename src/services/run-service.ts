@@ -33,6 +33,8 @@ export interface RunOptions extends PromptPolicy {
   /** --batch (engine/batches.ts); absent = one broker at a time. */
   batch?: BatchSize;
   pauseBetweenMs?: number;
+  /** --[no-]elect-preferred-leaders (engine/elect.ts); absent = the engine's default. */
+  electPreferredLeaders?: boolean;
   /** --quorum-timeout: the KRaft quorum gate's wait before a controller stops (engine/kraft.ts). */
   quorumTimeoutMs?: number;
   /** --log-file: every event of the run as JSON lines, secrets redacted (store/event-log.ts). */
@@ -195,6 +197,7 @@ async function runLocked(
         ...(options.stopSignal ? { stopSignal: options.stopSignal } : {}),
         ...(options.batch !== undefined ? { batch: options.batch } : {}),
         ...(options.pauseBetweenMs !== undefined ? { pauseBetweenMs: options.pauseBetweenMs } : {}),
+        ...(options.electPreferredLeaders !== undefined ? { electPreferredLeaders: options.electPreferredLeaders } : {}),
       },
     };
     // Every plan on a KRaft cluster (a config roll too) gets the quorum gate before a controller stops.

@@ -80,6 +80,12 @@ export const runFlags = {
       'Also write every event of the run (engine events, questions and answers, start, end or error) to this file as JSON lines with timestamps; appended, created 0600, secret values redacted.',
     env: 'KAFKA_OPS_LOG_FILE',
   }),
+  'elect-preferred-leaders': Flags.boolean({
+    description:
+      'After each broker or batch is caught up, move back the leaderships whose preferred replica it is (a preferred leader election through ZooKeeper) and wait until they are back; a wait past 60 s warns, never fails the run. Default: on when a broker has auto.leader.rebalance.enable=false. Not supported with the admin-API reader (an error before any restart).',
+    env: 'KAFKA_OPS_ELECT_PREFERRED_LEADERS',
+    allowNo: true,
+  }),
   'quorum-timeout': Flags.string({
     description:
       'KRaft: how long a controller waits for the other voters to form a caught-up majority before it is stopped; then the run halts (default 120s).',
@@ -131,6 +137,7 @@ export function runOptionsOf(flags: {
   batch?: string;
   brokers?: string;
   'pause-between'?: string;
+  'elect-preferred-leaders'?: boolean;
   'quorum-timeout'?: string;
   'log-file'?: string;
 }) {
@@ -145,6 +152,7 @@ export function runOptionsOf(flags: {
     brokers: flags.brokers ? parseBrokerList(flags.brokers) : undefined,
     ...(flags['pause-between'] ? { pauseBetweenMs: durationMsOf(flags['pause-between']) } : {}),
     ...(flags['log-file'] ? { logFile: flags['log-file'] } : {}),
+    ...(flags['elect-preferred-leaders'] !== undefined ? { electPreferredLeaders: flags['elect-preferred-leaders'] } : {}),
     ...(flags['quorum-timeout'] ? { quorumTimeoutMs: durationMsOf(flags['quorum-timeout'], '--quorum-timeout') } : {}),
   };
 }
