@@ -15,6 +15,7 @@ import { InfrastructureError } from '../../src/errors.js';
 import { DEFAULT_ENGINE_OPTIONS } from '../../src/engine/roll.js';
 import type { BrokerHost, HostFacts } from '../../src/hosts/port.js';
 import type { BrokerSpec, Inventory } from '../../src/inventory/model.js';
+import type { Connections } from '../../src/services/connections.js';
 import { buildRollPlan } from '../../src/plan/roll.js';
 import { FileJournal } from '../../src/store/journal.js';
 import { templateInventory } from './plan-templates.js';
@@ -245,4 +246,15 @@ export function memoryRollPlan(ids: readonly number[], plannedController: number
     { set: { 'num.io.threads': '9' }, unset: [] },
     Object.fromEntries(ids.map((id) => [id, {}])),
   );
+}
+
+/** The connections a service (runPlan) is given, over the memory cluster's hosts and state: ZooKeeper mode, no KRaft tools. */
+export function memoryConnections(deps: Pick<EngineDeps, 'host' | 'cluster'>): Connections {
+  return {
+    host: deps.host,
+    cluster: async () => deps.cluster,
+    kraft: () => Promise.reject(new Error('no kraft')),
+    migration: () => Promise.reject(new Error('no migration')),
+    close: async () => undefined,
+  } as unknown as Connections;
 }

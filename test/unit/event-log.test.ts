@@ -10,10 +10,9 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { resolveReference } from '../../src/config/secrets.js';
 import { REDACTED } from '../../src/config/secret-keys.js';
 import { buildRollPlan } from '../../src/plan/roll.js';
-import type { Connections } from '../../src/services/connections.js';
 import { runPlan } from '../../src/services/run-service.js';
 import { EventLog } from '../../src/store/event-log.js';
-import { memoryCluster } from '../helpers/memory-engine.js';
+import { memoryCluster, memoryConnections } from '../helpers/memory-engine.js';
 
 const root = mkdtempSync(join(tmpdir(), 'kafka-ops-event-log-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -51,13 +50,7 @@ function rollOfSecret() {
     (key, value) => resolveReference(key, value, { KO_TEST_LOG_PASSWORD: NEW }),
   );
   const deps = memory.deps();
-  const connections = {
-    host: deps.host,
-    cluster: async () => deps.cluster,
-    kraft: () => Promise.reject(new Error('no kraft')),
-    migration: () => Promise.reject(new Error('no migration')),
-    close: async () => undefined,
-  } as unknown as Connections;
+  const connections = memoryConnections(deps);
   const notices: string[] = [];
   const io = {
     info: (m: string) => notices.push(m),

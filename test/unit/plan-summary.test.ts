@@ -11,9 +11,8 @@ import { tmpdir } from 'node:os';
 import { afterAll, describe, expect, it } from 'vitest';
 import { assumedPlan } from '../../src/plan/build.js';
 import { planSummaryLines } from '../../src/plan/preview.js';
-import type { Connections } from '../../src/services/connections.js';
 import { runPlan } from '../../src/services/run-service.js';
-import { memoryCluster } from '../helpers/memory-engine.js';
+import { memoryCluster, memoryConnections } from '../helpers/memory-engine.js';
 import { templateInventory } from '../helpers/plan-templates.js';
 
 const root = mkdtempSync(join(tmpdir(), 'kafka-ops-plan-summary-'));
@@ -23,11 +22,7 @@ describe('the plan summary before the first question', () => {
   it('comes before "Start the rolling restart?": phases, restarts, points of no return, ETA, in the log file too; then the time left is learnt', async () => {
     const memory = memoryCluster({ ids: [1, 2, 3], controller: 3, partitions: 3, replicasOf: () => [1, 2, 3] });
     const deps = memory.deps();
-    const connections = {
-      host: deps.host,
-      cluster: async () => deps.cluster,
-      close: async () => undefined,
-    } as unknown as Connections;
+    const connections = memoryConnections(deps);
     const said: string[] = [];
     const events: Array<{ code: string; broker?: number; message: string }> = [];
     const io = {
