@@ -15,6 +15,7 @@ import { startSshd, stopSshd, type SshdHandle } from '../../src/sandbox/sshd.js'
 import { runCli } from '../helpers/cli.js';
 import { waitForDist } from '../helpers/faults.js';
 import { createDoubleCluster, type DoubleCluster } from '../helpers/kafka-double.js';
+import { schemaErrors } from '../helpers/schemas.js';
 
 const FROM = '0.10.2.1';
 const TO = '0.11.0.3';
@@ -82,6 +83,16 @@ describe('0.10.2 → 0.11.0 on kafka-double brokers over real SSH, read with kaf
       const result = await upgrade('--yes');
       expect(result.code, result.stderr).toBe(4);
       expect(result.json.error).toMatchObject({ code: 'DECLINED', exitCode: 4 });
+      // Beside the error: what the run had done (every broker in each of the three phases) and where it stopped.
+      expect(schemaErrors('error.v1.schema.json', result.json)).toEqual([]);
+      expect(result.json.result).toMatchObject({ dryRun: false, cluster: 'double', kind: 'upgrade' });
+      expect([...result.json.result.run.brokersDone].sort()).toEqual([1, 2, 3]);
+      expect(result.json.result.journal).toBe(join(stateDir, 'double', 'journal.jsonl'));
+      expect([...new Set(result.json.result.run.stepsDone.filter((s: any) => s.outcome === 'restarted').map((s: any) => s.phase))]).toEqual(
+        ['pin-versions', 'swap-binaries', 'bump-ibp'],
+      );
+      expect(result.json.result.run.stepsDone).toHaveLength(9);
+      expect(result.json.result.run.stopped).toMatchObject({ code: 'DECLINED' });
       expect(result.stderr).toMatch(/Have all producers and consumers of cluster double been upgraded to 0\.11\.0 clients\? no \(--yes\)/);
 
       // Every broker restarted in each of the three rolling phases, each time with a controlled shutdown.
@@ -214,6 +225,13 @@ describe('0.10.2 → 0.11.0 on kafka-double brokers over real SSH, read with kaf
       const touched = [1, 2, 3].filter((id) => mid[id] !== before[id]);
       expect(touched).toHaveLength(1);
       const [first] = touched as [number];
+      // The error document says where it halted (the broker restarted, not caught up) and that no broker was done.
+      expect(schemaErrors('error.v1.schema.json', halted.json)).toEqual([]);
+      expect(halted.json.result.run).toMatchObject({ phase: 'roll-config', broker: first, brokersDone: [], stepsDone: [] });
+      expect(halted.json.result.run.brokerMidStep).toMatchObject({ broker: first });
+      expect(halted.stderr).toMatch(
+        new RegExp(`Stopped at phase roll-config, broker ${first}\\. Restarted before it: none; broker ${first} stopped mid-step`),
+      );
       for (const id of [1, 2, 3]) expect(configOf(id)['log.retention.hours']).toBe(id === first ? '100' : undefined);
 
       // The cause is fixed; the halted broker takes 3 s more to catch up, so resume finds it
