@@ -54,8 +54,22 @@ export interface ClusterState {
    * whichever comes first. Lets gates re-check on events instead of fixed sleeps.
    */
   changed(timeoutMs: number): Promise<void>;
+  /**
+   * For sources whose snapshot is one broker's cached view (the admin API: any broker answers
+   * Metadata from its own cache, which lags its controller, e.g. for seconds after the controller
+   * itself stopped): whether `brokerId` itself answers and lists itself as live, i.e. the
+   * controller has told it about its own registration. The engine counts a restarted broker as
+   * registered only then; sources that read the registrations themselves (ZooKeeper) leave it out.
+   */
+  answersAsRegistered?(brokerId: number): Promise<boolean>;
   /** Per broker id, its IBP/LMFV where the source can tell (admin API, brokers 0.11.0+). */
   brokerVersions?(): Promise<Record<number, BrokerVersions>>;
+  /**
+   * Asks the controller to move the leadership of `partitions` to their preferred replica (the
+   * first assigned), as kafka-preferred-replica-election does; resolves once the request is made,
+   * not when it is done (the snapshot shows that). Absent where the source cannot ask.
+   */
+  electPreferredLeaders?(partitions: ReadonlyArray<{ topic: string; partition: number }>): Promise<void>;
   /** The cluster's id (ZooKeeper's `/cluster/id`, the brokers' Metadata); undefined where it cannot be told. */
   clusterId?(): Promise<string | undefined>;
   close(): Promise<void>;

@@ -116,15 +116,7 @@ export function beforeStopFindings(snapshot: ClusterSnapshot, brokerId: number, 
       partitions: offline.map(partitionLabel),
     });
   }
-  const urp = underReplicatedPartitions(snapshot);
-  if (urp.length > 0) {
-    findings.push({
-      gate: 'no-under-replicated-partitions',
-      blocking: true,
-      message: `${urp.length} partition(s) are under-replicated.`,
-      partitions: urp.map(partitionLabel),
-    });
-  }
+  findings.push(...underReplicatedFindings(snapshot));
   const wouldDrop: PartitionState[] = [];
   const neverSafe: PartitionState[] = [];
   const minIsrOfTopic = minIsrByTopic(snapshot, brokerMinIsr);
@@ -158,6 +150,14 @@ export function beforeStopFindings(snapshot: ClusterSnapshot, brokerId: number, 
   return findings;
 }
 
+/** The cluster-wide under-replication finding, when there is any: it holds both a stop and a restart's end. */
+function underReplicatedFindings(snapshot: ClusterSnapshot): GateFinding[] {
+  const urp = underReplicatedPartitions(snapshot);
+  if (urp.length === 0) return [];
+  const message = `${urp.length} partition(s) are under-replicated.`;
+  return [{ gate: 'no-under-replicated-partitions', blocking: true, message, partitions: urp.map(partitionLabel) }];
+}
+
 /** Findings that keep `brokerId` from counting as back and caught up. Empty = caught up. */
 export function caughtUpFindings(snapshot: ClusterSnapshot, brokerId: number): GateFinding[] {
   if (!snapshot.brokers.includes(brokerId)) {
@@ -173,14 +173,6 @@ export function caughtUpFindings(snapshot: ClusterSnapshot, brokerId: number): G
       partitions: missing.map(partitionLabel),
     });
   }
-  const urp = underReplicatedPartitions(snapshot);
-  if (urp.length > 0) {
-    findings.push({
-      gate: 'no-under-replicated-partitions',
-      blocking: true,
-      message: `${urp.length} partition(s) are under-replicated.`,
-      partitions: urp.map(partitionLabel),
-    });
-  }
+  findings.push(...underReplicatedFindings(snapshot));
   return findings;
 }

@@ -20,6 +20,7 @@ import { restrictPlan } from '../plan/subset.js';
 import type { IoHost } from '../io-host.js';
 import type { ClusterSources } from '../engine/ports.js';
 import { batchesFromPlacement, type BatchSize } from '../engine/batches.js';
+import { electionUnsupported } from '../engine/elect.js';
 import { parseProperties } from '../config/properties.js';
 import type { BatchPreview } from '../plan/preview.js';
 import type { UpgradeResult } from '../results.js';
@@ -65,14 +66,7 @@ export async function upgrade(request: UpgradeRequest, output: IoHost): Promise<
         ),
         request,
       );
-    if (request.dryRun && inventory.mode === 'kraft')
-      return withBatches(
-        { dryRun: true, plan, findings: await kraftPreflight(inventory, plan, await connections.kraft()) },
-        request.batch,
-        true,
-      );
-    if (request.dryRun) return await dryRunOf(plan, inventory, connections, request);
-    return { dryRun: false, ...(await runPlan(plan, inventory, connections, request, output)) };
+    return await previewOrRun(plan, inventory, connections, request, output);
   } finally {
     await connections.close();
   }
@@ -137,6 +131,24 @@ function prefetchTargetKeys(inventory: Inventory, connections: Connections, to: 
     .catch(() => undefined); // a host that cannot be reached is reported by the cluster read
 }
 
+/** What a planned upgrade or roll does with its plan: a KRaft or ZooKeeper preview for a dry run, else the run. */
+async function previewOrRun(
+  plan: Plan,
+  inventory: Inventory,
+  connections: Connections,
+  request: RunOptions & { dryRun?: boolean | undefined; batch?: BatchSize | undefined },
+  output: IoHost,
+): Promise<UpgradeResult> {
+  if (request.dryRun && inventory.mode === 'kraft')
+    return withBatches(
+      { dryRun: true, plan, findings: await kraftPreflight(inventory, plan, await connections.kraft()) },
+      request.batch,
+      true,
+    );
+  if (request.dryRun) return await dryRunOf(plan, inventory, connections, request);
+  return { dryRun: false, ...(await runPlan(plan, inventory, connections, request, output)) };
+}
+
 /**
  * A dry run on a reachable cluster makes every check the real run makes before its first
  * restart (hosts reachable, the final config linted, target installs present, the stop signal
@@ -148,6 +160,7 @@ async function dryRunOf(plan: Plan, inventory: Inventory, connections: Connectio
     host: (id) => connections.host(id),
     options: request.stopSignal ? { stopSignal: request.stopSignal } : {},
   });
+  if (request.electPreferredLeaders === true && !(await connections.cluster()).electPreferredLeaders) throw electionUnsupported();
   const batches = inventory.mode === 'kraft' ? undefined : await previewBatches(plan, connections, request.batch ?? 1);
   return { dryRun: true, plan, ...(batches ? { batches } : {}) };
 }
@@ -285,14 +298,7 @@ export async function roll(request: RollServiceRequest, output: IoHost): Promise
       request,
     );
     if (!request.allowUnknownKey) await assertKnownKeys(Object.keys(set), plan, inventory, connections);
-    if (request.dryRun && inventory.mode === 'kraft')
-      return withBatches(
-        { dryRun: true, plan, findings: await kraftPreflight(inventory, plan, await connections.kraft()) },
-        request.batch,
-        true,
-      );
-    if (request.dryRun) return await dryRunOf(plan, inventory, connections, request);
-    return { dryRun: false, ...(await runPlan(plan, inventory, connections, request, output)) };
+    return await previewOrRun(plan, inventory, connections, request, output);
   } finally {
     await connections.close();
   }

@@ -75,6 +75,12 @@ export const runFlags = {
     description: 'Pause this long after each broker or batch is caught up, before the next (e.g. 30s, 5m, 500ms).',
     env: 'KAFKA_OPS_PAUSE_BETWEEN',
   }),
+  'elect-preferred-leaders': Flags.boolean({
+    description:
+      'After each broker or batch is caught up, move back the leaderships whose preferred replica it is (a preferred leader election through ZooKeeper) and wait until they are back; a wait past 60 s warns, never fails the run. Default: on when a broker has auto.leader.rebalance.enable=false. Not supported with the admin-API reader (an error before any restart).',
+    env: 'KAFKA_OPS_ELECT_PREFERRED_LEADERS',
+    allowNo: true,
+  }),
   'quorum-timeout': Flags.string({
     description:
       'KRaft: how long a controller waits for the other voters to form a caught-up majority before it is stopped; then the run halts (default 120s).',
@@ -126,6 +132,7 @@ export function runOptionsOf(flags: {
   batch?: string;
   brokers?: string;
   'pause-between'?: string;
+  'elect-preferred-leaders'?: boolean;
   'quorum-timeout'?: string;
 }) {
   return {
@@ -138,6 +145,7 @@ export function runOptionsOf(flags: {
     batch: batchOf(flags.batch ?? '1'),
     brokers: flags.brokers ? parseBrokerList(flags.brokers) : undefined,
     ...(flags['pause-between'] ? { pauseBetweenMs: durationMsOf(flags['pause-between']) } : {}),
+    ...(flags['elect-preferred-leaders'] !== undefined ? { electPreferredLeaders: flags['elect-preferred-leaders'] } : {}),
     ...(flags['quorum-timeout'] ? { quorumTimeoutMs: durationMsOf(flags['quorum-timeout'], '--quorum-timeout') } : {}),
   };
 }

@@ -138,3 +138,19 @@ export function brokerSpec(id: number, overrides: Partial<BrokerSpec> = {}): Bro
     ...overrides,
   };
 }
+
+/** A broker on this machine whose files all live in `dir`, as the shell host's own tests need it. */
+export function localBrokerSpec(dir: string): BrokerSpec {
+  return {
+    id: 1,
+    host: 'localhost',
+    ssh: { port: 22, user: 'root', agent: false },
+    configPath: join(dir, 'server.properties'),
+    installLink: join(dir, 'kafka'),
+    installs: {},
+    run: { kind: 'command', command: ['true'], pidFile: join(dir, 'pid'), outputFile: join(dir, 'out'), env: {} },
+    logFile: join(dir, 'server.log'),
+    stop: { signal: 'SIGINT', timeoutSeconds: 60 },
+    startTimeoutSeconds: 60,
+  };
+}

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { afterAll } from 'vitest';
 import type { ClusterState, PartitionState } from '../../src/cluster/port.js';
 import type { EngineDeps, EngineOptions } from '../../src/engine/ports.js';
+import { InfrastructureError } from '../../src/errors.js';
 import { DEFAULT_ENGINE_OPTIONS } from '../../src/engine/roll.js';
 import type { BrokerHost, HostFacts } from '../../src/hosts/port.js';
 import type { BrokerSpec, Inventory } from '../../src/inventory/model.js';
@@ -35,6 +36,13 @@ export interface MemoryClusterOptions {
   moveControllerAfter?: { broker: number; to: number };
   /** A new controller gives every partition back to its preferred running replica this long after it took over. */
   rebalanceAfterControllerMoveMs?: number;
+  /**
+   * The reader can ask for a preferred leader election (as the ZooKeeper one does): the request is
+   * pending for `delayMs`, then its partitions go to their preferred replica where it runs
+   * (`delayMs` -1: never carried out), except the partitions in `stuck` (the controller leaves them
+   * where they are). `pendingUntil`: another election is pending until then.
+   */
+  election?: { delayMs: number; pendingUntil?: number; stuck?: number[] };
   /** Snapshots with a partition's ISR below this are recorded in `belowMinIsr`. */
   watchMinIsr?: number;
 }
@@ -127,9 +135,36 @@ export function memoryCluster(opts: MemoryClusterOptions) {
     close: async () => undefined,
   });
 
+  /** Each election asked for: when, and the partitions it named. */
+  const elections: Array<{ at: number; partitions: number[] }> = [];
+  let election: { dueAt: number; partitions: number[] } | undefined =
+    opts.election?.pendingUntil !== undefined ? { dueAt: opts.election.pendingUntil, partitions: [] } : undefined;
+  const electIfDue = () => {
+    if (!election || election.dueAt < 0 || now < election.dueAt) return;
+    for (const p of election.partitions)
+      if (node(replicasOf(p)[0]!).running && !opts.election?.stuck?.includes(p)) moveLeader(p, replicasOf(p)[0]!);
+    election = undefined;
+  };
+  const electPreferredLeaders = async (partitions: ReadonlyArray<{ topic: string; partition: number }>) => {
+    electIfDue();
+    if (election)
+      throw new InfrastructureError('A preferred replica election is already pending.', {
+        code: 'ELECTION_PENDING',
+        retriable: true,
+        action: 'Wait.',
+      });
+    const ps = partitions.map((p) => p.partition);
+    elections.push({ at: now, partitions: ps });
+    log.push(`elect ${ps.join(',')}`);
+    const delay = opts.election?.delayMs ?? 0;
+    election = { dueAt: delay < 0 ? -1 : now + delay, partitions: ps };
+  };
+
   const cluster: ClusterState = {
+    ...(opts.election ? { electPreferredLeaders } : {}),
     snapshot: async () => {
       rebalanceIfDue();
+      electIfDue();
       const partitions: PartitionState[] = partitionIds.map((partition) => ({
         topic: 't',
         partition,
@@ -145,6 +180,7 @@ export function memoryCluster(opts: MemoryClusterOptions) {
         controllerSinceMs: controllerSince,
         partitions,
         topics: [{ name: 't', config: opts.topicConfig ?? {} }],
+        ...(election ? { leadershipChangesPending: ['preferred replica election'] } : {}),
       };
     },
     changed: async () => {
@@ -187,6 +223,9 @@ export function memoryCluster(opts: MemoryClusterOptions) {
     controllerMoves,
     leaderMoves,
     rebalances,
+    elections,
+    /** Partitions led by another replica than their first. */
+    imbalanced: () => partitionIds.filter((p) => leaders[p] !== replicasOf(p)[0]),
     belowMinIsr,
     stopGroups,
     rollPlan: (plannedController: number) => memoryRollPlan(ids, plannedController),

@@ -9,23 +9,12 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LocalRunner } from '../../src/hosts/shell/runner.js';
 import { ShellBrokerHost } from '../../src/hosts/shell/shell-host.js';
-import type { BrokerSpec } from '../../src/inventory/model.js';
+import { localBrokerSpec } from '../helpers/inventory-fixtures.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'kafka-ops-disk-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-const spec = {
-  id: 1,
-  host: 'localhost',
-  ssh: { port: 22, user: 'root', agent: false },
-  configPath: join(scratch, 'server.properties'),
-  installLink: join(scratch, 'kafka'),
-  installs: {},
-  run: { kind: 'command', command: ['true'], pidFile: join(scratch, 'pid'), outputFile: join(scratch, 'out'), env: {} },
-  logFile: join(scratch, 'server.log'),
-  stop: { signal: 'SIGINT', timeoutSeconds: 60 },
-  startTimeoutSeconds: 60,
-} satisfies BrokerSpec;
+const spec = localBrokerSpec(scratch);
 
 describe('ShellBrokerHost.diskUsage', () => {
   it('reports each existing log dir with its file system size; a missing one is left out, hostile names reach df intact', async () => {

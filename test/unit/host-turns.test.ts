@@ -11,24 +11,13 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LocalRunner, type CommandRunner } from '../../src/hosts/shell/runner.js';
 import { ShellBrokerHost } from '../../src/hosts/shell/shell-host.js';
-import type { BrokerSpec } from '../../src/inventory/model.js';
+import { localBrokerSpec } from '../helpers/inventory-fixtures.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'kafka-ops-turns-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 writeFileSync(join(scratch, 'server.properties'), 'broker.id=1\n');
 
-const spec = {
-  id: 1,
-  host: 'localhost',
-  ssh: { port: 22, user: 'root', agent: false },
-  configPath: join(scratch, 'server.properties'),
-  installLink: join(scratch, 'kafka'),
-  installs: {},
-  run: { kind: 'command', command: ['true'], pidFile: join(scratch, 'pid'), outputFile: join(scratch, 'out'), env: {} },
-  logFile: join(scratch, 'server.log'),
-  stop: { signal: 'SIGINT', timeoutSeconds: 60 },
-  startTimeoutSeconds: 60,
-} satisfies BrokerSpec;
+const spec = localBrokerSpec(scratch);
 
 /** LocalRunner, each command held 100 ms before it runs, so overlapping commands overlap for sure. */
 function countingRunner(): CommandRunner & { maxInFlight: number; ran: number } {
