@@ -126,6 +126,11 @@ const BAD: BadInputRow[] = [
     'SCHEMA',
     ['`defaults.installs.latest`', 'is not a Kafka release'],
   ],
+  // issue 14: YAML reads these as 16, 1000 and 0, so a typo or a pasted hex id named another broker
+  ['a broker id written in hex', variant('id: 2', 'id: 0x10'), '0x10', 'SCHEMA', ['`brokers.1.id`', 'plain decimal']],
+  ['a broker id written with an exponent', variant('id: 2', 'id: 1e3'), '1e3', 'SCHEMA', ['`brokers.1.id`', 'plain decimal']],
+  ['a broker id written -0', variant('id: 2', 'id: -0'), '-0\n    host: kafka2', 'SCHEMA', ['`brokers.1.id`', 'plain decimal']],
+  ['a broker id written 2.0', variant('id: 2', 'id: 2.0'), '2.0', 'SCHEMA', ['`brokers.1.id`', 'plain decimal']],
   ['duplicate broker ids', variant('id: 2', 'id: 1'), '1\n    host: kafka2', 'INVENTORY_DUPLICATE_ID', ['Broker id 1 appears twice']],
   [
     'two brokers on the same host, SSH port and configPath',
