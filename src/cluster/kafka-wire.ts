@@ -1,11 +1,12 @@
 /**
- * Two Kafka protocol requests made in-process, without a JVM: ApiVersions (key 18, v3), whose
+ * Kafka protocol requests made in-process, without a JVM: ApiVersions (key 18, v3), whose
  * SupportedFeatures tag is what one node's running binary supports (a broker's and a
  * controller's listener both answer it), and DescribeQuorum (key 55, v1), which any broker
  * forwards to the active controller: what `kafka-metadata-quorum.sh describe --replication`
- * prints, at a fraction of a tool JVM's start. Plaintext or TLS; SASL is not spoken here (the
+ * prints, at a fraction of a tool JVM's start; and Metadata (key 3, v1 or v4) asked of one broker
+ * itself, for the live brokers its own cache lists. Plaintext or TLS; SASL is not spoken here (the
  * callers fall back to the release's tools). Wire formats: Kafka's
- * clients/src/main/resources/common/message/{ApiVersions,DescribeQuorum}{Request,Response}.json.
+ * clients/src/main/resources/common/message/{ApiVersions,DescribeQuorum,Metadata}{Request,Response}.json.
  */
 import { connect as tcpConnect, type Socket } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
@@ -24,6 +25,7 @@ export class WireError extends Error {}
 const CLIENT_ID = 'kafka-ops';
 const API_VERSIONS = 18;
 const DESCRIBE_QUORUM = 55;
+const METADATA = 3;
 const METADATA_TOPIC = '__cluster_metadata';
 
 class Writer {
@@ -115,6 +117,15 @@ class Reader {
       if (shift > 28) throw new WireError('malformed varint');
     }
   }
+  /** A non-flexible nullable string (int16 length, -1 = null). */
+  string16(): string | null {
+    const n = this.int16();
+    if (n < 0) return null;
+    this.need(n);
+    const s = this.buf.toString('utf8', this.at, this.at + n);
+    this.at += n;
+    return s;
+  }
   compactString(): string | null {
     const n = this.uvarint();
     if (n === 0) return null;
@@ -187,10 +198,11 @@ async function roundTrip(endpoint: WireEndpoint, request: Buffer, timeoutMs: num
 
 let nextCorrelation = 1;
 
-/** Request header v2 (flexible requests) or v1 (ApiVersions v3 is flexible too; header v2). */
-function request(apiKey: number, version: number, body: (w: Writer) => void): { correlation: number; bytes: Buffer } {
+/** Request header v2 (flexible requests; ApiVersions v3 is flexible too) or, with `flexible` false, v1. */
+function request(apiKey: number, version: number, body: (w: Writer) => void, flexible = true): { correlation: number; bytes: Buffer } {
   const correlation = nextCorrelation++;
-  const w = new Writer().int16(apiKey).int16(version).int32(correlation).string16(CLIENT_ID).noTags();
+  const w = new Writer().int16(apiKey).int16(version).int32(correlation).string16(CLIENT_ID);
+  if (flexible) w.noTags();
   body(w);
   return { correlation, bytes: w.bytes() };
 }
@@ -293,4 +305,60 @@ export async function describeQuorum(endpoint: WireEndpoint, timeoutMs = 10_000)
   r.tags();
   if (!found) throw new WireError(`DescribeQuorum answered without ${METADATA_TOPIC}-0`);
   return found;
+}
+
+export interface WireMetadataBrokers {
+  /** The live brokers in the answering broker's own metadata cache (what its controller told it last). */
+  brokers: number[];
+  controller: number;
+}
+
+/** ApiVersions v0 (every broker from 0.10.0 on, 4.x included): the highest version of `apiKey` the answering broker supports, -1 if none. */
+async function maxVersion(endpoint: WireEndpoint, apiKey: number, timeoutMs: number): Promise<number> {
+  const { correlation, bytes } = request(API_VERSIONS, 0, () => undefined, false);
+  const r = new Reader(await roundTrip(endpoint, bytes, timeoutMs));
+  checkCorrelation(r, correlation);
+  const error = r.int16();
+  if (error !== 0) throw new WireError(`ApiVersions answered error code ${error}`);
+  let max = -1;
+  for (let i = r.int32(); i > 0; i--) {
+    const key = r.int16();
+    r.int16();
+    const top = r.int16();
+    if (key === apiKey) max = top;
+  }
+  return max;
+}
+
+/**
+ * Metadata for no topic: the live brokers and the controller as the answering broker itself knows
+ * them. A broker lists itself only once the controller has sent it the cluster's metadata after its
+ * registration. v1 where the broker has nothing newer (0.10.x), else v4 (0.11.0 on; 4.0 removed
+ * v0-v3, KIP-896), asked for first with ApiVersions v0: no cache, a rolled-back broker answers less.
+ */
+export async function metadataBrokers(endpoint: WireEndpoint, timeoutMs = 10_000): Promise<WireMetadataBrokers> {
+  const top = await maxVersion(endpoint, METADATA, timeoutMs);
+  if (top < 1) throw new WireError(`the broker at ${endpoint.host}:${endpoint.port} answers no Metadata v1 or newer`);
+  const version = top >= 4 ? 4 : 1;
+  const { correlation, bytes } = request(
+    METADATA,
+    version,
+    (w) => {
+      w.int32(0); // no topic
+      if (version >= 4) w.int8(0); // allow_auto_topic_creation: false
+    },
+    false,
+  );
+  const r = new Reader(await roundTrip(endpoint, bytes, timeoutMs));
+  checkCorrelation(r, correlation);
+  if (version >= 3) r.int32(); // throttle_time_ms
+  const brokers: number[] = [];
+  for (let i = r.int32(); i > 0; i--) {
+    brokers.push(r.int32());
+    r.string16(); // host
+    r.int32(); // port
+    r.string16(); // rack
+  }
+  if (version >= 2) r.string16(); // cluster_id
+  return { brokers, controller: r.int32() };
 }

@@ -14,6 +14,7 @@ import { readFileSync } from 'node:fs';
 import type { Admin, KafkaConfig, SASLOptions } from 'kafkajs';
 import { InfrastructureError, UserError } from '../errors.js';
 import type { StateSettings } from '../inventory/model.js';
+import { metadataBrokers } from './kafka-wire.js';
 import type { BrokerVersions, ClusterSnapshot, ClusterState, PartitionState, TopicState } from './port.js';
 
 /** The admin API has no watches: `changed()` waits at most this long, then the caller reads again. */
@@ -132,10 +133,13 @@ export class KafkaJsClusterState implements ClusterState {
   private last?: ClusterSnapshot;
   /** How long the latest snapshot took. */
   lastReadMs = 0;
+  /** Every broker's address as the latest answer that listed it gave it. */
+  private readonly addresses = new Map<number, { host: string; port: number }>();
 
   private constructor(
     private readonly admin: Admin,
     readonly bootstrapServers: string[],
+    private readonly state: StateSettings,
   ) {}
 
   static async connect(state: StateSettings, options: { connectTimeoutMs: number }): Promise<KafkaJsClusterState> {
@@ -157,7 +161,7 @@ export class KafkaJsClusterState implements ClusterState {
         cause: error,
       });
     }
-    return new KafkaJsClusterState(admin, servers);
+    return new KafkaJsClusterState(admin, servers, state);
   }
 
   async snapshot(): Promise<ClusterSnapshot> {
@@ -208,6 +212,25 @@ export class KafkaJsClusterState implements ClusterState {
     return out;
   }
 
+  /**
+   * Asks `brokerId` itself (Metadata, our own request on a fresh connection: kafkajs sends each
+   * request to a broker of its choice). A snapshot is whatever broker kafkajs picked answered from
+   * its cache: on real 0.10.2, while a new controller was taking over, another broker still listed
+   * a just-restarted broker (and its ISR places) 0.4 s after its start. A SASL listener cannot be
+   * asked this way (the request is not authenticated): there the snapshot alone decides.
+   */
+  async answersAsRegistered(brokerId: number): Promise<boolean> {
+    if (this.state.sasl) return true;
+    const address = this.addresses.get(brokerId);
+    if (!address) return false;
+    try {
+      const { brokers } = await metadataBrokers({ ...address, ...(this.state.tls ? { tls: this.state.tls } : {}) }, 5_000);
+      return brokers.includes(brokerId);
+    } catch {
+      return false;
+    }
+  }
+
   /** The cluster's id as the brokers report it (Metadata v2+); undefined when they do not tell. */
   async clusterId(): Promise<string | undefined> {
     try {
@@ -224,6 +247,7 @@ export class KafkaJsClusterState implements ClusterState {
 
   private async read(): Promise<ClusterSnapshot> {
     const cluster = await this.admin.describeCluster();
+    for (const b of cluster.brokers) this.addresses.set(b.nodeId, { host: b.host, port: b.port });
     const { topics } = await this.admin.fetchTopicMetadata();
     // Topics sorted by name, then partitions within each: at 100k partitions a sort of the
     // partitions themselves (localeCompare per comparison) was a third of the reader's CPU.

@@ -54,6 +54,14 @@ export interface ClusterState {
    * whichever comes first. Lets gates re-check on events instead of fixed sleeps.
    */
   changed(timeoutMs: number): Promise<void>;
+  /**
+   * For sources whose snapshot is one broker's cached view (the admin API: any broker answers
+   * Metadata from its own cache, which lags its controller, e.g. for seconds after the controller
+   * itself stopped): whether `brokerId` itself answers and lists itself as live, i.e. the
+   * controller has told it about its own registration. The engine counts a restarted broker as
+   * registered only then; sources that read the registrations themselves (ZooKeeper) leave it out.
+   */
+  answersAsRegistered?(brokerId: number): Promise<boolean>;
   /** Per broker id, its IBP/LMFV where the source can tell (admin API, brokers 0.11.0+). */
   brokerVersions?(): Promise<Record<number, BrokerVersions>>;
   /**

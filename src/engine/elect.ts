@@ -64,6 +64,8 @@ export interface ElectionDecision {
  * the reader can ask.
  */
 export async function decideElection(plan: Plan, deps: EngineDeps): Promise<ElectionDecision> {
+  // A run that restarts nothing (a client gate, a finished plan) moves no leader: nothing is read.
+  if (!restartsAnyBroker(plan)) return NOTHING_RESTARTED;
   const flag = deps.options.electPreferredLeaders;
   const canAsk = deps.cluster.electPreferredLeaders !== undefined;
   if (flag === false) return { on: false, reason: '--no-elect-preferred-leaders' };
@@ -82,6 +84,12 @@ export async function decideElection(plan: Plan, deps: EngineDeps): Promise<Elec
       reason: `auto.leader.rebalance.enable=false on broker(s) ${off.join(',')}, but this cluster reader cannot ask for an election`,
     };
   return { on: true, reason: `auto.leader.rebalance.enable=false on broker(s) ${off.join(',')}` };
+}
+
+const NOTHING_RESTARTED: ElectionDecision = { on: false, reason: 'no broker is restarted' };
+
+function restartsAnyBroker(plan: Plan): boolean {
+  return plan.phases.some((phase) => !phase.skipped && phase.steps.some((step) => !step.skipped));
 }
 
 /** The elections of one run: started with the imbalance before it, asked after each broker or batch, reported at the end. */
@@ -105,7 +113,7 @@ export class Elections {
     timeoutMs = ELECTION_TIMEOUT_MS,
   ): Promise<Elections> {
     const decision = await decideElection(plan, deps);
-    const before = imbalanced(await deps.cluster.snapshot()).length;
+    const before = decision === NOTHING_RESTARTED ? 0 : imbalanced(await deps.cluster.snapshot()).length;
     deps.journal.append({ event: 'elect.decided', detail: { on: decision.on, reason: decision.reason, imbalanced: before } });
     return new Elections(deps, decision, before, warn, timeoutMs);
   }

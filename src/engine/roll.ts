@@ -356,6 +356,7 @@ function observedBy(cluster: ClusterState, tracker: LeadershipTracker, clock: En
     },
     changed: (timeoutMs) => cluster.changed(timeoutMs),
     ...(cluster.brokerVersions ? { brokerVersions: () => cluster.brokerVersions!() } : {}),
+    ...(cluster.answersAsRegistered ? { answersAsRegistered: (id: number) => cluster.answersAsRegistered!(id) } : {}),
     ...(cluster.electPreferredLeaders ? { electPreferredLeaders: (p) => cluster.electPreferredLeaders!(p) } : {}),
     close: () => cluster.close(),
   };
@@ -573,11 +574,12 @@ async function runStep(
   const { configDone, installDone, runsCurrent } = stepOnHost(step, spec, facts, configText);
   // Done = this broker is current, registered and in every ISR it belongs to; partitions
   // under-replicated because of ANOTHER broker are that broker's step, not a reason to restart this one.
-  const ownFindings = (s: ClusterSnapshot) => caughtUpFindings(s, step.broker).filter((f) => f.gate !== 'no-under-replicated-partitions');
+  const ownFindings = async (s: ClusterSnapshot) =>
+    (await backFindings(deps, s, step.broker)).filter((f) => f.gate !== 'no-under-replicated-partitions');
   if (configDone && installDone && runsCurrent) {
     // Running what the step would give it, but not caught up (yet): e.g. resumed right after
     // a halt while it rejoins. A restart would only set it back; wait for it, within its start timeout.
-    if (ownFindings(await deps.cluster.snapshot()).length > 0) {
+    if ((await ownFindings(await deps.cluster.snapshot())).length > 0) {
       io.event({
         code: 'gate.wait',
         phase: phase.id,
@@ -720,12 +722,12 @@ async function runStep(
   const startAt = clock.now();
   await host.start();
   sub('start', 'started');
-  const registeredAt = await waitUntil(deps, host, phase, step, startAt, (s) =>
-    caughtUpFindings(s, step.broker).filter((f) => f.gate === 'registered'),
+  const registeredAt = await waitUntil(deps, host, phase, step, startAt, async (s) =>
+    (await backFindings(deps, s, step.broker)).filter((f) => f.gate === 'registered'),
   );
   const startMs = registeredAt - startAt;
   sub('registered', `registered after ${(startMs / 1000).toFixed(1)} s`);
-  const caughtUpAt = await waitUntil(deps, host, phase, step, startAt, (s) => caughtUpFindings(s, step.broker));
+  const caughtUpAt = await waitUntil(deps, host, phase, step, startAt, (s) => backFindings(deps, s, step.broker));
   const catchUpMs = caughtUpAt - registeredAt;
   await holdHealthy(deps, host, phase, step, startAt);
   if (journalFailure !== undefined) throw journalFailedWhileDown(step.broker, journalFailure);
@@ -832,12 +834,12 @@ async function waitUntil(
   phase: PlanPhase,
   step: PlanStep,
   startAt: number,
-  findings: (s: ClusterSnapshot) => GateFinding[],
+  findings: (s: ClusterSnapshot) => GateFinding[] | Promise<GateFinding[]>,
 ): Promise<number> {
   const deadline = startAt + phase.timeouts.startSeconds * 1000;
   let lastProcessCheck = 0;
   for (;;) {
-    const blocking = findings(await deps.cluster.snapshot());
+    const blocking = await findings(await deps.cluster.snapshot());
     if (blocking.length === 0) return deps.clock.now();
     const now = deps.clock.now();
     if (now - lastProcessCheck >= 1000) {
@@ -878,15 +880,28 @@ async function waitUntil(
   }
 }
 
+/**
+ * What keeps a restarted broker from counting as back: the snapshot's findings, and, where the
+ * snapshot is one broker's cached view (the admin API), the broker not yet listing itself as
+ * live in its own answer. A stale answer from another broker cannot pass these gates.
+ */
+async function backFindings(deps: EngineDeps, snapshot: ClusterSnapshot, brokerId: number): Promise<GateFinding[]> {
+  const findings = caughtUpFindings(snapshot, brokerId);
+  if (findings.some((f) => f.gate === 'registered') || !deps.cluster.answersAsRegistered) return findings;
+  if (await deps.cluster.answersAsRegistered(brokerId)) return findings;
+  const own = `Broker ${brokerId} does not list itself as live in its own Metadata answer yet (other brokers' answers may be stale).`;
+  return [{ gate: 'registered', blocking: true, message: own, partitions: [] }, ...findings];
+}
+
 /** N healthy checks in a row (hysteresis): a relapse restarts the count. */
 async function holdHealthy(deps: EngineDeps, host: BrokerHost, phase: PlanPhase, step: PlanStep, startAt: number): Promise<void> {
   let inRow = 1; // the check that ended waitUntil
   while (inRow < phase.consecutiveHealthyChecks) {
     await deps.clock.sleep(deps.options.healthyCheckIntervalMs);
-    if (caughtUpFindings(await deps.cluster.snapshot(), step.broker).length === 0) {
+    if ((await backFindings(deps, await deps.cluster.snapshot(), step.broker)).length === 0) {
       inRow++;
     } else {
-      await waitUntil(deps, host, phase, step, startAt, (s) => caughtUpFindings(s, step.broker));
+      await waitUntil(deps, host, phase, step, startAt, (s) => backFindings(deps, s, step.broker));
       inRow = 1;
     }
   }

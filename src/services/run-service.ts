@@ -17,7 +17,8 @@ import type { Plan } from '../plan/model.js';
 import { resolvePlanSecrets } from '../config/secrets.js';
 import { redactSecrets } from '../config/secret-keys.js';
 import type { EngineIOSession, IoHost, PromptPolicy } from '../io-host.js';
-import type { RunResult } from '../results.js';
+import type { RunResult, StoppedRunResult } from '../results.js';
+import { lastRun } from '../store/run-view.js';
 import type { Connections } from './connections.js';
 
 export interface RunOptions extends PromptPolicy {
@@ -158,6 +159,7 @@ export async function runPlan(
     } catch {
       // A journal that cannot be written is said by the error itself (or the next run); this one is what the operator must see.
     }
+    if (error instanceof KafkaOpsError) error.result = stoppedRun(plan, journal);
     throw error;
   } finally {
     process.off('SIGINT', onSignal);
@@ -165,4 +167,24 @@ export async function runPlan(
     await clusterLock?.release();
     journal.unlock();
   }
+}
+
+/** What a run that stopped had done, where it stopped and why: read back from its own journal. */
+function stoppedRun(plan: Plan, journal: FileJournal): StoppedRunResult | undefined {
+  let run;
+  try {
+    run = lastRun(journal.entries());
+  } catch {
+    return undefined;
+  }
+  if (!run) return undefined;
+  return {
+    dryRun: false,
+    cluster: plan.cluster,
+    kind: plan.kind,
+    ...(plan.from ? { from: plan.from } : {}),
+    ...(plan.to ? { to: plan.to } : {}),
+    journal: journal.file,
+    run: run.view,
+  };
 }

@@ -178,7 +178,7 @@ function handle({ apiKey, apiVersion, body }, conn) {
   }
   if (!conn.authenticated) return undefined;
   if (apiKey === API.Metadata) {
-    const view = clusterView(stateDir);
+    const view = laggingViews[0]?.view ?? clusterView(stateDir);
     return metadataResponse(apiVersion, view, parseMetadataRequest(apiVersion, body));
   }
   if (apiKey === API.DescribeConfigs) {
@@ -258,6 +258,18 @@ setInterval(() => {
   register(stateDir, registration);
   log('INFO', `[Kafka Server ${id}], fault cleared: catching up`);
 }, 200).unref();
+
+// Fault metadataLagMs (re-read every 50 ms): Metadata is answered from the cluster as it was that
+// long ago, as a real broker answers from its metadata cache while its controller's updates lag
+// (e.g. for seconds while a new controller takes over).
+const laggingViews = [];
+setInterval(() => {
+  const lagMs = readFaults(stateDir, id).metadataLagMs ?? 0;
+  if (lagMs <= 0) return void (laggingViews.length = 0);
+  const now = Date.now();
+  laggingViews.push({ at: now, view: clusterView(stateDir) });
+  while (laggingViews.length > 1 && laggingViews[1].at <= now - lagMs) laggingViews.shift();
+}, 50).unref();
 
 // Bounded lifetime: a forgotten broker goes away by itself.
 const maxLifetimeMs = Number(process.env.KAFKA_DOUBLE_MAX_LIFETIME_S ?? 900) * 1000;
