@@ -42,6 +42,11 @@ export abstract class KafkaOpsError extends Error {
   readonly code: string;
   readonly action: string;
   readonly location?: SourceLocation;
+  /**
+   * What the command had done when this error stopped it (a halted run's brokers done, where and
+   * why it stopped); printed beside the error as the --json document's `result`.
+   */
+  result?: object;
 
   constructor(message: string, details: ErrorDetails) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });

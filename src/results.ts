@@ -30,6 +30,20 @@ export interface UpgradeResult {
   batches?: BatchPreview;
 }
 
+/**
+ * Printed with the error of a run that halted or was interrupted (the `result` of its --json
+ * error document): what it had done, where it stopped and why, read back from its journal.
+ */
+export interface StoppedRunResult {
+  dryRun: false;
+  cluster: string;
+  kind: string;
+  from?: string;
+  to?: string;
+  journal: string;
+  run: RunView;
+}
+
 /** A lock on the cluster (the local one in the state dir, or the ZooKeeper znode) and whether its holder is provably gone. */
 export interface LockView {
   where: string;
@@ -52,6 +66,8 @@ export interface RunView {
   broker?: number;
   /** Brokers whose step finished (caught up), by phase order. */
   brokersDone: number[];
+  /** Every step this run finished, in order: restarted, or found done on its host. */
+  stepsDone: Array<{ phase: string; broker: number; outcome: 'restarted' | 'already-done' }>;
   /** A broker stopped mid-step (between its config edit or stop and its catch-up), if any. */
   brokerMidStep?: { broker: number; phase?: string; lastSubStep: string };
   /** Why it stopped (the error the run ended with). */

@@ -167,9 +167,23 @@ export interface CheckReport {
   strict: boolean;
   passed: boolean;
   exitCode: number;
-  summary: { errors: number; warnings: number; infos: number };
+  /** Findings by severity, and checks by status (the counts the human summary and the JUnit file give). */
+  summary: { errors: number; warnings: number; infos: number; checks: CheckCounts };
   checks: Array<{ id: CheckId; title: string; status: CheckStatus; findings: number }>;
   findings: Finding[];
+}
+
+export interface CheckCounts {
+  total: number;
+  passed: number;
+  warnings: number;
+  failed: number;
+  notChecked: number;
+}
+
+export function checkCounts(checks: ReadonlyArray<{ status: CheckStatus }>): CheckCounts {
+  const n = (status: CheckStatus) => checks.filter((c) => c.status === status).length;
+  return { total: checks.length, passed: n('passed'), warnings: n('warnings'), failed: n('failed'), notChecked: n('not-checked') };
 }
 
 /** Whether a finding fails the run: errors always, warnings under --strict. */
@@ -203,6 +217,17 @@ export function reportOf(
   const failed = findings.some((f) => fails(f, strict));
   const exitCode = unreachable ? ExitCode.infrastructure : failed ? ExitCode.findings : ExitCode.ok;
   const count = (s: Severity) => findings.filter((f) => f.severity === s).length;
+  const checks = ids.map((id) => {
+    const status = statusOf(id, findings, strict);
+    // A check with nothing to say about what could not be reached has not passed: it was not done.
+    const notDone = status === 'passed' && !REACHABILITY.has(id) && (CLUSTER_SCOPED.has(id) ? clusterDown : hostsDown);
+    return {
+      id,
+      title: CHECK_TITLES[id],
+      status: notDone ? 'not-checked' : status,
+      findings: findings.filter((f) => f.id === id).length,
+    };
+  });
   return {
     schemaVersion: CHECK_RESULT_SCHEMA_VERSION,
     command,
@@ -212,18 +237,8 @@ export function reportOf(
     strict,
     passed: exitCode === ExitCode.ok,
     exitCode,
-    summary: { errors: count('error'), warnings: count('warning'), infos: count('info') },
-    checks: ids.map((id) => {
-      const status = statusOf(id, findings, strict);
-      // A check with nothing to say about what could not be reached has not passed: it was not done.
-      const notDone = status === 'passed' && !REACHABILITY.has(id) && (CLUSTER_SCOPED.has(id) ? clusterDown : hostsDown);
-      return {
-        id,
-        title: CHECK_TITLES[id],
-        status: notDone ? 'not-checked' : status,
-        findings: findings.filter((f) => f.id === id).length,
-      };
-    }),
+    summary: { errors: count('error'), warnings: count('warning'), infos: count('info'), checks: checkCounts(checks) },
+    checks,
     findings,
   };
 }

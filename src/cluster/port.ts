@@ -64,6 +64,12 @@ export interface ClusterState {
   answersAsRegistered?(brokerId: number): Promise<boolean>;
   /** Per broker id, its IBP/LMFV where the source can tell (admin API, brokers 0.11.0+). */
   brokerVersions?(): Promise<Record<number, BrokerVersions>>;
+  /**
+   * Asks the controller to move the leadership of `partitions` to their preferred replica (the
+   * first assigned), as kafka-preferred-replica-election does; resolves once the request is made,
+   * not when it is done (the snapshot shows that). Absent where the source cannot ask.
+   */
+  electPreferredLeaders?(partitions: ReadonlyArray<{ topic: string; partition: number }>): Promise<void>;
   /** The cluster's id (ZooKeeper's `/cluster/id`, the brokers' Metadata); undefined where it cannot be told. */
   clusterId?(): Promise<string | undefined>;
   close(): Promise<void>;

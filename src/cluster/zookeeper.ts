@@ -133,12 +133,16 @@ export interface ZkClient {
   getChildren(path: string, watcher: Watcher, cb: (err: ZkError | null, children: string[]) => void): void;
   getData(path: string, watcher: Watcher, cb: (err: ZkError | null, data: Buffer | null, stat: unknown) => void): void;
   exists(path: string, watcher: Watcher, cb: (err: ZkError | null, stat: unknown) => void): void;
+  create?(path: string, data: Buffer, mode: number, cb: (err: ZkError | null) => void): void;
 }
 interface ZkModule {
   createClient(connectString: string, options: { sessionTimeout: number; spinDelay: number; retries: number }): ZkClient;
 }
 
 const NO_NODE = -101;
+const NODE_EXISTS = -110;
+/** CreateMode.PERSISTENT. */
+const PERSISTENT = 0;
 // A variable specifier keeps TypeScript from demanding declarations for this untyped package.
 const ZK_MODULE = 'node-zookeeper-client';
 /** Requests in flight at once during a full read: enough to hide the round trip, few enough to keep replies small. */
@@ -331,6 +335,36 @@ export class ZooKeeperClusterState implements ClusterState {
       this.waiters.add(done);
     });
     this.pendingEvent = false;
+  }
+
+  /**
+   * A preferred replica election the way Kafka's own tool makes it against ZooKeeper (every
+   * ZooKeeper-mode release: kafka-preferred-replica-election.sh --zookeeper): a persistent
+   * /admin/preferred_replica_election holding {"version":1,"partitions":[{"topic","partition"}]},
+   * which the controller carries out and deletes. One already pending is an error, not overwritten.
+   */
+  async electPreferredLeaders(partitions: ReadonlyArray<{ topic: string; partition: number }>): Promise<void> {
+    const path = '/admin/preferred_replica_election';
+    const data = Buffer.from(
+      JSON.stringify({ version: 1, partitions: partitions.map((p) => ({ topic: p.topic, partition: p.partition })) }),
+    );
+    const create = this.client.create?.bind(this.client);
+    if (!create) throw new TypeError('this ZooKeeper client cannot create nodes');
+    await new Promise<void>((resolve, reject) =>
+      create(path, data, PERSISTENT, (err) => {
+        if (!err) return resolve();
+        const code = err.getCode?.() ?? err.code;
+        reject(
+          code === NODE_EXISTS
+            ? new InfrastructureError(`A preferred replica election is already pending (${path} exists).`, {
+                code: 'ELECTION_PENDING',
+                retriable: true,
+                action: 'Wait until the controller has finished it (the node is deleted), then retry.',
+              })
+            : this.requestFailed(path, err),
+        );
+      }),
+    );
   }
 
   /** The cluster's id (`/cluster/id`, `{"version":"1","id":"…"}`); undefined before any broker created it. */

@@ -43,6 +43,11 @@ export interface EngineOptions {
   batch?: BatchSize;
   /** --pause-between: a pause after each broker or batch is caught up, before the next one (ms). */
   pauseBetweenMs?: number;
+  /**
+   * --[no-]elect-preferred-leaders (elect.ts): after each broker or batch is caught up, move back the leaderships
+   * whose preferred replica it is; absent = on when a broker has auto.leader.rebalance.enable=false and the reader can ask.
+   */
+  electPreferredLeaders?: boolean;
 }
 
 export interface EngineDeps {
@@ -85,6 +90,25 @@ export interface RunReport {
   status: 'completed';
   steps: StepReport[];
   warnings: string[];
+  /** The preferred leader elections (elect.ts): how many, and the leader imbalance before and after the run. */
+  leaderElection?: LeaderElectionReport;
+}
+
+export interface LeaderElectionReport {
+  /** Whether an election was asked for. */
+  elected: boolean;
+  /** Why the run elects (or does not). */
+  reason: string;
+  /** Elections asked for (one per broker or batch that had leaderships to take back). */
+  requests: number;
+  /** Partitions those elections named. */
+  moved: number;
+  /** Of those, the ones still not led by their preferred replica when their wait timed out. */
+  notBack: number;
+  partitions: number;
+  /** Partitions with a leader other than their preferred replica, before and after the run. */
+  before: number;
+  after: number;
 }
 
 export interface JournalEntry {

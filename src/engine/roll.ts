@@ -18,6 +18,8 @@ import type { Plan, PlanPhase, PlanStep } from '../plan/model.js';
 import { eachOf, settleEach } from './concurrently.js';
 import { batchesFromPlacement, batchStopFindings, describeBatches } from './batches.js';
 import { beforeStopFindings, caughtUpFindings, type GateFinding } from './gates.js';
+import { Elections } from './elect.js';
+import { hooksUnsupported, hookUnfinished, runHook } from './hooks.js';
 import { brokerPreflight, editsOf, finalConfig, releaseAfter, restartingSteps, staleValue, type StaleValue } from './preflight.js';
 import { autoRebalanceOf, DEFAULT_LEADERSHIP_SETTLE, LeadershipTracker, type AutoRebalance } from './leadership.js';
 import { leadershipRulesFor, lowestProtocol, type LeadershipRules } from '../plan/leadership-rules.js';
@@ -59,6 +61,8 @@ export async function applyPlan(plan: Plan, given: EngineDeps): Promise<RunRepor
           .map((e) => e.phase),
   );
   deps.journal.append({ event: 'run.start', detail: { kind: plan.kind, from: plan.from, to: plan.to, ...binding } });
+  // Decided (and refused when the reader cannot ask) before anything is restarted.
+  const elections = await Elections.start(plan, deps, warn);
   await preflight(plan, deps);
   let askedFirstRestart = false;
   for (const phase of plan.phases) {
@@ -108,10 +112,15 @@ export async function applyPlan(plan: Plan, given: EngineDeps): Promise<RunRepor
           }
           for (const m of batch.members) pending.splice(pending.indexOf(m), 1);
           try {
-            for (const report of await runBatch(phase, batch, deps, warn, pending)) {
+            const reports = await runBatch(phase, batch, deps, warn, pending);
+            for (const report of reports) {
               steps.push(report);
               if (report.outcome === 'restarted') restartedInPhase++;
             }
+            await elections.after(
+              phase.id,
+              reports.filter((r) => r.outcome === 'restarted').map((r) => r.broker),
+            );
             await pauseBetween(deps, phase, pending.length);
           } catch (error) {
             if (!(error instanceof BrokerDownFirst)) throw error;
@@ -155,7 +164,10 @@ export async function applyPlan(plan: Plan, given: EngineDeps): Promise<RunRepor
       }
       steps.push(report);
       if (report.outcome === 'restarted') restartedInPhase++;
-      if (report.outcome === 'restarted') await pauseBetween(deps, phase, pending.length);
+      if (report.outcome === 'restarted') {
+        await elections.after(phase.id, [step.broker]);
+        await pauseBetween(deps, phase, pending.length);
+      }
       if (phase.strategy === 'serial-canary' && restartedInPhase === 1 && report.outcome === 'restarted' && pending.length > 0) {
         await confirmOrHalt(
           deps,
@@ -168,8 +180,9 @@ export async function applyPlan(plan: Plan, given: EngineDeps): Promise<RunRepor
     deps.journal.append({ event: 'phase.done', phase: phase.id });
     deps.io.event({ code: 'phase.done', phase: phase.id, message: phase.title });
   }
+  const leaderElection = elections.on ? await elections.report() : undefined;
   deps.journal.append({ event: 'run.done' });
-  return { status: 'completed', steps, warnings };
+  return { status: 'completed', steps, warnings, ...(leaderElection ? { leaderElection } : {}) };
 }
 
 /**
@@ -344,6 +357,7 @@ function observedBy(cluster: ClusterState, tracker: LeadershipTracker, clock: En
     changed: (timeoutMs) => cluster.changed(timeoutMs),
     ...(cluster.brokerVersions ? { brokerVersions: () => cluster.brokerVersions!() } : {}),
     ...(cluster.answersAsRegistered ? { answersAsRegistered: (id: number) => cluster.answersAsRegistered!(id) } : {}),
+    ...(cluster.electPreferredLeaders ? { electPreferredLeaders: (p) => cluster.electPreferredLeaders!(p) } : {}),
     close: () => cluster.close(),
   };
 }
@@ -448,6 +462,7 @@ async function preflightRead(plan: Plan, deps: PreflightDeps, id: number): Promi
   const spec = specOf(deps, id);
   const host = await deps.host(id);
   const [facts, configText] = await Promise.all([host.facts(), host.readConfig()]);
+  if (spec.hooks && !host.runHook) throw hooksUnsupported(spec);
   const { release } = finalConfig(spec, facts, configText, restartingSteps(plan, id));
   const knownKeys = release && host.configKeys ? await host.configKeys(release) : undefined;
   return { spec, facts, configText, ...(knownKeys ? { knownKeys } : {}) };
@@ -573,6 +588,8 @@ async function runStep(
       });
       await waitUntil(deps, host, phase, step, clock.now(), ownFindings);
     }
+    // Its afterBroker hook failed or was cut short in this run: the broker is done, the hook is not.
+    if (hookUnfinished(deps, phase.id, step.broker, 'afterBroker')) await runHook(deps, phase.id, spec, host, 'afterBroker');
     journal.append({ event: 'step.already-done', phase: phase.id, broker: step.broker });
     io.event({
       code: 'step.skip',
@@ -598,6 +615,8 @@ async function runStep(
   const preStopStart = clock.now();
   let heldMs = 0;
   let heldSince: number | undefined;
+  await runHook(deps, phase.id, spec, host, 'beforeBroker');
+  checkInterrupt();
   if (facts.process) {
     const safeToStop = (s: ClusterSnapshot): GateFinding[] => {
       const down = downFirst(s);
@@ -712,6 +731,7 @@ async function runStep(
   const catchUpMs = caughtUpAt - registeredAt;
   await holdHealthy(deps, host, phase, step, startAt);
   if (journalFailure !== undefined) throw journalFailedWhileDown(step.broker, journalFailure);
+  await runHook(deps, phase.id, spec, host, 'afterBroker');
   const totalMs = clock.now() - started;
   sub('done', `caught up after ${(catchUpMs / 1000).toFixed(1)} s`, { stopMs, startMs, catchUpMs, preStopMs, totalMs });
   io.event({

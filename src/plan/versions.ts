@@ -168,17 +168,24 @@ export function assertUpgradePath(from: string, to: string, allowSame = false): 
       action: `Upgrade to ${OLDEST_SUPPORTED} by Kafka's own procedure first.`,
     });
   }
-  const order = compareRelease(to, from);
+  assertForward(compareRelease(to, from), from, to, allowSame, {
+    same: 'Pick a newer --to release, or use `kafka-ops roll` for a configuration change.',
+    downgrade: `Downgrades need Kafka's manual procedure (and are impossible below ${IBP_NO_DOWNGRADE_FROM} once inter.broker.protocol.version >= ${IBP_NO_DOWNGRADE_FROM}).`,
+  });
+}
+
+/** `order` compares to with from: the same release (unless allowed) and a downgrade are refused with the mode's advice. */
+function assertForward(order: number, from: string, to: string, allowSame: boolean, advice: { same: string; downgrade: string }): void {
   if (order === 0 && !allowSame) {
     throw new UserError(`The cluster is already on ${from}; there is nothing to upgrade to ${to}.`, {
       code: 'NOTHING_TO_DO',
-      action: 'Pick a newer --to release, or use `kafka-ops roll` for a configuration change.',
+      action: advice.same,
     });
   }
   if (order < 0) {
     throw new UserError(`${to} is older than the current ${from}: kafka-ops does not plan downgrades.`, {
       code: 'DOWNGRADE',
-      action: `Pick a --to release newer than ${from}. Downgrades need Kafka's manual procedure (and are impossible below ${IBP_NO_DOWNGRADE_FROM} once inter.broker.protocol.version >= ${IBP_NO_DOWNGRADE_FROM}).`,
+      action: `Pick a --to release newer than ${from}. ${advice.downgrade}`,
     });
   }
 }
@@ -342,19 +349,10 @@ export function supportedMetadataVersions(release: string): { min: string; max: 
 
 /** Check that a KRaft upgrade from → to is one kafka-ops can plan; throws UserError otherwise. */
 export function assertKraftUpgradePath(from: string, to: string, allowSame = false): void {
-  const order = compareKraftRelease(to, from);
-  if (order === 0 && !allowSame) {
-    throw new UserError(`The cluster is already on ${from}; there is nothing to upgrade to ${to}.`, {
-      code: 'NOTHING_TO_DO',
-      action: 'Pick a newer --to release.',
-    });
-  }
-  if (order < 0) {
-    throw new UserError(`${to} is older than the current ${from}: kafka-ops does not plan downgrades.`, {
-      code: 'DOWNGRADE',
-      action: `Pick a --to release newer than ${from}. A metadata.version downgrade is only possible between versions without metadata changes, by Kafka's manual procedure.`,
-    });
-  }
+  assertForward(compareKraftRelease(to, from), from, to, allowSame, {
+    same: 'Pick a newer --to release.',
+    downgrade: "A metadata.version downgrade is only possible between versions without metadata changes, by Kafka's manual procedure.",
+  });
 }
 
 /** ZooKeeper-mode rule: 4.0 and later have no ZooKeeper mode, so a ZooKeeper cluster cannot be upgraded to them. */

@@ -22,6 +22,16 @@ import { commandMentions, freePorts, isAlive, launchDetached, readPidFile, signa
 import { readSshdHandle, startSshd, stopSshd, type SshdHandle } from './sshd.js';
 import { brokerStateOf, type SandboxBrokerState, type SandboxInstall } from './state.js';
 import { fileLog4j } from './zookeeper-server.js';
+import {
+  addScramArgs,
+  makeKraftSecrets,
+  SANDBOX_SASL_USER,
+  SECURE_LISTENER,
+  secureBrokerProperties,
+  type KraftSecretFiles,
+  type KraftSecrets,
+  type KraftSecurity,
+} from './kraft-security.js';
 
 const REPLICATION_FACTOR = 3;
 const MIN_INSYNC_REPLICAS = 2;
@@ -32,6 +42,8 @@ export type KraftRole = 'controller' | 'broker';
 
 export interface KraftSandboxNode extends SandboxBrokerState {
   role: KraftRole;
+  /** A broker's SASL_SSL listener port (`--security sasl-ssl`). */
+  securePort?: number;
 }
 
 export interface KraftSandboxState {
@@ -47,6 +59,11 @@ export interface KraftSandboxState {
   sshd?: { port: number; pid: number; dir: string };
   topic: { name: string; partitions: number; replicationFactor: number; minInsyncReplicas: number };
   inventoryPath: string;
+  /** `sasl-ssl`: the brokers' second listener; its files (paths only, never a password). */
+  security?: KraftSecurity;
+  secrets?: KraftSecretFiles;
+  /** `sasl-ssl`: an inventory over the PLAINTEXT listeners too. */
+  plaintextInventoryPath?: string;
 }
 
 export interface KraftSandboxUpOptions {
@@ -56,6 +73,8 @@ export interface KraftSandboxUpOptions {
   partitions: number;
   /** FROM then TO distribution directories (libs/, bin/). */
   kafkaHomes: readonly [string, string];
+  /** `sasl-ssl`: each broker also listens with TLS + SASL/SCRAM-SHA-512, and the inventory uses that listener. */
+  security?: KraftSecurity;
   onProgress?: (message: string) => void;
 }
 
@@ -66,8 +85,12 @@ export interface KraftSandboxUpResult {
   statePath: string;
   clusterId: string;
   controllers: Array<{ id: number; port: number; pid: number; logFile: string }>;
-  brokers: Array<{ id: number; port: number; pid: number; logFile: string }>;
+  brokers: Array<{ id: number; port: number; pid: number; logFile: string; securePort?: number }>;
   sshd: { port: number; pid: number; user: string };
+  security: KraftSecurity;
+  /** `sasl-ssl`: the SCRAM user, the files the inventory names, and an inventory over PLAINTEXT. */
+  sasl?: { mechanism: 'scram-sha-512'; user: string; passwordFile: string; caFile: string; commandConfig: string };
+  plaintextInventoryPath?: string;
   topic: KraftSandboxState['topic'];
   installs: KraftSandboxState['installs'];
   elapsedMs: number;
@@ -106,17 +129,22 @@ export function quorumVoters(nodes: readonly Pick<KraftSandboxNode, 'id' | 'role
 }
 
 export function kraftNodeProperties(
-  node: Pick<KraftSandboxNode, 'id' | 'role' | 'port'>,
+  node: Pick<KraftSandboxNode, 'id' | 'role' | 'port' | 'securePort'>,
   paths: BrokerPaths,
   voters: string,
   partitions: number,
+  secrets?: Pick<KraftSecrets, 'keystore' | 'storePassword'>,
 ): string {
+  const secure = node.role === 'broker' && node.securePort !== undefined && secrets !== undefined;
+  const listeners = [`PLAINTEXT://127.0.0.1:${node.port}`, ...(secure ? [`${SECURE_LISTENER}://127.0.0.1:${node.securePort}`] : [])].join(
+    ',',
+  );
   const common: Array<[string, string | number | boolean]> = [
     ['process.roles', node.role],
     ['node.id', node.id],
     ['controller.quorum.voters', voters],
     ['controller.listener.names', 'CONTROLLER'],
-    ['listener.security.protocol.map', 'CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT'],
+    ['listener.security.protocol.map', `CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT${secure ? `,${SECURE_LISTENER}:SASL_SSL` : ''}`],
     ['log.dirs', paths.dataDir],
     // Small and few: the sandbox shares 2 cores between six JVMs.
     ['num.network.threads', 2],
@@ -128,9 +156,10 @@ export function kraftNodeProperties(
     node.role === 'controller'
       ? [['listeners', `CONTROLLER://127.0.0.1:${node.port}`]]
       : [
-          ['listeners', `PLAINTEXT://127.0.0.1:${node.port}`],
-          ['advertised.listeners', `PLAINTEXT://127.0.0.1:${node.port}`],
+          ['listeners', listeners],
+          ['advertised.listeners', listeners],
           ['inter.broker.listener.name', 'PLAINTEXT'],
+          ...(secure ? secureBrokerProperties(secrets) : []),
           ['auto.create.topics.enable', false],
           ['num.partitions', partitions],
           ['default.replication.factor', REPLICATION_FACTOR],
@@ -168,7 +197,13 @@ export function kraftNodeCommand(java: string, paths: BrokerPaths, role: KraftRo
 }
 
 /** Formats one node's log dir with the release's own StorageTool (static quorum: no --standalone, kraft.version 0). */
-async function formatStorage(java: string, home: string, configPath: string, clusterId: string): Promise<void> {
+async function formatStorage(
+  java: string,
+  home: string,
+  configPath: string,
+  clusterId: string,
+  extra: readonly string[] = [],
+): Promise<void> {
   const args = [
     '-Xmx128m',
     ...SANDBOX_JVM_FLAGS,
@@ -182,11 +217,12 @@ async function formatStorage(java: string, home: string, configPath: string, clu
     clusterId,
     '--config',
     configPath,
+    ...extra,
   ];
   const { exitCode, stdout, stderr } = await execa(java, args, { reject: false, timeout: 120_000 });
   if (exitCode !== 0) {
     throw new InfrastructureError(
-      `kafka-storage format of ${configPath} failed (exit ${exitCode}): ${(stdout + stderr).trim().slice(-600)}`,
+      `kafka-storage format of ${configPath} failed (exit ${exitCode}): ${redact((stdout + stderr).trim().slice(-600), extra)}`,
       {
         code: 'SANDBOX_FORMAT_FAILED',
         retriable: false,
@@ -194,6 +230,13 @@ async function formatStorage(java: string, home: string, configPath: string, clu
       },
     );
   }
+}
+
+/** `text` with every password an `--add-scram` argument of `args` carries replaced by `***`. */
+function redact(text: string, args: readonly string[]): string {
+  let out = text;
+  for (const a of args) for (const m of a.matchAll(/password=([^,\]]+)/g)) out = out.split(m[1] as string).join('***');
+  return out;
 }
 
 function validate(opts: KraftSandboxUpOptions): void {
@@ -280,7 +323,10 @@ export async function kraftSandboxUp(opts: KraftSandboxUpOptions): Promise<Kraft
   const java = findJava();
   await mkdir(layout.root, { recursive: true });
   const total = opts.controllers + opts.brokers;
-  const ports = await freePorts(total);
+  const security = opts.security ?? 'plaintext';
+  const allPorts = await freePorts(total + (security === 'sasl-ssl' ? opts.brokers : 0));
+  const ports = allPorts.slice(0, total);
+  const securePorts = allPorts.slice(total);
   const state: KraftSandboxState = {
     version: 1,
     mode: 'kraft',
@@ -289,10 +335,14 @@ export async function kraftSandboxUp(opts: KraftSandboxUpOptions): Promise<Kraft
     java,
     clusterId: newClusterId(),
     installs,
-    nodes: ports.map((port, i) => ({
-      ...brokerStateOf(layout.broker(i + 1), port),
-      role: i < opts.controllers ? ('controller' as const) : ('broker' as const),
-    })),
+    nodes: ports.map((port, i) => {
+      const securePort = i >= opts.controllers ? securePorts[i - opts.controllers] : undefined;
+      return {
+        ...brokerStateOf(layout.broker(i + 1), port),
+        role: i < opts.controllers ? ('controller' as const) : ('broker' as const),
+        ...(securePort !== undefined ? { securePort } : {}),
+      };
+    }),
     topic: {
       name: SANDBOX_TOPIC,
       partitions: opts.partitions,
@@ -300,6 +350,7 @@ export async function kraftSandboxUp(opts: KraftSandboxUpOptions): Promise<Kraft
       minInsyncReplicas: MIN_INSYNC_REPLICAS,
     },
     inventoryPath: layout.inventoryFile,
+    ...(security === 'sasl-ssl' ? { security, plaintextInventoryPath: plaintextInventoryFile(layout) } : {}),
   };
   await writeKraftState(layout, state);
   const sshd: Promise<{ handle?: SshdHandle; error?: unknown }> = startSshd(layout.sshdDir).then(
@@ -307,12 +358,25 @@ export async function kraftSandboxUp(opts: KraftSandboxUpOptions): Promise<Kraft
     (error: unknown) => ({ error }),
   );
   try {
+    let secrets: KraftSecrets | undefined;
+    if (security === 'sasl-ssl') {
+      progress(`Making a TLS key pair with keytool and the SCRAM user ${SANDBOX_SASL_USER} (passwords in ${layout.root}/secrets, 0600)`);
+      secrets = await makeKraftSecrets(java, layout.root);
+      state.secrets = {
+        dir: secrets.dir,
+        keystore: secrets.keystore,
+        caPem: secrets.caPem,
+        passwordFile: secrets.passwordFile,
+        clientConfig: secrets.clientConfig,
+      };
+      await writeKraftState(layout, state);
+    }
     const voters = quorumVoters(state.nodes);
     for (const node of state.nodes) {
       const paths = layout.broker(node.id);
       await mkdir(paths.dataDir, { recursive: true });
       await mkdir(paths.logsDir, { recursive: true });
-      await writeFile(paths.configPath, kraftNodeProperties(node, paths, voters, opts.partitions));
+      await writeFile(paths.configPath, kraftNodeProperties(node, paths, voters, opts.partitions, secrets), { mode: 0o600 });
       await writeFile(paths.log4jPath, fileLog4j(paths.logFile));
       await writeFile(log4j2Path(paths), fileLog4j2(paths.logFile));
       await symlink(installs.from.dir, paths.installLink);
@@ -320,7 +384,9 @@ export async function kraftSandboxUp(opts: KraftSandboxUpOptions): Promise<Kraft
     progress(
       `Formatting ${total} log dirs with the ${installs.from.release} storage tool (cluster id ${state.clusterId}, static quorum ${voters})`,
     );
-    await Promise.all(state.nodes.map((n) => formatStorage(java, installs.from.dir, n.configPath, state.clusterId)));
+    // The SCRAM user goes into the bootstrap metadata of every log dir (KIP-900): it exists before any broker starts.
+    const scram = secrets ? addScramArgs(secrets) : [];
+    await Promise.all(state.nodes.map((n) => formatStorage(java, installs.from.dir, n.configPath, state.clusterId, scram)));
     progress(`Starting ${opts.controllers} controllers and ${opts.brokers} brokers on Kafka ${installs.from.release}`);
     for (const node of state.nodes) {
       const paths = layout.broker(node.id);
@@ -362,10 +428,20 @@ export async function kraftSandboxUp(opts: KraftSandboxUpOptions): Promise<Kraft
     if (!handle) throw error;
     state.sshd = { port: handle.port, pid: handle.pid, dir: handle.dir };
     await writeFile(layout.inventoryFile, kraftSandboxInventory(state, layout, handle));
+    if (state.plaintextInventoryPath)
+      await writeFile(state.plaintextInventoryPath, kraftSandboxInventory(state, layout, handle, { plaintext: true }));
     state.readyAt = new Date().toISOString();
     await writeKraftState(layout, state);
     const out = (role: KraftRole) =>
-      state.nodes.filter((n) => n.role === role).map((n) => ({ id: n.id, port: n.port, pid: n.pid as number, logFile: n.logFile }));
+      state.nodes
+        .filter((n) => n.role === role)
+        .map((n) => ({
+          id: n.id,
+          port: n.port,
+          pid: n.pid as number,
+          logFile: n.logFile,
+          ...(n.securePort !== undefined ? { securePort: n.securePort } : {}),
+        }));
     progress(`KRaft sandbox up in ${((Date.now() - started) / 1000).toFixed(1)} s; inventory: ${layout.inventoryFile}`);
     return {
       dir: layout.root,
@@ -376,6 +452,19 @@ export async function kraftSandboxUp(opts: KraftSandboxUpOptions): Promise<Kraft
       controllers: out('controller'),
       brokers: out('broker'),
       sshd: { port: handle.port, pid: handle.pid, user: handle.user },
+      security,
+      ...(state.secrets
+        ? {
+            sasl: {
+              mechanism: 'scram-sha-512' as const,
+              user: SANDBOX_SASL_USER,
+              passwordFile: state.secrets.passwordFile,
+              caFile: state.secrets.caPem,
+              commandConfig: state.secrets.clientConfig,
+            },
+          }
+        : {}),
+      ...(state.plaintextInventoryPath ? { plaintextInventoryPath: state.plaintextInventoryPath } : {}),
       topic: state.topic,
       installs,
       elapsedMs: Date.now() - started,
@@ -392,18 +481,38 @@ async function writeKraftState(layout: SandboxLayout, state: KraftSandboxState):
   await writeFile(layout.stateFile, `${JSON.stringify(state, null, 2)}\n`);
 }
 
-/** The inventory of a KRaft sandbox: every node over the sandbox sshd, the tools on the first controller. */
+export const plaintextInventoryFile = (layout: SandboxLayout): string => path.join(layout.root, 'inventory-plaintext.yaml');
+
+/**
+ * The inventory of a KRaft sandbox: every node over the sandbox sshd, the tools on the first
+ * controller. With `--security sasl-ssl` (unless `plaintext`), the admin reader and the tools
+ * use the brokers' SASL_SSL listeners; the credentials are named by file, never written here.
+ */
 export function kraftSandboxInventory(
   state: KraftSandboxState,
   layout: SandboxLayout,
   ssh: Pick<SshdHandle, 'port' | 'user' | 'knownHostsFile' | 'userKeyFile'>,
+  opts: { plaintext?: boolean } = {},
 ): string {
-  const brokers = state.nodes.filter((n) => n.role === 'broker').map((n) => `127.0.0.1:${n.port}`);
+  const secrets = opts.plaintext ? undefined : state.secrets;
+  const brokers = state.nodes
+    .filter((n) => n.role === 'broker')
+    .map((n) => `127.0.0.1:${secrets && n.securePort !== undefined ? n.securePort : n.port}`);
+  const secured = secrets
+    ? {
+        tls: { caFile: secrets.caPem },
+        sasl: { mechanism: 'scram-sha-512', username: SANDBOX_SASL_USER, passwordFile: secrets.passwordFile },
+      }
+    : {};
   const inventory = {
     cluster: 'sandbox-kraft',
     mode: 'kraft',
-    kraft: { bootstrapServer: brokers.join(','), toolsNode: state.nodes.find((n) => n.role === 'controller')?.id ?? 1 },
-    state: { reader: 'admin', bootstrapServers: brokers },
+    kraft: {
+      bootstrapServer: brokers.join(','),
+      ...(secrets ? { commandConfig: secrets.clientConfig } : {}),
+      toolsNode: state.nodes.find((n) => n.role === 'controller')?.id ?? 1,
+    },
+    state: { reader: 'admin', bootstrapServers: brokers, ...secured },
     executor: { kind: 'ssh', knownHosts: ssh.knownHostsFile, hostKeyPolicy: 'strict', connectTimeoutSeconds: 10 },
     defaults: {
       ssh: { user: ssh.user, port: ssh.port, identityFile: ssh.userKeyFile },
@@ -428,6 +537,12 @@ export function kraftSandboxInventory(
     `# Written by \`kafka-ops sandbox up --mode kraft\` for the sandbox in ${layout.root}.`,
     `# Kafka ${state.installs.from.release} → ${state.installs.to.release}: controllers ${quorumVoters(state.nodes)} (static quorum), the`,
     "# KRaft tools are the installs' own bin/kafka-features.sh and bin/kafka-metadata-quorum.sh.",
+    ...(secrets
+      ? [
+          `# Over the brokers' SASL_SSL listeners (SCRAM-SHA-512 user ${SANDBOX_SASL_USER}): the password is read from`,
+          '# state.sasl.passwordFile, the tools log in with kraft.commandConfig (both 0600 under secrets/).',
+        ]
+      : []),
   ];
   const doc = new Document(inventory);
   const installs = doc.getIn(['defaults', 'installs']);

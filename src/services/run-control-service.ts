@@ -5,12 +5,12 @@
  * holder cannot be judged from here). Each reads the state dir and the cluster's ZooKeeper lock.
  */
 import { breakZooKeeperLock, readZooKeeperLock, ZOOKEEPER_LOCK_PATH, acquireZooKeeperLock } from '../cluster/zookeeper-lock.js';
-import type { JournalEntry } from '../engine/ports.js';
 import { UserError } from '../errors.js';
 import type { Inventory } from '../inventory/model.js';
 import { loadInventory } from '../inventory/load.js';
 import type { IoHost, PromptPolicy } from '../io-host.js';
 import type { AbortResult, LockView, RunState, RunView, StatusResult, UnlockResult } from '../results.js';
+import { lastRun } from '../store/run-view.js';
 import { FileJournal } from '../store/journal.js';
 import { describeHolder, livenessOf, thisProcess } from '../store/lock-holder.js';
 import { requireFlag } from './plan-service.js';
@@ -22,52 +22,6 @@ export interface RunControlRequest {
 
 /** How long `status` waits for the cluster's ZooKeeper: it must answer even when ZooKeeper does not. */
 const STATUS_ZOOKEEPER_TIMEOUT_MS = 5_000;
-
-/** The last run in a journal: from its `run.start` on, with what it did and how it ended. */
-function lastRun(entries: readonly JournalEntry[]): { view: RunView; ended?: 'completed' | 'aborted'; stopped?: JournalEntry } | undefined {
-  const startAt = entries.map((e) => e.event).lastIndexOf('run.start');
-  if (startAt < 0) return undefined;
-  const start = entries[startAt] as JournalEntry;
-  const run = entries.slice(startAt);
-  const ended = run.some((e) => e.event === 'run.aborted') ? 'aborted' : run.some((e) => e.event === 'run.done') ? 'completed' : undefined;
-  const stopped = run.filter((e) => e.event === 'run.stopped').at(-1);
-  const work = run.filter((e) => e.event !== 'run.stopped' && e.event !== 'run.aborted');
-  const last = work.at(-1) as JournalEntry;
-  const brokersDone = [...new Set(run.filter((e) => e.event === 'step.done' && e.broker !== undefined).map((e) => e.broker as number))];
-  // A broker whose last step entry is a sub-step short of `done`: its config, install or process was being changed.
-  const lastStep = work.filter((e) => e.event.startsWith('step.') && e.broker !== undefined).at(-1);
-  const midStep =
-    lastStep && !['step.done', 'step.already-done'].includes(lastStep.event)
-      ? { broker: lastStep.broker as number, ...(lastStep.phase ? { phase: lastStep.phase } : {}), lastSubStep: lastStep.event.slice(5) }
-      : undefined;
-  const detail = stopped?.detail ?? {};
-  const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
-  const phase = work.filter((e) => e.phase !== undefined).at(-1)?.phase;
-  const broker = work.filter((e) => e.broker !== undefined).at(-1)?.broker;
-  const view: RunView = {
-    ...(str(start.detail?.kind) ? { kind: str(start.detail?.kind) } : {}),
-    ...(str(start.detail?.from) ? { from: str(start.detail?.from) } : {}),
-    ...(str(start.detail?.to) ? { to: str(start.detail?.to) } : {}),
-    ...(str(start.detail?.run) ? { id: str(start.detail?.run) } : {}),
-    startedAt: start.at,
-    last,
-    ...(phase !== undefined ? { phase } : {}),
-    ...(broker !== undefined ? { broker } : {}),
-    brokersDone,
-    ...(midStep && ended !== 'completed' ? { brokerMidStep: midStep } : {}),
-    ...(stopped
-      ? {
-          stopped: {
-            ...(str(detail.kind) ? { kind: str(detail.kind) } : {}),
-            ...(str(detail.code) ? { code: str(detail.code) } : {}),
-            ...(str(detail.message) ? { message: str(detail.message) } : {}),
-            ...(str(detail.action) ? { action: str(detail.action) } : {}),
-          },
-        }
-      : {}),
-  };
-  return { view, ...(ended ? { ended } : {}), ...(stopped ? { stopped } : {}) };
-}
 
 function localLock(journal: FileJournal): LockView | undefined {
   const holder = journal.lockHolder();
@@ -107,11 +61,13 @@ export async function status(request: RunControlRequest): Promise<StatusResult> 
   const state = stateOf(run, live !== undefined);
   const inv = `-i ${inventory.source}`;
   const stale = [local, zookeeper].some((l) => l?.liveness === 'gone');
+  // Where the resume starts is the engine's rule applied to what the hosts run now: only the dry run reads them.
+  const preview = `\`kafka-ops resume ${inv} --dry-run\` names the broker it starts with, read from the hosts`;
   const next: Record<RunState, string> = {
     running: `A run is in progress (${live ? describeHolder(live.holder) : ''}): wait for it, or stop it with Ctrl-C where it runs, then \`kafka-ops resume ${inv}\`. If its holder is gone (another host), \`kafka-ops unlock ${inv} --force\`.`,
-    halted: `Fix what it halted on${run?.view.stopped?.action ? ` (${run.view.stopped.action})` : ''}, then \`kafka-ops resume ${inv}\` (preview: --dry-run); or discard it with \`kafka-ops abort ${inv}\`.`,
-    interrupted: `\`kafka-ops resume ${inv}\` (preview: --dry-run), or discard it with \`kafka-ops abort ${inv}\`.`,
-    crashed: `The run ended without a word (killed?): \`kafka-ops resume ${inv}\` (preview: --dry-run), or discard it with \`kafka-ops abort ${inv}\`.`,
+    halted: `Fix what it halted on${run?.view.stopped?.action ? ` (${run.view.stopped.action})` : ''}, then \`kafka-ops resume ${inv}\` (${preview}); or discard it with \`kafka-ops abort ${inv}\`.`,
+    interrupted: `\`kafka-ops resume ${inv}\` (${preview}), or discard it with \`kafka-ops abort ${inv}\`.`,
+    crashed: `The run ended without a word (killed?): \`kafka-ops resume ${inv}\` (${preview}), or discard it with \`kafka-ops abort ${inv}\`.`,
     completed: 'Nothing to resume: the last run completed.',
     aborted: 'Nothing to resume: the last run was aborted; a new upgrade or roll starts from what the hosts run now.',
     none: 'No run of this cluster is recorded here; start one with `kafka-ops upgrade` or `kafka-ops roll`.',

@@ -20,6 +20,7 @@ import { restrictPlan } from '../plan/subset.js';
 import type { IoHost } from '../io-host.js';
 import type { ClusterSources } from '../engine/ports.js';
 import { batchesFromPlacement, type BatchSize } from '../engine/batches.js';
+import { electionUnsupported } from '../engine/elect.js';
 import { parseProperties } from '../config/properties.js';
 import type { BatchPreview } from '../plan/preview.js';
 import type { UpgradeResult } from '../results.js';
@@ -159,6 +160,7 @@ async function dryRunOf(plan: Plan, inventory: Inventory, connections: Connectio
     host: (id) => connections.host(id),
     options: request.stopSignal ? { stopSignal: request.stopSignal } : {},
   });
+  if (request.electPreferredLeaders === true && !(await connections.cluster()).electPreferredLeaders) throw electionUnsupported();
   const batches = inventory.mode === 'kraft' ? undefined : await previewBatches(plan, connections, request.batch ?? 1);
   return { dryRun: true, plan, ...(batches ? { batches } : {}) };
 }

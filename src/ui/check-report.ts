@@ -35,10 +35,11 @@ export function renderCheckReport(report: CheckReport, output: Output): void {
     output.line(`${LABEL[f.severity]} [${f.id}] ${subject(f)}: ${f.message}`);
     output.line(`        fix: ${f.fix}`);
   }
-  const { errors, warnings, infos } = report.summary;
-  const passed = report.checks.filter((c) => c.status === 'passed').length;
+  const { errors, warnings, checks } = report.summary;
+  // The checks' counts are the JSON summary's and the JUnit file's (tests, failures, skipped); findings are counted apart.
   output.line(
     `\nkafka-ops ${report.command} ${flag} ${report.release} on ${report.cluster}: ${report.passed ? 'PASSED' : 'FAILED'} ` +
-      `(${passed}/${report.checks.length} checks clean; ${errors} error(s), ${warnings} warning(s), ${infos} not checked${report.strict ? '; --strict: warnings fail' : ''}; exit ${report.exitCode})`,
+      `(${checks.total} checks: ${checks.passed} passed, ${checks.warnings} with warnings, ${checks.failed} failed, ${checks.notChecked} not checked; ` +
+      `${errors} error(s), ${warnings} warning(s)${report.strict ? '; --strict: warnings fail' : ''}; exit ${report.exitCode})`,
   );
 }

@@ -25,9 +25,8 @@ function describe(f: Finding): string {
 
 export function junitXml(report: CheckReport): string {
   const suite = `kafka-ops ${report.command} ${report.cluster} ${report.command === 'check' ? '--to' : '--at'} ${report.release}`;
-  const failures = report.checks.filter((c) => c.status === 'failed').length;
-  const skipped = report.checks.filter((c) => c.status === 'not-checked').length;
-  const counts = `tests="${report.checks.length}" failures="${failures}" errors="0" skipped="${skipped}"`;
+  const { total, failed, notChecked } = report.summary.checks;
+  const counts = `tests="${total}" failures="${failed}" errors="0" skipped="${notChecked}"`;
   const cases = report.checks.map((check) => {
     const own = report.findings.filter((f) => f.id === check.id);
     const failing = own.filter((f) => fails(f, report.strict));

@@ -4,7 +4,7 @@
  * else (progress, notices) goes to stderr.
  */
 import { KafkaOpsError } from '../errors.js';
-import { RESULT_SCHEMA_VERSION } from '../results.js';
+import { RESULT_SCHEMA_VERSION, type StoppedRunResult } from '../results.js';
 
 export interface OutputOptions {
   json: boolean;
@@ -44,8 +44,25 @@ export class Output {
   error(error: KafkaOpsError): void {
     // With --json the document is for the pipeline and stderr for the person reading its log, who
     // has seen the progress lines there and must see why they stopped.
-    if (this.options.json) this.document({ schemaVersion: RESULT_SCHEMA_VERSION, exitCode: error.exitCode, error: error.toJSON() });
+    if (this.options.json)
+      this.document({
+        schemaVersion: RESULT_SCHEMA_VERSION,
+        exitCode: error.exitCode,
+        error: error.toJSON(),
+        ...(error.result ? { result: error.result } : {}),
+      });
     const where = error.where ? `${error.where}: ` : '';
-    this.stderr.write(`Error: ${where}${error.message}\n  What to do: ${error.action}\n`);
+    const stopped = error.result && 'run' in error.result ? stoppedLines(error.result as StoppedRunResult) : '';
+    this.stderr.write(`${stopped}Error: ${where}${error.message}\n  What to do: ${error.action}\n`);
   }
+}
+
+/** Where a run stopped and what it had done, before its error. */
+function stoppedLines(result: StoppedRunResult): string {
+  const { run } = result;
+  const at = [run.phase && `phase ${run.phase}`, run.broker !== undefined && `broker ${run.broker}`].filter(Boolean).join(', ');
+  const restarted = run.stepsDone.filter((s) => s.outcome === 'restarted');
+  const done = restarted.length ? restarted.map((s) => `${s.broker} (${s.phase})`).join(', ') : 'none';
+  const mid = run.brokerMidStep ? `; broker ${run.brokerMidStep.broker} stopped mid-step, after ${run.brokerMidStep.lastSubStep}` : '';
+  return `Stopped${at ? ` at ${at}` : ''}. Restarted before it: ${done}${mid}. Journal: ${result.journal}\n`;
 }

@@ -28,6 +28,11 @@ export function renderUpgradeResult(result: UpgradeResult, output: Output): void
       `${s.phase.padEnd(15)} ${String(s.broker).padStart(6)}  ${s.outcome.padEnd(13)} ${seconds(s.stopMs).padStart(7)} ${seconds(s.startMs).padStart(8)} ${seconds(s.catchUpMs).padStart(11)} ${seconds(s.addedMs).padStart(8)}  ${s.shutdown ?? ''}`,
     );
   }
+  const e = result.run.leaderElection;
+  if (e)
+    output.line(
+      `Preferred leaders (${e.reason}): ${e.requests} election(s) for ${e.moved} partition(s)${e.notBack > 0 ? `, ${e.notBack} not back in time` : ''}; not on their preferred replica: ${e.before} of ${e.partitions} before, ${e.after} after.`,
+    );
   for (const w of result.run.warnings) output.line(`warning: ${w}`);
   if (result.journal) output.line(`Journal: ${result.journal}`);
 }

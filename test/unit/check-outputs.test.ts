@@ -7,7 +7,9 @@ import { describe, expect, it } from 'vitest';
 import { CHECK_IDS, reportOf, type Finding, type Observations } from '../../src/check/model.js';
 import type { Inventory } from '../../src/inventory/model.js';
 import { annotation, annotations, escapeData, escapeProperty, inGitHubActions } from '../../src/ui/annotations.js';
+import { renderCheckReport } from '../../src/ui/check-report.js';
 import { junitXml } from '../../src/ui/junit.js';
+import { Output } from '../../src/ui/output.js';
 import { parseJUnit } from '../helpers/schemas.js';
 
 const observations = {
@@ -93,6 +95,48 @@ describe('JUnit XML', () => {
       false,
     );
     expect(() => parseJUnit(junitXml(odd))).not.toThrow();
+  });
+});
+
+describe('the summary counts', () => {
+  function text(report: ReturnType<typeof reportOf>): string {
+    let out = '';
+    const sink = { write: (chunk: string) => ((out += chunk), true) } as unknown as NodeJS.WritableStream;
+    renderCheckReport(report, new Output({ json: false }, sink, sink));
+    return out;
+  }
+
+  it('are the same checks by status in the text, the JSON summary and the JUnit file', () => {
+    const report = reportOf('check', CHECK_IDS, observations, '0.11.0', FINDINGS, false);
+    const { checks } = report.summary;
+    // config-lint failed; the replication-factor warning is below the bar; disk-free could not be done.
+    expect(checks).toEqual({
+      total: CHECK_IDS.length,
+      passed: CHECK_IDS.length - 3,
+      warnings: 1,
+      failed: 1,
+      notChecked: 1,
+    });
+    expect(checks.passed + checks.warnings + checks.failed + checks.notChecked).toBe(checks.total);
+    const suite = parseJUnit(junitXml(report)).testsuites.testsuite[0];
+    expect(suite).toMatchObject({ tests: String(checks.total), failures: String(checks.failed), skipped: String(checks.notChecked) });
+    expect(text(report)).toContain(
+      `(${CHECK_IDS.length} checks: ${CHECK_IDS.length - 3} passed, 1 with warnings, 1 failed, 1 not checked; 2 error(s), 1 warning(s); exit 1)`,
+    );
+  });
+
+  it('count the checks a down cluster kept from being done as not checked, not as infos', () => {
+    const report = reportOf('check', CHECK_IDS, { ...observations, cluster: {} }, '0.11.0', [], false);
+    const notChecked = report.checks.filter((c) => c.status === 'not-checked').length;
+    expect(notChecked).toBeGreaterThan(0);
+    expect(report.summary).toMatchObject({ infos: 0, checks: { notChecked } });
+    expect(text(report)).toContain(`, ${notChecked} not checked;`);
+  });
+
+  it('under --strict a warning fails its check', () => {
+    const report = reportOf('check', CHECK_IDS, observations, '0.11.0', FINDINGS, true);
+    expect(report.summary.checks).toMatchObject({ warnings: 0, failed: 2 });
+    expect(text(report)).toContain('; --strict: warnings fail; exit 1)');
   });
 });
 

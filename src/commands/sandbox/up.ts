@@ -25,6 +25,7 @@ export default class SandboxUp extends KafkaOpsCommand<SandboxUpResult | KraftSa
     '<%= config.bin %> sandbox up --from 2.8.2 --to 3.9.2 --brokers 6 --racks 3',
     '<%= config.bin %> sandbox up --kafka-home /opt/kafka_2.10-0.8.2.2 --kafka-home /opt/kafka_2.11-0.9.0.1',
     '<%= config.bin %> sandbox up --mode kraft --from 3.9.2 --to 4.4.0 --controllers 3 --brokers 3',
+    '<%= config.bin %> sandbox up --mode kraft --from 3.9.2 --to 4.4.0 --security sasl-ssl',
     '<%= config.bin %> sandbox up --from 3.9.2 --kraft-controllers 3',
     '<%= config.bin %> sandbox up --mode kraft --kafka-home /opt/kafka_2.13-3.9.2 --kafka-home /opt/kafka_2.13-4.4.0',
   ];
@@ -55,6 +56,12 @@ export default class SandboxUp extends KafkaOpsCommand<SandboxUpResult | KraftSa
       description: `Real Kafka release installed beside it, to upgrade to. ZooKeeper mode: default ${DEFAULT_ZOOKEEPER_TO}; --mode kraft: required, e.g. 4.4.0.`,
     }),
     controllers: Flags.integer({ description: 'KRaft only: number of dedicated controllers (1, 3 or 5).', default: 3, min: 1, max: 5 }),
+    security: Flags.string({
+      description:
+        "KRaft only: sasl-ssl gives each broker a second listener with TLS (a key pair made with keytool) and SASL/SCRAM-SHA-512 (the user created by the FROM release's own storage tool at format time); the inventory then reads the cluster and runs the tools over it, naming the password file and the tools' client properties, never a password. Also writes inventory-plaintext.yaml.",
+      options: ['plaintext', 'sasl-ssl'],
+      default: 'plaintext',
+    }),
     'kraft-controllers': Flags.integer({
       description:
         'ZooKeeper mode on 3.9: also install this many KRaft controllers (ids 3000…, not started) and name them in the inventory, the starting point of `upgrade --migrate-to-kraft`.',
@@ -102,7 +109,16 @@ export default class SandboxUp extends KafkaOpsCommand<SandboxUpResult | KraftSa
         brokers: flags.brokers,
         partitions: flags.partitions,
         kafkaHomes: [homes[0] as string, homes[1] as string],
+        security: flags.security as 'plaintext' | 'sasl-ssl',
         onProgress: (message) => this.output.info(message),
+      });
+    }
+    if (flags.security !== 'plaintext') {
+      const { UserError } = await import('../../errors.js');
+      throw new UserError(`--security ${flags.security} is for KRaft sandboxes`, {
+        code: 'SANDBOX_USAGE',
+        action:
+          'Add --mode kraft (e.g. `kafka-ops sandbox up --mode kraft --from 3.9.2 --to 4.4.0 --security sasl-ssl`), or leave out --security.',
       });
     }
     const { sandboxUp } = await import('../../sandbox/up.js');
@@ -122,10 +138,19 @@ export default class SandboxUp extends KafkaOpsCommand<SandboxUpResult | KraftSa
     if ('mode' in result) {
       output.line(`KRaft sandbox up in ${(result.elapsedMs / 1000).toFixed(1)} s: ${result.dir} (cluster id ${result.clusterId})`);
       for (const c of result.controllers) output.line(`  controller ${c.id}  127.0.0.1:${c.port} (pid ${c.pid})  ${c.logFile}`);
-      for (const b of result.brokers) output.line(`  broker ${b.id}      127.0.0.1:${b.port} (pid ${b.pid})  ${b.logFile}`);
+      for (const b of result.brokers)
+        output.line(
+          `  broker ${b.id}      127.0.0.1:${b.port}${b.securePort !== undefined ? `, SASL_SSL 127.0.0.1:${b.securePort}` : ''} (pid ${b.pid})  ${b.logFile}`,
+        );
+      if (result.sasl)
+        output.line(
+          `  SASL_SSL      SCRAM-SHA-512 user ${result.sasl.user}, password in ${result.sasl.passwordFile}, CA ${result.sasl.caFile}, tools' --command-config ${result.sasl.commandConfig}`,
+        );
       output.line(`  sshd          127.0.0.1:${result.sshd.port} (pid ${result.sshd.pid}, user ${result.sshd.user})`);
       output.line(`  installs      ${result.installs.from.release} → ${result.installs.to.release}`);
-      output.line(`Inventory: ${result.inventoryPath}`);
+      output.line(
+        `Inventory: ${result.inventoryPath}${result.plaintextInventoryPath ? ` (over PLAINTEXT: ${result.plaintextInventoryPath})` : ''}`,
+      );
       return;
     }
     const r = result;
