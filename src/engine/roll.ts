@@ -707,6 +707,7 @@ async function runStep(
         step.broker,
       );
   }
+  deps.preStopGate?.afterStop?.(step.broker);
 
   try {
     await swap();
