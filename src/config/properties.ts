@@ -7,7 +7,7 @@ export type PropertyEdits = Record<string, string | null>;
 
 /** One logical line: a comment or blank line, or an entry whose value may continue over several physical lines. */
 interface Line {
-  /** The physical lines it spans, verbatim. */
+  /** The physical lines it spans, verbatim, each with its line terminator (none at the end of the file). */
   raw: string[];
   key?: string;
   value?: string;
@@ -45,20 +45,27 @@ function entryOf(logical: string): { key: string; value: string } {
 
 /** server.properties as java.util.Properties reads it: comments, continuations, escapes. */
 function parseLines(text: string): Line[] {
-  const physical = text.split(/\r?\n/);
+  // Java's LineReader ends a line at \n, \r\n and a lone \r alike.
+  const parts = text.split(/(\r\n|\r|\n)/);
+  const physical: string[] = [];
+  const ends: string[] = [];
+  for (let i = 0; i < parts.length; i += 2) {
+    physical.push(parts[i] as string);
+    ends.push(parts[i + 1] ?? '');
+  }
   const lines: Line[] = [];
   for (let i = 0; i < physical.length; i++) {
     const first = physical[i] as string;
     const trimmed = first.replace(/^[ \t\f]+/, '');
     if (trimmed === '' || trimmed.startsWith('#') || trimmed.startsWith('!')) {
-      lines.push({ raw: [first] });
+      lines.push({ raw: [first + ends[i]] });
       continue;
     }
-    const raw = [first];
+    const raw = [first + ends[i]];
     let logical = trimmed;
     while (continues(logical) && i + 1 < physical.length) {
       const next = physical[++i] as string;
-      raw.push(next);
+      raw.push(next + ends[i]);
       logical = logical.slice(0, -1) + next.replace(/^[ \t\f]+/, '');
     }
     if (continues(logical)) logical = logical.slice(0, -1); // a continuation at the end of the file
@@ -83,6 +90,7 @@ export function editProperties(text: string, edits: PropertyEdits, marker = 'kaf
   const lines = parseLines(text);
   const lastIndex = new Map<string, number>();
   lines.forEach((l, i) => l.key !== undefined && lastIndex.set(l.key, i));
+  const eol = text.includes('\r\n') ? '\r\n' : '\n';
   const out: string[] = [];
   lines.forEach((line, i) => {
     if (line.key === undefined || !(line.key in edits)) {
@@ -91,16 +99,17 @@ export function editProperties(text: string, edits: PropertyEdits, marker = 'kaf
     }
     const value = edits[line.key];
     if (lastIndex.get(line.key) !== i || value === null || value === undefined) return;
-    out.push(`${escapeKey(line.key)}=${escapeValue(value)}`);
+    const end = /(\r\n|\r|\n)$/.exec(line.raw[line.raw.length - 1] as string)?.[0] ?? '';
+    out.push(`${escapeKey(line.key)}=${escapeValue(value)}${end}`);
   });
   const appended = Object.entries(edits).filter(([key, value]) => value !== null && !lastIndex.has(key));
   if (appended.length > 0) {
-    while (out.length > 0 && out[out.length - 1] === '') out.pop();
-    out.push('', `# Added by ${marker}`);
-    for (const [key, value] of appended) out.push(`${escapeKey(key)}=${escapeValue(value as string)}`);
-    out.push('');
+    while (out.length > 0 && /^(\r\n|\r|\n)?$/.test(out[out.length - 1] as string)) out.pop();
+    if (out.length > 0 && !/[\r\n]$/.test(out[out.length - 1] as string)) out.push(eol);
+    out.push(eol, `# Added by ${marker}${eol}`);
+    for (const [key, value] of appended) out.push(`${escapeKey(key)}=${escapeValue(value as string)}${eol}`);
   }
-  return out.join(text.includes('\r\n') ? '\r\n' : '\n');
+  return out.join('');
 }
 
 /** Java escaping that reads back exactly: the file is read as ISO-8859-1, so anything past ASCII becomes \\uXXXX. */

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { ErrorObject, Options, ValidateFunction } from 'ajv';
-import { LineCounter, isNode, parseDocument, visit, type Document } from 'yaml';
+import { LineCounter, isNode, isScalar, parseDocument, visit, type Document } from 'yaml';
 import { UserError, type SourceLocation } from '../errors.js';
 import { packageRoot } from './package-files.js';
 
@@ -15,6 +15,8 @@ export interface LocatedDocument {
   data: unknown;
   /** Position of the value at `path` (or of its closest existing parent). */
   locate(path: ReadonlyArray<string | number>): SourceLocation;
+  /** The text of the scalar at `path` as written in the file (`0x10`, not 16), if there is one. */
+  sourceOf?(path: ReadonlyArray<string | number>): string | undefined;
 }
 
 export function readYamlFile(file: string, what: string): LocatedDocument {
@@ -60,7 +62,15 @@ export function parseYaml(text: string, file: string, what: string): LocatedDocu
       cause: error,
     });
   }
-  return { file, data, locate: (path) => locateIn(doc, lineCounter, file, path) };
+  return {
+    file,
+    data,
+    locate: (path) => locateIn(doc, lineCounter, file, path),
+    sourceOf: (path) => {
+      const node = doc.getIn(path, true);
+      return isScalar(node) && node.range ? text.slice(node.range[0], node.range[1]) : undefined;
+    },
+  };
 }
 
 /** Offset of the first alias (`*name`) of the document: where an alias bomb starts. */

@@ -14,10 +14,24 @@
  *   recreates it at once from the template, so the new release is activated BEFORE the stop
  *   (`replacesOnStop`). start: watch until the new pod is Ready on the update revision.
  */
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import type * as K8s from '@kubernetes/client-node';
 import { InfrastructureError, UserError } from '../errors.js';
 import type { BrokerSpec, KubernetesExecutorSettings, StopSignal } from '../inventory/model.js';
 import { envForProperties, propertiesFromEnv } from './env-properties.js';
+import {
+  cutOff,
+  DEFAULT_REQUEST_TIMEOUT_SECONDS,
+  displayUrl,
+  HostileAnswer,
+  hostileAction,
+  MAX_ANSWER_BYTES,
+  notJson,
+  redirected,
+  timedOut,
+  tooLarge,
+} from './http-answers.js';
 import type { BrokerHost, HostFacts, StopResult } from './port.js';
 
 type Pod = K8s.V1Pod;
@@ -33,6 +47,8 @@ interface Clients {
   core: K8s.CoreV1Api;
   apps: K8s.AppsV1Api;
   auth: K8s.AuthorizationV1Api;
+  /** The API server's scheme, host and path, for errors. */
+  server: string;
 }
 
 /** The permissions a run needs, checked with SelfSubjectAccessReview before anything is touched. */
@@ -78,12 +94,22 @@ export async function connectKubernetes(
       },
     );
   }
+  const cluster = config.getCurrentCluster();
+  if (!cluster)
+    throw new UserError(`The kubeconfig${settings.kubeconfig ? ` ${settings.kubeconfig}` : ''} has no current cluster.`, {
+      code: 'K8S_KUBECONFIG',
+      action: 'Fix executor.kubeconfig / executor.context in the inventory (or $KUBECONFIG), e.g. check `kubectl config get-contexts`.',
+      location: { file: source },
+    });
+  // As config.makeApiClient does, but through boundedHttp: no redirects, a size cap and a timeout on every request.
+  const api = createApi(k8s, config, cluster.server, (settings.requestTimeoutSeconds ?? DEFAULT_REQUEST_TIMEOUT_SECONDS) * 1000);
   const clients: Clients = {
     k8s,
     config,
-    core: config.makeApiClient(k8s.CoreV1Api),
-    apps: config.makeApiClient(k8s.AppsV1Api),
-    auth: config.makeApiClient(k8s.AuthorizationV1Api),
+    core: api(k8s.CoreV1Api),
+    apps: api(k8s.AppsV1Api),
+    auth: api(k8s.AuthorizationV1Api),
+    server: displayUrl(cluster.server),
   };
   const host = new KubernetesBrokerHost(clients, spec, settings, source);
   await host.preflight();
@@ -463,8 +489,20 @@ export class KubernetesBrokerHost implements BrokerHost {
         'Fix executor.namespace / statefulSet / config in the inventory.',
       );
     }
+    if (error instanceof HostileAnswer) {
+      return new InfrastructureError(
+        `Broker ${this.brokerId}: could not ${what} in namespace ${this.ns}: the API server ${this.c.server} ${error.message}.`,
+        {
+          code: 'K8S_API',
+          action: hostileAction(error, "the kubeconfig's cluster server (executor.kubeconfig / executor.context)"),
+          retriable: error.kind === 'timeout',
+        },
+      );
+    }
+    // Never the library's message for an HTTP status: it carries the answer's body, which may echo a credential.
+    const reason = status ? `HTTP ${status}` : ((error as { code?: unknown }).code ?? 'no answer');
     return new InfrastructureError(
-      `Broker ${this.brokerId}: could not ${what} in namespace ${this.ns}: ${status ? `HTTP ${status}` : (error as Error).message}`,
+      `Broker ${this.brokerId}: could not ${what} in namespace ${this.ns} (API server ${this.c.server}): ${String(reason)}`,
       {
         code: 'K8S_API',
         action: 'Check that the API server is reachable with your kubeconfig (`kubectl get pods`), then run again or `kafka-ops resume`.',
@@ -486,4 +524,71 @@ function isReady(pod: Pod): boolean {
 function statusOf(error: unknown): number | undefined {
   const code = (error as { code?: unknown; statusCode?: unknown })?.code ?? (error as { statusCode?: unknown })?.statusCode;
   return typeof code === 'number' ? code : undefined;
+}
+
+type ApiClass<T> = new (configuration: K8s.Configuration) => T;
+
+function createApi(k8s: typeof K8s, config: K8s.KubeConfig, server: string, timeoutMs: number): <T>(type: ApiClass<T>) => T {
+  const configuration = k8s.createConfiguration({
+    baseServer: new k8s.ServerConfiguration(server, {}),
+    authMethods: { default: config },
+    httpApi: k8s.wrapHttpLibrary({ send: (request) => boundedHttp(k8s, request, timeoutMs) }),
+  });
+  return (type) => new type(configuration);
+}
+
+/**
+ * One request as client-node's fetch library makes it (same agent: TLS settings, client certificates), except
+ * that a redirect is not followed, the whole answer must come within `timeoutMs` and within MAX_ANSWER_BYTES,
+ * and a 2xx answer must be JSON: otherwise it rejects with a HostileAnswer.
+ */
+function boundedHttp(k8s: typeof K8s, request: K8s.RequestContext, timeoutMs: number): Promise<K8s.ResponseContext> {
+  return new Promise((resolve, reject) => {
+    const url = new URL(request.getUrl());
+    const raw = request.getBody();
+    // DELETE bodies are not chunked by node: the length must be given.
+    const body = raw === undefined ? undefined : Buffer.from(typeof raw === 'string' ? raw : String(raw));
+    const headers = { ...request.getHeaders(), ...(body ? { 'content-length': String(body.length) } : {}) };
+    const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+    let settled = false;
+    const fail = (error: Error) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      req.destroy();
+      reject(error);
+    };
+    const timer = setTimeout(() => fail(timedOut(Math.round(timeoutMs / 1000))), timeoutMs);
+    const req = send(
+      url,
+      { method: request.getHttpMethod(), headers, ...(request.getAgent() ? { agent: request.getAgent() } : {}) },
+      (res: IncomingMessage) => {
+        const status = res.statusCode ?? 0;
+        if (status >= 300 && status < 400) return fail(redirected(status, res.headers.location));
+        const chunks: Buffer[] = [];
+        let total = 0;
+        res.on('data', (chunk: Buffer) => {
+          total += chunk.length;
+          if (total > MAX_ANSWER_BYTES) return fail(tooLarge());
+          chunks.push(chunk);
+        });
+        res.on('error', () => fail(cutOff(status)));
+        res.on('close', () => fail(cutOff(status))); // no-op once settled by 'end'
+        res.on('end', () => {
+          if (settled) return;
+          const raw = Buffer.concat(chunks);
+          const text = raw.toString('utf8');
+          const hostile = status >= 200 && status < 300 ? notJson(res.headers['content-type'], text, status) : undefined;
+          if (hostile) return fail(hostile);
+          settled = true;
+          clearTimeout(timer);
+          const headers = Object.fromEntries(Object.entries(res.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : (v ?? '')]));
+          resolve(new k8s.ResponseContext(status, headers, { text: async () => text, binary: async () => raw }));
+        });
+      },
+    );
+    req.on('error', fail);
+    request.getSignal()?.addEventListener('abort', () => fail(new Error('aborted')));
+    req.end(body);
+  });
 }

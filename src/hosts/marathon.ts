@@ -17,6 +17,19 @@ import { readFileSync } from 'node:fs';
 import { InfrastructureError, UserError } from '../errors.js';
 import type { BrokerSpec, MarathonExecutorSettings, MarathonReleaseFields, StopSignal } from '../inventory/model.js';
 import { envForProperties, propertiesFromEnv } from './env-properties.js';
+import {
+  DEFAULT_REQUEST_TIMEOUT_SECONDS,
+  cutOff,
+  displayUrl,
+  HostileAnswer,
+  hostileAction,
+  MAX_ANSWER_BYTES,
+  notJson,
+  redact,
+  redirected,
+  timedOut,
+  tooLarge,
+} from './http-answers.js';
 import type { BrokerHost, HostFacts, StopResult } from './port.js';
 
 export interface MarathonTask {
@@ -93,6 +106,7 @@ export class MarathonBrokerHost implements BrokerHost {
   readonly appId: string;
   /** Definition changes waiting for the next scale (applied with stop() or start()). */
   private staged: Partial<MarathonApp> = {};
+  private readonly endpoint: Endpoint;
 
   constructor(
     private readonly spec: BrokerSpec,
@@ -102,6 +116,7 @@ export class MarathonBrokerHost implements BrokerHost {
   ) {
     this.brokerId = spec.id;
     this.appId = settings.appId.replaceAll('{id}', String(spec.id));
+    this.endpoint = endpointOf(settings.url);
   }
 
   /** Refusals before anything is touched: access to the app, one instance, the kill grace period. */
@@ -242,50 +257,87 @@ export class MarathonBrokerHost implements BrokerHost {
 
   private async request(method: string, path: string, body?: unknown): Promise<unknown> {
     const what = `${method} ${path.replace(/\?.*$/, '')}`;
-    let response: Response;
+    const timeoutSeconds = this.settings.requestTimeoutSeconds ?? DEFAULT_REQUEST_TIMEOUT_SECONDS;
+    const where = `Marathon at ${this.endpoint.display}`;
+    let status: number | undefined;
+    let text: string;
     try {
-      response = await fetch(this.settings.url + path, {
+      // No redirects followed (the credentials would go along), the whole answer within the timeout and the size cap.
+      const response = await fetch(this.endpoint.base + path, {
         method,
+        redirect: 'manual',
         headers: {
           accept: 'application/json',
           ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          ...(this.endpoint.authorization ? { authorization: this.endpoint.authorization } : {}),
           ...(this.token ? { authorization: `token=${this.token}` } : {}),
         },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-        signal: AbortSignal.timeout(30_000),
+        signal: AbortSignal.timeout(timeoutSeconds * 1000),
       });
+      status = response.status;
+      if (status >= 300 && status < 400) {
+        await response.body?.cancel();
+        throw redirected(status, response.headers.get('location'));
+      }
+      text = await boundedText(response);
+      if (response.ok) {
+        const hostile = notJson(response.headers.get('content-type') ?? undefined, text, status);
+        if (hostile) throw hostile;
+      }
     } catch (error) {
-      throw new InfrastructureError(`Marathon at ${this.settings.url} is not reachable (${what}): ${(error as Error).message}`, {
-        code: 'MARATHON_API',
-        action: 'Check executor.url and the network, then run again or `kafka-ops resume`.',
-        retriable: true,
-        cause: error,
-      });
+      const answer =
+        error instanceof HostileAnswer
+          ? error
+          : (error as Error).name === 'TimeoutError'
+            ? timedOut(timeoutSeconds)
+            : status !== undefined
+              ? cutOff(status)
+              : undefined;
+      if (answer)
+        throw new InfrastructureError(`${where} ${answer.message} (${what}, broker ${this.brokerId}).`, {
+          code: 'MARATHON_API',
+          action: hostileAction(answer, 'executor.url'),
+          retriable: answer.kind === 'timeout',
+        });
+      const reason = (error as { cause?: { code?: string; message?: string } }).cause;
+      throw new InfrastructureError(
+        `${where} is not reachable (${what}): ${this.safe(reason?.code ?? reason?.message ?? (error as Error).message)}`,
+        {
+          code: 'MARATHON_API',
+          action: 'Check executor.url and the network, then run again or `kafka-ops resume`.',
+          retriable: true,
+        },
+      );
     }
-    const text = await response.text();
-    if (response.ok) return text ? JSON.parse(text) : undefined;
-    if (response.status === 401 || response.status === 403) {
+    if (status >= 200 && status < 300) return text ? JSON.parse(text) : undefined;
+    if (status === 401 || status === 403) {
       throw this.userError(
-        `Marathon refused ${what} for broker ${this.brokerId} (HTTP ${response.status}).`,
+        `Marathon refused ${what} for broker ${this.brokerId} (HTTP ${status}).`,
         'MARATHON_FORBIDDEN',
         `Check the token (executor.token) and that its user may read and update ${this.appId} (see README "Marathon executor"). Nothing more was touched.`,
       );
     }
-    if (response.status === 404)
+    if (status === 404)
       throw this.userError(
         `Marathon has no app ${this.appId} (broker ${this.brokerId}).`,
         'MARATHON_NOT_FOUND',
         'Fix executor.appId in the inventory ({id} = broker id).',
       );
-    const message = safeMessage(text);
-    throw new InfrastructureError(`Marathon answered ${what} with HTTP ${response.status}${message ? `: ${message}` : ''}.`, {
+    const message = this.safe(safeMessage(text));
+    throw new InfrastructureError(`Marathon answered ${what} with HTTP ${status}${message ? `: ${message}` : ''}.`, {
       code: 'MARATHON_API',
       action:
-        response.status === 409
+        status === 409
           ? `Another deployment holds ${this.appId}; wait for it (or cancel it), then \`kafka-ops resume\`.`
           : 'Check Marathon, then run again or `kafka-ops resume`.',
-      retriable: response.status === 409 || response.status >= 500,
+      retriable: status === 409 || status >= 500,
     });
+  }
+
+  /** Text from Marathon (or the network) with the token and any basic-auth credentials cut out. */
+  private safe(text: string): string {
+    return redact(text, [this.token, ...this.endpoint.secrets]);
   }
 
   private userError(message: string, code: string, action: string): UserError {
@@ -312,7 +364,7 @@ function definitionOf(app: MarathonApp): Record<string, unknown> {
   return Object.fromEntries(Object.entries(app).filter(([k]) => !READ_ONLY.includes(k)));
 }
 
-/** Marathon's error body `{"message": ...}`, never echoing request headers. */
+/** Marathon's error body `{"message": ...}` (a server may echo the token in it: shown only through safe()). */
 function safeMessage(text: string): string {
   try {
     const parsed = JSON.parse(text) as { message?: unknown };
@@ -320,4 +372,51 @@ function safeMessage(text: string): string {
   } catch {
     return '';
   }
+}
+
+interface Endpoint {
+  /** The URL requests go to, without user info (fetch refuses credentials in a URL). */
+  base: string;
+  /** Scheme, host and path only: what errors show. */
+  display: string;
+  /** `Basic …` from user info in executor.url (Marathon's --http_credentials). */
+  authorization?: string;
+  secrets: string[];
+}
+
+function endpointOf(raw: string): Endpoint {
+  const url = new URL(raw);
+  const user = decodeURIComponent(url.username);
+  const password = decodeURIComponent(url.password);
+  const encodedPassword = url.password;
+  url.username = '';
+  url.password = '';
+  const base = url.href.replace(/\/+$/, '');
+  if (!user && !password) return { base, display: displayUrl(base), secrets: [] };
+  const pair = `${user}:${password}`;
+  return {
+    base,
+    display: displayUrl(base),
+    authorization: `Basic ${Buffer.from(pair).toString('base64')}`,
+    secrets: [pair, password, encodedPassword].filter((s) => s.length > 0),
+  };
+}
+
+/** The body as text, at most MAX_ANSWER_BYTES of it (a body without end is a hostile answer). */
+async function boundedText(response: Response): Promise<string> {
+  if (!response.body) return '';
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > MAX_ANSWER_BYTES) {
+      await reader.cancel();
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }

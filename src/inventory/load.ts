@@ -39,6 +39,7 @@ interface RawBrokerFields {
   stop?: { signal?: StopSignal; timeoutSeconds?: number };
   startTimeoutSeconds?: number;
   roles?: NodeRole[];
+  hooks?: { beforeBroker?: string[]; afterBroker?: string[]; timeoutSeconds?: number };
 }
 interface RawBroker extends RawBrokerFields {
   id: number;
@@ -62,11 +63,15 @@ interface RawInventory {
 
 export const DEFAULT_STOP_TIMEOUT_SECONDS = 300;
 export const DEFAULT_START_TIMEOUT_SECONDS = 600;
+/** How long a hook may run before the run halts (inventory `hooks.timeoutSeconds`). */
+export const DEFAULT_HOOK_TIMEOUT_SECONDS = 300;
 
 export function loadInventory(file: string): Inventory {
   const doc = readYamlFile(file, 'inventory');
   const raw = assertMatchesSchema<RawInventory>(doc, 'schemas/inventory.schema.json', 'inventory');
   const baseDir = dirname(resolve(file));
+  raw.brokers.forEach((_b, index) => assertPlainId(doc, ['brokers', index, 'id']));
+  raw.migration?.controllers.forEach((_c, index) => assertPlainId(doc, ['migration', 'controllers', index, 'id']));
   const brokers = raw.brokers.map((b, index) => mergeBroker(doc, raw.defaults ?? {}, b, index, baseDir));
   assertUnique(doc, brokers);
   assertReaderSettings(doc, raw.state ?? {});
@@ -145,6 +150,7 @@ function mergeBroker(
   };
   const ssh = { ...defaults.ssh, ...broker.ssh };
   const stop = { ...defaults.stop, ...broker.stop };
+  const hooks = { ...defaults.hooks, ...broker.hooks };
   const installs = { ...defaults.installs, ...broker.installs };
   if (Object.keys(installs).length === 0) missing('installs');
   const rawRun = broker.run ?? defaults.run ?? missing('run');
@@ -165,6 +171,15 @@ function mergeBroker(
     stop: { signal: stop.signal ?? 'SIGINT', timeoutSeconds: stop.timeoutSeconds ?? DEFAULT_STOP_TIMEOUT_SECONDS },
     startTimeoutSeconds: broker.startTimeoutSeconds ?? defaults.startTimeoutSeconds ?? DEFAULT_START_TIMEOUT_SECONDS,
     ...((broker.roles ?? defaults.roles) ? { roles: broker.roles ?? defaults.roles } : {}),
+    ...(hooks.beforeBroker || hooks.afterBroker
+      ? {
+          hooks: {
+            ...(hooks.beforeBroker ? { beforeBroker: hooks.beforeBroker } : {}),
+            ...(hooks.afterBroker ? { afterBroker: hooks.afterBroker } : {}),
+            timeoutSeconds: hooks.timeoutSeconds ?? DEFAULT_HOOK_TIMEOUT_SECONDS,
+          },
+        }
+      : {}),
   };
 }
 
@@ -295,6 +310,24 @@ function assertReaderSettings(doc: LocatedDocument, state: StateSettings): void 
     action: state.reader === 'admin' ? 'Add state.bootstrapServers: [host:port, …].' : 'Add state.zookeeper: host:2181[/chroot].',
     location: doc.locate(['state', 'reader']),
   });
+}
+
+/** YAML reads `0x10`, `1e3`, `-0` and `2.0` as the integers 16, 1000, 0 and 2: an id is written as Kafka writes it. */
+function assertPlainId(doc: LocatedDocument, path: Array<string | number>): void {
+  const source = doc.sourceOf?.(path);
+  if (source === undefined || /^(0|[1-9][0-9]*)$/.test(source)) return;
+  throw new UserError(
+    `Invalid inventory: \`${path.join('.')}\` must be a plain decimal integer as in broker.id; YAML read ${source} as ${String(valueOf(doc.data, path))}.`,
+    {
+      code: 'SCHEMA',
+      action: `Write the id in decimal digits, as \`broker.id\` in the broker's server.properties (e.g. ${String(valueOf(doc.data, path))}).`,
+      location: doc.locate(path),
+    },
+  );
+}
+
+function valueOf(data: unknown, path: Array<string | number>): unknown {
+  return path.reduce<unknown>((v, k) => (v as Record<string | number, unknown> | undefined)?.[k], data);
 }
 
 function assertUnique(doc: LocatedDocument, brokers: BrokerSpec[]): void {

@@ -87,6 +87,8 @@ export interface KubernetesExecutorSettings {
   config: { configMap: { name: string; key: string } } | EnvConfigSource;
   /** Container image of each release, keyed like the brokers' `installs`. */
   images: Record<string, string>;
+  /** Seconds one API request may take, its answer included (default 30). */
+  requestTimeoutSeconds?: number;
 }
 
 /** The app-definition fields that make an app run one release. */
@@ -106,6 +108,8 @@ export interface MarathonExecutorSettings {
   token?: { env: string } | { file: string };
   config: EnvConfigSource;
   releases: Record<string, MarathonReleaseFields>;
+  /** Seconds one API request may take, its answer included (default 30). */
+  requestTimeoutSeconds?: number;
 }
 
 export type ExecutorSettings = SshExecutorSettings | KubernetesExecutorSettings | MarathonExecutorSettings;
@@ -150,6 +154,15 @@ export interface BrokerSpec {
   startTimeoutSeconds: number;
   /** KRaft roles of the node (KRaft inventories only). */
   roles?: NodeRole[];
+  /** Commands run on the broker host around its restart (engine/hooks.ts); absent = none. */
+  hooks?: BrokerHooks;
+}
+
+/** `hooks` of a broker: argv run on its host before it stops and once it is back and caught up. */
+export interface BrokerHooks {
+  beforeBroker?: string[];
+  afterBroker?: string[];
+  timeoutSeconds: number;
 }
 
 /**

@@ -126,6 +126,11 @@ const BAD: BadInputRow[] = [
     'SCHEMA',
     ['`defaults.installs.latest`', 'is not a Kafka release'],
   ],
+  // issue 14: YAML reads these as 16, 1000 and 0, so a typo or a pasted hex id named another broker
+  ['a broker id written in hex', variant('id: 2', 'id: 0x10'), '0x10', 'SCHEMA', ['`brokers.1.id`', 'plain decimal']],
+  ['a broker id written with an exponent', variant('id: 2', 'id: 1e3'), '1e3', 'SCHEMA', ['`brokers.1.id`', 'plain decimal']],
+  ['a broker id written -0', variant('id: 2', 'id: -0'), '-0\n    host: kafka2', 'SCHEMA', ['`brokers.1.id`', 'plain decimal']],
+  ['a broker id written 2.0', variant('id: 2', 'id: 2.0'), '2.0', 'SCHEMA', ['`brokers.1.id`', 'plain decimal']],
   ['duplicate broker ids', variant('id: 2', 'id: 1'), '1\n    host: kafka2', 'INVENTORY_DUPLICATE_ID', ['Broker id 1 appears twice']],
   [
     'two brokers on the same host, SSH port and configPath',
@@ -147,6 +152,20 @@ const BAD: BadInputRow[] = [
     'id: 1',
     'INVENTORY_MISSING',
     ['Broker 1', '`installs`'],
+  ],
+  [
+    'a hook given as one string (a shell would have to parse it; hooks are argv)',
+    variant('  stop:\n', '  hooks:\n    beforeBroker: "drain-lb $HOST"\n  stop:\n'),
+    '"drain-lb',
+    'SCHEMA',
+    ['`defaults.hooks.beforeBroker`'],
+  ],
+  [
+    'an unknown hook (the names are beforeBroker and afterBroker)',
+    variant('  stop:\n', '  hooks:\n    preStop: [drain-lb]\n  stop:\n'),
+    '[drain-lb]',
+    'SCHEMA',
+    ['preStop'],
   ],
 ];
 
@@ -222,6 +241,24 @@ describe('built-in defaults', () => {
   it("resolves a relative identityFile against the inventory's directory", () => {
     const file = scratch.write('relative.yaml', variant('    user: kafka\n', '    user: kafka\n    identityFile: keys/id_ed25519\n'));
     expect(loadInventory(file).brokers[0]?.ssh.identityFile).toBe(resolve(scratch.dir, 'keys/id_ed25519'));
+  });
+
+  it('hooks merge key by key: defaults, then the broker (its own command and timeout win)', () => {
+    const text = variant(
+      '  stop:\n',
+      '  hooks:\n    beforeBroker: [/usr/local/bin/drain, "--host", "a b"]\n    afterBroker: [/usr/local/bin/undrain]\n  stop:\n',
+    ).replace(
+      '    host: kafka2.example.com\n',
+      '    host: kafka2.example.com\n    hooks:\n      afterBroker: [/bin/true]\n      timeoutSeconds: 30\n',
+    );
+    const [one, two] = loadInventory(scratch.write('hooks.yaml', text)).brokers;
+    expect(one?.hooks).toEqual({
+      beforeBroker: ['/usr/local/bin/drain', '--host', 'a b'],
+      afterBroker: ['/usr/local/bin/undrain'],
+      timeoutSeconds: 300,
+    });
+    expect(two?.hooks).toEqual({ beforeBroker: ['/usr/local/bin/drain', '--host', 'a b'], afterBroker: ['/bin/true'], timeoutSeconds: 30 });
+    expect(loadInventory('examples/inventory.yaml').brokers[0]?.hooks).toBeUndefined();
   });
 
   it('a command run spec gets its output file next to the pid file', () => {

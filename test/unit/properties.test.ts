@@ -157,6 +157,14 @@ describe('editProperties', () => {
     expect(editProperties(crlf, { 'delete.topic.enable': 'true' })).toBe(`${crlf}\r\n# Added by kafka-ops\r\ndelete.topic.enable=true\r\n`);
   });
 
+  it('a lone CR ends a line (as for Java): --unset removes the key Java reads, every other byte stays', () => {
+    const mixed = 'a=1\rb=2\rc=3\r\nd=4\n';
+    expect(parseProperties(mixed)).toEqual({ a: '1', b: '2', c: '3', d: '4' });
+    expect(editProperties(mixed, { b: null })).toBe('a=1\rc=3\r\nd=4\n');
+    expect(editProperties(mixed, { c: '5' })).toBe('a=1\rb=2\rc=5\r\nd=4\n');
+    expect(parseProperties(editProperties(mixed, { b: null }))).toEqual({ a: '1', c: '3', d: '4' });
+  });
+
   it('does not change a comment that looks like the key', () => {
     expect(editProperties('#log.dirs=/old\nlog.dirs=/a\n', { 'log.dirs': '/b' })).toBe('#log.dirs=/old\nlog.dirs=/b\n');
   });
@@ -193,6 +201,9 @@ describe('java.util.Properties itself agrees (Java 17 reads each text as Kafka l
     ['the usual escapes', 'k=a\\tb\\nc\\\\d\\qe\n'],
     ['a continued line whose next line is blank', 'k=a\\\n\nz=1\n'],
     ['separators and spaces', '  k  :  v  \nj=\n i \n'],
+    // issue 14: kafka-ops read `a=1\rb=2` as one key while Java reads two, so an --unset of b "succeeded" and Java kept it
+    ['a lone CR ends a line, as LF and CRLF do', 'a=1\rb=2\r\nc=3\nd=4\r'],
+    ['a continuation across a lone CR', 'k=a\\\r  b\rz=1\n'],
   ];
   const edited = {
     'ssl.keystore.location': '/data/kä stores/ks.jks',

@@ -7,7 +7,7 @@
  * only written to known_hosts once the session is fully up.
  */
 import { createHash, createHmac } from 'node:crypto';
-import { appendFile, mkdir, readFile } from 'node:fs/promises';
+import { appendFile, mkdir, readFile, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Client, ClientChannel, ConnectConfig } from 'ssh2';
@@ -141,11 +141,27 @@ async function readKnownHosts(file: string): Promise<KnownHostsEntry[]> {
   }
 }
 
-async function appendKnownHost(file: string, name: string, key: HostKey): Promise<void> {
+/** Appends to each known_hosts file one at a time, so that parallel connections learning a host add it once. */
+const knownHostsAppends = new Map<string, Promise<void>>();
+
+/**
+ * Adds `name`'s key to `file` (accept-new), unless the file already holds that key for it: parallel
+ * connections to one host each learn the key, and the file must get one line, not one per connection.
+ */
+export function appendKnownHost(file: string, name: string, key: HostKey): Promise<void> {
+  const previous = knownHostsAppends.get(file) ?? Promise.resolve();
+  const next = previous.catch(() => undefined).then(() => appendOnce(file, name, key));
+  knownHostsAppends.set(file, next);
+  void next.finally(() => knownHostsAppends.get(file) === next && knownHostsAppends.delete(file)).catch(() => undefined);
+  return next;
+}
+
+async function appendOnce(file: string, name: string, key: HostKey): Promise<void> {
   await mkdir(dirname(file), { recursive: true });
   let prefix = '';
   try {
     const current = await readFile(file, 'utf8');
+    if (checkHostKey(parseKnownHosts(current), name, key).status === 'known') return;
     if (current.length > 0 && !current.endsWith('\n')) prefix = '\n';
   } catch {
     // Missing file: appendFile creates it.
@@ -218,9 +234,21 @@ export class SshRunner implements CommandRunner {
     const candidates = identityFile ? [identityFile] : agent ? [] : DEFAULT_IDENTITIES.map((n) => join(homedir(), '.ssh', n));
     for (const file of candidates) {
       try {
+        const info = await stat(file);
+        // As OpenSSH: a private key of ours that others may read or write is not used ("UNPROTECTED PRIVATE KEY FILE").
+        if (info.isFile() && info.uid === process.getuid?.() && (info.mode & 0o077) !== 0) {
+          throw new UserError(
+            `The SSH identity file ${file} for ${this.where} is accessible by others (mode ${(info.mode & 0o777).toString(8).padStart(4, '0')}): a private key must be readable by its owner only.`,
+            {
+              code: 'SSH_IDENTITY_PERMISSIONS',
+              action: `chmod 600 ${file} (and consider the key leaked if others could read it), then run again.`,
+            },
+          );
+        }
         credentials.privateKey = await readFile(file);
         break;
       } catch (error) {
+        if (error instanceof UserError) throw error;
         if (identityFile) {
           throw new UserError(`Cannot read the SSH identity file ${file} for ${this.where}: ${(error as Error).message}`, {
             code: 'SSH_IDENTITY_UNREADABLE',

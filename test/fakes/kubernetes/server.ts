@@ -7,7 +7,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { LoopbackServer, readBody, send } from '../http.js';
+import { LoopbackServer, readBody, send, type Misbehaviour } from '../http.js';
 
 export interface EnvVar {
   name: string;
@@ -135,7 +135,17 @@ export class FakeKubernetes {
   private readonly http = new LoopbackServer(
     (req, res) => this.handle(req, res),
     (error) => status(500, 'InternalError', String(error)),
+    (code, message) => status(code, code === 401 ? 'Unauthorized' : 'Forbidden', message),
   );
+
+  /** From now on, answer matching requests with `m` instead (undefined: behave again). See test/fakes/http.ts. */
+  misbehave(m: Misbehaviour | undefined): void {
+    this.http.misbehaviour = m;
+  }
+  /** Requests answered by a misbehaviour so far. */
+  get misbehaved(): number {
+    return this.http.misbehaved;
+  }
 
   get url(): string {
     return this.http.url;

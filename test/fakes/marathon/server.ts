@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { LoopbackServer, readBody, send } from '../http.js';
+import { LoopbackServer, readBody, send, type Misbehaviour } from '../http.js';
 
 export interface Task {
   id: string;
@@ -54,6 +54,8 @@ export interface FakeMarathonOptions {
   runtime?: TaskRuntime;
   /** token → app ids the token's user may read and update ('*' = all). */
   tokens?: Record<string, string[]>;
+  /** `user:password` → app ids, for HTTP basic auth (a Marathon started with --http_credentials). */
+  basic?: Record<string, string[]>;
   lifetimeMs?: number;
 }
 
@@ -86,10 +88,17 @@ export class FakeMarathon {
 
   private readonly http = new LoopbackServer(
     (req, res) => this.handle(req, res),
-    (error) => {
-      String(error);
-    },
+    (error) => ({ message: `internal error: ${String(error)}` }),
   );
+
+  /** From now on, answer matching requests with `m` instead (undefined: behave again). See test/fakes/http.ts. */
+  misbehave(m: Misbehaviour | undefined): void {
+    this.http.misbehaviour = m;
+  }
+  /** Requests answered by a misbehaviour so far. */
+  get misbehaved(): number {
+    return this.http.misbehaved;
+  }
 
   get url(): string {
     return this.http.url;
@@ -126,7 +135,8 @@ export class FakeMarathon {
     const body = raw ? (JSON.parse(raw) as unknown) : undefined;
     this.requests.push({ method: req.method ?? '', path: url.pathname, ...(body !== undefined ? { body } : {}) });
     const token = /^token=(.+)$/.exec(req.headers.authorization ?? '')?.[1];
-    const grants = token ? this.tokens[token] : undefined;
+    const basic = /^Basic (.+)$/.exec(req.headers.authorization ?? '')?.[1];
+    const grants = token ? this.tokens[token] : basic ? this.options.basic?.[Buffer.from(basic, 'base64').toString('utf8')] : undefined;
     if (!grants) return send(res, 401, { message: 'Unauthorized: provide a valid DC/OS authentication token (Authorization: token=...)' });
     const may = (appId: string) => grants.includes('*') || grants.includes(appId);
 
