@@ -41,7 +41,8 @@ export interface QuorumReplica {
 
 /** `kafka-metadata-quorum.sh describe --status`. */
 export interface QuorumStatus {
-  clusterId: string;
+  /** As the tool prints it; not in a DescribeQuorum answer (read in-process). */
+  clusterId?: string;
   /** -1 while the quorum has no leader. */
   leaderId: number;
   leaderEpoch: number;

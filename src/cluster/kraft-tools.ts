@@ -25,6 +25,8 @@ export class ShellKraftTools implements KraftQuorum, KraftFeatures {
     private readonly supportedBy: (nodes: readonly number[]) => Promise<NodeFeatureSupport[]>,
     /** The replication state read in-process (DescribeQuorum); undefined: run the tool. */
     private readonly replicationInProcess: () => Promise<QuorumReplica[] | undefined> = async () => undefined,
+    /** The quorum's status read in-process; undefined: run the tool. */
+    private readonly statusInProcess: () => Promise<QuorumStatus | undefined> = async () => undefined,
   ) {}
 
   private async tool(name: 'kafka-features.sh' | 'kafka-metadata-quorum.sh', args: readonly string[]): Promise<string> {
@@ -51,6 +53,8 @@ export class ShellKraftTools implements KraftQuorum, KraftFeatures {
   }
 
   async status(): Promise<QuorumStatus> {
+    const status = await this.statusInProcess();
+    if (status) return status;
     return parseQuorumStatus(await this.tool('kafka-metadata-quorum.sh', ['describe', '--status']));
   }
 

@@ -12,8 +12,8 @@ import type { Inventory, BrokerSpec, StateSettings, TlsSettings } from '../inven
 import { parseProperties } from '../config/properties.js';
 import type { BrokerHost } from '../hosts/port.js';
 import { metadataVersionOfLevel } from '../plan/versions.js';
-import { describeQuorum, supportedFeatures, type WireEndpoint } from './kafka-wire.js';
-import type { NodeFeatureSupport, QuorumReplica } from './kraft-port.js';
+import { describeQuorum, supportedFeatures, type WireEndpoint, type WireQuorum } from './kafka-wire.js';
+import type { NodeFeatureSupport, QuorumReplica, QuorumStatus } from './kraft-port.js';
 
 const DEFAULT_PROTOCOLS: Record<string, string> = {
   PLAINTEXT: 'PLAINTEXT',
@@ -93,15 +93,50 @@ export async function runningFeatureSupport(
 }
 
 /** DescribeQuorum through the first of `bootstrap` that answers; undefined when none can be spoken to from here. */
-export async function wireReplication(bootstrap: readonly WireEndpoint[]): Promise<QuorumReplica[] | undefined> {
+export async function wireQuorum(bootstrap: readonly WireEndpoint[]): Promise<WireQuorum | undefined> {
   for (const endpoint of bootstrap) {
     try {
-      return (await describeQuorum(endpoint)).replicas;
+      return await describeQuorum(endpoint);
     } catch {
-      /* restarting, or not a broker: the next one */
+      /* restarting, not a broker, or a controller that is not the leader: the next one */
     }
   }
   return undefined;
+}
+
+export async function wireReplication(bootstrap: readonly WireEndpoint[]): Promise<QuorumReplica[] | undefined> {
+  return (await wireQuorum(bootstrap))?.replicas;
+}
+
+/**
+ * `describe --status` from a DescribeQuorum answer, computed as the tool does (MaxFollowerLag and
+ * MaxFollowerLagTimeMs over the voters that follow); the cluster id is not in the answer.
+ */
+export function quorumStatusOf(quorum: WireQuorum): QuorumStatus {
+  const leader = quorum.replicas.find((r) => r.status === 'Leader');
+  const followers = quorum.replicas.filter((r) => r.status === 'Follower');
+  const caughtUp = [leader, ...followers].filter((r): r is QuorumReplica => r !== undefined).map((r) => r.lastCaughtUpTimestamp);
+  return {
+    leaderId: quorum.leaderId,
+    leaderEpoch: quorum.leaderEpoch,
+    highWatermark: quorum.highWatermark,
+    maxFollowerLag: Math.max(0, ...followers.map((r) => r.lag)),
+    maxFollowerLagTimeMs: leader && caughtUp.length > 0 ? leader.lastCaughtUpTimestamp - Math.min(...caughtUp) : -1,
+    voters: quorum.replicas.filter((r) => r.status !== 'Observer').map((r) => r.nodeId),
+    observers: quorum.replicas.filter((r) => r.status === 'Observer').map((r) => r.nodeId),
+  };
+}
+
+/**
+ * A migration's new controllers, spoken to directly (DescribeQuorum on the CONTROLLER listener,
+ * which a migration plans PLAINTEXT; 3.9 controllers answer it, the leader with the quorum):
+ * the ZooKeeper-mode brokers of a migration cannot answer it.
+ */
+export function migrationControllerEndpoints(inventory: Inventory): WireEndpoint[] {
+  return (inventory.migration?.controllers ?? []).flatMap((c) => {
+    const m = /^\[?([^\]]+?)\]?:(\d+)$/.exec(c.listener.trim());
+    return m ? [{ host: m[1] as string, port: Number(m[2]) }] : [];
+  });
 }
 
 /** The brokers of `state.bootstrapServers` as protocol endpoints; none under SASL (not spoken in-process: the tool is run). */

@@ -49,6 +49,61 @@ export function withMigrationMembers(snapshot: ClusterSnapshot, replication: rea
   return { ...rest, brokers, ...(leader ? { controller: leader.nodeId } : {}) };
 }
 
+/**
+ * The quorum as a roll must read it: a node this run stopped counts neither as fetching nor (a
+ * voter) as caught up until the leader reports a fetch, and a catch-up, later than its own clock
+ * at the first answer read after the stop. The leader keeps a stopped node's last timestamps,
+ * which stay "recent" for seconds: read in-process within a second, they would have the node
+ * registered again at once and let the next controller stop while the previous one starts.
+ */
+export class RestartAwareQuorum implements KraftQuorum {
+  /** Node → the leader's clock after its stop (undefined until an answer with a leader is read). */
+  private readonly stopped = new Map<number, number | undefined>();
+
+  constructor(private readonly quorum: KraftQuorum) {}
+
+  stoppedNow(nodeId: number): void {
+    this.stopped.set(nodeId, undefined);
+  }
+
+  status(): ReturnType<KraftQuorum['status']> {
+    return this.quorum.status();
+  }
+
+  async replication(): Promise<QuorumReplica[]> {
+    return this.adjust(await this.quorum.replication());
+  }
+
+  adjust(rows: readonly QuorumReplica[]): QuorumReplica[] {
+    const leader = rows.find((r) => r.status === 'Leader');
+    const now = leader && leader.lastCaughtUpTimestamp > 0 ? leader.lastCaughtUpTimestamp : undefined;
+    return rows.map((r) => {
+      if (!this.stopped.has(r.nodeId)) return r;
+      if (r.status === 'Leader') {
+        this.stopped.delete(r.nodeId);
+        return r;
+      }
+      let since = this.stopped.get(r.nodeId);
+      if (since === undefined) {
+        if (now === undefined) return { ...r, lastFetchTimestamp: -1, lastCaughtUpTimestamp: -1 };
+        since = now;
+        this.stopped.set(r.nodeId, now);
+      }
+      const fetched = r.lastFetchTimestamp > since;
+      const caughtUp = r.lastCaughtUpTimestamp > since;
+      if (fetched && (caughtUp || r.status === 'Observer')) {
+        this.stopped.delete(r.nodeId);
+        return r;
+      }
+      return {
+        ...r,
+        lastFetchTimestamp: fetched ? r.lastFetchTimestamp : -1,
+        lastCaughtUpTimestamp: caughtUp ? r.lastCaughtUpTimestamp : -1,
+      };
+    });
+  }
+}
+
 function migrationView(cluster: ClusterState, quorum: KraftQuorum): ClusterState {
   return {
     async snapshot() {
@@ -76,6 +131,7 @@ export async function applyMigrationPlan(plan: Plan, deps: EngineDeps, ports: Mi
   const pollMs = ports.pollMs ?? 1000;
   deps.journal.append({ event: 'run.start', detail: { kind: plan.kind, from: plan.from, to: plan.to, run: deps.run?.id ?? null } });
   const inner: EngineDeps = { ...deps, journal: phaseJournal(deps.journal) };
+  const quorum = new RestartAwareQuorum(ports.quorum);
   for (const phase of plan.phases) {
     checkInterrupt(deps);
     if (phase.skipped) {
@@ -96,9 +152,17 @@ export async function applyMigrationPlan(plan: Plan, deps: EngineDeps, ports: Mi
       { ...plan, phases: [phase] },
       {
         ...inner,
-        // migrate-brokers: every broker is still in ZooKeeper; later rolls see KRaft brokers through the quorum.
-        cluster: phase.id === 'migrate-brokers' ? deps.cluster : migrationView(deps.cluster, ports.quorum),
-        ...(controllers ? { preStopGate: quorumPreStopGate(ports.quorum, deps, ports.gate ?? DEFAULT_QUORUM_GATE) } : {}),
+        // migrate-brokers: every broker is still in ZooKeeper (gone from it once stopped); later rolls see
+        // KRaft brokers and the controllers through the quorum, where a node this run stopped is marked.
+        ...(phase.id === 'migrate-brokers'
+          ? { cluster: deps.cluster }
+          : {
+              cluster: migrationView(deps.cluster, quorum),
+              preStopGate: {
+                beforeStop: controllers ? quorumPreStopGate(quorum, deps, ports.gate ?? DEFAULT_QUORUM_GATE).beforeStop : async () => {},
+                afterStop: (nodeId: number) => quorum.stoppedNow(nodeId),
+              },
+            }),
       },
     );
     steps.push(...report.steps);

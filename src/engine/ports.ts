@@ -128,6 +128,8 @@ export interface Journal {
 /** Called by the rolling engine right before it stops a node; resolves when stopping is safe, throws HaltError when it never becomes so. */
 export interface PreStopGate {
   beforeStop(nodeId: number): Promise<void>;
+  /** Told once the node's process is gone (or was not running), before it is started again. */
+  afterStop?(nodeId: number): void;
 }
 
 /** Where the engine reads a cluster from: its broker hosts, its state, and on KRaft the tools on `kraft.toolsNode`. */

@@ -19,6 +19,7 @@ import { eachOf, settleEach } from './concurrently.js';
 import { batchesFromPlacement, batchStopFindings, describeBatches } from './batches.js';
 import { beforeStopFindings, caughtUpFindings, type GateFinding } from './gates.js';
 import { Elections } from './elect.js';
+import { hooksUnsupported, hookUnfinished, runHook } from './hooks.js';
 import { brokerPreflight, editsOf, finalConfig, releaseAfter, restartingSteps, staleValue, type StaleValue } from './preflight.js';
 import { autoRebalanceOf, DEFAULT_LEADERSHIP_SETTLE, LeadershipTracker, type AutoRebalance } from './leadership.js';
 import { leadershipRulesFor, lowestProtocol, type LeadershipRules } from '../plan/leadership-rules.js';
@@ -461,6 +462,7 @@ async function preflightRead(plan: Plan, deps: PreflightDeps, id: number): Promi
   const spec = specOf(deps, id);
   const host = await deps.host(id);
   const [facts, configText] = await Promise.all([host.facts(), host.readConfig()]);
+  if (spec.hooks && !host.runHook) throw hooksUnsupported(spec);
   const { release } = finalConfig(spec, facts, configText, restartingSteps(plan, id));
   const knownKeys = release && host.configKeys ? await host.configKeys(release) : undefined;
   return { spec, facts, configText, ...(knownKeys ? { knownKeys } : {}) };
@@ -586,6 +588,8 @@ async function runStep(
       });
       await waitUntil(deps, host, phase, step, clock.now(), ownFindings);
     }
+    // Its afterBroker hook failed or was cut short in this run: the broker is done, the hook is not.
+    if (hookUnfinished(deps, phase.id, step.broker, 'afterBroker')) await runHook(deps, phase.id, spec, host, 'afterBroker');
     journal.append({ event: 'step.already-done', phase: phase.id, broker: step.broker });
     io.event({
       code: 'step.skip',
@@ -611,6 +615,8 @@ async function runStep(
   const preStopStart = clock.now();
   let heldMs = 0;
   let heldSince: number | undefined;
+  await runHook(deps, phase.id, spec, host, 'beforeBroker');
+  checkInterrupt();
   if (facts.process) {
     const safeToStop = (s: ClusterSnapshot): GateFinding[] => {
       const down = downFirst(s);
@@ -701,6 +707,7 @@ async function runStep(
         step.broker,
       );
   }
+  deps.preStopGate?.afterStop?.(step.broker);
 
   try {
     await swap();
@@ -725,6 +732,7 @@ async function runStep(
   const catchUpMs = caughtUpAt - registeredAt;
   await holdHealthy(deps, host, phase, step, startAt);
   if (journalFailure !== undefined) throw journalFailedWhileDown(step.broker, journalFailure);
+  await runHook(deps, phase.id, spec, host, 'afterBroker');
   const totalMs = clock.now() - started;
   sub('done', `caught up after ${(catchUpMs / 1000).toFixed(1)} s`, { stopMs, startMs, catchUpMs, preStopMs, totalMs });
   io.event({

@@ -107,4 +107,18 @@ export interface BrokerHost {
    * would ignore. Undefined (or absent) when the executor cannot tell: not checked, not passed.
    */
   configKeys?(release: string): Promise<ReadonlySet<string> | undefined>;
+  /**
+   * Optional: runs `argv` (an inventory hook) on the broker host with `env` added, every element
+   * quoted (no shell parses it), killed after `timeoutMs`. Never rejects for a non-zero exit.
+   * Absent where the executor cannot run a command there: hooks are then refused before any restart.
+   */
+  runHook?(argv: readonly string[], env: Readonly<Record<string, string>>, timeoutMs: number): Promise<HookResult>;
+}
+
+export interface HookResult {
+  /** Exit status (128 + n when killed by signal n); undefined when it did not end within the timeout. */
+  code?: number;
+  /** The end of its stderr (then stdout), for the operator. */
+  output: string;
+  elapsedMs: number;
 }

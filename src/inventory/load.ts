@@ -39,6 +39,7 @@ interface RawBrokerFields {
   stop?: { signal?: StopSignal; timeoutSeconds?: number };
   startTimeoutSeconds?: number;
   roles?: NodeRole[];
+  hooks?: { beforeBroker?: string[]; afterBroker?: string[]; timeoutSeconds?: number };
 }
 interface RawBroker extends RawBrokerFields {
   id: number;
@@ -62,6 +63,8 @@ interface RawInventory {
 
 export const DEFAULT_STOP_TIMEOUT_SECONDS = 300;
 export const DEFAULT_START_TIMEOUT_SECONDS = 600;
+/** How long a hook may run before the run halts (inventory `hooks.timeoutSeconds`). */
+export const DEFAULT_HOOK_TIMEOUT_SECONDS = 300;
 
 export function loadInventory(file: string): Inventory {
   const doc = readYamlFile(file, 'inventory');
@@ -147,6 +150,7 @@ function mergeBroker(
   };
   const ssh = { ...defaults.ssh, ...broker.ssh };
   const stop = { ...defaults.stop, ...broker.stop };
+  const hooks = { ...defaults.hooks, ...broker.hooks };
   const installs = { ...defaults.installs, ...broker.installs };
   if (Object.keys(installs).length === 0) missing('installs');
   const rawRun = broker.run ?? defaults.run ?? missing('run');
@@ -167,6 +171,15 @@ function mergeBroker(
     stop: { signal: stop.signal ?? 'SIGINT', timeoutSeconds: stop.timeoutSeconds ?? DEFAULT_STOP_TIMEOUT_SECONDS },
     startTimeoutSeconds: broker.startTimeoutSeconds ?? defaults.startTimeoutSeconds ?? DEFAULT_START_TIMEOUT_SECONDS,
     ...((broker.roles ?? defaults.roles) ? { roles: broker.roles ?? defaults.roles } : {}),
+    ...(hooks.beforeBroker || hooks.afterBroker
+      ? {
+          hooks: {
+            ...(hooks.beforeBroker ? { beforeBroker: hooks.beforeBroker } : {}),
+            ...(hooks.afterBroker ? { afterBroker: hooks.afterBroker } : {}),
+            timeoutSeconds: hooks.timeoutSeconds ?? DEFAULT_HOOK_TIMEOUT_SECONDS,
+          },
+        }
+      : {}),
   };
 }
 

@@ -154,6 +154,15 @@ export interface BrokerSpec {
   startTimeoutSeconds: number;
   /** KRaft roles of the node (KRaft inventories only). */
   roles?: NodeRole[];
+  /** Commands run on the broker host around its restart (engine/hooks.ts); absent = none. */
+  hooks?: BrokerHooks;
+}
+
+/** `hooks` of a broker: argv run on its host before it stops and once it is back and caught up. */
+export interface BrokerHooks {
+  beforeBroker?: string[];
+  afterBroker?: string[];
+  timeoutSeconds: number;
 }
 
 /**

@@ -38,6 +38,27 @@ export function batchPreviewLines(preview: BatchPreview): string[] {
   return lines;
 }
 
+/**
+ * What a real run says before its first question ("Start the rolling restart?"): the plan in
+ * one paragraph, with the phases to run, the restarts, the points of no return and the ETA.
+ */
+export function planSummaryLines(plan: Plan, mode: 'new' | 'resume' = 'new'): string[] {
+  const active = plan.phases.filter((p) => !p.skipped);
+  const what =
+    plan.kind === 'upgrade'
+      ? `upgrade of cluster ${plan.cluster} ${plan.from} → ${plan.to}`
+      : plan.kind === 'migration'
+        ? `ZooKeeper → KRaft migration of cluster ${plan.cluster}`
+        : `rolling configuration change of cluster ${plan.cluster}`;
+  const noReturn = active.filter((p) => p.pointOfNoReturn).map((p) => p.id);
+  return [
+    `Plan: ${what}: ${active.length} of ${plan.phases.length} phases to run (${active.map((p) => p.id).join(', ') || 'none'}), ` +
+      `${plan.estimate.restarts} broker restart(s), ETA about ${formatDuration(plan.estimate.seconds)} (${plan.estimate.assumption})` +
+      `${mode === 'resume' ? '; steps already done on their hosts are skipped, so less remains' : ''}.`,
+    `  Points of no return: ${noReturn.length > 0 ? `${noReturn.join(', ')} (no downgrade once passed; the plan preview says why)` : 'none'}.`,
+  ];
+}
+
 export function previewLines(plan: Plan, batching?: BatchPreview): string[] {
   const active = plan.phases.filter((p) => !p.skipped);
   const lines = [

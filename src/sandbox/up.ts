@@ -285,10 +285,18 @@ async function prepareMigrationController(paths: BrokerPaths, installDir: string
   await mkdir(paths.logsDir, { recursive: true });
   await writeFile(paths.log4jPath, fileLog4j(paths.logFile));
   await writeFile(log4j2Path(paths), fileLog4j2(paths.logFile));
-  // Present and empty, as an operator prepares it: the migration writes its keys in (with a backup).
+  // Present, as an operator prepares it, with only the sandbox's sizing: the migration writes its keys in (with a backup).
   await writeFile(
     paths.configPath,
-    `# KRaft controller ${paths.id} of a kafka-ops sandbox: configured by \`upgrade --migrate-to-kraft\`.\n`,
+    [
+      `# KRaft controller ${paths.id} of a kafka-ops sandbox: configured by \`upgrade --migrate-to-kraft\`.`,
+      // Small and few: the sandbox shares 2 cores between ZooKeeper, the brokers and the controllers.
+      'num.network.threads=2',
+      'num.io.threads=2',
+      'background.threads=2',
+      'num.recovery.threads.per.data.dir=1',
+      '',
+    ].join('\n'),
   );
   await symlink(installDir, paths.installLink);
 }
@@ -376,6 +384,7 @@ export async function sandboxUp(opts: SandboxUpOptions): Promise<SandboxUpResult
           release,
           partitions: opts.partitions,
           ...(broker.rack ? { rack: broker.rack } : {}),
+          ...(state.controllers ? { migration: true } : {}),
         },
         installs.from.dir,
       );

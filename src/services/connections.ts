@@ -102,16 +102,26 @@ async function connectKraftTools(inventory: Inventory, host: (id: number) => Pro
       location: { file: inventory.source },
     });
   }
-  const [{ connectSsh }, { ShellKraftTools, binaryFeatureSupport }, { runningFeatureSupport, wireReplication, bootstrapEndpoints }] =
-    await Promise.all([import('../hosts/ssh/ssh.js'), import('../cluster/kraft-tools.js'), import('../cluster/kraft-wire.js')]);
+  const [
+    { connectSsh },
+    { ShellKraftTools, binaryFeatureSupport },
+    { runningFeatureSupport, wireQuorum, wireReplication, bootstrapEndpoints, migrationControllerEndpoints, quorumStatusOf },
+  ] = await Promise.all([import('../hosts/ssh/ssh.js'), import('../cluster/kraft-tools.js'), import('../cluster/kraft-wire.js')]);
   const runner = await connectSsh(spec, inventory.executor);
-  const bootstrap = bootstrapEndpoints(inventory.state);
+  // A migration asks its new controllers first: every poll of a roll would otherwise start a tool JVM over SSH.
+  const controllers = migrationControllerEndpoints(inventory);
+  const bootstrap = [...controllers, ...bootstrapEndpoints(inventory.state)];
   const tools = new ShellKraftTools(
     runner,
     spec,
     settings,
     (nodes) => runningFeatureSupport(inventory, host, nodes, (n) => binaryFeatureSupport(inventory, host, n)),
     () => wireReplication(bootstrap),
+    async () => {
+      if (controllers.length === 0) return undefined;
+      const quorum = await wireQuorum(controllers);
+      return quorum ? quorumStatusOf(quorum) : undefined;
+    },
   );
   return Object.assign(tools, { close: () => runner.close() });
 }

@@ -61,11 +61,13 @@ export async function status(request: RunControlRequest): Promise<StatusResult> 
   const state = stateOf(run, live !== undefined);
   const inv = `-i ${inventory.source}`;
   const stale = [local, zookeeper].some((l) => l?.liveness === 'gone');
+  // Where the resume starts is the engine's rule applied to what the hosts run now: only the dry run reads them.
+  const preview = `\`kafka-ops resume ${inv} --dry-run\` names the broker it starts with, read from the hosts`;
   const next: Record<RunState, string> = {
     running: `A run is in progress (${live ? describeHolder(live.holder) : ''}): wait for it, or stop it with Ctrl-C where it runs, then \`kafka-ops resume ${inv}\`. If its holder is gone (another host), \`kafka-ops unlock ${inv} --force\`.`,
-    halted: `Fix what it halted on${run?.view.stopped?.action ? ` (${run.view.stopped.action})` : ''}, then \`kafka-ops resume ${inv}\` (preview: --dry-run); or discard it with \`kafka-ops abort ${inv}\`.`,
-    interrupted: `\`kafka-ops resume ${inv}\` (preview: --dry-run), or discard it with \`kafka-ops abort ${inv}\`.`,
-    crashed: `The run ended without a word (killed?): \`kafka-ops resume ${inv}\` (preview: --dry-run), or discard it with \`kafka-ops abort ${inv}\`.`,
+    halted: `Fix what it halted on${run?.view.stopped?.action ? ` (${run.view.stopped.action})` : ''}, then \`kafka-ops resume ${inv}\` (${preview}); or discard it with \`kafka-ops abort ${inv}\`.`,
+    interrupted: `\`kafka-ops resume ${inv}\` (${preview}), or discard it with \`kafka-ops abort ${inv}\`.`,
+    crashed: `The run ended without a word (killed?): \`kafka-ops resume ${inv}\` (${preview}), or discard it with \`kafka-ops abort ${inv}\`.`,
     completed: 'Nothing to resume: the last run completed.',
     aborted: 'Nothing to resume: the last run was aborted; a new upgrade or roll starts from what the hosts run now.',
     none: 'No run of this cluster is recorded here; start one with `kafka-ops upgrade` or `kafka-ops roll`.',

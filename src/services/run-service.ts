@@ -14,12 +14,16 @@ import { acquireZooKeeperLock, type ZooKeeperLock } from '../cluster/zookeeper-l
 import { KafkaOpsError, UserError } from '../errors.js';
 import type { Inventory, StopSignal } from '../inventory/model.js';
 import type { Plan } from '../plan/model.js';
+import { planSummaryLines } from '../plan/preview.js';
 import { resolvePlanSecrets } from '../config/secrets.js';
 import { redactSecrets } from '../config/secret-keys.js';
 import type { EngineIOSession, IoHost, PromptPolicy } from '../io-host.js';
 import type { RunResult, StoppedRunResult } from '../results.js';
 import { lastRun } from '../store/run-view.js';
+import { EventLog, loggedIO, loggedJournal } from '../store/event-log.js';
+import { describeHolder, thisProcess } from '../store/lock-holder.js';
 import type { Connections } from './connections.js';
+import { etaIO } from './run-eta.js';
 
 export interface RunOptions extends PromptPolicy {
   stateDir: string;
@@ -33,6 +37,8 @@ export interface RunOptions extends PromptPolicy {
   electPreferredLeaders?: boolean;
   /** --quorum-timeout: the KRaft quorum gate's wait before a controller stops (engine/kraft.ts). */
   quorumTimeoutMs?: number;
+  /** --log-file: every event of the run as JSON lines, secrets redacted (store/event-log.ts). */
+  logFile?: string;
   /** --brokers: only these brokers are restarted (plan/subset.ts); the others stay as they are. */
   brokers?: number[] | undefined;
 }
@@ -81,6 +87,44 @@ export async function runPlan(
   const plan = await bindToCluster(given, inventory, connections, output);
   // References to secret values (`@env:NAME`) are resolved for the engine alone: what is shown and stored keeps them.
   const applied = resolvePlanSecrets(plan);
+  // Opened before any lock or restart: a path that cannot be written is refused with nothing touched.
+  const log = options.logFile ? EventLog.open(options.logFile, secretValues(plan, applied)) : undefined;
+  const run = { started: false };
+  try {
+    return await runLocked(plan, applied, inventory, connections, options, output, mode, runId, log, run);
+  } catch (error) {
+    // Refused before it started (locked, unfinished run): the log says why; a run that started said it itself.
+    if (!run.started) log?.write('run.refused', { error: error instanceof KafkaOpsError ? error.toJSON() : { message: String(error) } });
+    throw error;
+  } finally {
+    log?.close();
+  }
+}
+
+/** The values secret references in `plan` resolve to in `applied`: what the log file must never hold. */
+function secretValues(plan: Plan, applied: Plan): string[] {
+  if (plan === applied) return [];
+  return applied.phases.flatMap((phase, p) =>
+    phase.steps.flatMap((step, s) =>
+      Object.entries(step.changes)
+        .filter(([key, change]) => plan.phases[p]?.steps[s]?.changes[key]?.to !== change.to && typeof change.to === 'string')
+        .map(([, change]) => change.to as string),
+    ),
+  );
+}
+
+async function runLocked(
+  plan: Plan,
+  applied: Plan,
+  inventory: Inventory,
+  connections: Connections,
+  options: RunOptions,
+  output: IoHost,
+  mode: 'new' | 'resume',
+  runId: string,
+  log: EventLog | undefined,
+  state: { started: boolean },
+): Promise<RunResult> {
   const clock = { now: () => Date.now(), sleep: (ms: number) => new Promise<void>((r) => setTimeout(r, ms)) };
   const journal = new FileJournal(options.stateDir, inventory.cluster, clock);
   journal.lock();
@@ -116,14 +160,33 @@ export async function runPlan(
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    io = await output.openEngineIO(options);
+    state.started = true;
+    log?.write('run.start', {
+      mode,
+      run: runId,
+      cluster: plan.cluster,
+      kind: plan.kind,
+      from: plan.from,
+      to: plan.to,
+      by: describeHolder(thisProcess()),
+      journal: journal.file,
+    });
+    // The plan at a glance before the first question, so the operator answers knowing what it will do and how long it takes.
+    for (const line of planSummaryLines(plan, mode)) {
+      output.info(line);
+      log?.write('notice', { message: line });
+    }
+    const opened = await output.openEngineIO(options);
+    const logged = log ? loggedIO(opened, log) : opened;
+    // One broker at a time, the time left is learnt from each restart; a batch's members overlap, so its ETA stays the plan's.
+    io = (options.batch ?? 1) === 1 ? etaIO(logged, plan, clock, options.pauseBetweenMs) : logged;
     journal.writePlan(plan);
     const deps: EngineDeps = {
       inventory,
       cluster: await connections.cluster(),
       host: (id) => connections.host(id),
       io,
-      journal,
+      journal: log ? loggedJournal(journal, log) : journal,
       clock,
       interrupted: abort.signal,
       run: { id: runId, planDigest: planDigest(plan) },
@@ -150,6 +213,7 @@ export async function runPlan(
             })
           : await applyPlan(applied, deps);
     await io.close();
+    log?.write('run.done', { steps: run.steps });
     return { plan, run: redactSecrets(run), journal: journal.file };
   } catch (error) {
     // The tree marks the failing task before the error itself is printed.
@@ -160,6 +224,10 @@ export async function runPlan(
       // A journal that cannot be written is said by the error itself (or the next run); this one is what the operator must see.
     }
     if (error instanceof KafkaOpsError) error.result = stoppedRun(plan, journal);
+    log?.write('run.stopped', {
+      error: error instanceof KafkaOpsError ? error.toJSON() : { message: String(error) },
+      ...(error instanceof KafkaOpsError && error.result ? { result: error.result } : {}),
+    });
     throw error;
   } finally {
     process.off('SIGINT', onSignal);

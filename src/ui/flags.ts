@@ -75,6 +75,11 @@ export const runFlags = {
     description: 'Pause this long after each broker or batch is caught up, before the next (e.g. 30s, 5m, 500ms).',
     env: 'KAFKA_OPS_PAUSE_BETWEEN',
   }),
+  'log-file': Flags.string({
+    description:
+      'Also write every event of the run (engine events, questions and answers, start, end or error) to this file as JSON lines with timestamps; appended, created 0600, secret values redacted.',
+    env: 'KAFKA_OPS_LOG_FILE',
+  }),
   'elect-preferred-leaders': Flags.boolean({
     description:
       'After each broker or batch is caught up, move back the leaderships whose preferred replica it is (a preferred leader election through ZooKeeper) and wait until they are back; a wait past 60 s warns, never fails the run. Default: on when a broker has auto.leader.rebalance.enable=false. Not supported with the admin-API reader (an error before any restart).',
@@ -134,6 +139,7 @@ export function runOptionsOf(flags: {
   'pause-between'?: string;
   'elect-preferred-leaders'?: boolean;
   'quorum-timeout'?: string;
+  'log-file'?: string;
 }) {
   return {
     yes: flags.yes,
@@ -145,6 +151,7 @@ export function runOptionsOf(flags: {
     batch: batchOf(flags.batch ?? '1'),
     brokers: flags.brokers ? parseBrokerList(flags.brokers) : undefined,
     ...(flags['pause-between'] ? { pauseBetweenMs: durationMsOf(flags['pause-between']) } : {}),
+    ...(flags['log-file'] ? { logFile: flags['log-file'] } : {}),
     ...(flags['elect-preferred-leaders'] !== undefined ? { electPreferredLeaders: flags['elect-preferred-leaders'] } : {}),
     ...(flags['quorum-timeout'] ? { quorumTimeoutMs: durationMsOf(flags['quorum-timeout'], '--quorum-timeout') } : {}),
   };

@@ -5,7 +5,8 @@
  * time, the controller alone and last) while Kafka's VerifiableProducer (acks=all) and
  * VerifiableConsumer run and an independent sampler reads every partition's state znode every
  * 100 ms: no partition may go below min.insync.replicas or offline, and no acknowledged message
- * may be lost. The same roll with --batch 1 then gives the wall-time comparison (opt-in, see COMPARE).
+ * may be lost. The roll runs with --elect-preferred-leaders: after it, every partition is led by
+ * its preferred replica again (read from ZooKeeper). The same roll with --batch 1 then gives the wall-time comparison (opt-in, see COMPARE).
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -69,10 +70,29 @@ async function controllerNow(): Promise<number> {
   }
 }
 
-async function roll(batch: string, value: string) {
+/** The partitions of `topics` whose leader is not their preferred replica (the first assigned), as ZooKeeper has them now. */
+async function notOnPreferred(topics: string[]): Promise<string[]> {
+  const zk = await zkLayout.connectWriter(sandbox.up.zookeeper.connect);
+  try {
+    const off: string[] = [];
+    for (const topic of topics) {
+      const { partitions } = JSON.parse(await zk.getData(`/brokers/topics/${topic}`)) as { partitions: Record<string, number[]> };
+      for (const [p, replicas] of Object.entries(partitions)) {
+        const { leader } = JSON.parse(await zk.getData(`/brokers/topics/${topic}/partitions/${p}/state`)) as { leader: number };
+        if (leader !== replicas[0]) off.push(`${topic}-${p} led by ${leader}, prefers ${replicas[0]}`);
+      }
+    }
+    return off;
+  } finally {
+    zk.close();
+  }
+}
+
+async function roll(batch: string, value: string, ...extra: string[]) {
   const started = Date.now();
   const result = await runCli([
     'roll',
+    ...extra,
     '--set',
     `log.retention.check.interval.ms=${value}`,
     '--batch',
@@ -109,8 +129,14 @@ describe('roll --batch auto on six real brokers over three racks', () => {
       let one: Awaited<ReturnType<typeof roll>> | undefined;
       const controller = await controllerNow();
       try {
-        auto = await roll('auto', '120000');
+        auto = await roll('auto', '120000', '--elect-preferred-leaders');
         expect(auto.result.code, auto.result.stderr.slice(-3000)).toBe(0);
+        // Each batch took its leaderships back before the next one stopped: after the controller's
+        // restart (last, nothing after it to rebalance) every partition is led by its preferred replica.
+        expect(await notOnPreferred([SANDBOX_TOPIC, '__consumer_offsets'])).toEqual([]);
+        const elected = auto.result.json.run.leaderElection;
+        say(`--elect-preferred-leaders: ${JSON.stringify(elected)}`);
+        expect(elected).toMatchObject({ elected: true, notBack: 0, after: 0 });
         if (COMPARE) {
           one = await roll('1', '180000');
           expect(one.result.code, one.result.stderr.slice(-3000)).toBe(0);

@@ -228,6 +228,12 @@ describe('bad input exits 2', () => {
       says: '--racks is for ZooKeeper-mode sandboxes',
     },
     {
+      what: 'sandbox up --security sasl-ssl without --mode kraft',
+      args: ['sandbox', 'up', '--dir', 'no-sandbox', '--security', 'sasl-ssl'],
+      code: 'SANDBOX_USAGE',
+      says: '--security sasl-ssl is for KRaft sandboxes',
+    },
+    {
       what: 'roll --set of a literal secret (issue 14: it was printed and stored)',
       args: ['roll', '-i', example, '--set', 'ssl.keystore.password=Hunter2-literal'],
       code: 'SECRET_LITERAL',

@@ -15,6 +15,7 @@ import { startSshd, stopSshd, type SshdHandle } from '../../src/sandbox/sshd.js'
 import { runCli } from '../helpers/cli.js';
 import { waitForDist } from '../helpers/faults.js';
 import { createDoubleCluster, type DoubleCluster } from '../helpers/kafka-double.js';
+import { schemaErrors } from '../helpers/schemas.js';
 
 const FROM = '0.10.2.1';
 const TO = '0.11.0.3';
@@ -79,10 +80,39 @@ describe('0.10.2 → 0.11.0 on kafka-double brokers over real SSH, read with kaf
     { timeout: 120_000 },
     async () => {
       const before = cluster.pids();
-      const result = await upgrade('--yes');
+      const logFile = join(root, 'upgrade.jsonl');
+      const result = await upgrade('--yes', '--log-file', logFile);
       expect(result.code, result.stderr).toBe(4);
       expect(result.json.error).toMatchObject({ code: 'DECLINED', exitCode: 4 });
+      // Beside the error: what the run had done (every broker in each of the three phases) and where it stopped.
+      expect(schemaErrors('error.v1.schema.json', result.json)).toEqual([]);
+      expect(result.json.result).toMatchObject({ dryRun: false, cluster: 'double', kind: 'upgrade' });
+      expect([...result.json.result.run.brokersDone].sort()).toEqual([1, 2, 3]);
+      expect(result.json.result.journal).toBe(join(stateDir, 'double', 'journal.jsonl'));
+      expect([...new Set(result.json.result.run.stepsDone.filter((s: any) => s.outcome === 'restarted').map((s: any) => s.phase))]).toEqual(
+        ['pin-versions', 'swap-binaries', 'bump-ibp'],
+      );
+      expect(result.json.result.run.stepsDone).toHaveLength(9);
+      expect(result.json.result.run.stopped).toMatchObject({ code: 'DECLINED' });
       expect(result.stderr).toMatch(/Have all producers and consumers of cluster double been upgraded to 0\.11\.0 clients\? no \(--yes\)/);
+      // The plan summary came before the first question; once a broker was done, the time left was learnt.
+      const summaryAt = result.stderr.indexOf('Plan: upgrade of cluster double 0.10.2 → 0.11.0:');
+      expect(summaryAt, result.stderr).toBeGreaterThanOrEqual(0);
+      expect(summaryAt).toBeLessThan(result.stderr.indexOf('Start the rolling restart of cluster double'));
+      expect(result.stderr).toMatch(/about \d+ (s|min) left: \d+ restart\(s\) at the \d+\.\d s measured per restart/);
+      // --log-file: the same run as JSON lines, from its start to the error it stopped on.
+      const log = readFileSync(logFile, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
+      expect(log[0]).toMatchObject({ type: 'run.start', cluster: 'double', kind: 'upgrade' });
+      expect(log.filter((l) => l.type === 'event' && l.code === 'step.done')).toHaveLength(9);
+      expect(log.find((l) => l.type === 'answer' && /producers and consumers/.test(l.question))).toMatchObject({ answer: false });
+      expect(log.at(-1)).toMatchObject({
+        type: 'run.stopped',
+        error: { code: 'DECLINED' },
+        result: { run: { stepsDone: expect.any(Array) } },
+      });
 
       // Every broker restarted in each of the three rolling phases, each time with a controlled shutdown.
       const journal = readFileSync(join(stateDir, 'double', 'journal.jsonl'), 'utf8')
@@ -214,6 +244,13 @@ describe('0.10.2 → 0.11.0 on kafka-double brokers over real SSH, read with kaf
       const touched = [1, 2, 3].filter((id) => mid[id] !== before[id]);
       expect(touched).toHaveLength(1);
       const [first] = touched as [number];
+      // The error document says where it halted (the broker restarted, not caught up) and that no broker was done.
+      expect(schemaErrors('error.v1.schema.json', halted.json)).toEqual([]);
+      expect(halted.json.result.run).toMatchObject({ phase: 'roll-config', broker: first, brokersDone: [], stepsDone: [] });
+      expect(halted.json.result.run.brokerMidStep).toMatchObject({ broker: first });
+      expect(halted.stderr).toMatch(
+        new RegExp(`Stopped at phase roll-config, broker ${first}\\. Restarted before it: none; broker ${first} stopped mid-step`),
+      );
       for (const id of [1, 2, 3]) expect(configOf(id)['log.retention.hours']).toBe(id === first ? '100' : undefined);
 
       // The cause is fixed; the halted broker takes 3 s more to catch up, so resume finds it

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseProperties } from '../../src/config/properties.js';
 import { isAlive } from '../../src/sandbox/processes.js';
+import { sandboxStatus } from '../../src/sandbox/status.js';
 import { runCli, spawnCli, type CliResult } from '../helpers/cli.js';
 import {
   brokerOf,
@@ -78,6 +79,12 @@ interface Before {
   configs: Record<number, string>;
 }
 const snapshot = (): Before => ({ pids: sandbox.pids(), configs: sandbox.configs() });
+
+/** Every broker runs `release`, as its JVM's open core jar and the last version line of its own server.log say. */
+async function expectRunning(release: string): Promise<void> {
+  const brokers = (await sandboxStatus(sandbox.dir)).processes.filter((p) => p.role === 'broker');
+  expect(brokers.map((b) => [b.id, b.release, b.logRelease])).toEqual(sandbox.brokerIds.map((id) => [id, release, release]));
+}
 
 /** The brokers other than `except` have the same pid and a byte-identical server.properties. */
 function expectUntouched(before: Before, except: number[]): void {
@@ -432,6 +439,7 @@ describe('faults during a roll, each halted and then resumed', () => {
     const t0 = Date.now();
     const target = sandbox.up.installs.to;
     expect(target.release).toBe(TO);
+    await expectRunning(FROM); // the faults so far restarted brokers on the release they ran
     const missing = missingInstall();
     const inventory = inventoryCopy(sandbox.inventory, missingInventory(), (inv) => {
       brokerOf(inv, 3).installs = { [target.release]: missing };
@@ -464,6 +472,7 @@ describe('faults during a roll, each halted and then resumed', () => {
     }
     for (const id of sandbox.brokerIds) expect(readlinkSync(brokerOf(inv, id).installLink)).toBe(id === 3 ? missing : target.dir);
     await expectRolledOut('inter.broker.protocol.version', () => '3.9');
+    await expectRunning(TO);
     console.log(
       `[faults] 5 ${error.code} (broker 3): halt after ${secs(haltMs)}, resume ${secs(resumeMs)}, scenario ${secs(Date.now() - t0)}`,
     );

@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { metadataBrokers } from '../../src/cluster/kafka-wire.js';
 import { KafkaJsClusterState, POLL_INTERVAL_MS } from '../../src/cluster/kafkajs.js';
 import type { ClusterSnapshot } from '../../src/cluster/port.js';
 import { InfrastructureError } from '../../src/errors.js';
@@ -14,6 +15,8 @@ import { freePorts, isAlive } from '../../src/sandbox/processes.js';
 import { openConnections } from '../../src/services/connections.js';
 import { waitFor } from '../helpers/faults.js';
 import { createDoubleCluster, type DoubleCluster } from '../helpers/kafka-double.js';
+// @ts-expect-error the double is plain JavaScript
+import { setFaults } from '../fakes/kafka-double/cluster.mjs';
 
 const TOPICS = [
   {
@@ -111,6 +114,7 @@ describe('on 0.11.0 brokers', () => {
       100,
     );
     expect(await r.snapshot()).toMatchObject(expected(c));
+    expect(await r.answersAsRegistered(1)).toBe(true); // Metadata v4, asked of broker 1 itself
   });
 
   it('a leaderless partition (kafkajs refuses the whole answer) holds every gate: its topic reads as leaderless with an empty ISR', async () => {
@@ -131,6 +135,26 @@ describe('on 0.11.0 brokers', () => {
     const started = Date.now();
     await r.changed(60_000);
     expect(Date.now() - started).toBeLessThan(POLL_INTERVAL_MS + 1_000);
+  });
+});
+
+describe('a broker answering from a stale metadata cache (real 0.10.2 while a new controller takes over)', () => {
+  it('still lists a stopped broker; the broker itself answers as registered only once it is back', async () => {
+    const c = await start('reader-stale', '0.10.2.2', '0.10.2', '0.10.2');
+    const r = await reader(c);
+    await r.snapshot();
+    expect(await r.answersAsRegistered(1)).toBe(true);
+    for (const id of [2, 3]) setFaults(c.stateDir, id, { metadataLagMs: 4_000 });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const pid = c.pid(1) as number;
+    process.kill(pid, 'SIGINT');
+    await waitFor('broker 1 gone', 5_000, () => !isAlive(pid), 20);
+    // Every answer kafkajs can get now is stale: a snapshot from them alone would let the gate pass.
+    for (const id of [2, 3]) expect((await metadataBrokers({ host: '127.0.0.1', port: c.broker(id).port })).brokers).toContain(1);
+    expect(await r.answersAsRegistered(1)).toBe(false);
+    await c.start(1);
+    await waitFor('broker 1 answers as registered', 10_000, () => r.answersAsRegistered(1), 50);
+    expect(c.view().brokers.map((b) => b.id)).toContain(1);
   });
 });
 

@@ -98,6 +98,7 @@ describe('status: where the last run stands, who holds the cluster, what to run 
     expect(human.stdout).toContain('START_TIMEOUT: Broker 2 did not register');
     expect(human.stdout).toContain(`kafka-ops resume -i ${inventory}`);
     expect(human.stdout).toContain(`kafka-ops abort -i ${inventory}`);
+    expect(json.json.next).toContain(`\`kafka-ops resume -i ${inventory} --dry-run\` names the broker it starts with`);
   });
 
   it('a run holding the local lock is running, named by pid, user and host', async () => {

@@ -250,6 +250,20 @@ describe('ShellBrokerHost over SSH', () => {
     noMarkers();
   });
 
+  it('an inventory hook runs on the host with hostile argv and environment verbatim, its exit code and output kept, and is killed at its timeout', async () => {
+    const host = new ShellBrokerHost(runner, broker('hook'));
+    const argv = [`$(touch ${MARKER})`, `a b; touch ${MARKER}`, "it's", '`id`'];
+    const script = 'printf "%s|" "$@" >&2; printf "[%s]" "$KAFKA_OPS_BROKER_HOST" >&2; exit 5';
+    const result = await host.runHook(['sh', '-c', script, 'sh', ...argv], { KAFKA_OPS_BROKER_HOST: `$(touch ${MARKER})` }, 10_000);
+    expect(result).toMatchObject({ code: 5, output: `${argv.join('|')}|[$(touch ${MARKER})]` });
+    const started = Date.now();
+    expect((await host.runHook(['sleep', '30'], {}, 500)).code).toBeUndefined();
+    expect(Date.now() - started).toBeLessThan(10_000);
+    // The connection is still usable after the kill.
+    expect((await host.runHook(['true'], {}, 5000)).code).toBe(0);
+    noMarkers();
+  });
+
   it('writeConfig on a missing file fails clearly and creates nothing', async () => {
     const spec = broker('missing-config');
     const host = new ShellBrokerHost(runner, spec);

@@ -13,8 +13,9 @@ import type { ClusterState, PartitionState } from '../../src/cluster/port.js';
 import type { EngineDeps, EngineOptions } from '../../src/engine/ports.js';
 import { InfrastructureError } from '../../src/errors.js';
 import { DEFAULT_ENGINE_OPTIONS } from '../../src/engine/roll.js';
-import type { BrokerHost, HostFacts } from '../../src/hosts/port.js';
-import type { BrokerSpec, Inventory } from '../../src/inventory/model.js';
+import type { BrokerHost, HookResult, HostFacts } from '../../src/hosts/port.js';
+import type { BrokerHooks, BrokerSpec, Inventory } from '../../src/inventory/model.js';
+import type { Connections } from '../../src/services/connections.js';
 import { buildRollPlan } from '../../src/plan/roll.js';
 import { FileJournal } from '../../src/store/journal.js';
 import { templateInventory } from './plan-templates.js';
@@ -43,12 +44,29 @@ export interface MemoryClusterOptions {
    * where they are). `pendingUntil`: another election is pending until then.
    */
   election?: { delayMs: number; pendingUntil?: number; stuck?: number[] };
+  /** Every broker's inventory hooks; `hookResult` answers each run of one (default: exit 0). */
+  hooks?: BrokerHooks;
+  hookResult?: (hook: string, broker: number, env: Readonly<Record<string, string>>) => HookResult;
+  /** The hosts cannot run commands (as the Kubernetes and Marathon executors). */
+  noRunHook?: boolean;
   /** Snapshots with a partition's ISR below this are recorded in `belowMinIsr`. */
   watchMinIsr?: number;
 }
 
 const scratch = mkdtempSync(join(tmpdir(), 'kafka-ops-memory-engine-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+/**
+ * Six brokers over three racks (r0 = 1,2; r1 = 3,4; r2 = 5,6), controller 6, twelve partitions
+ * with one replica per rack (RF 3), min.insync.replicas 2: `--batch auto` rolls `[1,2] [3,4] [5] [6]`.
+ */
+export const SIX_OVER_THREE_RACKS = {
+  ids: [1, 2, 3, 4, 5, 6],
+  controller: 6,
+  partitions: 12,
+  replicasOf: (p: number) => [1 + (p % 2), 3 + ((p + 1) % 2), 5 + (Math.floor(p / 2) % 2)],
+  configOf: (id: number) => `min.insync.replicas=2\nbroker.rack=r${Math.floor((id - 1) / 2)}\n`,
+} satisfies MemoryClusterOptions;
 
 /** The template inventory with brokers `ids` (kafka<id>.example.com). */
 export function memoryInventory(ids: readonly number[]): Inventory {
@@ -58,7 +76,8 @@ export function memoryInventory(ids: readonly number[]): Inventory {
 
 export function memoryCluster(opts: MemoryClusterOptions) {
   const { ids, replicasOf } = opts;
-  const inventory = memoryInventory(ids);
+  const base = memoryInventory(ids);
+  const inventory = opts.hooks ? { ...base, brokers: base.brokers.map((b) => ({ ...b, hooks: opts.hooks })) } : base;
   const partitionIds = Array.from({ length: opts.partitions }, (_, p) => p);
   let now = 1_000_000;
   let controller = opts.controller;
@@ -70,6 +89,7 @@ export function memoryCluster(opts: MemoryClusterOptions) {
   const rebalances: number[] = [];
   const belowMinIsr: string[] = [];
   const log: string[] = [];
+  const hookRuns: Array<{ argv: string[]; env: Record<string, string> }> = [];
   const stoppedAt: Record<number, number> = {};
   const nodes = new Map(
     ids.map((id) => [
@@ -133,6 +153,16 @@ export function memoryCluster(opts: MemoryClusterOptions) {
       if (opts.moveControllerAfter?.broker === id) setController(opts.moveControllerAfter.to);
     },
     close: async () => undefined,
+    ...(opts.noRunHook
+      ? {}
+      : {
+          async runHook(argv: readonly string[], env: Readonly<Record<string, string>>) {
+            const hook = env.KAFKA_OPS_HOOK as string;
+            log.push(`hook ${hook} ${id}`);
+            hookRuns.push({ argv: [...argv], env: { ...env } });
+            return opts.hookResult?.(hook, id, env) ?? { code: 0, output: '', elapsedMs: 1 };
+          },
+        }),
   });
 
   /** Each election asked for: when, and the partitions it named. */
@@ -224,6 +254,7 @@ export function memoryCluster(opts: MemoryClusterOptions) {
     leaderMoves,
     rebalances,
     elections,
+    hookRuns,
     /** Partitions led by another replica than their first. */
     imbalanced: () => partitionIds.filter((p) => leaders[p] !== replicasOf(p)[0]),
     belowMinIsr,
@@ -245,4 +276,15 @@ export function memoryRollPlan(ids: readonly number[], plannedController: number
     { set: { 'num.io.threads': '9' }, unset: [] },
     Object.fromEntries(ids.map((id) => [id, {}])),
   );
+}
+
+/** The connections a service (runPlan) is given, over the memory cluster's hosts and state: ZooKeeper mode, no KRaft tools. */
+export function memoryConnections(deps: Pick<EngineDeps, 'host' | 'cluster'>): Connections {
+  return {
+    host: deps.host,
+    cluster: async () => deps.cluster,
+    kraft: () => Promise.reject(new Error('no kraft')),
+    migration: () => Promise.reject(new Error('no migration')),
+    close: async () => undefined,
+  } as unknown as Connections;
 }

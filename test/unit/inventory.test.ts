@@ -153,6 +153,20 @@ const BAD: BadInputRow[] = [
     'INVENTORY_MISSING',
     ['Broker 1', '`installs`'],
   ],
+  [
+    'a hook given as one string (a shell would have to parse it; hooks are argv)',
+    variant('  stop:\n', '  hooks:\n    beforeBroker: "drain-lb $HOST"\n  stop:\n'),
+    '"drain-lb',
+    'SCHEMA',
+    ['`defaults.hooks.beforeBroker`'],
+  ],
+  [
+    'an unknown hook (the names are beforeBroker and afterBroker)',
+    variant('  stop:\n', '  hooks:\n    preStop: [drain-lb]\n  stop:\n'),
+    '[drain-lb]',
+    'SCHEMA',
+    ['preStop'],
+  ],
 ];
 
 describe('bad inventories are located UserErrors', () => {
@@ -227,6 +241,24 @@ describe('built-in defaults', () => {
   it("resolves a relative identityFile against the inventory's directory", () => {
     const file = scratch.write('relative.yaml', variant('    user: kafka\n', '    user: kafka\n    identityFile: keys/id_ed25519\n'));
     expect(loadInventory(file).brokers[0]?.ssh.identityFile).toBe(resolve(scratch.dir, 'keys/id_ed25519'));
+  });
+
+  it('hooks merge key by key: defaults, then the broker (its own command and timeout win)', () => {
+    const text = variant(
+      '  stop:\n',
+      '  hooks:\n    beforeBroker: [/usr/local/bin/drain, "--host", "a b"]\n    afterBroker: [/usr/local/bin/undrain]\n  stop:\n',
+    ).replace(
+      '    host: kafka2.example.com\n',
+      '    host: kafka2.example.com\n    hooks:\n      afterBroker: [/bin/true]\n      timeoutSeconds: 30\n',
+    );
+    const [one, two] = loadInventory(scratch.write('hooks.yaml', text)).brokers;
+    expect(one?.hooks).toEqual({
+      beforeBroker: ['/usr/local/bin/drain', '--host', 'a b'],
+      afterBroker: ['/usr/local/bin/undrain'],
+      timeoutSeconds: 300,
+    });
+    expect(two?.hooks).toEqual({ beforeBroker: ['/usr/local/bin/drain', '--host', 'a b'], afterBroker: ['/bin/true'], timeoutSeconds: 30 });
+    expect(loadInventory('examples/inventory.yaml').brokers[0]?.hooks).toBeUndefined();
   });
 
   it('a command run spec gets its output file next to the pid file', () => {

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { applyPlan } from '../../src/engine/roll.js';
 import { ELECTION_TIMEOUT_MS } from '../../src/engine/elect.js';
 import type { EngineOptions } from '../../src/engine/ports.js';
-import { memoryCluster, type MemoryClusterOptions } from '../helpers/memory-engine.js';
+import { memoryCluster, SIX_OVER_THREE_RACKS, type MemoryClusterOptions } from '../helpers/memory-engine.js';
 
 const three = (p: number) => [1 + (p % 3), 1 + ((p + 1) % 3), 1 + ((p + 2) % 3)];
 
@@ -36,15 +36,7 @@ describe('--elect-preferred-leaders', () => {
   });
 
   it('a batch gets one election for the partitions its members prefer', async () => {
-    const six = (p: number) => [1 + (p % 2), 3 + ((p + 1) % 2), 5 + (Math.floor(p / 2) % 2)];
-    const sim = memoryCluster({
-      ids: [1, 2, 3, 4, 5, 6],
-      controller: 6,
-      partitions: 12,
-      replicasOf: six,
-      configOf: (id) => `min.insync.replicas=2\nbroker.rack=r${Math.floor((id - 1) / 2)}\n`,
-      election: { delayMs: 100 },
-    });
+    const sim = memoryCluster({ ...SIX_OVER_THREE_RACKS, election: { delayMs: 100 } });
     const report = await applyPlan(sim.rollPlan(6), sim.deps({ batch: 'auto', electPreferredLeaders: true }));
     expect(sim.stopGroups()).toEqual([[1, 2], [3, 4], [5], [6]]);
     // Brokers 1 and 2 prefer every partition (p % 2): the first batch's election names all twelve.

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { InfrastructureError } from '../../src/errors.js';
 import { LocalRunner } from '../../src/hosts/shell/runner.js';
-import { classifyShutdown, releaseFromJars } from '../../src/hosts/shell/shell-host.js';
+import { classifyShutdown, releaseFromJars, ShellBrokerHost } from '../../src/hosts/shell/shell-host.js';
+import { brokerSpec } from '../helpers/inventory-fixtures.js';
 import { commandLine, quote, shScript } from '../../src/hosts/shell/shell.js';
 import { blobKeyType, checkHostKey, fingerprint, hostFieldMatches, parseKnownHosts } from '../../src/hosts/ssh/ssh.js';
 
@@ -53,6 +54,33 @@ describe('quote / commandLine / shScript run through a real sh', () => {
     expect(quote('')).toBe("''");
     expect(() => quote('a\0b')).toThrow(TypeError);
     expect(() => commandLine([])).toThrow(TypeError);
+  });
+});
+
+describe('ShellBrokerHost.runHook through a real sh', () => {
+  const host = new ShellBrokerHost(runner, brokerSpec(1));
+  const echo = ['sh', '-c', 'printf "%s|" "$@" >&2; printf "[%s %s]" "$KAFKA_OPS_HOOK" "$KAFKA_OPS_BROKER_HOST" >&2; exit "$EXIT"', 'sh'];
+
+  it('passes every argv element and environment value verbatim, runs nothing they contain, and reports the exit code', async () => {
+    const values = hostile.map(([, v]) => v).filter((v) => v.trim() === v && v !== '');
+    const result = await host.runHook(
+      [...echo, ...values],
+      { KAFKA_OPS_HOOK: 'beforeBroker', KAFKA_OPS_BROKER_HOST: `h; touch ${marker}`, EXIT: '7' },
+      10_000,
+    );
+    expect(result.code).toBe(7);
+    expect(result.output).toBe(`${values.join('|')}|[beforeBroker h; touch ${marker}]`);
+    expect(existsSync(marker)).toBe(false);
+  });
+
+  it('a hook past its timeout is killed and reported without an exit code', async () => {
+    const result = await host.runHook(['sleep', '30'], {}, 300);
+    expect(result.code).toBeUndefined();
+    expect(result.elapsedMs).toBeLessThan(10_000);
+  });
+
+  it('refuses an environment variable name a shell would parse', async () => {
+    await expect(host.runHook(['true'], { 'A=B; touch x': '1' }, 1000)).rejects.toThrow(/invalid environment variable name/);
   });
 });
 

@@ -11,14 +11,16 @@ import { configKeysFromDocs } from '../../config/lint.js';
 import { HaltError, InfrastructureError, UserError } from '../../errors.js';
 import type { BrokerSpec, StopSignal } from '../../inventory/model.js';
 import { ignoredSignals, launchCommandLine } from './launch.js';
-import type { BrokerHost, DiskUsage, HostFacts, InstallFacts, ProcessFacts, ShutdownOutcome, StopResult } from '../port.js';
+import type { BrokerHost, DiskUsage, HookResult, HostFacts, InstallFacts, ProcessFacts, ShutdownOutcome, StopResult } from '../port.js';
 import { ReleaseConfigKeys } from './release-config-keys.js';
 import type { CommandRunner, RunOptions } from './runner.js';
-import { shScript } from './shell.js';
+import { commandLine, shScript } from './shell.js';
 
 /** Bound on any single host command, so a hung host cannot hang the run. */
 const COMMAND_TIMEOUT_MS = 60_000;
 const POLL_MS = 200;
+/** How much of a failed hook's output the error shows. */
+const HOOK_OUTPUT_CHARS = 800;
 /** SigIgn bit of each stop signal (bit n-1 for signal n). */
 const SIGNAL_BIT = { SIGINT: 1 << 1, SIGTERM: 1 << 14 } as const;
 /** Only the end of a huge shutdown log is examined. */
@@ -526,6 +528,27 @@ export class ShellBrokerHost implements BrokerHost {
         action: `Look at the process on ${this.spec.host} (ps -o pid,stat,cmd -p ${process.pid}); it may be stuck in the kernel (state D).`,
         retriable: true,
       });
+    }
+  }
+
+  /**
+   * An inventory hook: `env NAME=VALUE… ARGV…`, each element quoted, run on its own (not in the
+   * short commands' turn: it may take minutes). Its stdin is empty; the end of its output is kept
+   * for the operator.
+   */
+  async runHook(argv: readonly string[], env: Readonly<Record<string, string>>, timeoutMs: number): Promise<HookResult> {
+    const names = Object.keys(env);
+    const bad = names.find((k) => !/^[A-Za-z_][A-Za-z0-9_]*$/.test(k));
+    if (bad !== undefined) throw new TypeError(`invalid environment variable name: ${bad}`);
+    const line = commandLine(['env', ...names.map((k) => `${k}=${env[k]}`), ...argv]);
+    const started = Date.now();
+    try {
+      const result = await this.runner.run(line, { timeoutMs });
+      const output = (result.stderr.trim() || result.stdout.trim()).slice(-HOOK_OUTPUT_CHARS);
+      return { code: result.code, output, elapsedMs: Date.now() - started };
+    } catch (error) {
+      if (error instanceof InfrastructureError && error.code === 'COMMAND_TIMEOUT') return { output: '', elapsedMs: Date.now() - started };
+      throw error;
     }
   }
 
