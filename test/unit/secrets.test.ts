@@ -13,10 +13,9 @@ import { isSecretKey, REDACTED, redactSecrets } from '../../src/config/secret-ke
 import { previewLines } from '../../src/plan/preview.js';
 import { buildRollPlan } from '../../src/plan/roll.js';
 import { runPlan } from '../../src/services/run-service.js';
-import type { Connections } from '../../src/services/connections.js';
 import { FileJournal } from '../../src/store/journal.js';
 import { loadPlanFile, planToYaml } from '../../src/store/plan-file.js';
-import { memoryCluster } from '../helpers/memory-engine.js';
+import { memoryCluster, memoryConnections } from '../helpers/memory-engine.js';
 
 const root = mkdtempSync(join(tmpdir(), 'kafka-ops-secrets-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -132,13 +131,7 @@ describe('a roll of a secret key', () => {
     const stateDir = join(root, 'state-run');
     const inventory = { ...memory.inventory, state: {} };
     const deps = memory.deps();
-    const connections: Connections = {
-      host: deps.host,
-      cluster: async () => deps.cluster,
-      kraft: () => Promise.reject(new Error('no kraft')),
-      migration: () => Promise.reject(new Error('no migration')),
-      close: async () => undefined,
-    } as unknown as Connections;
+    const connections = memoryConnections(deps);
     const io = {
       info: () => undefined,
       openEngineIO: async () => ({
