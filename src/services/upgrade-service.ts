@@ -11,7 +11,7 @@ import type { Plan } from '../plan/model.js';
 import { UserError } from '../errors.js';
 import { loadInventory } from '../inventory/load.js';
 import { assumedPlan, buildUpgradePlan } from '../plan/build.js';
-import { loadPlanFile } from '../store/plan-file.js';
+import { assertPlanFitsInventory, loadPlanFile } from '../store/plan-file.js';
 import { buildRollPlan, parseAssignments } from '../plan/roll.js';
 import { assertNoLiteralSecrets, resolvePlanSecrets, resolveReference } from '../config/secrets.js';
 import { kraftReleaseFamily, parseRelease, releaseFamily } from '../plan/versions.js';
@@ -45,7 +45,10 @@ export async function upgrade(request: UpgradeRequest, output: IoHost): Promise<
   const from = request.from ? parseRelease(request.from, '--from') : undefined;
   if (filePlan && request.dryRun && !request.inventory) return withBatches({ dryRun: true, plan: filePlan }, request.batch);
   const inventory = loadInventory(requireFlag(request.inventory, 'inventory', 'KAFKA_OPS_INVENTORY'));
-  if (filePlan) assertPlanNamesCluster(filePlan, inventory);
+  if (filePlan && request.plan) {
+    assertPlanNamesCluster(filePlan, inventory);
+    assertPlanFitsInventory(request.plan, filePlan, inventory);
+  }
   if (request.dryRun && (filePlan || from)) {
     return withBatches(
       { dryRun: true, plan: filePlan ?? subsetOf(assumedPlan(inventory, from as string, to as string, request.canary), request) },
@@ -239,7 +242,7 @@ export async function resume(request: ResumeRequest, output: IoHost): Promise<Up
   const connections = openConnections(inventory);
   try {
     // A plan.yaml edited since its run wrote it, or one of another cluster, is refused before anything is read or touched.
-    const plan = subsetOf(await bindToCluster(loadPlanFile(journal.planFile), inventory, connections, output), request);
+    const plan = subsetOf(await bindToCluster(loadPlanFile(journal.planFile, inventory), inventory, connections, output), request);
     const at = await firstPendingStep(resolvePlanSecrets(plan), inventory, connections);
     const where = at ? `starts with broker ${at.broker} (phase ${at.phase})` : 'every step is already done on its host';
     if (request.dryRun) {
