@@ -564,7 +564,7 @@ async function runStep(
   const signal = deps.options.stopSignal ?? spec.stop.signal;
   const sub = (name: string, message: string, detail?: Record<string, unknown>) => {
     journal.append({ event: `step.${name}`, phase: phase.id, broker: step.broker, detail });
-    io.event({ code: 'step.substep', phase: phase.id, broker: step.broker, message });
+    io.event({ code: 'step.substep', phase: phase.id, broker: step.broker, message, substep: name });
   };
   const checkInterrupt = () => {
     if (deps.interrupted.aborted)
