@@ -97,7 +97,7 @@ export async function applyPlan(plan: Plan, given: EngineDeps): Promise<RunRepor
       // A broker that is not registered (left stopped by a crashed or killed run) goes first:
       // until it is back, every other broker's pre-stop gate sees under-replicated partitions.
       const snapshot = await deps.cluster.snapshot();
-      const { controller, brokers: registered } = snapshot;
+      const { brokers: registered } = snapshot;
       const down = pending.findIndex((s) => !registered.includes(s.broker));
       const canaryFirst = phase.strategy === 'serial-canary' && restartedInPhase === 0;
       // KRaft's quorum gate judges one node at a time: batches are for ZooKeeper-mode brokers.
