@@ -71,7 +71,11 @@ export async function applyPlan(plan: Plan, given: EngineDeps): Promise<RunRepor
       continue;
     }
     if (phase.kind === 'gate') {
-      if (!confirmed.has(phase.id) && !deps.options.clientsUpgraded) await confirmOrHalt(deps, phase, phase.prompt ?? phase.title, false);
+      if (!confirmed.has(phase.id) && !deps.options.clientsUpgraded) {
+        // Journaled before asking: a run stopped at the question (no answer possible, or Ctrl-C) says it stopped at this gate.
+        deps.journal.append({ event: 'gate.asked', phase: phase.id });
+        await confirmOrHalt(deps, phase, phase.prompt ?? phase.title, false);
+      }
       deps.journal.append({
         event: 'gate.confirmed',
         phase: phase.id,
@@ -560,7 +564,7 @@ async function runStep(
   const signal = deps.options.stopSignal ?? spec.stop.signal;
   const sub = (name: string, message: string, detail?: Record<string, unknown>) => {
     journal.append({ event: `step.${name}`, phase: phase.id, broker: step.broker, detail });
-    io.event({ code: 'step.substep', phase: phase.id, broker: step.broker, message });
+    io.event({ code: 'step.substep', phase: phase.id, broker: step.broker, message, substep: name });
   };
   const checkInterrupt = () => {
     if (deps.interrupted.aborted)

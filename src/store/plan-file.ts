@@ -10,12 +10,14 @@ import {
   compareKraftRelease,
   compareProtocol,
   compareRelease,
+  isKraftOnlyRelease,
   kraftReleaseFamily,
   releaseFamily,
   resolveMetadataVersion,
   resolveProtocolVersion,
 } from '../plan/versions.js';
 import { MIGRATION_PHASES } from '../plan/migration.js';
+import { CHAIN_PHASES } from '../plan/chain.js';
 import { planDigest } from './plan-digest.js';
 import { writeStateFile } from './safe-write.js';
 import { isSecretKey, REDACTED, secretReference } from '../config/secret-keys.js';
@@ -63,7 +65,10 @@ export function assertPlanRules(doc: LocatedDocument, plan: Plan): void {
     throw new UserError(`Invalid plan: ${message}`, { code: 'PLAN_RULE', action, location: doc.locate(path) });
   };
   const kraft = plan.mode === 'kraft';
+  // A migration continued to 4.x (plan/chain.ts): `to` is the KRaft release it ends on.
+  const chained = plan.kind === 'migration' && isKraftOnlyRelease(plan.to);
   for (const key of ['from', 'to'] as const) {
+    if (chained && key === 'to') continue;
     if (kraft && !kraftReleaseFamily(plan[key]))
       fail([key], `\`${key}\` "${plan[key]}" is not a KRaft release kafka-ops knows.`, 'Use a release between 3.3 and 4.1.');
     if (!kraft && !releaseFamily(plan[key]))
@@ -71,17 +76,25 @@ export function assertPlanRules(doc: LocatedDocument, plan: Plan): void {
   }
   if (plan.kind === 'migration') {
     const ids = plan.phases.map((p) => p.id);
-    if (ids.join() !== MIGRATION_PHASES.join())
+    const expected: readonly PhaseId[] = chained ? CHAIN_PHASES : MIGRATION_PHASES;
+    if (ids.join() !== expected.join())
       fail(
         ['phases'],
-        `a migration has the phases ${MIGRATION_PHASES.join(', ')} in this order; this plan has ${ids.join(', ')}.`,
+        `a migration${chained ? ` continued to ${plan.to}` : ''} has the phases ${expected.join(', ')} in this order; this plan has ${ids.join(', ')}.`,
         'Regenerate the plan with `kafka-ops plan --migrate-to-kraft`; mark phases `skipped` instead of removing them.',
       );
     const noReturn = plan.phases.findIndex((p) => p.pointOfNoReturn);
-    if (noReturn !== plan.phases.length - 1)
+    if (noReturn !== MIGRATION_PHASES.length - 1)
       fail(
         ['phases'],
-        'only the last phase of a migration (finalize-migration) is its point of no return.',
+        `only the last phase of a migration (finalize-migration) is its point of no return${chained ? ' (after it, only finalize-metadata-version)' : ''}.`,
+        'Regenerate the plan with `kafka-ops plan --migrate-to-kraft`.',
+      );
+    const later = plan.phases.findIndex((p, i) => i > noReturn && p.pointOfNoReturn && p.id !== 'finalize-metadata-version');
+    if (later >= 0)
+      fail(
+        ['phases', later, 'pointOfNoReturn'],
+        `phase \`${plan.phases[later]?.id}\` claims a point of no return; after finalize-migration only finalize-metadata-version is one.`,
         'Regenerate the plan with `kafka-ops plan --migrate-to-kraft`.',
       );
   }
