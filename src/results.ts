@@ -95,6 +95,23 @@ export interface AbortResult {
   brokers: string;
 }
 
+/** `abort --revert`: a ZooKeeper → KRaft migration taken back to ZooKeeper mode (services/migration-revert-service.ts). */
+export interface RevertResult {
+  cluster: string;
+  reverted: boolean;
+  /** How far the migration had gone, read from the hosts (plan/migration-revert.ts). */
+  point: string;
+  controllers?: Array<{ id: number; stopped: boolean; movedTo?: string }>;
+  /** What /controller and /migration held when they were deleted. */
+  znodes?: { controller?: string; migration?: string };
+  /** The brokers' roll back to ZooKeeper mode. */
+  roll?: RunResult;
+  /** The ZooKeeper controller at the end. */
+  controller?: { brokerId?: number; epoch?: number };
+  warnings: string[];
+  journal: string;
+}
+
 export interface UnlockResult {
   cluster: string;
   /** The locks removed, with their holders. */

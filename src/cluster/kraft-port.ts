@@ -74,5 +74,26 @@ export interface MigrationTools {
   formatStorage(controllerId: number, clusterId: string): Promise<'formatted' | 'already-formatted'>;
   /** Lines of a node's log (its `logFile`) that contain `text`, oldest first. */
   logLines(nodeId: number, text: string): Promise<string[]>;
+  /** Revert: renames a stopped controller's log dir to `<dir>.reverted-<suffix>` (kept, not deleted); undefined when it has none. */
+  moveLogDirAside(controllerId: number, dir: string, suffix: string): Promise<string | undefined>;
+  /** Revert: deletes `__cluster_metadata-0` (the KRaft metadata log a migrating broker kept) from each of a broker's log dirs. */
+  removeMetadataLog(brokerId: number, logDirs: readonly string[]): Promise<void>;
   close(): Promise<void>;
+}
+
+/** Reverting a migration: what ZooKeeper's /controller and /migration held when they were deleted (cluster/migration-znodes.ts). */
+export interface ClearedZnodes {
+  /** What `/controller` held when it was deleted (the KRaft controller's claim), if it existed. */
+  controller?: string;
+  /** What `/migration` held when it was deleted (the migration's state), if it existed. */
+  migration?: string;
+}
+
+export interface ZooKeeperControllerView {
+  /** The broker that is the ZooKeeper controller (`/controller` brokerid), if one is. */
+  brokerId?: number;
+  /** `/controller` as read; a KRaft controller's claim carries `kraftControllerEpoch`. */
+  raw?: string;
+  /** `/controller_epoch`. */
+  epoch?: number;
 }

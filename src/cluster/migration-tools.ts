@@ -16,12 +16,44 @@ export class ShellMigrationTools implements MigrationTools {
     private readonly nodes: ReadonlyMap<number, { spec: BrokerSpec; runner: CommandRunner }>,
     private readonly readClusterId: () => Promise<string | undefined>,
     private readonly closeOthers: () => Promise<void> = async () => {},
+    /** Nodes beyond the controllers (the brokers, for a revert), connected on first use. */
+    private readonly connectOther: (id: number) => Promise<{ spec: BrokerSpec; runner: CommandRunner } | undefined> = async () => undefined,
   ) {}
+
+  private readonly others = new Map<number, Promise<{ spec: BrokerSpec; runner: CommandRunner } | undefined>>();
 
   private node(id: number): { spec: BrokerSpec; runner: CommandRunner } {
     const node = this.nodes.get(id);
     if (!node) throw new TypeError(`node ${id} has no migration tools`);
     return node;
+  }
+
+  private async anyNode(id: number): Promise<{ spec: BrokerSpec; runner: CommandRunner }> {
+    const node = this.nodes.get(id);
+    if (node) return node;
+    let other = this.others.get(id);
+    if (!other) {
+      other = this.connectOther(id);
+      this.others.set(id, other);
+    }
+    const found = await other;
+    if (!found) throw new TypeError(`node ${id} has no migration tools`);
+    return found;
+  }
+
+  private async run(id: number, argv: string[], what: string): Promise<{ code: number; stdout: string }> {
+    const { spec, runner } = await this.anyNode(id);
+    const result = await runner.run(commandLine(argv), { timeoutMs: 60_000 });
+    if (result.code !== 0 && result.code !== 3)
+      throw new InfrastructureError(
+        `${what} failed on node ${id} (${spec.host}, exit ${result.code}): ${result.stderr.trim().slice(-400)}`,
+        {
+          code: 'REVERT_STEP_FAILED',
+          action: `Do it by hand on ${spec.host} (${commandLine(argv)}), then run \`kafka-ops abort --revert\` again.`,
+          retriable: false,
+        },
+      );
+    return result;
   }
 
   async clusterId(): Promise<string> {
@@ -67,7 +99,28 @@ export class ShellMigrationTools implements MigrationTools {
     return result.code === 0 ? result.stdout.split('\n').filter((l) => l !== '') : [];
   }
 
+  async moveLogDirAside(controllerId: number, dir: string, suffix: string): Promise<string | undefined> {
+    if (!dir.startsWith('/')) throw new TypeError(`controller ${controllerId}: log dir ${dir} is not absolute`);
+    const aside = `${dir.replace(/\/+$/, '')}.reverted-${suffix}`;
+    // Exit 3: there is no such dir (never formatted, or moved aside by an earlier revert).
+    const { code } = await this.run(
+      controllerId,
+      ['sh', '-c', 'test -e "$1" || exit 3; mv -- "$1" "$2"', 'sh', dir, aside],
+      'Moving the log dir aside',
+    );
+    return code === 3 ? undefined : aside;
+  }
+
+  async removeMetadataLog(brokerId: number, logDirs: readonly string[]): Promise<void> {
+    for (const dir of logDirs) {
+      if (!dir.startsWith('/')) throw new TypeError(`broker ${brokerId}: log dir ${dir} is not absolute`);
+      await this.run(brokerId, ['rm', '-rf', '--', `${dir.replace(/\/+$/, '')}/__cluster_metadata-0`], 'Deleting __cluster_metadata-0');
+    }
+  }
+
   async close(): Promise<void> {
+    const others = await Promise.all([...this.others.values()].map((o) => o.catch(() => undefined)));
+    await Promise.all(others.map((n) => n?.runner.close().catch(() => undefined)));
     await Promise.all([...this.nodes.values()].map((n) => n.runner.close().catch(() => undefined)));
     await this.closeOthers();
   }

@@ -176,7 +176,8 @@ function checkInterrupt(deps: Pick<EngineDeps, 'interrupted'>): void {
   if (deps.interrupted.aborted)
     throw new InterruptedError('Interrupted.', {
       code: 'INTERRUPTED',
-      action: 'Run the same `kafka-ops upgrade --migrate-to-kraft` again: every node is re-read and what is done is skipped.',
+      action:
+        '`kafka-ops resume` (or the same `kafka-ops upgrade --migrate-to-kraft` again): every node is re-read and what is done is skipped. Before finalize-migration, `kafka-ops abort --revert` goes back to ZooKeeper mode instead.',
     });
 }
 
@@ -230,6 +231,7 @@ async function provision(phase: PlanPhase, deps: EngineDeps, ports: MigrationPor
     io.event({ code: 'step.substep', phase: phase.id, broker: step.broker, message: `storage ${formatted} (cluster id ${clusterId})` });
     await host.start();
     journal.append({ event: 'step.start', phase: phase.id, broker: step.broker });
+    journal.append({ event: 'step.done', phase: phase.id, broker: step.broker });
     const totalMs = clock.now() - started;
     io.event({ code: 'step.done', phase: phase.id, broker: step.broker, message: `controller ${step.broker} started` });
     reports.push({ phase: phase.id, broker: step.broker, outcome: 'restarted', totalMs });

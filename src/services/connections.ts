@@ -158,5 +158,9 @@ async function connectMigrationTools(inventory: Inventory): Promise<MigrationToo
     async () => {
       if (zookeeper) await (await zookeeper).close();
     },
+    async (id) => {
+      const spec = inventory.brokers.find((b) => b.id === id);
+      return spec && { spec, runner: await connectSsh(spec, executor) };
+    },
   );
 }

@@ -72,13 +72,22 @@ export async function status(request: RunControlRequest): Promise<StatusResult> 
     aborted: 'Nothing to resume: the last run was aborted; a new upgrade or roll starts from what the hosts run now.',
     none: 'No run of this cluster is recorded here; start one with `kafka-ops upgrade` or `kafka-ops roll`.',
   };
+  // A migration not finalized can also be taken back to ZooKeeper mode.
+  const revertible =
+    run?.view.kind === 'migration' &&
+    !run.view.stepsDone.some((s) => s.phase === 'finalize-migration') &&
+    run.view.phase !== 'finalize-migration';
+  const revert =
+    revertible && ['halted', 'interrupted', 'crashed'].includes(state)
+      ? ` Or go back to ZooKeeper mode: \`kafka-ops abort --revert ${inv}\`.`
+      : '';
   return {
     cluster: inventory.cluster,
     journalDir: journal.dir,
     state,
     ...(run ? { run: run.view } : {}),
     locks: { ...(local ? { local } : {}), ...(zookeeper ? { zookeeper } : {}), ...(zookeeperError ? { zookeeperError } : {}) },
-    next: `${next[state]}${stale && state !== 'running' ? ` A lock whose holder is gone is left: \`kafka-ops unlock ${inv}\`.` : ''}`,
+    next: `${next[state]}${revert}${stale && state !== 'running' ? ` A lock whose holder is gone is left: \`kafka-ops unlock ${inv}\`.` : ''}`,
   };
 }
 

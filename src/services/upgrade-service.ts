@@ -12,6 +12,7 @@ import { UserError } from '../errors.js';
 import { loadInventory } from '../inventory/load.js';
 import { assumedPlan, buildUpgradePlan } from '../plan/build.js';
 import { assertPlanFitsInventory, loadPlanFile } from '../store/plan-file.js';
+import { migrationInventory } from '../plan/migration.js';
 import { buildRollPlan, parseAssignments } from '../plan/roll.js';
 import { assertNoLiteralSecrets, resolvePlanSecrets, resolveReference } from '../config/secrets.js';
 import { kraftReleaseFamily, parseRelease, releaseFamily } from '../plan/versions.js';
@@ -209,9 +210,15 @@ async function firstPendingStep(
   inventory: Inventory,
   connections: Connections,
 ): Promise<{ phase: string; broker: number } | null> {
-  const phases = plan.phases.filter((p) => !p.skipped && p.kind === 'roll');
-  const snapshot = phases.length > 0 ? await (await connections.cluster()).snapshot() : undefined;
+  const phases = plan.phases.filter((p) => !p.skipped && (p.kind === 'roll' || p.kind === 'provision'));
+  const snapshot = phases.some((p) => p.kind === 'roll') ? await (await connections.cluster()).snapshot() : undefined;
   for (const phase of phases) {
+    if (phase.kind === 'provision') {
+      // A controller not running yet is where a migration's provisioning resumes.
+      for (const step of phase.steps.filter((s) => !s.skipped))
+        if (!(await (await connections.host(step.broker)).facts()).process) return { phase: phase.id, broker: step.broker };
+      continue;
+    }
     const pending = phase.steps.filter((s) => !s.skipped);
     while (pending.length > 0 && snapshot) {
       const [step] = pending.splice(nextStepIndex(pending, snapshot), 1) as [(typeof pending)[number]];
@@ -245,15 +252,18 @@ export async function resume(request: ResumeRequest, output: IoHost): Promise<Up
       },
     );
   }
-  const connections = openConnections(inventory);
+  const stored = loadPlanFile(journal.planFile);
+  // A migration runs on the brokers and the new controllers alike (hosts opened by id, the KRaft tools on the controllers).
+  const nodes = stored.kind === 'migration' ? migrationInventory(inventory) : inventory;
+  const connections = openConnections(nodes);
   try {
     // A plan.yaml edited since its run wrote it, or one of another cluster, is refused before anything is read or touched.
-    const plan = subsetOf(await bindToCluster(loadPlanFile(journal.planFile, inventory), inventory, connections, output), request);
-    const at = await firstPendingStep(resolvePlanSecrets(plan), inventory, connections);
+    const plan = subsetOf(await bindToCluster(loadPlanFile(journal.planFile, nodes), inventory, connections, output), request);
+    const at = await firstPendingStep(resolvePlanSecrets(plan), nodes, connections);
     const where = at ? `starts with broker ${at.broker} (phase ${at.phase})` : 'every step is already done on its host';
     if (request.dryRun) {
       const preview =
-        inventory.mode === 'kraft'
+        inventory.mode === 'kraft' || plan.kind === 'migration'
           ? withBatches({ dryRun: true, plan }, request.batch, true)
           : await dryRunOf(plan, inventory, connections, request);
       return { ...preview, resumesAt: at };
@@ -261,7 +271,7 @@ export async function resume(request: ResumeRequest, output: IoHost): Promise<Up
     output.info(
       `Resuming the ${plan.kind} of ${plan.cluster} (${plan.from} → ${plan.to}): ${where}; every step is re-checked on its host first.`,
     );
-    return { dryRun: false, ...(await runPlan(plan, inventory, connections, request, output, 'resume', lastRunId(journal))) };
+    return { dryRun: false, ...(await runPlan(plan, nodes, connections, request, output, 'resume', lastRunId(journal))) };
   } finally {
     await connections.close();
   }

@@ -1,5 +1,5 @@
 /** The human form of `status`, `abort` and `unlock`. */
-import type { AbortResult, LockView, StatusResult, UnlockResult } from '../results.js';
+import type { AbortResult, LockView, RevertResult, StatusResult, UnlockResult } from '../results.js';
 import { describeHolder } from '../store/lock-holder.js';
 import { whereRunIs, type Output } from './output.js';
 
@@ -28,6 +28,33 @@ export function renderStatus(s: StatusResult, output: Output): void {
 export function renderAbort(r: AbortResult, output: Output): void {
   output.line(r.aborted ? `Aborted the unfinished run of ${r.cluster}; resume will not continue it.` : 'Not aborted; nothing changed.');
   output.line(`Brokers: ${r.brokers}`);
+  output.line(`Journal: ${r.journal}`);
+}
+
+export function renderRevert(r: RevertResult, output: Output): void {
+  if (!r.reverted) {
+    output.line('Not reverted; nothing changed.');
+    return;
+  }
+  output.line(`Reverted the migration of ${r.cluster} to ZooKeeper mode (it had reached: ${r.point}).`);
+  for (const c of r.controllers ?? [])
+    output.line(`Controller ${c.id}: ${c.stopped ? 'stopped' : 'was not running'}${c.movedTo ? `; log dir moved to ${c.movedTo}` : ''}.`);
+  if (r.znodes)
+    output.line(
+      `ZooKeeper: /controller ${r.znodes.controller === undefined ? 'was absent' : 'deleted'}; /migration ${r.znodes.migration === undefined ? 'was absent' : `deleted (was ${r.znodes.migration})`}.`,
+    );
+  if (r.roll)
+    output.line(
+      `Brokers rolled back to ZooKeeper mode: ${
+        r.roll.run.steps
+          .filter((s) => s.outcome === 'restarted')
+          .map((s) => s.broker)
+          .join(', ') || 'none'
+      }.`,
+    );
+  if (r.controller?.brokerId !== undefined)
+    output.line(`ZooKeeper controller: broker ${r.controller.brokerId} (epoch ${r.controller.epoch ?? '?'}).`);
+  for (const w of r.warnings) output.line(`Warning: ${w}`);
   output.line(`Journal: ${r.journal}`);
 }
 
