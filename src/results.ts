@@ -63,6 +63,8 @@ export interface RunView {
   last: JournalEntry;
   /** The phase and broker the run was at (its last journal entry naming one). */
   phase?: string;
+  /** The phase is a gate (a question, no broker restarted): the run stopped at the gate, not at a broker. */
+  gate?: boolean;
   broker?: number;
   /** Brokers whose step finished (caught up), by phase order. */
   brokersDone: number[];

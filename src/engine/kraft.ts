@@ -162,7 +162,11 @@ export async function applyKraftPlan(plan: Plan, deps: EngineDeps, ports: KraftP
     { ...plan, phases: roll },
     {
       ...deps,
-      cluster: kraftClusterView(deps.cluster, ports.quorum),
+      cluster: kraftClusterView(
+        deps.cluster,
+        ports.quorum,
+        (id) => deps.inventory.brokers.find((b) => b.id === id)?.roles?.includes('broker') ?? false,
+      ),
       preStopGate: quorumPreStopGate(
         ports.quorum,
         deps,
@@ -188,33 +192,42 @@ export async function applyKraftPlan(plan: Plan, deps: EngineDeps, ports: KraftP
  * and the active controller would not be kept last. A voter that is fetching from the
  * leader (last fetch within the caught-up age, on the leader's clock) counts as registered;
  * whether it has caught up is the next controller's pre-stop gate. The quorum leader is the
- * controller.
+ * controller. A combined node (`isBroker`: `process.roles=broker,controller`) counts as
+ * registered from Metadata only: its controller fetching says nothing of its broker, which
+ * must be registered and unfenced (KRaft's Metadata lists unfenced brokers only) before its
+ * ISR gates are read.
  */
 export function withQuorumMembers(
   snapshot: ClusterSnapshot,
   replication: readonly QuorumReplica[],
   thresholds: QuorumThresholds = DEFAULT_QUORUM_THRESHOLDS,
+  isBroker: (nodeId: number) => boolean = () => false,
 ): ClusterSnapshot {
   const leader = replication.find((r) => r.status === 'Leader');
   const leaderNow = leader && leader.lastCaughtUpTimestamp > 0 ? leader.lastCaughtUpTimestamp : undefined;
   // A stopped voter is still listed, with the last fetch it made going stale.
   const fetching = replication.filter(
     (r) =>
-      r.status === 'Leader' ||
-      (r.status === 'Follower' &&
-        r.lastFetchTimestamp >= 0 &&
-        (leaderNow === undefined || leaderNow - r.lastFetchTimestamp <= thresholds.maxCaughtUpAgeMs)),
+      !isBroker(r.nodeId) &&
+      (r.status === 'Leader' ||
+        (r.status === 'Follower' &&
+          r.lastFetchTimestamp >= 0 &&
+          (leaderNow === undefined || leaderNow - r.lastFetchTimestamp <= thresholds.maxCaughtUpAgeMs))),
   );
   const brokers = [...new Set([...snapshot.brokers, ...fetching.map((r) => r.nodeId)])].sort((a, b) => a - b);
   const { controller: _metadataController, ...rest } = snapshot;
   return { ...rest, brokers, ...(leader ? { controller: leader.nodeId } : {}) };
 }
 
-export function kraftClusterView(cluster: ClusterState, quorum: KraftQuorum): ClusterState {
+export function kraftClusterView(
+  cluster: ClusterState,
+  quorum: KraftQuorum,
+  isBroker: (nodeId: number) => boolean = () => false,
+): ClusterState {
   return {
     async snapshot() {
       const [snapshot, replication] = await Promise.all([cluster.snapshot(), quorum.replication()]);
-      return withQuorumMembers(snapshot, replication);
+      return withQuorumMembers(snapshot, replication, DEFAULT_QUORUM_THRESHOLDS, isBroker);
     },
     changed: (timeoutMs) => cluster.changed(timeoutMs),
     close: () => cluster.close(),

@@ -116,7 +116,7 @@ function migrationView(cluster: ClusterState, quorum: KraftQuorum): ClusterState
 }
 
 /** The inner runs of the rolling engine each end with `run.done`; only the whole migration may say that. */
-function phaseJournal(journal: Journal): Journal {
+export function phaseJournal(journal: Journal): Journal {
   return {
     append: (entry) => {
       if (entry.event !== 'run.done' && entry.event !== 'run.start') journal.append(entry);

@@ -13,7 +13,14 @@ import type { BatchSize } from './batches.js';
 
 export type EngineEvent =
   | { code: 'phase.start' | 'phase.skip' | 'phase.done'; phase: string; message: string }
-  | { code: 'step.start' | 'step.substep' | 'step.done' | 'step.skip'; phase: string; broker: number; message: string }
+  | {
+      code: 'step.start' | 'step.substep' | 'step.done' | 'step.skip';
+      phase: string;
+      broker: number;
+      message: string;
+      /** A sub-step's journal name (`config`, `stop.begin`, `safety-start`, ...): what it did to the broker. */
+      substep?: string;
+    }
   | { code: 'gate.wait' | 'warning'; phase?: string; broker?: number; message: string };
 
 export interface EngineIO {

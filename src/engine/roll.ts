@@ -71,7 +71,11 @@ export async function applyPlan(plan: Plan, given: EngineDeps): Promise<RunRepor
       continue;
     }
     if (phase.kind === 'gate') {
-      if (!confirmed.has(phase.id) && !deps.options.clientsUpgraded) await confirmOrHalt(deps, phase, phase.prompt ?? phase.title, false);
+      if (!confirmed.has(phase.id) && !deps.options.clientsUpgraded) {
+        // Journaled before asking: a run stopped at the question (no answer possible, or Ctrl-C) says it stopped at this gate.
+        deps.journal.append({ event: 'gate.asked', phase: phase.id });
+        await confirmOrHalt(deps, phase, phase.prompt ?? phase.title, false);
+      }
       deps.journal.append({
         event: 'gate.confirmed',
         phase: phase.id,
@@ -93,7 +97,7 @@ export async function applyPlan(plan: Plan, given: EngineDeps): Promise<RunRepor
       // A broker that is not registered (left stopped by a crashed or killed run) goes first:
       // until it is back, every other broker's pre-stop gate sees under-replicated partitions.
       const snapshot = await deps.cluster.snapshot();
-      const { controller, brokers: registered } = snapshot;
+      const { brokers: registered } = snapshot;
       const down = pending.findIndex((s) => !registered.includes(s.broker));
       const canaryFirst = phase.strategy === 'serial-canary' && restartedInPhase === 0;
       // KRaft's quorum gate judges one node at a time: batches are for ZooKeeper-mode brokers.
@@ -130,13 +134,7 @@ export async function applyPlan(plan: Plan, given: EngineDeps): Promise<RunRepor
           continue;
         }
       }
-      const index =
-        down >= 0
-          ? down
-          : Math.max(
-              0,
-              pending.findIndex((s) => s.broker !== controller),
-            );
+      const index = nextStepIndex(pending, snapshot);
       const [step] = pending.splice(index, 1) as [PlanStep];
       if (!askedFirstRestart) {
         askedFirstRestart = true;
@@ -329,6 +327,21 @@ async function runBatch(
   if (failed) throw failed.reason;
   deps.journal.append({ event: 'batch.done', phase: phase.id, detail: { brokers: [...set] } });
   return settled.map((r) => (r as PromiseFulfilledResult<StepReport>).value);
+}
+
+/**
+ * Which of a phase's pending steps goes next: a broker that is not registered (left stopped by a
+ * crashed or killed run) first, since until it is back every other broker's pre-stop gate sees
+ * under-replicated partitions; else the first that is not the controller: the controller goes last.
+ * `resume --dry-run` names the broker a resume starts with by this same rule.
+ */
+export function nextStepIndex(pending: readonly PlanStep[], snapshot: Pick<ClusterSnapshot, 'controller' | 'brokers'>): number {
+  const down = pending.findIndex((s) => !snapshot.brokers.includes(s.broker));
+  if (down >= 0) return down;
+  return Math.max(
+    0,
+    pending.findIndex((s) => s.broker !== snapshot.controller),
+  );
 }
 
 async function confirmOrHalt(deps: EngineDeps, phase: PlanPhase, question: string, defaultAnswer: boolean): Promise<void> {
@@ -562,7 +575,7 @@ async function runStep(
   const signal = deps.options.stopSignal ?? spec.stop.signal;
   const sub = (name: string, message: string, detail?: Record<string, unknown>) => {
     journal.append({ event: `step.${name}`, phase: phase.id, broker: step.broker, detail });
-    io.event({ code: 'step.substep', phase: phase.id, broker: step.broker, message });
+    io.event({ code: 'step.substep', phase: phase.id, broker: step.broker, message, substep: name });
   };
   const checkInterrupt = () => {
     if (deps.interrupted.aborted)

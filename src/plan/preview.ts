@@ -65,7 +65,7 @@ export function previewLines(plan: Plan, batching?: BatchPreview): string[] {
     plan.kind === 'upgrade'
       ? `Upgrade plan for cluster ${plan.cluster}: ${plan.from} → ${plan.to}`
       : plan.kind === 'migration'
-        ? `ZooKeeper → KRaft migration plan for cluster ${plan.cluster} (Kafka ${plan.from})`
+        ? `ZooKeeper → KRaft migration plan for cluster ${plan.cluster} (Kafka ${plan.from}${plan.to === plan.from ? '' : `, then the KRaft upgrade to ${plan.to} in the same plan`})`
         : `Rolling configuration change for cluster ${plan.cluster} (on ${plan.from})`,
     `  ${active.length} of ${plan.phases.length} phases to run, ${plan.estimate.restarts} broker restarts, about ${formatDuration(plan.estimate.seconds)} (${plan.estimate.assumption}).`,
     `  Broker order: ${plan.order.join(', ')}. ${plan.controller.note}`,

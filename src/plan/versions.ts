@@ -360,6 +360,6 @@ export function assertZooKeeperTarget(to: string): void {
   if (!isKraftOnlyRelease(to)) return;
   throw new UserError(`Kafka ${kraftReleaseFamily(to)} has no ZooKeeper mode: a ZooKeeper-mode cluster cannot be upgraded to it.`, {
     code: 'ZOOKEEPER_REMOVED',
-    action: `Upgrade to ${NEWEST_SUPPORTED} (the last release with ZooKeeper mode), migrate it to KRaft with \`kafka-ops upgrade --migrate-to-kraft\` (name the new controllers under \`migration.controllers\` in the inventory), then plan the KRaft upgrade with \`mode: kraft\` in the inventory.`,
+    action: `The path is 3.x → ${NEWEST_SUPPORTED} → migrate → ${kraftReleaseFamily(to)}: upgrade to ${NEWEST_SUPPORTED} (the last release with ZooKeeper mode, \`kafka-ops upgrade --to ${NEWEST_SUPPORTED}\`), then \`kafka-ops upgrade --migrate-to-kraft --to ${kraftReleaseFamily(to)}\` migrates it to KRaft and upgrades it to ${kraftReleaseFamily(to)} in one plan (name the new controllers under \`migration.controllers\` and the ${kraftReleaseFamily(to)} installs in the inventory).`,
   });
 }

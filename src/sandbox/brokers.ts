@@ -4,10 +4,12 @@
  * way production hosts run them.
  */
 import { mkdir, symlink, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { javaCommand } from './java.js';
 import type { BrokerPaths } from './layout.js';
 import { launchDetached } from './processes.js';
 import { fileLog4j } from './zookeeper-server.js';
+import { fileLog4j2 } from './kraft-sandbox.js';
 
 export interface BrokerConfigInput {
   paths: BrokerPaths;
@@ -96,7 +98,8 @@ export function brokerCommand(java: string, paths: BrokerPaths): string[] {
   return javaCommand(java, {
     heap: '256m',
     log4jConfig: paths.log4jPath,
-    properties: { 'kafka.logs.dir': paths.logsDir },
+    // A 4.x release (a migration continued to 4.x) logs through log4j2; 3.x ignores this one.
+    properties: { 'kafka.logs.dir': paths.logsDir, 'log4j2.configurationFile': brokerLog4j2Path(paths) },
     home: paths.installLink,
     main: 'kafka.Kafka',
     args: [paths.configPath],
@@ -110,8 +113,12 @@ export async function prepareBroker(input: BrokerConfigInput, installDir: string
   await mkdir(paths.logsDir, { recursive: true });
   await writeFile(paths.configPath, serverProperties(input));
   await writeFile(paths.log4jPath, fileLog4j(paths.logFile));
+  await writeFile(brokerLog4j2Path(paths), fileLog4j2(paths.logFile));
   await symlink(installDir, paths.installLink);
 }
+
+/** Where a broker's log4j2 configuration is (the same file a KRaft sandbox node has). */
+export const brokerLog4j2Path = (paths: BrokerPaths): string => path.join(paths.dir, 'log4j2.xml');
 
 export function startBroker(java: string, paths: BrokerPaths): Promise<number> {
   return launchDetached({ command: brokerCommand(java, paths), pidFile: paths.pidFile, outputFile: paths.outputFile });

@@ -19,7 +19,13 @@ export interface SshAccess {
 export function sandboxInventory(state: SandboxState, layout: SandboxLayout, ssh: SshAccess, notes: readonly string[]): string {
   const inventory = {
     cluster: 'sandbox',
-    state: { zookeeper: state.zookeeper.connect },
+    state: {
+      zookeeper: state.zookeeper.connect,
+      // A migration continued to 4.x reads the cluster through the brokers once ZooKeeper no longer holds the metadata.
+      ...(state.controllers && Number(state.installs.to.release.split('.')[0]) >= 4
+        ? { bootstrapServers: state.brokers.map((b) => `127.0.0.1:${b.port}`) }
+        : {}),
+    },
     executor: { kind: 'ssh', knownHosts: ssh.knownHostsFile, hostKeyPolicy: 'strict', connectTimeoutSeconds: 10 },
     defaults: {
       ssh: { user: ssh.user, port: ssh.port, identityFile: ssh.userKeyFile },

@@ -38,12 +38,22 @@ const MIN_INSYNC_REPLICAS = 2;
 const READY_TIMEOUT_MS = 180_000;
 const STOP_TIMEOUT_MS = 60_000;
 
-export type KraftRole = 'controller' | 'broker';
+/** `combined`: `process.roles=broker,controller` (`--combined N`), a voter and a broker in one JVM. */
+export type KraftRole = 'controller' | 'broker' | 'combined';
+
+/** Whether a node of this role is a voter of the static quorum / serves clients as a broker. */
+export const isVoterRole = (role: KraftRole): boolean => role !== 'broker';
+export const isBrokerRole = (role: KraftRole): boolean => role !== 'controller';
+/** The inventory's `roles` of a node. */
+export const inventoryRoles = (role: KraftRole): Array<'controller' | 'broker'> =>
+  role === 'combined' ? ['controller', 'broker'] : [role];
 
 export interface KraftSandboxNode extends SandboxBrokerState {
   role: KraftRole;
   /** A broker's SASL_SSL listener port (`--security sasl-ssl`). */
   securePort?: number;
+  /** A combined node's CONTROLLER listener port (`port` is its PLAINTEXT one). */
+  controllerPort?: number;
 }
 
 export interface KraftSandboxState {
@@ -70,6 +80,8 @@ export interface KraftSandboxUpOptions {
   dir: string;
   controllers: number;
   brokers: number;
+  /** `--combined N`: N nodes each broker and controller (`process.roles=broker,controller`), instead of --controllers/--brokers. */
+  combined?: number;
   partitions: number;
   /** FROM then TO distribution directories (libs/, bin/). */
   kafkaHomes: readonly [string, string];
@@ -120,27 +132,30 @@ export function fileLog4j2(logFile: string): string {
   ].join('\n');
 }
 
+/** The port a voter's CONTROLLER listener binds. */
+const controllerPortOf = (n: Pick<KraftSandboxNode, 'port' | 'controllerPort'>): number => n.controllerPort ?? n.port;
+
 /** `1@127.0.0.1:p1,2@…`: the static quorum (kraft.version 0), as a 3.9 cluster upgraded from older releases has. */
-export function quorumVoters(nodes: readonly Pick<KraftSandboxNode, 'id' | 'role' | 'port'>[]): string {
+export function quorumVoters(nodes: readonly Pick<KraftSandboxNode, 'id' | 'role' | 'port' | 'controllerPort'>[]): string {
   return nodes
-    .filter((n) => n.role === 'controller')
-    .map((n) => `${n.id}@127.0.0.1:${n.port}`)
+    .filter((n) => isVoterRole(n.role))
+    .map((n) => `${n.id}@127.0.0.1:${controllerPortOf(n)}`)
     .join(',');
 }
 
 export function kraftNodeProperties(
-  node: Pick<KraftSandboxNode, 'id' | 'role' | 'port' | 'securePort'>,
+  node: Pick<KraftSandboxNode, 'id' | 'role' | 'port' | 'securePort' | 'controllerPort'>,
   paths: BrokerPaths,
   voters: string,
   partitions: number,
   secrets?: Pick<KraftSecrets, 'keystore' | 'storePassword'>,
 ): string {
-  const secure = node.role === 'broker' && node.securePort !== undefined && secrets !== undefined;
-  const listeners = [`PLAINTEXT://127.0.0.1:${node.port}`, ...(secure ? [`${SECURE_LISTENER}://127.0.0.1:${node.securePort}`] : [])].join(
-    ',',
-  );
+  const secure = isBrokerRole(node.role) && node.securePort !== undefined && secrets !== undefined;
+  const advertised = [`PLAINTEXT://127.0.0.1:${node.port}`, ...(secure ? [`${SECURE_LISTENER}://127.0.0.1:${node.securePort}`] : [])];
+  // A combined node also binds its CONTROLLER listener (never advertised to clients).
+  const listeners = [...advertised, ...(node.role === 'combined' ? [`CONTROLLER://127.0.0.1:${controllerPortOf(node)}`] : [])].join(',');
   const common: Array<[string, string | number | boolean]> = [
-    ['process.roles', node.role],
+    ['process.roles', node.role === 'combined' ? 'broker,controller' : node.role],
     ['node.id', node.id],
     ['controller.quorum.voters', voters],
     ['controller.listener.names', 'CONTROLLER'],
@@ -157,7 +172,7 @@ export function kraftNodeProperties(
       ? [['listeners', `CONTROLLER://127.0.0.1:${node.port}`]]
       : [
           ['listeners', listeners],
-          ['advertised.listeners', listeners],
+          ['advertised.listeners', advertised.join(',')],
           ['inter.broker.listener.name', 'PLAINTEXT'],
           ...(secure ? secureBrokerProperties(secrets) : []),
           ['auto.create.topics.enable', false],
@@ -176,14 +191,18 @@ export function kraftNodeProperties(
           ['log.retention.bytes', 10485760],
           ['log.retention.hours', 1],
         ];
-  return [`# KRaft ${node.role} ${node.id} of a kafka-ops sandbox.`, ...[...common, ...role].map(([k, v]) => `${k}=${v}`), ''].join('\n');
+  return [
+    `# KRaft ${node.role === 'combined' ? 'broker+controller' : node.role} ${node.id} of a kafka-ops sandbox.`,
+    ...[...common, ...role].map(([k, v]) => `${k}=${v}`),
+    '',
+  ].join('\n');
 }
 
 /** argv of a node: the JVM on the classpath of its install symlink, whichever release that holds. */
 export function kraftNodeCommand(java: string, paths: BrokerPaths, role: KraftRole): string[] {
   return [
     java,
-    role === 'controller' ? '-Xmx192m' : '-Xmx320m',
+    role === 'controller' ? '-Xmx192m' : role === 'combined' ? '-Xmx384m' : '-Xmx320m',
     ...SANDBOX_JVM_FLAGS,
     ...JAVA_MODULE_FLAGS,
     `-Dlog4j.configuration=file:${paths.log4jPath}`,
@@ -241,6 +260,16 @@ function redact(text: string, args: readonly string[]): string {
 
 function validate(opts: KraftSandboxUpOptions): void {
   const usage = (message: string, action: string) => new UserError(message, { code: 'SANDBOX_USAGE', action });
+  if (opts.combined !== undefined) {
+    if (!Number.isInteger(opts.combined) || (opts.combined !== 3 && opts.combined !== 5))
+      throw usage(
+        `--combined must be 3 or 5 (got ${opts.combined})`,
+        'The nodes are the quorum (an odd number of voters) and the brokers of a replication-factor-3 topic: pass --combined 3.',
+      );
+    if (!Number.isInteger(opts.partitions) || opts.partitions < 1 || opts.partitions > 200)
+      throw usage(`--partitions must be between 1 and 200 (got ${opts.partitions})`, 'Pass a smaller --partitions.');
+    return;
+  }
   if (!Number.isInteger(opts.controllers) || opts.controllers < 1 || opts.controllers > 5 || opts.controllers % 2 === 0)
     throw usage(`--controllers must be 1, 3 or 5 (got ${opts.controllers})`, 'A quorum has an odd number of voters: pass --controllers 3.');
   if (!Number.isInteger(opts.brokers) || opts.brokers < REPLICATION_FACTOR || opts.brokers > 9)
@@ -250,6 +279,15 @@ function validate(opts: KraftSandboxUpOptions): void {
     );
   if (!Number.isInteger(opts.partitions) || opts.partitions < 1 || opts.partitions > 200)
     throw usage(`--partitions must be between 1 and 200 (got ${opts.partitions})`, 'Pass a smaller --partitions.');
+}
+
+/** Each node's role, in id order: dedicated controllers then brokers, or `--combined` nodes only. */
+export function kraftRoles(opts: Pick<KraftSandboxUpOptions, 'controllers' | 'brokers' | 'combined'>): KraftRole[] {
+  if (opts.combined !== undefined) return Array.from({ length: opts.combined }, () => 'combined' as const);
+  return [
+    ...Array.from({ length: opts.controllers }, () => 'controller' as const),
+    ...Array.from({ length: opts.brokers }, () => 'broker' as const),
+  ];
 }
 
 async function claimDirectory(layout: SandboxLayout): Promise<void> {
@@ -322,11 +360,17 @@ export async function kraftSandboxUp(opts: KraftSandboxUpOptions): Promise<Kraft
   const installs = installsOf(opts.kafkaHomes);
   const java = findJava();
   await mkdir(layout.root, { recursive: true });
-  const total = opts.controllers + opts.brokers;
+  const roles = kraftRoles(opts);
+  const total = roles.length;
+  const brokerCount = roles.filter(isBrokerRole).length;
+  const combinedCount = roles.filter((r) => r === 'combined').length;
   const security = opts.security ?? 'plaintext';
-  const allPorts = await freePorts(total + (security === 'sasl-ssl' ? opts.brokers : 0));
+  const allPorts = await freePorts(total + (security === 'sasl-ssl' ? brokerCount : 0) + combinedCount);
   const ports = allPorts.slice(0, total);
-  const securePorts = allPorts.slice(total);
+  const securePorts = allPorts.slice(total, total + (security === 'sasl-ssl' ? brokerCount : 0));
+  const controllerPorts = allPorts.slice(total + (security === 'sasl-ssl' ? brokerCount : 0));
+  let brokerIndex = 0;
+  let combinedIndex = 0;
   const state: KraftSandboxState = {
     version: 1,
     mode: 'kraft',
@@ -336,11 +380,14 @@ export async function kraftSandboxUp(opts: KraftSandboxUpOptions): Promise<Kraft
     clusterId: newClusterId(),
     installs,
     nodes: ports.map((port, i) => {
-      const securePort = i >= opts.controllers ? securePorts[i - opts.controllers] : undefined;
+      const role = roles[i] as KraftRole;
+      const securePort = isBrokerRole(role) ? securePorts[brokerIndex++] : undefined;
+      const controllerPort = role === 'combined' ? controllerPorts[combinedIndex++] : undefined;
       return {
         ...brokerStateOf(layout.broker(i + 1), port),
-        role: i < opts.controllers ? ('controller' as const) : ('broker' as const),
+        role,
         ...(securePort !== undefined ? { securePort } : {}),
+        ...(controllerPort !== undefined ? { controllerPort } : {}),
       };
     }),
     topic: {
@@ -387,7 +434,11 @@ export async function kraftSandboxUp(opts: KraftSandboxUpOptions): Promise<Kraft
     // The SCRAM user goes into the bootstrap metadata of every log dir (KIP-900): it exists before any broker starts.
     const scram = secrets ? addScramArgs(secrets) : [];
     await Promise.all(state.nodes.map((n) => formatStorage(java, installs.from.dir, n.configPath, state.clusterId, scram)));
-    progress(`Starting ${opts.controllers} controllers and ${opts.brokers} brokers on Kafka ${installs.from.release}`);
+    progress(
+      combinedCount > 0
+        ? `Starting ${combinedCount} combined nodes (process.roles=broker,controller) on Kafka ${installs.from.release}`
+        : `Starting ${opts.controllers} controllers and ${opts.brokers} brokers on Kafka ${installs.from.release}`,
+    );
     for (const node of state.nodes) {
       const paths = layout.broker(node.id);
       node.pid = await launchDetached({
@@ -397,7 +448,7 @@ export async function kraftSandboxUp(opts: KraftSandboxUpOptions): Promise<Kraft
       });
       await writeKraftState(layout, state);
     }
-    const brokers = state.nodes.filter((n) => n.role === 'broker');
+    const brokers = state.nodes.filter((n) => isBrokerRole(n.role));
     const bootstrap = brokers.map((b) => `127.0.0.1:${b.port}`);
     const deadline = Date.now() + READY_TIMEOUT_MS;
     await waitReady(state, 'brokers registering and unfenced', deadline, () =>
@@ -432,15 +483,16 @@ export async function kraftSandboxUp(opts: KraftSandboxUpOptions): Promise<Kraft
       await writeFile(state.plaintextInventoryPath, kraftSandboxInventory(state, layout, handle, { plaintext: true }));
     state.readyAt = new Date().toISOString();
     await writeKraftState(layout, state);
-    const out = (role: KraftRole) =>
+    // A combined node is listed in both: as a controller at its CONTROLLER port, as a broker at its PLAINTEXT one.
+    const out = (role: 'controller' | 'broker') =>
       state.nodes
-        .filter((n) => n.role === role)
+        .filter((n) => (role === 'controller' ? isVoterRole(n.role) : isBrokerRole(n.role)))
         .map((n) => ({
           id: n.id,
-          port: n.port,
+          port: role === 'controller' ? controllerPortOf(n) : n.port,
           pid: n.pid as number,
           logFile: n.logFile,
-          ...(n.securePort !== undefined ? { securePort: n.securePort } : {}),
+          ...(role === 'broker' && n.securePort !== undefined ? { securePort: n.securePort } : {}),
         }));
     progress(`KRaft sandbox up in ${((Date.now() - started) / 1000).toFixed(1)} s; inventory: ${layout.inventoryFile}`);
     return {
@@ -496,7 +548,7 @@ export function kraftSandboxInventory(
 ): string {
   const secrets = opts.plaintext ? undefined : state.secrets;
   const brokers = state.nodes
-    .filter((n) => n.role === 'broker')
+    .filter((n) => isBrokerRole(n.role))
     .map((n) => `127.0.0.1:${secrets && n.securePort !== undefined ? n.securePort : n.port}`);
   const secured = secrets
     ? {
@@ -510,7 +562,7 @@ export function kraftSandboxInventory(
     kraft: {
       bootstrapServer: brokers.join(','),
       ...(secrets ? { commandConfig: secrets.clientConfig } : {}),
-      toolsNode: state.nodes.find((n) => n.role === 'controller')?.id ?? 1,
+      toolsNode: state.nodes.find((n) => isVoterRole(n.role))?.id ?? 1,
     },
     state: { reader: 'admin', bootstrapServers: brokers, ...secured },
     executor: { kind: 'ssh', knownHosts: ssh.knownHostsFile, hostKeyPolicy: 'strict', connectTimeoutSeconds: 10 },
@@ -525,7 +577,7 @@ export function kraftSandboxInventory(
       return {
         id: n.id,
         host: '127.0.0.1',
-        roles: [n.role],
+        roles: inventoryRoles(n.role),
         configPath: paths.configPath,
         installLink: paths.installLink,
         logFile: paths.logFile,
@@ -557,10 +609,10 @@ export interface KraftStopped {
   outcome: 'stopped' | 'killed';
 }
 
-/** Brokers first (their controlled shutdown needs the quorum), then the controllers. */
+/** Brokers first (their controlled shutdown needs the quorum), then combined nodes, then the controllers. */
 async function stopKraftNodes(layout: SandboxLayout, state: KraftSandboxState, warnings: string[]): Promise<KraftStopped[]> {
   const stopped: KraftStopped[] = [];
-  for (const role of ['broker', 'controller'] as const) {
+  for (const role of ['broker', 'combined', 'controller'] as const) {
     const members = state.nodes
       .filter((n) => n.role === role)
       .flatMap((n) =>

@@ -9,7 +9,7 @@ import { readSshdHandle } from './sshd.js';
 import { isKraftState, kraftSandboxStatus } from './kraft-sandbox.js';
 import { readState, type SandboxBrokerState, type SandboxState } from './state.js';
 
-export type SandboxRole = 'zookeeper' | 'broker' | 'controller' | 'sshd';
+export type SandboxRole = 'zookeeper' | 'broker' | 'controller' | 'combined' | 'sshd';
 
 export interface SandboxProcessStatus {
   role: SandboxRole;

@@ -112,6 +112,12 @@ function validate(opts: SandboxUpOptions): void {
         'Pass the release to upgrade from, then a newer one to upgrade to.',
       );
     }
+    if (!migration && Number(to.split('.')[0]) >= 4) {
+      throw usage(
+        `--to ${to}: a ZooKeeper-mode sandbox cannot be upgraded to 4.x (no ZooKeeper mode)`,
+        'Add --kraft-controllers 3 (from 3.9.x: a migration continued to 4.x), or use --mode kraft.',
+      );
+    }
     if (Number(from.split('.')[0]) >= 4) {
       throw usage(
         `--from ${from}: the sandbox runs ZooKeeper-mode clusters (releases before 4.0)`,

@@ -5,7 +5,10 @@ import { UserError } from '../errors.js';
 import { linkedRelease } from '../hosts/port.js';
 import type { Inventory } from '../inventory/model.js';
 import { loadInventory } from '../inventory/load.js';
-import { buildMigrationPlan, migrationInventory, type MigrationObservation } from '../plan/migration.js';
+import { buildChainedPlan, chainTargetFamily, type ChainObservation } from '../plan/chain.js';
+import { buildMigrationPlan, migrationInventory, MIGRATION_RELEASE, type MigrationObservation } from '../plan/migration.js';
+import type { Plan } from '../plan/model.js';
+import { parseRelease, releaseFamily } from '../plan/versions.js';
 import { writePlanFile } from '../store/plan-file.js';
 import type { IoHost } from '../io-host.js';
 import type { UpgradeResult } from '../results.js';
@@ -17,6 +20,55 @@ export interface MigrationPlanRequest {
   inventory?: string;
   canary?: boolean;
   output?: string;
+  /** `--to 4.x`: continue the migration with the KRaft upgrade to that release in the same plan. */
+  to?: string | undefined;
+}
+
+/** `--to` beside `--migrate-to-kraft`: none (or 3.9) is the migration alone, a 4.x release chains the KRaft upgrade. */
+function chainTo(to: string | undefined): string | undefined {
+  if (to === undefined) return undefined;
+  const release = parseRelease(to, '--to');
+  if (releaseFamily(release) === MIGRATION_RELEASE) return undefined;
+  return chainTargetFamily(release);
+}
+
+/** What the chained upgrade plans from: each node's install link target, and metadata.version once the quorum runs as KRaft. */
+export async function observeChain(
+  inventory: Inventory,
+  observed: MigrationObservation,
+  connections: Connections,
+): Promise<ChainObservation> {
+  const nodes = migrationInventory(inventory).brokers;
+  const installDirs: Record<number, string | null> = {};
+  for (const spec of nodes) {
+    // As observeCluster reads it: the inventory's install the link points at (a resolved path counts too).
+    const label = linkedRelease(spec.installs, await (await connections.host(spec.id)).facts());
+    installDirs[spec.id] = label ? (spec.installs[label] ?? null) : null;
+  }
+  // Only a finalized migration can have moved metadata.version; before that it is the IBP's, and the controllers may not run yet.
+  const finalized = observed.controllers.every(
+    (c) => c.running && c.config && c.config['zookeeper.metadata.migration.enable'] === undefined,
+  );
+  if (!finalized) return { installDirs };
+  const metadataVersion = await (
+    await connections.kraft()
+  )
+    .finalized()
+    .then((f) => f.metadataVersion)
+    .catch(() => undefined); // read again before finalizing
+  return { installDirs, ...(metadataVersion ? { metadataVersion } : {}) };
+}
+
+async function planFor(
+  inventory: Inventory,
+  connections: Connections,
+  request: { canary?: boolean; to?: string | undefined },
+): Promise<Plan> {
+  const to = chainTo(request.to);
+  const observed = await observeMigration(inventory, connections);
+  const target = { canary: request.canary ?? false };
+  if (!to) return buildMigrationPlan(inventory, observed, target);
+  return buildChainedPlan(inventory, observed, await observeChain(inventory, observed, connections), { ...target, to });
 }
 
 /** Every broker's release and config, every controller's config (if any) and process, and the cluster id. */
@@ -54,7 +106,7 @@ export async function planMigration(request: MigrationPlanRequest): Promise<Plan
   const inventory = loadInventory(requireFlag(request.inventory, 'inventory', 'KAFKA_OPS_INVENTORY'));
   const connections = openConnections(migrationInventory(inventory));
   try {
-    const plan = buildMigrationPlan(inventory, await observeMigration(inventory, connections), { canary: request.canary ?? false });
+    const plan = await planFor(inventory, connections, request);
     if (request.output) writePlanFile(plan, request.output);
     return request.output ? { ...plan, file: request.output } : plan;
   } finally {
@@ -65,6 +117,7 @@ export async function planMigration(request: MigrationPlanRequest): Promise<Plan
 export interface MigrateRequest extends RunOptions {
   inventory?: string;
   canary?: boolean;
+  to?: string | undefined;
   dryRun: boolean;
 }
 
@@ -73,7 +126,7 @@ export async function migrate(request: MigrateRequest, output: IoHost): Promise<
   const nodes = migrationInventory(inventory);
   const connections = openConnections(nodes);
   try {
-    const built = buildMigrationPlan(inventory, await observeMigration(inventory, connections), { canary: request.canary ?? false });
+    const built = await planFor(inventory, connections, request);
     const plan = request.brokers ? restrictPlan(built, request.brokers) : built;
     if (request.dryRun) return { dryRun: true, plan };
     return { dryRun: false, ...(await runPlan(plan, nodes, connections, request, output)) };

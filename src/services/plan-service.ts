@@ -84,6 +84,7 @@ export interface ValidateResult {
   plan: Plan;
 }
 
-export function validatePlan(file: string): ValidateResult {
-  return { file, valid: true, plan: loadPlanFile(file) };
+/** With an inventory, also that the plan is for its cluster and its steps name its brokers on their hosts. */
+export function validatePlan(file: string, inventory?: string): ValidateResult {
+  return { file, valid: true, plan: loadPlanFile(file, inventory === undefined ? undefined : loadInventory(inventory)) };
 }

@@ -6,7 +6,9 @@ import { runLocalHook } from '../hosts/local-hook.js';
 import { randomUUID } from 'node:crypto';
 import type { BatchSize } from '../engine/batches.js';
 import { applyKraftPlan, DEFAULT_QUORUM_GATE } from '../engine/kraft.js';
+import { applyChainedPlan } from '../engine/chain.js';
 import { applyMigrationPlan } from '../engine/migration.js';
+import { chainKraftInventory, isChainedPlan } from '../plan/chain.js';
 import type { EngineDeps } from '../engine/ports.js';
 import { applyPlan, DEFAULT_ENGINE_OPTIONS } from '../engine/roll.js';
 import { FileJournal, unfinishedRun } from '../store/journal.js';
@@ -23,7 +25,7 @@ import type { RunResult, StoppedRunResult } from '../results.js';
 import { lastRun } from '../store/run-view.js';
 import { EventLog, loggedIO, loggedJournal } from '../store/event-log.js';
 import { describeHolder, thisProcess } from '../store/lock-holder.js';
-import type { Connections } from './connections.js';
+import { openConnections, type Connections } from './connections.js';
 import { etaIO } from './run-eta.js';
 
 export interface RunOptions extends PromptPolicy {
@@ -204,16 +206,27 @@ async function runLocked(
     };
     // Every plan on a KRaft cluster (a config roll too) gets the quorum gate before a controller stops.
     const tools = inventory.mode === 'kraft' || plan.kind === 'migration' ? await connections.kraft() : undefined;
+    const gate = options.quorumTimeoutMs !== undefined ? { gate: { ...DEFAULT_QUORUM_GATE, timeoutMs: options.quorumTimeoutMs } } : {};
     const run =
-      plan.kind === 'migration' && tools
-        ? await applyMigrationPlan(applied, deps, { quorum: tools, tools: await connections.migration() })
-        : tools
-          ? await applyKraftPlan(applied, deps, {
-              quorum: tools,
-              features: tools,
-              ...(options.quorumTimeoutMs !== undefined ? { gate: { ...DEFAULT_QUORUM_GATE, timeoutMs: options.quorumTimeoutMs } } : {}),
-            })
-          : await applyPlan(applied, deps);
+      isChainedPlan(plan) && tools
+        ? await applyChainedPlan(applied, deps, {
+            quorum: tools,
+            tools: await connections.migration(),
+            features: tools,
+            kraftInventory: chainKraftInventory(inventory),
+            // After finalize the metadata is the quorum's alone: the KRaft phases read the cluster through the brokers.
+            kraftCluster: () => openConnections(chainKraftInventory(inventory)).cluster(),
+            ...gate,
+          })
+        : plan.kind === 'migration' && tools
+          ? await applyMigrationPlan(applied, deps, { quorum: tools, tools: await connections.migration() })
+          : tools
+            ? await applyKraftPlan(applied, deps, {
+                quorum: tools,
+                features: tools,
+                ...gate,
+              })
+            : await applyPlan(applied, deps);
     await io.close();
     log?.write('run.done', { steps: run.steps });
     return { plan, run: redactSecrets(run), journal: journal.file };

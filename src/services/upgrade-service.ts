@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { kraftPreflight } from '../engine/kraft.js';
 import { observeCluster } from '../engine/observe.js';
 import { FileJournal } from '../store/journal.js';
-import { checkBeforeFirstRestart, stepOnHost } from '../engine/roll.js';
+import { checkBeforeFirstRestart, nextStepIndex, stepOnHost } from '../engine/roll.js';
 import { nearestKey, OPEN_KEY_PREFIXES } from '../config/lint.js';
 import { linkedRelease } from '../hosts/port.js';
 import type { Inventory } from '../inventory/model.js';
@@ -11,7 +11,7 @@ import type { Plan } from '../plan/model.js';
 import { UserError } from '../errors.js';
 import { loadInventory } from '../inventory/load.js';
 import { assumedPlan, buildUpgradePlan } from '../plan/build.js';
-import { loadPlanFile } from '../store/plan-file.js';
+import { assertPlanFitsInventory, loadPlanFile } from '../store/plan-file.js';
 import { buildRollPlan, parseAssignments } from '../plan/roll.js';
 import { assertNoLiteralSecrets, resolvePlanSecrets, resolveReference } from '../config/secrets.js';
 import { kraftReleaseFamily, parseRelease, releaseFamily } from '../plan/versions.js';
@@ -45,7 +45,10 @@ export async function upgrade(request: UpgradeRequest, output: IoHost): Promise<
   const from = request.from ? parseRelease(request.from, '--from') : undefined;
   if (filePlan && request.dryRun && !request.inventory) return withBatches({ dryRun: true, plan: filePlan }, request.batch);
   const inventory = loadInventory(requireFlag(request.inventory, 'inventory', 'KAFKA_OPS_INVENTORY'));
-  if (filePlan) assertPlanNamesCluster(filePlan, inventory);
+  if (filePlan && request.plan) {
+    assertPlanNamesCluster(filePlan, inventory);
+    assertPlanFitsInventory(request.plan, filePlan, inventory);
+  }
   if (request.dryRun && (filePlan || from)) {
     return withBatches(
       { dryRun: true, plan: filePlan ?? subsetOf(assumedPlan(inventory, from as string, to as string, request.canary), request) },
@@ -196,16 +199,22 @@ export interface ResumeRequest extends RunOptions {
 }
 
 /**
- * The step a resume really starts with: the first step of the plan (in its order) that its host
- * does not have yet (config, install and a process started after both), by the engine's own rule.
+ * The step a resume really starts with: the engine's own order (a broker not registered first, the
+ * controller last: nextStepIndex), skipping the steps its host already has (config, install and a
+ * process started after both), which the engine finds done and does not restart. One broker at a
+ * time; a --batch resume starts with the batch this step belongs to.
  */
 async function firstPendingStep(
   plan: Plan,
   inventory: Inventory,
   connections: Connections,
 ): Promise<{ phase: string; broker: number } | null> {
-  for (const phase of plan.phases.filter((p) => !p.skipped && p.kind === 'roll')) {
-    for (const step of phase.steps.filter((s) => !s.skipped)) {
+  const phases = plan.phases.filter((p) => !p.skipped && p.kind === 'roll');
+  const snapshot = phases.length > 0 ? await (await connections.cluster()).snapshot() : undefined;
+  for (const phase of phases) {
+    const pending = phase.steps.filter((s) => !s.skipped);
+    while (pending.length > 0 && snapshot) {
+      const [step] = pending.splice(nextStepIndex(pending, snapshot), 1) as [(typeof pending)[number]];
       const spec = inventory.brokers.find((b) => b.id === step.broker);
       if (!spec) return { phase: phase.id, broker: step.broker };
       const host = await connections.host(step.broker);
@@ -239,7 +248,7 @@ export async function resume(request: ResumeRequest, output: IoHost): Promise<Up
   const connections = openConnections(inventory);
   try {
     // A plan.yaml edited since its run wrote it, or one of another cluster, is refused before anything is read or touched.
-    const plan = subsetOf(await bindToCluster(loadPlanFile(journal.planFile), inventory, connections, output), request);
+    const plan = subsetOf(await bindToCluster(loadPlanFile(journal.planFile, inventory), inventory, connections, output), request);
     const at = await firstPendingStep(resolvePlanSecrets(plan), inventory, connections);
     const where = at ? `starts with broker ${at.broker} (phase ${at.phase})` : 'every step is already done on its host';
     if (request.dryRun) {

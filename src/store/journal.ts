@@ -41,7 +41,7 @@ export function defaultStateDir(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 /** Whether the journal's last run stopped after touching something and was neither finished nor aborted. */
-const BETWEEN_PHASES = new Set(['preflight.ok', 'phase.done', 'gate.confirmed']);
+const BETWEEN_PHASES = new Set(['preflight.ok', 'phase.done', 'gate.asked', 'gate.confirmed']);
 
 export function unfinishedRun(entries: readonly JournalEntry[], planDigest?: string): JournalEntry | undefined {
   const start = entries.map((e) => e.event).lastIndexOf('run.start');

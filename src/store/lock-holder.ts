@@ -81,13 +81,29 @@ export type Liveness = 'alive' | 'gone' | 'unknown';
  * host and another boot (rebooted since). A holder on another host (or container) is `unknown`:
  * never taken over: the operator removes it by hand.
  */
-export function livenessOf(holder: LockHolder, self: Pick<LockHolder, 'host' | 'bootId'> = thisProcess()): Liveness {
+export function livenessOf(
+  holder: LockHolder,
+  self: Pick<LockHolder, 'host' | 'bootId'> = thisProcess(),
+  statusOf: ProcStatus = procStatus,
+): Liveness {
   if (holder.host !== self.host) return 'unknown';
   if (holder.bootId && holder.bootId !== self.bootId) return 'gone';
-  return pidAlive(holder.pid) ? 'alive' : 'gone';
+  return pidAlive(holder.pid, statusOf) ? 'alive' : 'gone';
 }
 
-export function pidAlive(pid: number): boolean {
+/** A process's /proc status text; undefined where there is none (macOS, BSD: no /proc at all). */
+export type ProcStatus = (pid: number) => string | undefined;
+
+function procStatus(pid: number): string | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/status`, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+/** `kill(pid, 0)` says whether it exists, on every platform; /proc, where there is one, only tells a zombie apart. */
+export function pidAlive(pid: number, statusOf: ProcStatus = procStatus): boolean {
   try {
     process.kill(pid, 0);
   } catch (error) {
@@ -95,11 +111,8 @@ export function pidAlive(pid: number): boolean {
     if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
   }
   // A zombie still answers kill(0); where /proc exists, it says so.
-  try {
-    return !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  } catch {
-    return true;
-  }
+  const status = statusOf(pid);
+  return status === undefined || !/^State:\s+Z/m.test(status);
 }
 
 /** "pid 123 of alice on host-a (kafka-ops roll ...), since 2026-12-02T19:00:00Z" */

@@ -3,6 +3,8 @@ import { stringify } from 'yaml';
 import { UserError } from '../errors.js';
 import { assertMatchesSchema, readYamlFile, type LocatedDocument } from '../files/yaml-document.js';
 import type { Plan, PhaseId } from '../plan/model.js';
+import type { Inventory } from '../inventory/model.js';
+import { assertNoLineBreaks, assertPlanIntegrity } from './plan-integrity.js';
 import {
   IBP_KEY,
   LMFV_IGNORED_FROM,
@@ -10,12 +12,14 @@ import {
   compareKraftRelease,
   compareProtocol,
   compareRelease,
+  isKraftOnlyRelease,
   kraftReleaseFamily,
   releaseFamily,
   resolveMetadataVersion,
   resolveProtocolVersion,
 } from '../plan/versions.js';
 import { MIGRATION_PHASES } from '../plan/migration.js';
+import { CHAIN_PHASES } from '../plan/chain.js';
 import { planDigest } from './plan-digest.js';
 import { writeStateFile } from './safe-write.js';
 import { isSecretKey, REDACTED, secretReference } from '../config/secret-keys.js';
@@ -40,7 +44,8 @@ export function writePlanFile(plan: Plan, file: string): void {
   writeStateFile(file, planToYaml(sealPlan(plan)));
 }
 
-export function loadPlanFile(file: string): Plan {
+/** Loads, checks and returns the plan in `file`; given the inventory it is applied with, also that its steps fit it. */
+export function loadPlanFile(file: string, inventory?: Inventory): Plan {
   const doc = readYamlFile(file, 'plan');
   const plan = assertMatchesSchema<Plan & { $schema?: string }>(doc, 'schemas/plan.schema.json', 'plan');
   if (plan.reviewed !== undefined && planDigest(plan) !== plan.reviewed)
@@ -53,8 +58,55 @@ export function loadPlanFile(file: string): Plan {
         location: doc.locate(['reviewed']),
       },
     );
+  assertNoLineBreaks(doc, plan);
   assertPlanRules(doc, plan);
+  assertPlanIntegrity(doc, plan);
+  if (inventory) assertPlanMatchesInventory(doc, plan, inventory);
   return plan;
+}
+
+/**
+ * The plan file's steps name the inventory's nodes on the inventory's hosts (issue 14): a broker the
+ * inventory lacks made the run halt mid-way (exit 4), and a step's host other than the inventory's
+ * made the preview show one host while the run used the other. Refused at the step's line.
+ */
+export function assertPlanFitsInventory(file: string, plan: Plan, inventory: Inventory): void {
+  assertPlanMatchesInventory(readYamlFile(file, 'plan'), plan, inventory);
+}
+
+function assertPlanMatchesInventory(doc: LocatedDocument, plan: Plan, inventory: Inventory): void {
+  const nodes = new Map<number, string>();
+  for (const node of [...inventory.brokers, ...(inventory.migration?.controllers ?? [])]) nodes.set(node.id, node.host);
+  const fail = (path: Array<string | number>, message: string, action: string): never => {
+    throw new UserError(`Invalid plan for ${inventory.source}: ${message}`, {
+      code: 'PLAN_INVENTORY_MISMATCH',
+      action,
+      location: doc.locate(path),
+    });
+  };
+  if (plan.cluster !== inventory.cluster)
+    fail(
+      ['cluster'],
+      `the plan is for cluster ${plan.cluster}, the inventory for ${inventory.cluster}.`,
+      'Use the inventory the plan was made for, or make a plan for this cluster. Nothing was touched.',
+    );
+  plan.phases.forEach((phase, p) =>
+    phase.steps.forEach((step, s) => {
+      const host = nodes.get(step.broker);
+      if (host === undefined)
+        fail(
+          ['phases', p, 'steps', s, 'broker'],
+          `broker ${step.broker} (phase \`${phase.id}\`) is not in the inventory.`,
+          'Use the inventory the plan was made for, or regenerate the plan with `kafka-ops plan` for this one. Nothing was touched.',
+        );
+      if (host !== step.host)
+        fail(
+          ['phases', p, 'steps', s, 'host'],
+          `the step of broker ${step.broker} (phase \`${phase.id}\`) names host ${step.host}, the inventory ${host}: the run would act on ${host}.`,
+          'Regenerate the plan with `kafka-ops plan`, or correct the host in the inventory. Nothing was touched.',
+        );
+    }),
+  );
 }
 
 /** The rules a schema cannot express: known versions, phase order, LMFV never above IBP. */
@@ -63,7 +115,10 @@ export function assertPlanRules(doc: LocatedDocument, plan: Plan): void {
     throw new UserError(`Invalid plan: ${message}`, { code: 'PLAN_RULE', action, location: doc.locate(path) });
   };
   const kraft = plan.mode === 'kraft';
+  // A migration continued to 4.x (plan/chain.ts): `to` is the KRaft release it ends on.
+  const chained = plan.kind === 'migration' && isKraftOnlyRelease(plan.to);
   for (const key of ['from', 'to'] as const) {
+    if (chained && key === 'to') continue;
     if (kraft && !kraftReleaseFamily(plan[key]))
       fail([key], `\`${key}\` "${plan[key]}" is not a KRaft release kafka-ops knows.`, 'Use a release between 3.3 and 4.1.');
     if (!kraft && !releaseFamily(plan[key]))
@@ -71,17 +126,25 @@ export function assertPlanRules(doc: LocatedDocument, plan: Plan): void {
   }
   if (plan.kind === 'migration') {
     const ids = plan.phases.map((p) => p.id);
-    if (ids.join() !== MIGRATION_PHASES.join())
+    const expected: readonly PhaseId[] = chained ? CHAIN_PHASES : MIGRATION_PHASES;
+    if (ids.join() !== expected.join())
       fail(
         ['phases'],
-        `a migration has the phases ${MIGRATION_PHASES.join(', ')} in this order; this plan has ${ids.join(', ')}.`,
+        `a migration${chained ? ` continued to ${plan.to}` : ''} has the phases ${expected.join(', ')} in this order; this plan has ${ids.join(', ')}.`,
         'Regenerate the plan with `kafka-ops plan --migrate-to-kraft`; mark phases `skipped` instead of removing them.',
       );
     const noReturn = plan.phases.findIndex((p) => p.pointOfNoReturn);
-    if (noReturn !== plan.phases.length - 1)
+    if (noReturn !== MIGRATION_PHASES.length - 1)
       fail(
         ['phases'],
-        'only the last phase of a migration (finalize-migration) is its point of no return.',
+        `only the last phase of a migration (finalize-migration) is its point of no return${chained ? ' (after it, only finalize-metadata-version)' : ''}.`,
+        'Regenerate the plan with `kafka-ops plan --migrate-to-kraft`.',
+      );
+    const later = plan.phases.findIndex((p, i) => i > noReturn && p.pointOfNoReturn && p.id !== 'finalize-metadata-version');
+    if (later >= 0)
+      fail(
+        ['phases', later, 'pointOfNoReturn'],
+        `phase \`${plan.phases[later]?.id}\` claims a point of no return; after finalize-migration only finalize-metadata-version is one.`,
         'Regenerate the plan with `kafka-ops plan --migrate-to-kraft`.',
       );
   }

@@ -31,7 +31,9 @@ export function lastRun(
   const detail = stopped?.detail ?? {};
   const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
   const phase = work.filter((e) => e.phase !== undefined).at(-1)?.phase;
-  const broker = work.filter((e) => e.broker !== undefined).at(-1)?.broker;
+  // The broker of that phase only: a run stopped at a gate (which restarts none) did not stop at the last broker before it.
+  const broker = work.filter((e) => e.broker !== undefined && e.phase === phase).at(-1)?.broker;
+  const atGate = work.some((e) => e.phase === phase && (e.event === 'gate.asked' || e.event === 'gate.confirmed'));
   const view: RunView = {
     ...(str(start.detail?.kind) ? { kind: str(start.detail?.kind) } : {}),
     ...(str(start.detail?.from) ? { from: str(start.detail?.from) } : {}),
@@ -40,6 +42,7 @@ export function lastRun(
     startedAt: start.at,
     last,
     ...(phase !== undefined ? { phase } : {}),
+    ...(atGate ? { gate: true } : {}),
     ...(broker !== undefined ? { broker } : {}),
     brokersDone,
     stepsDone,

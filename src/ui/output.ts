@@ -4,7 +4,7 @@
  * else (progress, notices) goes to stderr.
  */
 import { KafkaOpsError } from '../errors.js';
-import { RESULT_SCHEMA_VERSION, type StoppedRunResult } from '../results.js';
+import { RESULT_SCHEMA_VERSION, type RunView, type StoppedRunResult } from '../results.js';
 
 export interface OutputOptions {
   json: boolean;
@@ -60,9 +60,15 @@ export class Output {
 /** Where a run stopped and what it had done, before its error. */
 function stoppedLines(result: StoppedRunResult): string {
   const { run } = result;
-  const at = [run.phase && `phase ${run.phase}`, run.broker !== undefined && `broker ${run.broker}`].filter(Boolean).join(', ');
+  const at = whereRunIs(run);
   const restarted = run.stepsDone.filter((s) => s.outcome === 'restarted');
   const done = restarted.length ? restarted.map((s) => `${s.broker} (${s.phase})`).join(', ') : 'none';
   const mid = run.brokerMidStep ? `; broker ${run.brokerMidStep.broker} stopped mid-step, after ${run.brokerMidStep.lastSubStep}` : '';
   return `Stopped${at ? ` at ${at}` : ''}. Restarted before it: ${done}${mid}. Journal: ${result.journal}\n`;
+}
+
+/** "phase roll, broker 3", or "the gate upgrade-clients" when it stopped at a question between phases. */
+export function whereRunIs(run: RunView): string {
+  if (run.gate && run.phase) return `the gate ${run.phase}`;
+  return [run.phase && `phase ${run.phase}`, run.broker !== undefined && `broker ${run.broker}`].filter(Boolean).join(', ');
 }

@@ -24,6 +24,7 @@ import {
   type ListrTaskWrapper,
 } from 'listr2';
 import type { EngineEvent } from '../engine/ports.js';
+import { InterruptedError } from '../errors.js';
 import type { EngineIOSession, PromptPolicy } from '../io-host.js';
 import { answerText, answerWithoutAsking, promptFailure } from './questions.js';
 
@@ -123,12 +124,26 @@ interface Open {
   wrapper?: Wrapper;
   /** Warnings that arrived before listr2 started the task. */
   pendingOutput: string[];
+  /** Said after the title once the task runs (an interruption that came before listr2 started it). */
+  titleSuffix?: string;
 }
 
 interface OpenBroker extends Open {
   id: number;
   skip?: string;
   substep?: Deferred<void>;
+  /** The engine's name of its last sub-step that did something to the broker (config, stop.begin, safety-start, ...). */
+  touched?: string;
+}
+
+/** What an interruption left a broker as, by the last thing done to it: the tree says so instead of "failed". */
+function interruptedBroker(id: number, touched: string | undefined): string {
+  if (touched === undefined) return `broker ${id}: not touched (interrupted before anything was changed on it)`;
+  if (touched === 'safety-start')
+    return `broker ${id}: interrupted while down; safety restart with its new config (not waited for: resume checks it)`;
+  if (touched === 'start' || touched === 'registered')
+    return `broker ${id}: interrupted while it caught up; it runs its new config (resume checks it)`;
+  return `broker ${id}: interrupted after ${touched}`;
 }
 
 export interface ProgressTreeOptions {
@@ -233,6 +248,7 @@ export class ProgressTree implements EngineIOSession {
         return;
       }
       case 'step.substep':
+        if (event.substep && this.broker?.id === event.broker) this.broker.touched = event.substep;
         this.substep(event.broker, event.message);
         return;
       case 'gate.wait':
@@ -307,7 +323,8 @@ export class ProgressTree implements EngineIOSession {
       if (error === undefined) {
         this.endPhase();
         this.root.close();
-      } else this.failEverything(error);
+      } else if (error instanceof InterruptedError && !this.failure) this.interrupt(error);
+      else this.failEverything(error);
     }
     await this.finished;
     this.giveWidthBack();
@@ -342,6 +359,7 @@ export class ProgressTree implements EngineIOSession {
 
   private started(open: Open, task: Wrapper): void {
     open.wrapper = task;
+    if (open.titleSuffix) task.title += open.titleSuffix;
     for (const line of open.pendingOutput.splice(0)) task.output = line;
   }
 
@@ -375,6 +393,30 @@ export class ProgressTree implements EngineIOSession {
     this.endBroker();
     this.phase?.feed.close();
     this.phase = undefined;
+  }
+
+  /**
+   * Ctrl-C: the run brought the current broker to a safe state and stopped. The broker is drawn
+   * as what it was left as (untouched, or safety-restarted), not as failed; its phase, which did
+   * not finish, fails with the interruption in its title, and stays open so its brokers show.
+   */
+  private interrupt(error: InterruptedError): void {
+    this.failure = { value: error };
+    const broker = this.broker;
+    if (broker) {
+      broker.skip = interruptedBroker(broker.id, broker.touched);
+      broker.wrapper?.skip(broker.skip);
+    }
+    this.endBroker();
+    const phase = this.phase;
+    if (phase) {
+      phase.titleSuffix = ' (interrupted)';
+      if (phase.wrapper) phase.wrapper.title += phase.titleSuffix;
+    }
+    phase?.feed.fail(error);
+    this.phase = undefined;
+    this.root.fail(error);
+    for (const answer of this.pendingAnswers) answer.reject(error);
   }
 
   private failEverything(error: unknown): void {

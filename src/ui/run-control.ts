@@ -1,7 +1,7 @@
 /** The human form of `status`, `abort` and `unlock`. */
 import type { AbortResult, LockView, StatusResult, UnlockResult } from '../results.js';
 import { describeHolder } from '../store/lock-holder.js';
-import type { Output } from './output.js';
+import { whereRunIs, type Output } from './output.js';
 
 const lockLine = (name: string, lock: LockView) =>
   `  ${name} lock: ${describeHolder(lock.holder)} — ${lock.liveness === 'gone' ? 'holder gone (stale)' : lock.liveness === 'alive' ? 'holder running' : 'holder on another host (not checkable here)'}`;
@@ -11,7 +11,7 @@ export function renderStatus(s: StatusResult, output: Output): void {
   const what = run ? `${run.kind ?? 'run'}${run.from ? ` ${run.from} → ${run.to}` : ''}, started ${run.startedAt}` : '';
   output.line(`Cluster ${s.cluster}: ${s.state}${what ? ` (${what})` : ''}`);
   if (run && s.state !== 'none') {
-    const at = [run.phase && `phase ${run.phase}`, run.broker !== undefined && `broker ${run.broker}`].filter(Boolean).join(', ');
+    const at = whereRunIs(run);
     output.line(`  last: ${run.last.event}${at ? ` at ${at}` : ''} (${run.last.at})`);
     output.line(`  brokers done: ${run.brokersDone.join(', ') || 'none'}`);
     if (run.brokerMidStep) output.line(`  broker ${run.brokerMidStep.broker} stopped mid-step, after ${run.brokerMidStep.lastSubStep}`);

@@ -4,12 +4,8 @@
  * kraft`, driven over the real sshd with the releases' own kafka-features.sh and
  * kafka-metadata-quorum.sh, under a live acks=all VerifiableProducer and a VerifiableConsumer.
  * One cluster for the file: the scenarios follow each other as an operator's would (dry run,
- * upgrade, a second run), each reading what the one before left. With
- * KAFKA_OPS_KRAFT_SASL_E2E=1 (not yet the default: not yet run green) the sandbox runs with
- * `--security sasl-ssl`: the runs up to the resume go through the brokers' PLAINTEXT listeners
- * (inventory-plaintext.yaml: the in-process DescribeQuorum and ApiVersions reads), the last
- * upgrade, verify and the second run through their TLS + SASL/SCRAM-SHA-512 listeners
- * (inventory.yaml: kafkajs over SASL_SSL, the tools with --command-config).
+ * upgrade, a second run), each reading what the one before left. The same upgrade over TLS +
+ * SASL/SCRAM-SHA-512, on combined nodes, is test/e2e/kraft-combined-sasl.test.ts.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
@@ -29,28 +25,13 @@ import { describeLoss, stopAllClients, VerifiableConsumer, VerifiableProducer } 
 const root = resolve(import.meta.dirname, '../..');
 const ENV = { NODE_ENV: 'production', NO_COLOR: '1' };
 const FROM = '3.9.2';
-const SASL = process.env.KAFKA_OPS_KRAFT_SASL_E2E === '1';
 const TO = '4.4.0';
 
 let releaseSlot: (() => void) | undefined;
 let up: KraftSandboxUpResult;
 let state: KraftSandboxState;
 let homes: { from: string; to: string };
-/** The inventories over PLAINTEXT and over SASL_SSL. */
-let plain: string;
-let secured: string;
-/** Everything the runs over SASL_SSL printed: the password must be in none of it. */
-const secretOutputs: string[] = [];
-const runSecured = async (args: string[]) => {
-  const run = await runCli(args, { env: ENV });
-  secretOutputs.push(run.stdout, run.stderr);
-  return run;
-};
-/** Every file under a directory, read as text. */
-const filesUnder = (d: string): string[] =>
-  readdirSync(d, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? filesUnder(join(d, e.name)) : e.isFile() ? [readFileSync(join(d, e.name), 'utf8')] : [],
-  );
+let inventory: string;
 const dir = mkdtempSync(join(tmpdir(), 'kafka-ops-kraft-real-'));
 const sandboxDir = join(dir, 'sandbox');
 const stateDir = join(dir, 'state');
@@ -98,10 +79,8 @@ beforeAll(async () => {
     brokers: 3,
     partitions: 6,
     kafkaHomes: [homes.from, homes.to],
-    security: SASL ? 'sasl-ssl' : 'plaintext',
   });
-  plain = up.plaintextInventoryPath ?? up.inventoryPath;
-  secured = up.inventoryPath;
+  inventory = up.inventoryPath;
   state = JSON.parse(readFileSync(up.statePath, 'utf8')) as KraftSandboxState;
 }, SANDBOX_HOOK_TIMEOUT_MS);
 
@@ -126,7 +105,7 @@ describe(`a real KRaft ${FROM} → ${TO} upgrade (3 controllers, 3 brokers)`, ()
   });
 
   it('the dry run reads the real quorum: controllers first, the active controller last, finalize by level naming the feature', async () => {
-    const run = await runCli(['upgrade', '--dry-run', '--to', '4.4', '-i', plain, '--state-dir', stateDir, '--json'], {
+    const run = await runCli(['upgrade', '--dry-run', '--to', '4.4', '-i', inventory, '--state-dir', stateDir, '--json'], {
       env: ENV,
     });
     expect(run.code, run.stderr).toBe(0);
@@ -143,7 +122,7 @@ describe(`a real KRaft ${FROM} → ${TO} upgrade (3 controllers, 3 brokers)`, ()
     await admin.connect();
     try {
       await admin.createTopics({ waitForLeaders: false, topics: [{ topic: 'rf-one', numPartitions: 1, replicationFactor: 1 }] });
-      const check = await runCli(['check', '--to', '4.4', '-i', plain, '--json'], { env: ENV });
+      const check = await runCli(['check', '--to', '4.4', '-i', inventory, '--json'], { env: ENV });
       const findings = (check.json?.findings ?? []) as Array<{ id: string; severity: string; topic?: string }>;
       expect(
         findings.filter((f) => f.severity !== 'info').map((f) => `${f.id}:${f.severity}:${f.topic ?? ''}`),
@@ -154,7 +133,7 @@ describe(`a real KRaft ${FROM} → ${TO} upgrade (3 controllers, 3 brokers)`, ()
       await admin.deleteTopics({ topics: ['rf-one'] }).catch(() => undefined);
       await admin.disconnect();
     }
-    const verify = await runCli(['verify', '--at', '4.4', '-i', plain, '--json'], { env: ENV });
+    const verify = await runCli(['verify', '--at', '4.4', '-i', inventory, '--json'], { env: ENV });
     expect(verify.code, verify.stderr).toBe(1);
     const errors = (verify.json.findings as Array<{ id: string; broker?: number }>).map((f) => `${f.id}:${f.broker ?? ''}`);
     expect(errors).toEqual([...nodeIds().map((id) => `running-release:${id}`), 'metadata-version:']);
@@ -177,7 +156,7 @@ describe(`a real KRaft ${FROM} → ${TO} upgrade (3 controllers, 3 brokers)`, ()
     await new Promise((r) => setTimeout(r, 5000));
     before = pids();
     // The operator leaves broker 6 on 3.9: its step of the reviewed plan is marked skipped.
-    const dry = await runCli(['upgrade', '--dry-run', '--to', '4.4', '-i', plain, '--json'], { env: ENV });
+    const dry = await runCli(['upgrade', '--dry-run', '--to', '4.4', '-i', inventory, '--json'], { env: ENV });
     const plan = dry.json.plan;
     const step6 = plan.phases[0].steps.find((st: { broker: number }) => st.broker === 6);
     Object.assign(step6, { skipped: true, reason: 'left on 3.9 by the operator' });
@@ -187,7 +166,7 @@ describe(`a real KRaft ${FROM} → ${TO} upgrade (3 controllers, 3 brokers)`, ()
     const [first] = controllers() as [number];
     let paused: number | undefined;
     const run = runCli(
-      ['upgrade', '--plan', planFile, '-i', plain, '--state-dir', stateDir, '--yes', '--quorum-timeout', '15s', '--json'],
+      ['upgrade', '--plan', planFile, '-i', inventory, '--state-dir', stateDir, '--yes', '--quorum-timeout', '15s', '--json'],
       { env: ENV },
     );
     try {
@@ -222,7 +201,7 @@ describe(`a real KRaft ${FROM} → ${TO} upgrade (3 controllers, 3 brokers)`, ()
   }, 540_000);
 
   it('after SIGCONT, resume rolls the active controller, then refuses the finalize: node 6 still supports 3.9-IV0 at most (its own ApiVersions answer)', async () => {
-    const run = await runCli(['resume', '-i', plain, '--state-dir', stateDir, '--yes'], { env: ENV });
+    const run = await runCli(['resume', '-i', inventory, '--state-dir', stateDir, '--yes'], { env: ENV });
     expect(run.code, `${run.stdout}\n${run.stderr}`).toBe(4);
     expect(
       journal()
@@ -237,8 +216,8 @@ describe(`a real KRaft ${FROM} → ${TO} upgrade (3 controllers, 3 brokers)`, ()
     expect(features).toEqual({ metadataVersion: '3.9-IV0', kraftVersion: 0 });
   }, 540_000);
 
-  it(`${SASL ? 'over SASL_SSL, ' : ''}upgrade --yes then restarts broker 6 only and finalizes: every node restarted once with a controlled shutdown, runs 4.4.0, no acked message lost`, async () => {
-    const run = await runSecured(['upgrade', '--to', '4.4', '-i', secured, '--state-dir', stateDir, '--yes']);
+  it(`upgrade --yes then restarts broker 6 only and finalizes: every node restarted once with a controlled shutdown, runs 4.4.0, no acked message lost`, async () => {
+    const run = await runCli(['upgrade', '--to', '4.4', '-i', inventory, '--state-dir', stateDir, '--yes'], { env: ENV });
     expect(run.code, `${run.stdout}\n${run.stderr}`).toBe(0);
     await new Promise((r) => setTimeout(r, 3000));
     await producer.stop();
@@ -274,37 +253,17 @@ describe(`a real KRaft ${FROM} → ${TO} upgrade (3 controllers, 3 brokers)`, ()
     for (const r of wire.replicas) expect(r.lastCaughtUpTimestamp, `node ${r.nodeId}`).toBeGreaterThan(0);
   });
 
-  it(`verify --at 4.4 passes after the upgrade${SASL ? ', read over SASL_SSL (kafkajs with SCRAM-SHA-512, the tools with --command-config)' : ''}`, async () => {
-    const verify = await runSecured(['verify', '--at', '4.4', '-i', secured, '--json']);
+  it(`verify --at 4.4 passes after the upgrade`, async () => {
+    const verify = await runCli(['verify', '--at', '4.4', '-i', inventory, '--json'], { env: ENV });
     expect(verify.code, JSON.stringify(verify.json?.findings ?? verify.stderr)).toBe(0);
     expect(verify.json.checks.map((c: { id: string; status: string }) => `${c.id}:${c.status}`)).toContain('metadata-version:passed');
   });
 
-  it(`a second run${SASL ? ' (over SASL_SSL)' : ''} restarts nothing and changes nothing`, async () => {
+  it(`a second run restarts nothing and changes nothing`, async () => {
     const before = pids();
-    const run = await runSecured(['upgrade', '--to', '4.4', '-i', secured, '--state-dir', stateDir, '--yes']);
+    const run = await runCli(['upgrade', '--to', '4.4', '-i', inventory, '--state-dir', stateDir, '--yes'], { env: ENV });
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/0 restart\(s\)/);
     expect(pids()).toEqual(before);
   }, 180_000);
-
-  it.runIf(SASL)(
-    'SASL_SSL credentials: a wrong password is refused by the real broker with the setting to check, and the password is in no output, journal or state file',
-    async () => {
-      const password = readFileSync(up.sasl?.passwordFile as string, 'utf8').trim();
-      expect(password.length).toBeGreaterThan(16);
-      const wrongFile = join(dir, 'wrong.password');
-      writeFileSync(wrongFile, 'not-the-password\n', { mode: 0o600 });
-      const wrong = join(dir, 'inventory-wrong-password.yaml');
-      writeFileSync(wrong, readFileSync(secured, 'utf8').replace(up.sasl?.passwordFile as string, wrongFile));
-      const run = await runSecured(['verify', '--at', '4.4', '-i', wrong, '--json']);
-      expect(run.code, run.stderr).toBe(3);
-      // verify --json reports an unreachable cluster in its result document on stdout.
-      const said = run.stdout + run.stderr;
-      expect(said).toMatch(/KAFKA_UNREACHABLE/);
-      expect(said).toMatch(/SASL SCRAM SHA512 authentication failed/i);
-      expect(said).toMatch(/state\.sasl/);
-      for (const text of [...secretOutputs, readFileSync(secured, 'utf8'), ...filesUnder(stateDir)]) expect(text).not.toContain(password);
-    },
-  );
 });

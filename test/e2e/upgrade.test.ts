@@ -167,7 +167,57 @@ describe('kafka-ops upgrade --to 0.9 on the sandbox', () => {
       expect(screen).toMatch(/^ {4}\S+ sending SIGINT to pid \d+/m);
       expect(screen).toMatch(/^ {4}\S+ registered after \d+\.\d s/m);
       expect(lastFrame(run.screen).find((l) => l.includes('roll-config:'))).toMatch(/^✔ /);
+      // The time left, learnt from the restarts measured so far, is drawn in the tree after each broker but the last.
+      expect(screen).toMatch(/^ {4}\S+ about \d+(\.\d+)? ?\w+ left: 2 restart\(s\) at the \d+\.\d s measured per restart$/m);
       for (const id of sandbox.brokerIds) expect(parseProperties(sandbox.configOf(id))['num.network.threads']).toBe('4');
+    },
+  );
+
+  // Ctrl-C typed into the terminal while the second broker stops: the run brings it back (a
+  // safety restart with its new config) and exits 130; the tree draws that broker as
+  // safety-restarted, never as failed, and the broker done before it as done.
+  it(
+    'on a terminal, Ctrl-C while a broker stops: exit 130, the broker drawn as safety-restarted, none drawn as failed',
+    { timeout: 300_000 },
+    async () => {
+      const bin = new URL('../../bin/run.js', import.meta.url).pathname;
+      const stateDir = `${sandbox.dir}/interrupted-state`;
+      let sent = false;
+      const run = await onPty(
+        `node ${quote(bin)} roll --set num.network.threads=5 --yes --inventory ${quote(sandbox.inventory)} --state-dir ${quote(stateDir)}`,
+        (drawn) => {
+          // A second broker's stop begun (the tree redraws whole frames: the first broker's line comes again).
+          const stopped = new Set([...drawn.matchAll(/sending SIG\w+ to pid (\d+)/g)].map((m) => m[1]));
+          if (sent || stopped.size < 2) return undefined;
+          sent = true;
+          return '\u0003';
+        },
+        {},
+        280_000,
+      );
+      const screen = plain(run.screen);
+      expect(sent, screen.slice(-3000)).toBe(true);
+      expect(run.code, screen.slice(-3000)).toBe(130);
+      const journal = readFileSync(`${stateDir}/sandbox/journal.jsonl`, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { event: string; broker?: number });
+      const safety = journal.find((e) => e.event === 'step.safety-start');
+      expect(safety, journal.map((e) => e.event).join(' ')).toBeDefined();
+      const frame = lastFrame(run.screen);
+      expect(frame.find((l) => l.includes('roll-config:'))).toMatch(/^✖ roll-config: .*\(interrupted\)$/);
+      expect(frame).toContainEqual(
+        `  ↓ broker ${safety!.broker}: interrupted while down; safety restart with its new config (not waited for: resume checks it)`,
+      );
+      expect(
+        frame.filter((l) => /^ +✖/.test(l)),
+        frame.join('\n'),
+      ).toEqual([]);
+      expect(frame.filter((l) => /^ {2}✔ broker \d/.test(l))).toHaveLength(1);
+      expect(screen).toContain('Interrupt received: bringing the current broker to a safe state, then stopping.');
+      // Brought back: the broker runs (with its new config).
+      expect(sandbox.pidOf(safety!.broker!)).toBeDefined();
+      expect(parseProperties(sandbox.configOf(safety!.broker!))['num.network.threads']).toBe('5');
     },
   );
 });

@@ -1,4 +1,5 @@
 /** A real sandbox cluster for an e2e test file: up in beforeAll, always down in afterAll. */
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,6 +28,21 @@ export async function takeSandboxSlot(): Promise<() => void> {
     }
     await sleep(250);
   }
+}
+
+/**
+ * Tear the sandbox in `dir` down if this test process or the vitest run above it goes first:
+ * an interrupted run (Ctrl-C, SIGTERM) skips afterAll, and the sandbox's processes are detached
+ * (test/helpers/sandbox-watchdog.mjs). Returns the function a normal teardown calls once down.
+ */
+export function guardSandbox(dir: string): () => void {
+  const owners = [process.pid, process.ppid].filter((pid) => pid > 1).map(String);
+  const watchdog = spawn(process.execPath, [join(import.meta.dirname, 'sandbox-watchdog.mjs'), dir, ...owners], {
+    detached: true,
+    stdio: 'ignore',
+  });
+  watchdog.unref();
+  return () => watchdog.kill('SIGTERM');
 }
 
 /** beforeAll bound of a file that starts a sandbox: it may first wait for another file's sandbox to go. */
@@ -58,6 +74,7 @@ export async function startSandbox(
 ): Promise<TestSandbox> {
   const dir = mkdtempSync(join(tmpdir(), `kafka-ops-${name}-`));
   const releaseSlot = await takeSandboxSlot();
+  const unguard = guardSandbox(dir);
   let up: SandboxUpResult;
   try {
     up = await sandboxUp({
@@ -69,6 +86,8 @@ export async function startSandbox(
       ...(releases ? { releases } : {}),
     });
   } catch (error) {
+    await sandboxDown(dir, { purge: false }).catch(() => undefined);
+    unguard();
     releaseSlot();
     throw error;
   }
@@ -95,6 +114,7 @@ export async function startSandbox(
       try {
         await sandboxDown(dir, { purge: false });
       } finally {
+        unguard();
         releaseSlot();
       }
     },

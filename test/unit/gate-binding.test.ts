@@ -10,11 +10,12 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { ClusterState } from '../../src/cluster/port.js';
 import type { EngineDeps } from '../../src/engine/ports.js';
 import { applyPlan, DEFAULT_ENGINE_OPTIONS } from '../../src/engine/roll.js';
-import { HaltError } from '../../src/errors.js';
+import { HaltError, UserError } from '../../src/errors.js';
 import type { Plan } from '../../src/plan/model.js';
 import { assumedPlan } from '../../src/plan/build.js';
 import { FileJournal } from '../../src/store/journal.js';
 import { planDigest } from '../../src/store/plan-digest.js';
+import { lastRun } from '../../src/store/run-view.js';
 import { loadPlanFile, writePlanFile } from '../../src/store/plan-file.js';
 import { templateInventory } from '../helpers/plan-templates.js';
 
@@ -89,5 +90,22 @@ describe('a client-gate confirmation is bound to its run and plan', () => {
       { run: 'run-a', plan: planDigest(plan), by: 'flag' },
       { run: 'run-a', plan: planDigest(plan), by: 'earlier-answer' },
     ]);
+  });
+});
+
+describe('a run stopped at the client gate is read back as stopped at the gate (issue 13)', () => {
+  it.each([
+    ['declined', undefined],
+    ['no terminal to ask on', new UserError('An answer is needed', { code: 'NEEDS_ANSWER', action: 'pass --yes' })],
+  ])('(%s): the journal names the gate, and no broker', async (_what, failure) => {
+    const journal = new FileJournal(join(root, `state-stopped-${failure ? 'unanswered' : 'declined'}`), inventory.cluster);
+    const plan = gatePlan();
+    const given = deps(journal, plan, 'run-s', false, []);
+    const io = failure ? { ...given.io, confirm: () => Promise.reject(failure) } : given.io;
+    await expect(applyPlan(plan, { ...given, io })).rejects.toMatchObject({ code: failure ? 'NEEDS_ANSWER' : 'DECLINED' });
+    const gate = plan.phases.find((p) => p.kind === 'gate' && !p.skipped)!;
+    const view = lastRun(journal.entries())!.view;
+    expect(view).toMatchObject({ phase: gate.id, gate: true });
+    expect(view.broker).toBeUndefined();
   });
 });

@@ -266,4 +266,16 @@ describe('withQuorumMembers', () => {
     expect(view.brokers).toEqual(brokers);
     expect(view.controller).toBe(controller);
   });
+
+  it('a combined node (broker and controller) is registered from Metadata only, not from its controller fetching', () => {
+    const replication = [row(1, 'Leader'), row(2, 'Follower'), row(3, 'Follower')];
+    // Node 2 restarted: its controller fetches again, its broker is not registered (or still fenced) yet.
+    const view = withQuorumMembers({ brokers: [1, 3], partitions: [], topics: [] }, replication, undefined, () => true);
+    expect(view.brokers).toEqual([1, 3]);
+    expect(view.controller).toBe(1);
+    // Once Metadata lists it, it is.
+    expect(withQuorumMembers({ brokers: [1, 2, 3], partitions: [], topics: [] }, replication, undefined, () => true).brokers).toEqual([
+      1, 2, 3,
+    ]);
+  });
 });

@@ -1,6 +1,14 @@
 /** The KRaft sandbox's generated files: node properties per role, the static quorum, the id and both logging configurations. */
 import { describe, expect, it } from 'vitest';
-import { fileLog4j2, kraftNodeCommand, kraftNodeProperties, newClusterId, quorumVoters } from '../../src/sandbox/kraft-sandbox.js';
+import {
+  fileLog4j2,
+  inventoryRoles,
+  kraftNodeCommand,
+  kraftNodeProperties,
+  kraftRoles,
+  newClusterId,
+  quorumVoters,
+} from '../../src/sandbox/kraft-sandbox.js';
 import { sandboxLayout } from '../../src/sandbox/layout.js';
 
 const layout = sandboxLayout('/tmp/sbx');
@@ -39,6 +47,23 @@ describe('KRaft sandbox files', () => {
       voters,
       '2',
     ]);
+  });
+
+  it('--combined: every node a voter on its CONTROLLER port and a broker on PLAINTEXT (advertised without CONTROLLER)', () => {
+    expect(kraftRoles({ controllers: 3, brokers: 3, combined: 3 })).toEqual(['combined', 'combined', 'combined']);
+    expect(kraftRoles({ controllers: 1, brokers: 3 })).toEqual(['controller', 'broker', 'broker', 'broker']);
+    const combined = [1, 2, 3].map((id) => ({ id, role: 'combined' as const, port: 9200 + id, controllerPort: 9100 + id }));
+    const voters = quorumVoters(combined);
+    expect(voters).toBe('1@127.0.0.1:9101,2@127.0.0.1:9102,3@127.0.0.1:9103');
+    const p = props(kraftNodeProperties(combined[1]!, layout.broker(2), voters, 6));
+    expect([p['process.roles'], p.listeners, p['advertised.listeners'], p['controller.listener.names']]).toEqual([
+      'broker,controller',
+      'PLAINTEXT://127.0.0.1:9202,CONTROLLER://127.0.0.1:9102',
+      'PLAINTEXT://127.0.0.1:9202',
+      'CONTROLLER',
+    ]);
+    expect(p['min.insync.replicas']).toBe('2');
+    expect(inventoryRoles('combined')).toEqual(['controller', 'broker']);
   });
 
   it('a cluster id is 16 bytes in base64url (Kafka Uuid), new each time', () => {

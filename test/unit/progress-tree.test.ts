@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { EngineEvent } from '../../src/engine/ports.js';
-import { HaltError, UserError } from '../../src/errors.js';
+import { HaltError, InterruptedError, UserError } from '../../src/errors.js';
 import { engineIO, openEngineIO, progressMode } from '../../src/ui/engine-io.js';
 import { Output } from '../../src/ui/output.js';
 import { ProgressTree, type TreeNode } from '../../src/ui/progress-tree.js';
@@ -191,6 +191,71 @@ describe('ProgressTree drawn by listr2 on a (fake) terminal', () => {
     expect(last).not.toContain('started');
     // What was written to the other stream meanwhile comes out after the tree, not through it.
     expect(held.text).toContain('written elsewhere while the tree was live');
+  });
+});
+
+describe('ProgressTree after Ctrl-C (the run interrupted)', () => {
+  const interrupted = () => new InterruptedError('Interrupted.', { code: 'INTERRUPTED', action: 'resume' });
+
+  async function interruptedAt(events: EngineEvent[]) {
+    const screen = Object.assign(new MemoryStream(), { isTTY: true, columns: 120, rows: 40 });
+    const tree = new ProgressTree(YES, { stream: screen, heldBack: new MemoryStream() });
+    tree.event({ code: 'phase.start', phase: 'roll', message: 'Roll' });
+    for (const e of restart('roll', 1)) tree.event(e);
+    for (const e of events) tree.event(e);
+    await settle();
+    tree.notice('Interrupt received: bringing the current broker to a safe state, then stopping.');
+    await tree.close(interrupted());
+    const raw = screen.text;
+    // eslint-disable-next-line no-control-regex
+    const frame = raw.slice(raw.lastIndexOf('\u001b[G')).replace(/\u001b\[[0-9;?]*[A-Za-z]/g, '');
+    return { tree, lines: frame.split('\n').filter(Boolean) };
+  }
+
+  it('a broker waiting at its pre-stop gate, never touched, is drawn as not touched, not as failed', async () => {
+    const { tree, lines } = await interruptedAt(restart('roll', 2).slice(0, 2));
+    expect(tree.snapshot()[0]?.children[1]).toMatchObject({
+      state: 'SKIPPED',
+      skip: 'broker 2: not touched (interrupted before anything was changed on it)',
+    });
+    expect(lines[0]).toBe('✖ roll: Roll (interrupted)');
+    expect(lines[1]).toMatch(/^ {2}✔ broker 1 \(host-1\)/);
+    expect(lines[2]).toBe('  ↓ broker 2: not touched (interrupted before anything was changed on it)');
+    expect(lines.filter((l) => /^ +✖/.test(l))).toEqual([]);
+  });
+
+  it('a broker stopped when Ctrl-C came shows its safety restart as one, and is not drawn as failed', async () => {
+    const { tree, lines } = await interruptedAt([
+      ...restart('roll', 2).slice(0, 2),
+      { code: 'step.substep', phase: 'roll', broker: 2, message: 'server.properties updated', substep: 'config' },
+      { code: 'step.substep', phase: 'roll', broker: 2, message: 'sending SIGINT to pid 43', substep: 'stop.begin' },
+      { code: 'step.substep', phase: 'roll', broker: 2, message: 'stopped in 1.0 s (controlled shutdown)', substep: 'stop.done' },
+      { code: 'step.substep', phase: 'roll', broker: 2, message: 'started again so it is not left stopped', substep: 'safety-start' },
+    ]);
+    const broker2 = tree.snapshot()[0]?.children[1];
+    expect(broker2?.state).toBe('SKIPPED');
+    expect(broker2?.children.at(-1)).toMatchObject({ title: 'started again so it is not left stopped', state: 'COMPLETED' });
+    expect(lines[2]).toBe('  ↓ broker 2: interrupted while down; safety restart with its new config (not waited for: resume checks it)');
+    expect(lines.filter((l) => /^ +✖/.test(l))).toEqual([]);
+  });
+
+  it('a broker interrupted while it caught up says it runs its new config', async () => {
+    const { lines } = await interruptedAt([
+      ...restart('roll', 2)
+        .slice(0, 4)
+        .map((e) => (e.code === 'step.substep' ? { ...e, substep: 'config' } : e)),
+      { code: 'step.substep', phase: 'roll', broker: 2, message: 'started', substep: 'start' },
+    ]);
+    expect(lines[2]).toBe('  ↓ broker 2: interrupted while it caught up; it runs its new config (resume checks it)');
+  });
+
+  it('a halt (not an interruption) still fails the broker it stopped at', async () => {
+    const tree = silentTree();
+    tree.event({ code: 'phase.start', phase: 'roll', message: 'Roll' });
+    tree.event({ code: 'step.start', phase: 'roll', broker: 2, message: 'broker 2 (host-2)' });
+    await settle();
+    await tree.close(new HaltError('gate', { code: 'GATE_TIMEOUT', action: 'x' }));
+    expect(shape(tree.snapshot())).toEqual([['roll: Roll', 'FAILED', [['broker 2 (host-2)', 'FAILED']]]]);
   });
 });
 

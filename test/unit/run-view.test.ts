@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { JournalEntry } from '../../src/engine/ports.js';
 import { InfrastructureError } from '../../src/errors.js';
 import type { StoppedRunResult } from '../../src/results.js';
+import { unfinishedRun } from '../../src/store/journal.js';
 import { lastRun } from '../../src/store/run-view.js';
 import { Output } from '../../src/ui/output.js';
 import { schemaErrors } from '../helpers/schemas.js';
@@ -94,5 +95,59 @@ describe('a stopped run read back from its journal', () => {
     const doc = JSON.parse(captured(true, new InfrastructureError('down', { code: 'X', action: 'a', retriable: false })).stdout);
     expect(doc.result).toBeUndefined();
     expect(schemaErrors('error.v1.schema.json', doc)).toEqual([]);
+  });
+});
+
+describe('a run stopped at a gate (a question between phases, no broker restarted)', () => {
+  const beforeGate: JournalEntry[] = [
+    entry('run.start', { detail: { kind: 'upgrade', from: '0.10.2', to: '0.11.0', run: 'g1' } }),
+    entry('preflight.ok'),
+    entry('phase.start', { phase: 'bump-ibp' }),
+    ...[1, 2, 3].flatMap((broker) => [
+      entry('step.start', { phase: 'bump-ibp', broker }),
+      entry('step.done', { phase: 'bump-ibp', broker }),
+    ]),
+    entry('phase.done', { phase: 'bump-ibp' }),
+    entry('gate.asked', { phase: 'upgrade-clients' }),
+  ];
+  const declined = [
+    ...beforeGate,
+    entry('halt', { phase: 'upgrade-clients', detail: { reason: 'declined' } }),
+    entry('run.stopped', { detail: { kind: 'halt', code: 'DECLINED', message: 'Stopped at your answer to: Upgrade the clients?' } }),
+  ];
+  // No terminal to ask on and no --yes: the question fails before any answer is journaled.
+  const unanswered = [
+    ...beforeGate,
+    entry('run.stopped', { detail: { kind: 'user', code: 'NEEDS_ANSWER', message: 'An answer is needed' } }),
+  ];
+
+  it.each([
+    ['declined', declined],
+    ['not answerable', unanswered],
+  ])('(%s) is said to have stopped at the gate, not at the last broker of the phase before it', (_what, entries) => {
+    const view = lastRun(entries)!.view;
+    expect(view).toMatchObject({ phase: 'upgrade-clients', gate: true, brokersDone: [1, 2, 3] });
+    expect(view.broker).toBeUndefined();
+    const error = new InfrastructureError('Stopped.', { code: 'DECLINED', action: 'Resume when ready.', retriable: false });
+    error.result = { dryRun: false, cluster: 'prod', kind: 'upgrade', journal: '/s/prod/journal.jsonl', run: view };
+    const { stderr, stdout } = { ...captured(false, error), stdout: captured(true, error).stdout };
+    expect(stderr.split('\n')[0]).toBe(
+      'Stopped at the gate upgrade-clients. Restarted before it: 1 (bump-ibp), 2 (bump-ibp), 3 (bump-ibp). Journal: /s/prod/journal.jsonl',
+    );
+    expect(schemaErrors('error.v1.schema.json', JSON.parse(stdout))).toEqual([]);
+    // Stopped between phases: a new upgrade is not refused as replacing a half-done run.
+    expect(unfinishedRun(entries)).toBeUndefined();
+  });
+
+  it('a run stopped at a broker after a gate was passed names that broker and no gate', () => {
+    const view = lastRun([
+      ...beforeGate,
+      entry('gate.confirmed', { phase: 'upgrade-clients' }),
+      entry('phase.start', { phase: 'bump-lmfv' }),
+      entry('step.start', { phase: 'bump-lmfv', broker: 2 }),
+      entry('run.stopped', { detail: { kind: 'interrupted', code: 'INTERRUPTED' } }),
+    ])!.view;
+    expect(view).toMatchObject({ phase: 'bump-lmfv', broker: 2 });
+    expect(view.gate).toBeUndefined();
   });
 });

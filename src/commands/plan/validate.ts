@@ -1,4 +1,5 @@
 import { Args } from '@oclif/core';
+import { inventoryFlag } from '../../ui/flags.js';
 import type { ValidateResult } from '../../services/plan-service.js';
 import { KafkaOpsCommand } from '../../ui/base-command.js';
 import type { Output } from '../../ui/output.js';
@@ -8,14 +9,16 @@ export default class PlanValidate extends KafkaOpsCommand<ValidateResult> {
   static override examples = [
     '<%= config.bin %> plan validate upgrade.yaml',
     '<%= config.bin %> plan validate plans/0.10.2-to-0.11.0.yaml --json',
+    '<%= config.bin %> plan validate upgrade.yaml --inventory cluster.yaml',
   ];
+  static override flags = { inventory: inventoryFlag };
   static override args = { file: Args.string({ description: 'Plan file (YAML).', required: true }) };
 
   protected async execute(): Promise<ValidateResult> {
     // Loaded when the command runs: start-up loads only the commands' flags (one bundle holds them all).
     const { validatePlan } = await import('../../services/plan-service.js');
-    const { args } = await this.parse(PlanValidate);
-    return validatePlan(args.file);
+    const { args, flags } = await this.parse(PlanValidate);
+    return validatePlan(args.file, flags.inventory);
   }
 
   protected render(result: ValidateResult, output: Output): void {

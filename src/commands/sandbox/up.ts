@@ -26,6 +26,7 @@ export default class SandboxUp extends KafkaOpsCommand<SandboxUpResult | KraftSa
     '<%= config.bin %> sandbox up --kafka-home /opt/kafka_2.10-0.8.2.2 --kafka-home /opt/kafka_2.11-0.9.0.1',
     '<%= config.bin %> sandbox up --mode kraft --from 3.9.2 --to 4.4.0 --controllers 3 --brokers 3',
     '<%= config.bin %> sandbox up --mode kraft --from 3.9.2 --to 4.4.0 --security sasl-ssl',
+    '<%= config.bin %> sandbox up --mode kraft --from 3.9.2 --to 4.4.0 --combined 3 --security sasl-ssl',
     '<%= config.bin %> sandbox up --from 3.9.2 --kraft-controllers 3',
     '<%= config.bin %> sandbox up --mode kraft --kafka-home /opt/kafka_2.13-3.9.2 --kafka-home /opt/kafka_2.13-4.4.0',
   ];
@@ -56,6 +57,12 @@ export default class SandboxUp extends KafkaOpsCommand<SandboxUpResult | KraftSa
       description: `Real Kafka release installed beside it, to upgrade to. ZooKeeper mode: default ${DEFAULT_ZOOKEEPER_TO}; --mode kraft: required, e.g. 4.4.0.`,
     }),
     controllers: Flags.integer({ description: 'KRaft only: number of dedicated controllers (1, 3 or 5).', default: 3, min: 1, max: 5 }),
+    combined: Flags.integer({
+      description:
+        'KRaft only: N combined nodes (process.roles=broker,controller; 3 or 5), each a voter of the static quorum and a broker, instead of --controllers and --brokers.',
+      min: 3,
+      max: 5,
+    }),
     security: Flags.string({
       description:
         "KRaft only: sasl-ssl gives each broker a second listener with TLS (a key pair made with keytool) and SASL/SCRAM-SHA-512 (the user created by the FROM release's own storage tool at format time); the inventory then reads the cluster and runs the tools over it, naming the password file and the tools' client properties, never a password. Also writes inventory-plaintext.yaml.",
@@ -107,6 +114,7 @@ export default class SandboxUp extends KafkaOpsCommand<SandboxUpResult | KraftSa
         dir: flags.dir,
         controllers: flags.controllers,
         brokers: flags.brokers,
+        ...(flags.combined === undefined ? {} : { combined: flags.combined }),
         partitions: flags.partitions,
         kafkaHomes: [homes[0] as string, homes[1] as string],
         security: flags.security as 'plaintext' | 'sasl-ssl',
@@ -119,6 +127,14 @@ export default class SandboxUp extends KafkaOpsCommand<SandboxUpResult | KraftSa
         code: 'SANDBOX_USAGE',
         action:
           'Add --mode kraft (e.g. `kafka-ops sandbox up --mode kraft --from 3.9.2 --to 4.4.0 --security sasl-ssl`), or leave out --security.',
+      });
+    }
+    if (flags.combined !== undefined) {
+      const { UserError } = await import('../../errors.js');
+      throw new UserError('--combined is for KRaft sandboxes', {
+        code: 'SANDBOX_USAGE',
+        action:
+          'Add --mode kraft (e.g. `kafka-ops sandbox up --mode kraft --from 3.9.2 --to 4.4.0 --combined 3`), or leave out --combined.',
       });
     }
     const { sandboxUp } = await import('../../sandbox/up.js');
