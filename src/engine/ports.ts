@@ -3,6 +3,7 @@
  * hosts, journal, clock, IO) and what it reports. Adapters implement these; the engine
  * imports nothing but these and pure helpers.
  */
+import type { HookResult } from '../hosts/port.js';
 import type { KraftFeatures, KraftQuorum } from '../cluster/kraft-port.js';
 import type { ClusterState } from '../cluster/port.js';
 import type { BrokerHost } from '../hosts/port.js';
@@ -71,9 +72,12 @@ export interface EngineDeps {
   /**
    * The run this application belongs to (a resume continues its run) and the digest of its plan
    * (store/plan-digest.ts). A gate confirmed in the journal counts only for the same run of the
-   * same plan; without them no confirmation from before counts.
+   * same plan; without them no confirmation from before counts. `planFile`: where the plan is
+   * stored (given to hooks as KAFKA_OPS_PLAN).
    */
-  run?: { id: string; planDigest: string };
+  run?: { id: string; planDigest: string; planFile?: string };
+  /** Runs an inventory hook where kafka-ops runs (hosts/local-hook.ts); needed by `hooks.on: local`. */
+  localHook?(argv: readonly string[], env: Readonly<Record<string, string>>, timeoutMs: number): Promise<HookResult>;
 }
 
 export interface StepReport {

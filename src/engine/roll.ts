@@ -19,7 +19,7 @@ import { eachOf, settleEach } from './concurrently.js';
 import { batchesFromPlacement, batchStopFindings, describeBatches } from './batches.js';
 import { beforeStopFindings, caughtUpFindings, type GateFinding } from './gates.js';
 import { Elections } from './elect.js';
-import { hooksUnsupported, hookUnfinished, runHook } from './hooks.js';
+import { hooksRefused, hooksUnsupported, hookUnfinished, runHook, runPostRoll } from './hooks.js';
 import { brokerPreflight, editsOf, finalConfig, releaseAfter, restartingSteps, staleValue, type StaleValue } from './preflight.js';
 import { autoRebalanceOf, DEFAULT_LEADERSHIP_SETTLE, LeadershipTracker, type AutoRebalance } from './leadership.js';
 import { leadershipRulesFor, lowestProtocol, type LeadershipRules } from '../plan/leadership-rules.js';
@@ -179,6 +179,8 @@ export async function applyPlan(plan: Plan, given: EngineDeps): Promise<RunRepor
     deps.io.event({ code: 'phase.done', phase: phase.id, message: phase.title });
   }
   const leaderElection = elections.on ? await elections.report() : undefined;
+  const lastPhase = plan.phases.filter((p) => p.kind !== 'gate' && !p.skipped).at(-1);
+  if (lastPhase) await runPostRoll(deps, lastPhase.id, [...new Set(plan.phases.flatMap((p) => p.steps.map((s) => s.broker)))]);
   deps.journal.append({ event: 'run.done' });
   return { status: 'completed', steps, warnings, ...(leaderElection ? { leaderElection } : {}) };
 }
@@ -475,7 +477,7 @@ async function preflightRead(plan: Plan, deps: PreflightDeps, id: number): Promi
   const spec = specOf(deps, id);
   const host = await deps.host(id);
   const [facts, configText] = await Promise.all([host.facts(), host.readConfig()]);
-  if (spec.hooks && !host.runHook) throw hooksUnsupported(spec);
+  if (hooksRefused(spec, host)) throw hooksUnsupported(spec);
   const { release } = finalConfig(spec, facts, configText, restartingSteps(plan, id));
   const knownKeys = release && host.configKeys ? await host.configKeys(release) : undefined;
   return { spec, facts, configText, ...(knownKeys ? { knownKeys } : {}) };
@@ -601,8 +603,8 @@ async function runStep(
       });
       await waitUntil(deps, host, phase, step, clock.now(), ownFindings);
     }
-    // Its afterBroker hook failed or was cut short in this run: the broker is done, the hook is not.
-    if (hookUnfinished(deps, phase.id, step.broker, 'afterBroker')) await runHook(deps, phase.id, spec, host, 'afterBroker');
+    // Its postStart hook failed or was cut short in this run: the broker is done, the hook is not.
+    if (hookUnfinished(deps, phase.id, step.broker, 'postStart')) await runHook(deps, phase.id, spec, host, 'postStart');
     journal.append({ event: 'step.already-done', phase: phase.id, broker: step.broker });
     io.event({
       code: 'step.skip',
@@ -628,7 +630,7 @@ async function runStep(
   const preStopStart = clock.now();
   let heldMs = 0;
   let heldSince: number | undefined;
-  await runHook(deps, phase.id, spec, host, 'beforeBroker');
+  await runHook(deps, phase.id, spec, host, 'preStop');
   checkInterrupt();
   if (facts.process) {
     const safeToStop = (s: ClusterSnapshot): GateFinding[] => {
@@ -745,7 +747,7 @@ async function runStep(
   const catchUpMs = caughtUpAt - registeredAt;
   await holdHealthy(deps, host, phase, step, startAt);
   if (journalFailure !== undefined) throw journalFailedWhileDown(step.broker, journalFailure);
-  await runHook(deps, phase.id, spec, host, 'afterBroker');
+  await runHook(deps, phase.id, spec, host, 'postStart');
   const totalMs = clock.now() - started;
   sub('done', `caught up after ${(catchUpMs / 1000).toFixed(1)} s`, { stopMs, startMs, catchUpMs, preStopMs, totalMs });
   io.event({

@@ -2,6 +2,7 @@
  * Reading a YAML input file (inventory or plan) into plain data while keeping the
  * positions, so that every complaint about it names file, line and column.
  */
+import { nearestKey } from '../config/lint.js';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -162,12 +163,16 @@ function describeSchemaError(error: ErrorObject, data: unknown): { path: Array<s
   const at = path.length > 0 ? `\`${path.join('.')}\`` : 'the document';
   const params = error.params as Record<string, unknown>;
   switch (error.keyword) {
-    case 'additionalProperties':
+    case 'additionalProperties': {
+      const key = String(params.additionalProperty);
+      const known = Object.keys((error.parentSchema as { properties?: object } | undefined)?.properties ?? {});
+      const near = nearestKey(key, known, 3);
       return {
-        path: [...path, String(params.additionalProperty)],
-        message: `unknown key \`${String(params.additionalProperty)}\` in ${at}.`,
+        path: [...path, key],
+        message: `unknown key \`${key}\` in ${at}${near ? `: did you mean \`${near}\`?` : '.'}`,
         action: 'Remove it or fix its spelling; see the README for the accepted keys.',
       };
+    }
     case 'required':
       return {
         path,

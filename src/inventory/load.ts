@@ -39,7 +39,7 @@ interface RawBrokerFields {
   stop?: { signal?: StopSignal; timeoutSeconds?: number };
   startTimeoutSeconds?: number;
   roles?: NodeRole[];
-  hooks?: { beforeBroker?: string[]; afterBroker?: string[]; timeoutSeconds?: number };
+  hooks?: { on?: 'local' | 'host'; preStop?: string[]; postStart?: string[]; postRoll?: string[]; timeoutSeconds?: number };
 }
 interface RawBroker extends RawBrokerFields {
   id: number;
@@ -171,11 +171,13 @@ function mergeBroker(
     stop: { signal: stop.signal ?? 'SIGINT', timeoutSeconds: stop.timeoutSeconds ?? DEFAULT_STOP_TIMEOUT_SECONDS },
     startTimeoutSeconds: broker.startTimeoutSeconds ?? defaults.startTimeoutSeconds ?? DEFAULT_START_TIMEOUT_SECONDS,
     ...((broker.roles ?? defaults.roles) ? { roles: broker.roles ?? defaults.roles } : {}),
-    ...(hooks.beforeBroker || hooks.afterBroker
+    ...(hooks.preStop || hooks.postStart || hooks.postRoll
       ? {
           hooks: {
-            ...(hooks.beforeBroker ? { beforeBroker: hooks.beforeBroker } : {}),
-            ...(hooks.afterBroker ? { afterBroker: hooks.afterBroker } : {}),
+            on: hooks.on ?? 'local',
+            ...(hooks.preStop ? { preStop: hooks.preStop } : {}),
+            ...(hooks.postStart ? { postStart: hooks.postStart } : {}),
+            ...(hooks.postRoll ? { postRoll: hooks.postRoll } : {}),
             timeoutSeconds: hooks.timeoutSeconds ?? DEFAULT_HOOK_TIMEOUT_SECONDS,
           },
         }

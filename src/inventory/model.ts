@@ -154,14 +154,20 @@ export interface BrokerSpec {
   startTimeoutSeconds: number;
   /** KRaft roles of the node (KRaft inventories only). */
   roles?: NodeRole[];
-  /** Commands run on the broker host around its restart (engine/hooks.ts); absent = none. */
+  /** Commands run around its restart and after the run (engine/hooks.ts); absent = none. */
   hooks?: BrokerHooks;
 }
 
-/** `hooks` of a broker: argv run on its host before it stops and once it is back and caught up. */
+/**
+ * `hooks` of a broker: argv run before it stops (`preStop`), once it is back and caught up
+ * (`postStart`) and once after the whole run (`postRoll`); `on` says where: where kafka-ops
+ * runs (`local`) or on the broker host through its executor (`host`, ssh only).
+ */
 export interface BrokerHooks {
-  beforeBroker?: string[];
-  afterBroker?: string[];
+  on: 'local' | 'host';
+  preStop?: string[];
+  postStart?: string[];
+  postRoll?: string[];
   timeoutSeconds: number;
 }
 

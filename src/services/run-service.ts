@@ -2,6 +2,7 @@
  * Running a plan for real: lock the cluster, store the plan and journal, wire the
  * engine to the adapters and the terminal, and turn Ctrl-C into a safe stop.
  */
+import { runLocalHook } from '../hosts/local-hook.js';
 import { randomUUID } from 'node:crypto';
 import type { BatchSize } from '../engine/batches.js';
 import { applyKraftPlan, DEFAULT_QUORUM_GATE } from '../engine/kraft.js';
@@ -191,7 +192,8 @@ async function runLocked(
       journal: log ? loggedJournal(journal, log) : journal,
       clock,
       interrupted: abort.signal,
-      run: { id: runId, planDigest: planDigest(plan) },
+      run: { id: runId, planDigest: planDigest(plan), planFile: journal.planFile },
+      localHook: runLocalHook,
       options: {
         ...DEFAULT_ENGINE_OPTIONS,
         killOnStopTimeout: options.killOnStopTimeout,

@@ -155,17 +155,17 @@ const BAD: BadInputRow[] = [
   ],
   [
     'a hook given as one string (a shell would have to parse it; hooks are argv)',
-    variant('  stop:\n', '  hooks:\n    beforeBroker: "drain-lb $HOST"\n  stop:\n'),
+    variant('  stop:\n', '  hooks:\n    preStop: "drain-lb $HOST"\n  stop:\n'),
     '"drain-lb',
     'SCHEMA',
-    ['`defaults.hooks.beforeBroker`'],
+    ['`defaults.hooks.preStop`'],
   ],
   [
-    'an unknown hook (the names are beforeBroker and afterBroker)',
-    variant('  stop:\n', '  hooks:\n    preStop: [drain-lb]\n  stop:\n'),
+    'an unknown hook (the names are preStop, postStart and postRoll)',
+    variant('  stop:\n', '  hooks:\n    preStopp: [drain-lb]\n  stop:\n'),
     '[drain-lb]',
     'SCHEMA',
-    ['preStop'],
+    ['preStopp', 'did you mean `preStop`'],
   ],
 ];
 
@@ -246,18 +246,24 @@ describe('built-in defaults', () => {
   it('hooks merge key by key: defaults, then the broker (its own command and timeout win)', () => {
     const text = variant(
       '  stop:\n',
-      '  hooks:\n    beforeBroker: [/usr/local/bin/drain, "--host", "a b"]\n    afterBroker: [/usr/local/bin/undrain]\n  stop:\n',
+      '  hooks:\n    preStop: [/usr/local/bin/drain, "--host", "a b"]\n    postStart: [/usr/local/bin/undrain]\n  stop:\n',
     ).replace(
       '    host: kafka2.example.com\n',
-      '    host: kafka2.example.com\n    hooks:\n      afterBroker: [/bin/true]\n      timeoutSeconds: 30\n',
+      '    host: kafka2.example.com\n    hooks:\n      postStart: [/bin/true]\n      timeoutSeconds: 30\n',
     );
     const [one, two] = loadInventory(scratch.write('hooks.yaml', text)).brokers;
     expect(one?.hooks).toEqual({
-      beforeBroker: ['/usr/local/bin/drain', '--host', 'a b'],
-      afterBroker: ['/usr/local/bin/undrain'],
+      on: 'local',
+      preStop: ['/usr/local/bin/drain', '--host', 'a b'],
+      postStart: ['/usr/local/bin/undrain'],
       timeoutSeconds: 300,
     });
-    expect(two?.hooks).toEqual({ beforeBroker: ['/usr/local/bin/drain', '--host', 'a b'], afterBroker: ['/bin/true'], timeoutSeconds: 30 });
+    expect(two?.hooks).toEqual({
+      on: 'local',
+      preStop: ['/usr/local/bin/drain', '--host', 'a b'],
+      postStart: ['/bin/true'],
+      timeoutSeconds: 30,
+    });
     expect(loadInventory('examples/inventory.yaml').brokers[0]?.hooks).toBeUndefined();
   });
 
