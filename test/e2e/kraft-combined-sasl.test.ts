@@ -5,7 +5,7 @@
  * run with --command-config. Three JVMs, not six: the dedicated-node upgrade is kraft-real.test.ts.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,6 +14,7 @@ import { readPidFile } from '../../src/sandbox/processes.js';
 import { runCli } from '../helpers/cli.js';
 import { kraftReleaseHomes } from '../helpers/kraft-releases.js';
 import { SANDBOX_HOOK_TIMEOUT_MS, takeSandboxSlot } from '../helpers/sandbox.js';
+import { loggedRelease, runningRelease } from '../helpers/broker-logs.js';
 
 const root = resolve(import.meta.dirname, '../..');
 const ENV = { NODE_ENV: 'production', NO_COLOR: '1' };
@@ -38,18 +39,6 @@ const stateDir = join(dir, 'state');
 const pidOf = (id: number) => readPidFile(state.nodes.find((n) => n.id === id)?.pidFile as string);
 const pids = () => Object.fromEntries(state.nodes.map((n) => [n.id, pidOf(n.id)]));
 
-function runningRelease(pid: number): string | undefined {
-  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
-    try {
-      const m = /kafka_2\.13-(\d+\.\d+\.\d+)\.jar$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
-      if (m) return m[1];
-    } catch {
-      /* fd closed meanwhile */
-    }
-  }
-  return undefined;
-}
-const loggedRelease = (logFile: string) => [...readFileSync(logFile, 'utf8').matchAll(/Kafka version: (\S+)/g)].at(-1)?.[1];
 const journal = () =>
   readFileSync(join(stateDir, 'sandbox-kraft', 'journal.jsonl'), 'utf8')
     .trim()

@@ -8,7 +8,7 @@
  * SASL/SCRAM-SHA-512, on combined nodes, is test/e2e/kraft-combined-sasl.test.ts.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,6 +21,7 @@ import { runCli } from '../helpers/cli.js';
 import { kraftReleaseHomes } from '../helpers/kraft-releases.js';
 import { SANDBOX_HOOK_TIMEOUT_MS, takeSandboxSlot } from '../helpers/sandbox.js';
 import { describeLoss, stopAllClients, VerifiableConsumer, VerifiableProducer } from '../helpers/verifiable.js';
+import { loggedRelease, runningRelease } from '../helpers/broker-logs.js';
 
 const root = resolve(import.meta.dirname, '../..');
 const ENV = { NODE_ENV: 'production', NO_COLOR: '1' };
@@ -45,22 +46,6 @@ const bootstrap = () => up.brokers.map((b) => `127.0.0.1:${b.port}`).join(',');
 function tool(home: string, name: string, args: string[]): string {
   return execFileSync(join(home, 'bin', name), ['--bootstrap-server', bootstrap(), ...args], { encoding: 'utf8', timeout: 120_000 });
 }
-
-/** The release of the kafka_2.13 jar the running JVM has open (its install link resolved by the kernel). */
-function runningRelease(pid: number): string | undefined {
-  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
-    try {
-      const m = /kafka_2\.13-(\d+\.\d+\.\d+)\.jar$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
-      if (m) return m[1];
-    } catch {
-      /* fd closed meanwhile */
-    }
-  }
-  return undefined;
-}
-
-/** The last "Kafka version:" line the node logged (it logs one per start). */
-const loggedRelease = (logFile: string) => [...readFileSync(logFile, 'utf8').matchAll(/Kafka version: (\S+)/g)].at(-1)?.[1];
 
 const journal = () =>
   readFileSync(join(stateDir, 'sandbox-kraft', 'journal.jsonl'), 'utf8')

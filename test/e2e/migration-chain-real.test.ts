@@ -11,7 +11,7 @@
  * CI budget takes a new e2e file only at ≤ ~240 s.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -24,6 +24,7 @@ import { sandboxUp, type SandboxUpResult } from '../../src/sandbox/up.js';
 import { runCli } from '../helpers/cli.js';
 import { SANDBOX_HOOK_TIMEOUT_MS, takeSandboxSlot } from '../helpers/sandbox.js';
 import { describeLoss, stopAllClients, VerifiableConsumer, VerifiableProducer } from '../helpers/verifiable.js';
+import { loggedRelease, runningRelease } from '../helpers/broker-logs.js';
 
 const root = resolve(import.meta.dirname, '../..');
 const ENV = { NODE_ENV: 'production', NO_COLOR: '1' };
@@ -41,22 +42,6 @@ const stateDir = join(dir, 'state');
 const nodes = () => [...state.brokers, ...(state.controllers ?? [])];
 const pids = () => Object.fromEntries(nodes().map((n) => [n.id, readPidFile(n.pidFile)]));
 const bootstrap = () => up.brokers.map((b) => `127.0.0.1:${b.port}`).join(',');
-
-/** The release of the kafka_2.13 jar the running JVM has open (its install link resolved by the kernel). */
-function runningRelease(pid: number): string | undefined {
-  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
-    try {
-      const m = /kafka_2\.13-(\d+\.\d+\.\d+)\.jar$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
-      if (m) return m[1];
-    } catch {
-      /* fd closed meanwhile */
-    }
-  }
-  return undefined;
-}
-
-/** The last "Kafka version:" line the node logged (it logs one per start). */
-const loggedRelease = (logFile: string) => [...readFileSync(logFile, 'utf8').matchAll(/Kafka version: (\S+)/g)].at(-1)?.[1];
 
 const journal = () =>
   readFileSync(join(stateDir, 'sandbox', 'journal.jsonl'), 'utf8')

@@ -3,7 +3,7 @@
  * controller carried out each controlled shutdown, and when it moved leaders on its own
  * (the automatic leader rebalance). Read to check the leadership-settled gate on real Kafka.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 
 export interface ControlledShutdown {
   broker: number;
@@ -74,3 +74,19 @@ function lastDump(lines: readonly string[]): number {
   for (let i = lines.length - 1; i >= 0; i--) if (lines[i]!.includes('KafkaConfig values:')) return i;
   return -1;
 }
+
+/** The release of the kafka_2.13 jar a running JVM has open (its install link resolved by the kernel): what it really runs. */
+export function runningRelease(pid: number): string | undefined {
+  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+    try {
+      const m = /kafka_2\.13-(\d+\.\d+\.\d+)\.jar$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
+      if (m) return m[1];
+    } catch {
+      /* fd closed meanwhile */
+    }
+  }
+  return undefined;
+}
+
+/** The last "Kafka version:" line a node logged (it logs one per start). */
+export const loggedRelease = (logFile: string) => [...readFileSync(logFile, 'utf8').matchAll(/Kafka version: (\S+)/g)].at(-1)?.[1];
