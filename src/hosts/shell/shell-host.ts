@@ -583,7 +583,13 @@ export class ShellBrokerHost implements BrokerHost {
   private async launched(deadline: number): Promise<ProbedProcess> {
     for (;;) {
       const { process } = await this.probe();
-      if (process && !stillLaunching(process.cmdline)) return process;
+      if (process && !stillLaunching(process.cmdline)) {
+        // One probe reads SigIgn and the cmdline apart: a launcher's mask can come with the broker's cmdline if the
+        // exec falls between them. Once the broker's cmdline is seen the exec is done, so a second probe is all broker.
+        const settled = (await this.probe()).process;
+        if (settled && settled.pid === process.pid && !stillLaunching(settled.cmdline)) return settled;
+        continue;
+      }
       if (!process || Date.now() >= deadline) {
         const output = this.spec.run.kind === 'command' ? this.spec.run.outputFile : `journalctl -u ${this.spec.run.unit}`;
         throw new HaltError(
