@@ -6,8 +6,8 @@
  * and delete it, so that a later migration starts afresh. Then a broker becomes the ZooKeeper
  * controller again.
  */
-import { InfrastructureError } from '../errors.js';
 import type { ClearedZnodes, ZooKeeperControllerView } from './kraft-port.js';
+import { call, codeOf, type ZkErr } from './zookeeper-lock.js';
 import { closeZooKeeperClient, openZooKeeperClient, parseController, type ZkClient } from './zookeeper.js';
 
 const NO_NODE = -101;
@@ -15,32 +15,6 @@ const REQUEST_TIMEOUT_MS = 15_000;
 
 interface RemoveClient extends ZkClient {
   remove(path: string, version: number, cb: (err: ZkErr | null) => void): void;
-}
-interface ZkErr extends Error {
-  getCode?: () => number;
-  code?: number;
-}
-const codeOf = (error: ZkErr) => error.getCode?.() ?? error.code;
-
-function call<T>(what: string, connect: string, run: (done: (err: ZkErr | null, value?: T) => void) => void): Promise<T | undefined> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(
-      () =>
-        reject(
-          new InfrastructureError(`ZooKeeper at ${connect} did not answer (${what}) within ${REQUEST_TIMEOUT_MS} ms.`, {
-            code: 'ZOOKEEPER_UNREACHABLE',
-            retriable: true,
-            action: `Check that ZooKeeper is running and reachable at ${connect} (state.zookeeper in the inventory).`,
-          }),
-        ),
-      REQUEST_TIMEOUT_MS,
-    );
-    run((err, value) => {
-      clearTimeout(timer);
-      if (err) reject(err);
-      else resolve(value);
-    });
-  });
 }
 
 async function read(client: ZkClient, connect: string, path: string): Promise<string | undefined> {

@@ -20,17 +20,22 @@ interface LockClient extends ZkClient {
   create(path: string, data: Buffer, mode: number, cb: (err: ZkErr | null) => void): void;
   remove(path: string, version: number, cb: (err: ZkErr | null) => void): void;
 }
-interface ZkErr extends Error {
+export interface ZkErr extends Error {
   getCode?: () => number;
   code?: number;
 }
-const codeOf = (error: ZkErr) => error.getCode?.() ?? error.code;
+export const codeOf = (error: ZkErr) => error.getCode?.() ?? error.code;
 
 export interface ZooKeeperLock {
   release(): Promise<void>;
 }
 
-function call<T>(what: string, connect: string, run: (done: (err: ZkErr | null, value?: T) => void) => void): Promise<T | undefined> {
+/** One ZooKeeper request with a deadline: a server that accepts and never answers is an infrastructure error, not a hang. */
+export function call<T>(
+  what: string,
+  connect: string,
+  run: (done: (err: ZkErr | null, value?: T) => void) => void,
+): Promise<T | undefined> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(
       () =>
